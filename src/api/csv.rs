@@ -1,0 +1,71 @@
+//! `format=csv` for stats, leads and clicks (SPEC 5.2): the same rows and
+//! fields as the JSON answer, a header row first. Nested values (meta,
+//! goal) are written as JSON text.
+use actix_web::HttpResponse;
+use serde_json::Value;
+
+fn cell(v: &Value, out: &mut String) {
+    let text = match v {
+        Value::Null | Value::Bool(false) => String::new(),
+        Value::Bool(true) => "1".into(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => {
+            // Keep spreadsheet programs from running visitor input as a formula.
+            if s.starts_with(['=', '+', '@', '\t', '\r']) {
+                format!("'{s}")
+            } else {
+                s.clone()
+            }
+        }
+        other => other.to_string(),
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(&text);
+    }
+}
+
+/// Renders the rows found under `key` (an array or an object of objects).
+pub fn render(answer: &Value, key: &str) -> String {
+    let rows: Vec<&Value> = match answer.get(key) {
+        Some(Value::Array(a)) => a.iter().collect(),
+        Some(Value::Object(m)) => m.values().collect(),
+        _ => Vec::new(),
+    };
+    let mut columns: Vec<&str> = Vec::new();
+    for row in &rows {
+        if let Value::Object(m) = row {
+            for k in m.keys() {
+                if !columns.contains(&k.as_str()) {
+                    columns.push(k);
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    out.push_str(&columns.join(","));
+    out.push_str("\r\n");
+    for row in rows {
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            cell(row.get(*c).unwrap_or(&Value::Null), &mut out);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn reply(answer: &Value, key: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{key}.csv\""),
+        ))
+        .body(render(answer, key))
+}

@@ -1,0 +1,105 @@
+//! The filters shared by leads.json, clicks.json and stats.json (reference
+//! document): each parameter maps to a column of the same name in the
+//! clicks and leads tables, so one builder serves all three. Every value
+//! may be a list (SPEC 3 arrays), matched with IN.
+use super::error::{ApiError, ApiResult};
+use super::params::Params;
+use rusqlite::types::Value as Sql;
+
+/// (parameter, column, numeric range) of every dimension filter.
+pub const DIMENSIONS: &[(&str, &str, Option<(i64, i64)>)] = &[
+    ("flow", "flow", None),
+    ("way", "way", Some((0, i64::MAX))),
+    ("site", "site", Some((0, i64::MAX))),
+    ("filter", "filter", Some((0, 5))),
+    ("geo", "geo", None),
+    ("mobile", "mobile", Some((0, 1))),
+    ("os", "os", Some((0, 8))),
+    ("browser", "browser", Some((0, 11))),
+    ("domain", "domain", None),
+    ("ip", "ip", None),
+    ("utm_source", "utms", None),
+    ("utm_campaign", "utmc", None),
+    ("utm_content", "utmn", None),
+    ("utm_term", "utmt", None),
+    ("utm_medium", "utmm", None),
+    ("subid", "subid", None),
+];
+
+#[derive(Debug, Default, Clone)]
+pub struct Where {
+    clauses: Vec<String>,
+    pub args: Vec<Sql>,
+}
+
+impl Where {
+    /// Every query starts from the owner: no statement reaches another
+    /// user's rows (SPEC 1).
+    pub fn owner(user: i64) -> Where {
+        Where {
+            clauses: vec!["user_id = ?".into()],
+            args: vec![Sql::Integer(user)],
+        }
+    }
+
+    pub fn push(&mut self, clause: impl Into<String>, args: impl IntoIterator<Item = Sql>) {
+        self.clauses.push(clause.into());
+        self.args.extend(args);
+    }
+
+    /// `column IN (...)` for the values of one parameter.
+    pub fn list(
+        &mut self,
+        p: &Params,
+        param: &str,
+        column: &str,
+        range: Option<(i64, i64)>,
+    ) -> ApiResult<()> {
+        let values = p.list(param)?;
+        if values.is_empty() {
+            return Ok(());
+        }
+        let args = values
+            .iter()
+            .map(|v| match range {
+                Some((lo, hi)) => match v.parse::<i64>() {
+                    Ok(n) if (lo..=hi).contains(&n) => Ok(Sql::Integer(n)),
+                    _ => Err(ApiError::field("bad-param", param)),
+                },
+                None if param == "geo" => Ok(Sql::Text(v.to_ascii_lowercase())),
+                None => Ok(Sql::Text(v.clone())),
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let marks = vec!["?"; args.len()].join(",");
+        self.push(format!("{column} IN ({marks})"), args);
+        Ok(())
+    }
+
+    /// All dimension filters of the request.
+    pub fn dimensions(&mut self, p: &Params) -> ApiResult<()> {
+        for (param, column, range) in DIMENSIONS {
+            self.list(p, param, column, *range)?;
+        }
+        Ok(())
+    }
+
+    pub fn sql(&self) -> String {
+        self.clauses.join(" AND ")
+    }
+}
+
+/// Page bounds (SPEC 4 leads.json): limit default 1000, at most 10000.
+pub fn page(p: &Params) -> ApiResult<(i64, i64)> {
+    let offset = p.int("offset", 0, i64::MAX / 2, "bad-param")?.unwrap_or(0);
+    let limit = p.int("limit", 1, 10_000, "bad-param")?.unwrap_or(1000);
+    Ok((offset, limit))
+}
+
+/// Empty text comes out as `false`, as in the reference examples.
+pub fn text(s: String) -> serde_json::Value {
+    if s.is_empty() {
+        serde_json::Value::Bool(false)
+    } else {
+        serde_json::Value::String(s)
+    }
+}

@@ -1,0 +1,233 @@
+//! The API layer (SPEC 3): one route for every `/api/tracker/{fn}.json`,
+//! parameters merged from query and body, the token checked, the handler
+//! run on a pooled connection inside `web::block`, and every outcome —
+//! including malformed input — answered as HTTP 200 JSON.
+pub mod csv;
+pub mod dates;
+pub mod error;
+pub mod filters;
+pub mod params;
+
+use crate::db::PooledConn;
+use crate::snapshot::User;
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use error::{ApiError, ApiResult};
+use futures_util::StreamExt;
+use params::Params;
+use serde_json::Value;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything a handler gets: typed access to the request and the database.
+pub struct Call<'a> {
+    pub state: &'a AppState,
+    pub params: Params,
+    pub conn: PooledConn,
+    pub ip: Option<IpAddr>,
+    /// `scheme://host` the client used, for ready-made URLs.
+    pub origin: String,
+    user: Option<Arc<User>>,
+}
+
+impl Call<'_> {
+    /// The authenticated user (every endpoint but login has one).
+    pub fn user(&self) -> ApiResult<Arc<User>> {
+        self.user.clone().ok_or_else(ApiError::access)
+    }
+
+    /// Rebuilds the in-memory configuration after a management change.
+    pub fn reload(&self) -> ApiResult<()> {
+        Ok(self.state.reload(&self.conn)?)
+    }
+}
+
+pub type Handler = fn(&mut Call) -> ApiResult;
+
+pub struct Endpoint {
+    pub name: &'static str,
+    pub run: Handler,
+    /// Needs no token (login).
+    pub open: bool,
+    /// Must see every click answered before the call (SPEC 2).
+    pub fresh: bool,
+    /// May answer CSV with format=csv (SPEC 5.2), rows under this key.
+    pub csv: Option<&'static str>,
+}
+
+const fn ep(name: &'static str, run: Handler) -> Endpoint {
+    Endpoint {
+        name,
+        run,
+        open: false,
+        fresh: false,
+        csv: None,
+    }
+}
+
+/// Every API function. Reads that must see the latest clicks are `fresh`.
+pub static ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        fresh: true,
+        ..ep("postback", crate::leads::postback::run)
+    },
+    Endpoint {
+        fresh: true,
+        ..ep("spend", crate::spend::run)
+    },
+    Endpoint {
+        csv: Some("leads"),
+        ..ep("leads", crate::leads::list::run)
+    },
+    Endpoint {
+        fresh: true,
+        csv: Some("stats"),
+        ..ep("stats", crate::stats::run)
+    },
+    Endpoint {
+        fresh: true,
+        csv: Some("clicks"),
+        ..ep("clicks", crate::clicks::list::run)
+    },
+    ep("sites", crate::sites::list),
+    ep("site", crate::sites::save),
+    ep("site-delete", crate::sites::delete),
+    ep("flows", crate::flows::list),
+    ep("flow", crate::flows::save),
+    ep("flow-delete", crate::flows::delete),
+    ep("goals", crate::goals::list),
+    ep("goal", crate::goals::save),
+    ep("blacklist", crate::accounts::blacklist::run),
+    ep("profile", crate::accounts::profile::run),
+    ep("token", crate::accounts::profile::rotate_token),
+    Endpoint {
+        open: true,
+        ..ep("login", crate::accounts::login::run)
+    },
+    ep("rates", crate::money::rates_endpoint),
+];
+
+fn json_reply(v: &Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .content_type("application/json")
+        .body(
+            serde_json::to_string(v)
+                .unwrap_or_else(|_| "{\"status\":\"error\",\"error\":\"db\"}".into()),
+        )
+}
+
+pub fn error_reply(e: &ApiError) -> HttpResponse {
+    json_reply(&e.to_json())
+}
+
+/// Reads the body with a size limit and merges it over the query.
+async fn read_params(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<Params> {
+    let mut params = Params::default();
+    params.add_urlencoded(req.query_string())?;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::new("bad-body"))?;
+        if body.len() + chunk.len() > params::MAX_BODY {
+            return Err(ApiError::new("too-large"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(params);
+    }
+    let ctype = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    // JSON by content type, or by its look when the client sent none.
+    if ctype.contains("json") || (!ctype.contains("form") && first == Some(b'{')) {
+        params.add_json(&body)?;
+    } else {
+        let text = std::str::from_utf8(&body).map_err(|_| ApiError::field("bad-param", "body"))?;
+        params.add_urlencoded(text)?;
+    }
+    Ok(params)
+}
+
+/// Token from `id` or an `Authorization: Bearer` header.
+fn authenticate(
+    state: &AppState,
+    conn: &PooledConn,
+    params: &Params,
+    bearer: Option<String>,
+) -> ApiResult<Arc<User>> {
+    let token = params.text("id")?.or(bearer).ok_or_else(ApiError::access)?;
+    crate::accounts::tokens::find_user(state, conn, &token)?.ok_or_else(ApiError::access)
+}
+
+pub async fn dispatch(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let name = req.match_info().get("function").unwrap_or("");
+    let Some(ep) = name
+        .strip_suffix(".json")
+        .and_then(|n| ENDPOINTS.iter().find(|e| e.name == n))
+    else {
+        return error_reply(&ApiError::new("no-function"));
+    };
+    let params = match read_params(&req, payload).await {
+        Ok(p) => p,
+        Err(e) => return error_reply(&e),
+    };
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    let ip = crate::clicks::visitor::Visitor::client_ip(&req, state.trust_proxy);
+    let origin = {
+        let info = req.connection_info();
+        format!("{}://{}", info.scheme(), info.host())
+    };
+    let csv = ep
+        .csv
+        .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f == "csv"));
+    let st = state.clone();
+    let result = web::block(move || -> ApiResult {
+        let conn = st.pool.get()?;
+        let user = if ep.open {
+            None
+        } else {
+            Some(authenticate(&st, &conn, &params, bearer)?)
+        };
+        if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
+            return Err(ApiError::db());
+        }
+        let mut call = Call {
+            state: &st,
+            params,
+            conn,
+            ip,
+            origin,
+            user,
+        };
+        (ep.run)(&mut call)
+    })
+    .await;
+    match result {
+        Ok(Ok(v)) => match csv {
+            Some(key) => csv::reply(&v, key),
+            None => json_reply(&error::ok(v)),
+        },
+        Ok(Err(e)) => error_reply(&e),
+        Err(_) => error_reply(&ApiError::db()),
+    }
+}
+
+/// Anything else under /api answers the envelope, never a 404 page.
+pub async fn unknown() -> HttpResponse {
+    error_reply(&ApiError::new("no-function"))
+}

@@ -1,0 +1,105 @@
+//! Subcommands (SPEC 5): serve, user add/token/password, demo, backup.
+pub mod demo;
+
+use crate::config::{Cli, Command, Config, UserAction};
+use std::process::ExitCode;
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let config = cli.global;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::User { action } => user(&config, action),
+        Command::Demo { clicks, days } => demo::run(&config, clicks, days),
+        Command::Backup { file } => backup(&config, &file),
+    }
+}
+
+fn serve(config: Config) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let listen = config.listen.clone();
+    let result = actix_web::rt::System::new().block_on(async move {
+        let app = crate::Application::build(config)?;
+        tracing::info!("flowtrack listening on {listen}");
+        app.run().await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+fn user(config: &Config, action: UserAction) -> ExitCode {
+    let conn = match crate::prepare_database(&config.db) {
+        Ok((conn, created)) => {
+            if let Some(c) = created {
+                eprintln!(
+                    "Created user admin (password {}, token {})",
+                    c.password, c.token
+                );
+            }
+            conn
+        }
+        Err(e) => return fail(e),
+    };
+    let result = match action {
+        UserAction::Add { name } => {
+            if !crate::accounts::valid_name(&name) {
+                return fail("a user name is 1-64 letters, digits, '_', '-' or '.'");
+            }
+            if matches!(crate::accounts::user_id(&conn, &name), Ok(Some(_))) {
+                return fail(format!("user {name} exists"));
+            }
+            crate::accounts::create_user(&conn, &name).map(|c| {
+                println!("user: {name}\npassword: {}", c.password);
+                println!("{}", c.token);
+            })
+        }
+        UserAction::Token { name } => match crate::accounts::user_id(&conn, &name) {
+            Ok(Some(id)) => crate::accounts::rotate_token(&conn, id).map(|t| println!("{t}")),
+            Ok(None) => return fail(format!("no user {name}")),
+            Err(e) => Err(e),
+        },
+        UserAction::Password { name } => match crate::accounts::user_id(&conn, &name) {
+            Ok(Some(id)) => {
+                let password = crate::accounts::tokens::random(16);
+                crate::accounts::set_password(&conn, id, &password).map(|_| println!("{password}"))
+            }
+            Ok(None) => return fail(format!("no user {name}")),
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(e),
+    }
+}
+
+/// A consistent copy while the server runs: VACUUM INTO reads one snapshot
+/// of the WAL database and writes a compact new file.
+fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    if file.exists() {
+        return fail(format!("{} exists; choose a new file", file.display()));
+    }
+    let result = crate::db::open(&config.db).and_then(|conn| {
+        conn.execute("VACUUM INTO ?1", [file.to_string_lossy()])?;
+        Ok(())
+    });
+    match result {
+        Ok(()) => {
+            println!("backup written to {}", file.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}

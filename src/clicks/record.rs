@@ -1,0 +1,82 @@
+//! A click as the request thread hands it to the writer: owned, no database.
+#[derive(Debug, Clone, Default)]
+pub struct Tags {
+    pub utms: String,
+    pub utmc: String,
+    pub utmn: String,
+    pub utmt: String,
+    pub utmm: String,
+    pub subid: String,
+    pub uuid: String,
+    pub adid: String,
+    pub data1: String,
+    pub data2: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ClickRecord {
+    pub key: i64,
+    pub secret: i64,
+    pub user_id: i64,
+    pub flow: String,
+    pub way: i64,
+    pub site: i64,
+    pub filter: u8,
+    pub unique: bool,
+    pub vid: i64,
+    pub ip: String,
+    pub geo: String,
+    pub lang: String,
+    pub os: u8,
+    pub browser: u8,
+    pub mobile: bool,
+    pub ua: String,
+    pub referer: String,
+    pub domain: String,
+    pub tags: Tags,
+}
+
+pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+
+impl ClickRecord {
+    /// Inserts this click; `ua`/`referer` are already dictionary ids.
+    pub fn insert(
+        &self,
+        st: &mut rusqlite::CachedStatement<'_>,
+        ua: i64,
+        referer: i64,
+    ) -> rusqlite::Result<()> {
+        let t = &self.tags;
+        st.execute(rusqlite::params![
+            self.key,
+            self.secret,
+            self.user_id,
+            self.flow,
+            self.way,
+            self.site,
+            self.filter,
+            self.unique as i64,
+            self.vid,
+            self.ip,
+            self.geo,
+            self.lang,
+            self.os,
+            self.browser,
+            self.mobile as i64,
+            ua,
+            referer,
+            self.domain,
+            t.utms,
+            t.utmc,
+            t.utmn,
+            t.utmt,
+            t.utmm,
+            t.subid,
+            t.uuid,
+            t.adid,
+            t.data1,
+            t.data2
+        ])?;
+        Ok(())
+    }
+}

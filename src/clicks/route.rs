@@ -1,0 +1,103 @@
+//! `GET|HEAD /{flow}`: the click path of SPEC 2, with no database I/O on
+//! the request thread: classify, filter, pick a way, queue the record for
+//! the writer, answer.
+use super::filters::{self, Filter};
+use super::record::ClickRecord;
+use super::uniqueness::{cookie_key, ip_ua_key};
+use super::visitor::{tags_from_query, Visitor, COOKIE};
+use super::{answer, id, macros, user_agent};
+use crate::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use rand::RngCore;
+
+pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let flow_id = req.match_info().get("flow").unwrap_or("");
+    let snapshot = state.snapshot();
+    let Some(flow) = snapshot.flows.get(flow_id) else {
+        return answer::not_found(HttpResponse::NotFound());
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let now = now_ms / 1000;
+    let v = Visitor::from_request(&req, state.trust_proxy);
+    let ua = user_agent::classify(&v.ua);
+    let ip_text = v.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let geo = match (&v.proxy_country, v.ip) {
+        // A trusted proxy's country header wins only when no database
+        // knows the address (SPEC 2 step 4).
+        (Some(c), Some(ip)) => Some(state.geo.country(ip))
+            .filter(|g| !g.is_empty())
+            .unwrap_or_else(|| c.clone()),
+        (Some(c), None) => c.clone(),
+        (None, Some(ip)) => state.geo.country(ip),
+        (None, None) => String::new(),
+    };
+
+    // Uniqueness and the way this visitor got before (steps 6-7).
+    let (cookie, new_cookie) = match v.cookie {
+        Some(c) => (c, false),
+        None => (rand::rng().next_u64(), true),
+    };
+    let ck = cookie_key(&flow.id, cookie);
+    let iu = ip_ua_key(&flow.id, &ip_text, &v.ua);
+    let lookup = if new_cookie { iu } else { ck };
+    let previous = state.visitors.previous(lookup, now, flow.uniq_secs);
+
+    let ctx = filters::Ctx {
+        ua,
+        geo: &geo,
+        ip: v.ip,
+        accept_language: &v.accept_language,
+    };
+    let decision = filters::decide(flow, &snapshot, &ctx, previous.way);
+    let (filter, way) = match decision {
+        Filter::Target(w) => (0u8, Some(w)),
+        Filter::Blocked(code) => (code, None),
+    };
+    state
+        .visitors
+        .remember(&[ck, iu], now, way.map_or(0, |w| w.id), previous.unique);
+
+    let record = ClickRecord {
+        key: id::next_key(now_ms),
+        secret: id::random_secret(),
+        user_id: flow.user_id,
+        flow: flow.id.clone(),
+        way: way.map_or(0, |w| w.id),
+        site: way.map_or(0, |w| w.site),
+        filter,
+        unique: previous.unique,
+        vid: cookie as i64,
+        ip: ip_text,
+        geo,
+        lang: v.lang,
+        os: ua.os,
+        browser: ua.browser,
+        mobile: ua.mobile,
+        ua: v.ua,
+        referer: v.referer,
+        domain: v.domain,
+        tags: tags_from_query(req.query_string()),
+    };
+    let click_id = id::encode(record.key, record.secret);
+    let target = match way {
+        Some(w) => Some(macros::expand(&w.url, &record, &click_id)),
+        None => flow
+            .trafficback
+            .as_ref()
+            .map(|(_, url)| macros::expand(url, &record, &click_id)),
+    };
+    state.writer.enqueue(record);
+
+    let mut builder = HttpResponse::Ok();
+    if new_cookie {
+        builder.insert_header((
+            header::SET_COOKIE,
+            format!("{COOKIE}={cookie:016x}; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"),
+        ));
+    }
+    match target {
+        Some(url) => answer::go(builder, flow.method, &url),
+        None => answer::not_found(builder),
+    }
+}

@@ -1,0 +1,283 @@
+//! User-Agent classification into the numeric codes of the stats API
+//! (`os`, `browser`, `mobile`, `bot`; see [`OS_NAMES`] and [`BROWSER_NAMES`]).
+//!
+//! `woothee` does the heavy lifting, but on its own it misses exactly the
+//! traffic an affiliate tracker cares about (SPEC section 2 step 3): in-app
+//! browsers (Facebook, Instagram, TikTok all look like plain WebKit/Chrome),
+//! Android/iOS WebViews, and most bots and scripted clients. So a few cheap,
+//! case-sensitive token rules run first and woothee only answers what they
+//! leave open. Bots are whatever `isbot` or woothee's "crawler" category
+//! flags, plus headless/scripted clients and the empty UA.
+//!
+//! Choices worth knowing:
+//! - The OS comes from the UA's own platform token, for bots too: a crawler
+//!   gets an OS only if its UA names one (Googlebot smartphone says
+//!   `Android`, HeadlessChrome says `X11; Linux`), otherwise 0.
+//! - `mobile` is true for iOS, Android (tablets included), Windows Mobile,
+//!   Symbian and BlackBerry, for J2ME (`MIDP`) phones and for whatever
+//!   woothee calls a (smart/feature) phone. A smartphone crawler is thus
+//!   mobile, as its UA claims. iPadOS 13+ in "desktop mode" sends a Mac UA
+//!   and counts as a MacOS desktop.
+//! - Chromium forks that name themselves (Samsung Internet, Yandex, UC,
+//!   Vivaldi, ...) are Other (0); forks that hide behind a plain Chrome UA
+//!   (Brave, Silk "like Chrome", ...) stay Chrome, as woothee reports them.
+//! - Safari (4) needs macOS, iOS or Windows (Apple's Safari for Windows,
+//!   up to 5.1): the stock WebKit browsers of Android 4, BlackBerry and
+//!   Symbian also say "Safari" and are Other.
+//! - `okhttp` is only a bot when the whole UA starts with it (the unanchored
+//!   `okhttp` pattern is removed from isbot's list).
+
+use std::sync::LazyLock;
+
+pub const OS_NAMES: [&str; 9] = [
+    "Other",
+    "Windows",
+    "MacOS",
+    "Linux",
+    "iOS",
+    "Android",
+    "Windows Mobile",
+    "Symbian",
+    "BlackBerry",
+];
+
+pub const BROWSER_NAMES: [&str; 12] = [
+    "Other",
+    "Chrome",
+    "Firefox",
+    "MSIE",
+    "Safari",
+    "Opera",
+    "Edge",
+    "Facebook",
+    "Instagram",
+    "Tik-Tok",
+    "WebView",
+    "Bot",
+];
+
+const OS_WINDOWS: u8 = 1;
+const OS_MACOS: u8 = 2;
+const OS_LINUX: u8 = 3;
+const OS_IOS: u8 = 4;
+const OS_ANDROID: u8 = 5;
+const OS_WINDOWS_MOBILE: u8 = 6;
+const OS_SYMBIAN: u8 = 7;
+const OS_BLACKBERRY: u8 = 8;
+
+const BR_OTHER: u8 = 0;
+const BR_CHROME: u8 = 1;
+const BR_FIREFOX: u8 = 2;
+const BR_MSIE: u8 = 3;
+const BR_SAFARI: u8 = 4;
+const BR_OPERA: u8 = 5;
+const BR_EDGE: u8 = 6;
+const BR_FACEBOOK: u8 = 7;
+const BR_INSTAGRAM: u8 = 8;
+const BR_TIKTOK: u8 = 9;
+const BR_WEBVIEW: u8 = 10;
+const BR_BOT: u8 = 11;
+
+/// Longer UAs are cut here (at a char boundary) before any matching: real
+/// ones stay well below, and it bounds the cost of hostile input.
+const MAX_UA_LEN: usize = 1024;
+
+/// Headless browsers and HTTP libraries (spelled as they send themselves).
+const BOT_TOKENS: &[&str] = &[
+    "HeadlessChrome",
+    "curl/",
+    "Wget/",
+    "python-requests",
+    "python-urllib",
+    "Python-urllib",
+    "aiohttp",
+    "Go-http-client",
+    "Java/",
+    "libwww-perl",
+    "PhantomJS",
+    "Puppeteer",
+    "Playwright",
+    "Scrapy",
+    "axios/",
+    "node-fetch",
+    "Apache-HttpClient",
+    "PostmanRuntime",
+];
+const FACEBOOK_TOKENS: &[&str] = &["FBAN/", "FBAV/", "FB_IAB"];
+const TIKTOK_TOKENS: &[&str] = &["musical_ly", "BytedanceWebview", "trill_", " trill/"];
+const EDGE_TOKENS: &[&str] = &["Edg/", "EdgA/", "EdgiOS/", "Edge/"];
+const OPERA_TOKENS: &[&str] = &["OPR/", "Opera", "OPiOS"];
+/// Chromium/WebKit browsers that name themselves: Other, not Chrome/Safari.
+const OTHER_BROWSER_TOKENS: &[&str] = &[
+    "SamsungBrowser/",
+    "YaBrowser/",
+    "UCBrowser/",
+    "UCWEB",
+    "Vivaldi/",
+    "MiuiBrowser/",
+    "HuaweiBrowser/",
+];
+
+/// Bot patterns compiled once (isbot builds one big regex).
+static BOTS: LazyLock<isbot::Bots> = LazyLock::new(|| {
+    let mut bots = isbot::Bots::default();
+    bots.remove(&["okhttp"]);
+    bots
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UaInfo {
+    pub os: u8,
+    pub browser: u8,
+    pub mobile: bool,
+    pub bot: bool,
+}
+
+/// Classifies a User-Agent header. Never panics; any input is accepted.
+pub fn classify(ua: &str) -> UaInfo {
+    let ua = truncate(ua.trim(), MAX_UA_LEN);
+    if ua.is_empty() {
+        return UaInfo {
+            browser: BR_BOT,
+            bot: true,
+            ..UaInfo::default()
+        };
+    }
+    let parsed = woothee::parser::Parser::new().parse(ua);
+    let (w_name, w_category, w_os) = parsed
+        .as_ref()
+        .map_or(("", "", ""), |r| (r.name, r.category, r.os));
+
+    let os = os_code(ua, w_os);
+    let mobile = matches!(
+        os,
+        OS_IOS | OS_ANDROID | OS_WINDOWS_MOBILE | OS_SYMBIAN | OS_BLACKBERRY
+    ) || matches!(w_category, "smartphone" | "mobilephone")
+        || ua.contains("MIDP"); // J2ME feature phones (Opera Mini)
+    let bot = has_any(ua, BOT_TOKENS)
+        || ua.starts_with("okhttp")
+        || w_category == "crawler"
+        || BOTS.is_bot(ua);
+    let browser = if bot {
+        BR_BOT
+    } else {
+        browser_code(ua, w_name, os)
+    };
+    UaInfo {
+        os,
+        browser,
+        mobile,
+        bot,
+    }
+}
+
+/// Display name of an OS code; unknown codes are "Other".
+pub fn os_name(code: i64) -> &'static str {
+    name_of(&OS_NAMES, code)
+}
+
+/// Display name of a browser code; unknown codes are "Other".
+pub fn browser_name(code: i64) -> &'static str {
+    name_of(&BROWSER_NAMES, code)
+}
+
+fn name_of(names: &[&'static str], code: i64) -> &'static str {
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| names.get(i).copied())
+        .unwrap_or(names[0])
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn has_any(ua: &str, tokens: &[&str]) -> bool {
+    tokens.iter().any(|t| ua.contains(t))
+}
+
+/// Platform tokens first (order matters: Windows Phone 8.1 also says
+/// "Android" and "iPhone", Android also says "Linux"), then woothee's OS.
+fn os_code(ua: &str, w_os: &str) -> u8 {
+    if has_any(
+        ua,
+        &["Windows Phone", "Windows Mobile", "Windows CE", "IEMobile"],
+    ) {
+        OS_WINDOWS_MOBILE
+    } else if has_any(ua, &["Symbian", "SymbOS", "Series60", "Series 60"]) {
+        OS_SYMBIAN
+    } else if has_any(ua, &["BlackBerry", "BB10", "RIM Tablet"]) {
+        OS_BLACKBERRY
+    } else if has_any(ua, &["iPhone", "iPad", "iPod"]) {
+        OS_IOS
+    } else if ua.contains("Android") {
+        OS_ANDROID
+    } else if ua.contains("Linux") || ua.contains("CrOS") {
+        OS_LINUX
+    } else if ua.contains("Windows") {
+        OS_WINDOWS
+    } else if ua.contains("Macintosh") || ua.contains("Mac OS X") {
+        OS_MACOS
+    } else {
+        match w_os {
+            "Windows Phone OS" | "Windows CE" => OS_WINDOWS_MOBILE,
+            os if os.starts_with("Windows") => OS_WINDOWS,
+            "Mac OSX" | "Mac OS Classic" => OS_MACOS,
+            "Linux" | "ChromeOS" => OS_LINUX,
+            "iPhone" | "iPad" | "iPod" | "iOS" => OS_IOS,
+            "Android" => OS_ANDROID,
+            "SymbianOS" => OS_SYMBIAN,
+            "BlackBerry" | "BlackBerry 10" => OS_BLACKBERRY,
+            _ => 0,
+        }
+    }
+}
+
+/// Token rules for what woothee cannot tell, then woothee's browser name.
+fn browser_code(ua: &str, w_name: &str, os: u8) -> u8 {
+    if has_any(ua, FACEBOOK_TOKENS) {
+        BR_FACEBOOK
+    } else if ua.contains("Instagram") {
+        BR_INSTAGRAM
+    } else if has_any(ua, TIKTOK_TOKENS) {
+        BR_TIKTOK
+    } else if has_any(ua, EDGE_TOKENS) {
+        BR_EDGE
+    } else if has_any(ua, OPERA_TOKENS) {
+        BR_OPERA
+    } else if ua.contains("; wv)") {
+        BR_WEBVIEW
+    } else if ua.contains("CriOS/") {
+        BR_CHROME
+    } else if ua.contains("FxiOS/") {
+        BR_FIREFOX
+    } else if os == OS_IOS
+        && ua.contains("AppleWebKit")
+        && ua.contains("Mobile/")
+        && !ua.contains("Safari/")
+    {
+        BR_WEBVIEW
+    } else if ua.contains("MSIE ") || ua.contains("Trident/") {
+        BR_MSIE
+    } else if has_any(ua, OTHER_BROWSER_TOKENS) {
+        BR_OTHER
+    } else {
+        match w_name {
+            "Chrome" => BR_CHROME,
+            "Firefox" => BR_FIREFOX,
+            "Internet Explorer" => BR_MSIE,
+            "Safari" if matches!(os, OS_MACOS | OS_IOS | OS_WINDOWS) => BR_SAFARI,
+            "Opera" => BR_OPERA,
+            "Edge" => BR_EDGE,
+            "Webview" => BR_WEBVIEW,
+            _ => BR_OTHER,
+        }
+    }
+}

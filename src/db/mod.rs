@@ -1,0 +1,45 @@
+//! Storage: connections, pragmas, migrations and the click writer (DESIGN 3).
+pub mod migrations;
+pub mod writer;
+
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::Path;
+use std::time::Duration;
+
+pub type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
+
+/// Pragmas every connection gets. WAL lets readers run beside the one
+/// writer; synchronous=NORMAL keeps commits cheap and survives a process
+/// crash (only an OS crash can lose the last commits).
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL;
+         PRAGMA synchronous=NORMAL;
+         PRAGMA foreign_keys=ON;
+         PRAGMA temp_store=MEMORY;
+         PRAGMA cache_size=-16000;",
+    )
+}
+
+/// Opens one connection with the pragmas applied.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Opens the database, creating or upgrading it in place.
+pub fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
+    let mut conn = open(path)?;
+    migrations::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// The read (and short-write) pool used by API handlers inside web::block.
+pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
+    let manager = SqliteConnectionManager::file(path).with_init(|c| configure(c));
+    r2d2::Pool::builder().max_size(size).build(manager)
+}

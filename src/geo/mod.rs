@@ -1,0 +1,37 @@
+//! IP to country (SPEC 2 step 4): the bundled offline table (`iptocc`), or
+//! a MaxMind-format database given with `--geoip`.
+pub mod countries;
+
+use std::net::IpAddr;
+use std::path::Path;
+
+pub enum GeoDb {
+    Bundled,
+    Mmdb(maxminddb::Reader<Vec<u8>>),
+}
+
+impl GeoDb {
+    pub fn open(path: Option<&Path>) -> Result<GeoDb, String> {
+        match path {
+            None => Ok(GeoDb::Bundled),
+            Some(p) => maxminddb::Reader::open_readfile(p)
+                .map(GeoDb::Mmdb)
+                .map_err(|e| format!("cannot open geoip database {}: {e}", p.display())),
+        }
+    }
+
+    /// Two-letter lower-case country code; empty when unknown.
+    pub fn country(&self, ip: IpAddr) -> String {
+        let code: Option<String> = match self {
+            GeoDb::Bundled => iptocc::country_code(ip).map(str::to_string),
+            GeoDb::Mmdb(r) => r
+                .lookup(ip)
+                .ok()
+                .and_then(|res| res.decode::<maxminddb::geoip2::Country>().ok().flatten())
+                .and_then(|c| c.country.iso_code.map(str::to_string)),
+        };
+        code.map(|c| c.to_ascii_lowercase())
+            .filter(|c| c.len() == 2)
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,3 @@
+//! Leads: postback.json and leads.json (SPEC 4).
+pub mod list;
+pub mod postback;

@@ -1,0 +1,36 @@
+//! What every request can reach: the pool, the click writer, the in-memory
+//! snapshot of flows/users (so the click path does no database I/O, DESIGN
+//! 1), the geo database and the visitor memory for uniqueness.
+use crate::clicks::uniqueness::Visitors;
+use crate::db::{writer::Writer, Pool};
+use crate::geo::GeoDb;
+use crate::snapshot::Snapshot;
+use std::sync::{Arc, RwLock};
+
+pub struct AppState {
+    pub pool: Pool,
+    pub writer: Writer,
+    pub snapshot: RwLock<Arc<Snapshot>>,
+    pub geo: GeoDb,
+    pub visitors: Visitors,
+    pub trust_proxy: bool,
+    pub login_throttle: crate::accounts::throttle::Throttle,
+}
+
+impl AppState {
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Rebuilds the snapshot after a management change (flows, sites,
+    /// blacklist, users). Configuration is small, so a full reload is
+    /// simpler and safer than patching.
+    pub fn reload(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        let fresh = Arc::new(Snapshot::load(conn)?);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+}

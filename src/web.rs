@@ -1,0 +1,72 @@
+//! The dashboard's static files, embedded in the binary (SPEC 6), and the
+//! small fixed answers of reserved paths.
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "static/"]
+struct Static;
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "json" => "application/json",
+        "md" => "text/markdown; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+pub async fn app_file(req: HttpRequest) -> HttpResponse {
+    let path = req.match_info().get("path").unwrap_or("");
+    let path = if path.is_empty() { "index.html" } else { path };
+    match Static::get(path) {
+        Some(file) => HttpResponse::Ok()
+            .content_type(content_type(path))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header(("X-Content-Type-Options", "nosniff"))
+            .insert_header((
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+            ))
+            .body(file.data.into_owned()),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("not found"),
+    }
+}
+
+pub async fn app_redirect() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/app/"))
+        .finish()
+}
+
+/// Trackers must not be indexed.
+pub async fn robots() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain")
+        .body("User-agent: *\nDisallow: /\n")
+}
+
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
+
+/// Everything unrouted: the API envelope under /api, a 404 page elsewhere.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") || req.path() == "/api" {
+        return crate::api::unknown().await;
+    }
+    if req.path() == "/" {
+        return HttpResponse::Found()
+            .insert_header((header::LOCATION, "/app/"))
+            .finish();
+    }
+    HttpResponse::NotFound()
+        .content_type("text/plain")
+        .body("not found")
+}

@@ -1,0 +1,189 @@
+// Leads (#leads) and click log (#clicks): filtered, paged lists with CSV download.
+import {
+  el, txt, num, api, refs, field, options, button, csvButton, showError, pager, safeUrl,
+  fmtMoney, fmtCost, fmtTime, daysAgo, codeName, codeOptions, FILTERS, OSES, BROWSERS, DEVICES,
+} from './util.js';
+
+const LIMIT = 100;
+const CSV_LIMIT = 10000;
+
+const STATUSES = [
+  ['', 'any'], ['new', 'new'], ['hold', 'hold'], ['approve', 'approve'], ['cancel', 'cancel'], ['trash', 'trash'],
+  ['valid', 'valid: all but trash'], ['wait', 'wait: new + hold'], ['good', 'good: hold + approve'], ['bad', 'bad: cancel + trash'],
+];
+
+const trunc = (v, cls = 'trunc') => {
+  const s = txt(v);
+  return s ? el('span', { class: cls, title: s }, s) : '';
+};
+const mono = (v) => el('span', { class: 'mono' }, txt(v));
+
+function refLink(v) {
+  const s = txt(v);
+  const href = safeUrl(s);
+  if (!href) return trunc(s);
+  return el('a', { href, class: 'trunc', title: s, target: '_blank', rel: 'noopener noreferrer nofollow' }, s);
+}
+
+let flowNames = new Map();
+const flowCell = (v) => {
+  const id = txt(v);
+  const name = flowNames.get(id);
+  return el('span', { class: 'mono', title: name || null }, id);
+};
+
+function logPage(cfg) {
+  const S = { f: { ...cfg.defaults }, offset: 0 };
+  let seq = 0;
+
+  return function render(root) {
+    const inp = {};
+    const fields = cfg.filters.map((d) => {
+      const id = cfg.prefix + '-f-' + d.k;
+      const v = S.f[d.k] ?? '';
+      if (d.opts) inp[d.k] = el('select', { id, name: d.k }, options(d.opts, v));
+      else inp[d.k] = el('input', { id, name: d.k, type: d.type || 'text', value: v, list: d.list, placeholder: d.placeholder, autocomplete: 'off' });
+      return field(d.label, inp[d.k]);
+    });
+    const read = () => { for (const d of cfg.filters) S.f[d.k] = inp[d.k].value.trim(); };
+    const params = () => {
+      const q = {};
+      for (const d of cfg.filters) {
+        const v = S.f[d.k] ?? '';
+        if (v !== '') q[d.k] = d.k === 'geo' ? v.toLowerCase() : v;
+      }
+      return q;
+    };
+
+    const tableBox = el('div', { id: cfg.prefix + '-box' });
+    const pg = pager(cfg.prefix, (dir) => {
+      S.offset = Math.max(0, S.offset + dir * LIMIT);
+      load();
+    });
+
+    const form = el('form', {
+      id: cfg.prefix + '-form', class: 'filters',
+      onsubmit: (e) => { e.preventDefault(); read(); S.offset = 0; load(); },
+    },
+    el('div', { class: 'grid' }, fields),
+    el('div', { class: 'actions' },
+      el('button', { type: 'submit', id: cfg.prefix + '-go', class: 'btn btn-primary' }, 'Show'),
+      button('Clear', () => {
+        for (const d of cfg.filters) inp[d.k].value = '';
+        read(); S.offset = 0; load();
+      }, { id: cfg.prefix + '-clear', class: 'btn' }),
+      csvButton(cfg.prefix + '-csv', () => {
+        read();
+        const q = params();
+        const span = q.from || q.to ? '-' + (q.from || '') + '_' + (q.to || '') : '';
+        return [cfg.fn, { ...q, limit: CSV_LIMIT }, cfg.prefix + span + '.csv'];
+      })));
+
+    root.append(el('h1', {}, cfg.title), form, pg.node, tableBox);
+    if (cfg.help) root.append(el('p', { class: 'note' }, cfg.help));
+
+    refs().then((r) => {
+      flowNames = new Map(r.flows.map((f) => [txt(f.flow), txt(f.name)]));
+      if (cfg.lists) cfg.lists(r, root);
+    });
+
+    async function load() {
+      const my = ++seq;
+      tableBox.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
+      try {
+        const data = await api(cfg.fn, { ...params(), offset: S.offset, limit: LIMIT });
+        if (my !== seq) return;
+        const rows = Array.isArray(data[cfg.key]) ? data[cfg.key] : [];
+        pg.update(S.offset, rows.length, LIMIT);
+        const head = el('thead', {}, el('tr', {}, cfg.cols.map((c) => el('th', { class: c.num ? 'num' : null, scope: 'col', title: c.title }, c.label))));
+        const body = el('tbody', {}, rows.map((row) => el('tr', { 'data-id': txt(row[cfg.idKey]) },
+          cfg.cols.map((c) => el('td', { class: c.num ? 'num' : c.cls, 'data-key': c.k }, c.get ? c.get(row) : txt(row[c.k]))))));
+        if (!rows.length) body.appendChild(el('tr', {}, el('td', { class: 'empty', colspan: cfg.cols.length }, 'Nothing found.')));
+        tableBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: cfg.prefix + '-table', class: 'data' }, head, body)));
+      } catch (e) {
+        if (my !== seq) return;
+        tableBox.replaceChildren(el('p', { class: 'empty' }, 'No data.'));
+        pg.update(S.offset, 0, LIMIT);
+        showError(e);
+      }
+    }
+    load();
+  };
+}
+
+export const renderLeads = logPage({
+  prefix: 'leads', fn: 'leads', key: 'leads', idKey: 'id', title: 'Leads',
+  defaults: { from: daysAgo(6), to: daysAgo(0) },
+  filters: [
+    { k: 'from', label: 'From', type: 'date' },
+    { k: 'to', label: 'To', type: 'date' },
+    { k: 'status', label: 'Status', opts: STATUSES },
+    { k: 'flow', label: 'Flow', list: 'dl-leads-flows' },
+    { k: 'goal', label: 'Goal', list: 'dl-leads-goals' },
+    { k: 'geo', label: 'Country', placeholder: 'de' },
+    { k: 'utm_source', label: 'UTM Source' },
+    { k: 'subid', label: 'SubID' },
+  ],
+  lists: (r, root) => {
+    root.append(
+      el('datalist', { id: 'dl-leads-flows' }, r.flows.map((f) => el('option', { value: txt(f.flow) }, txt(f.name)))),
+      el('datalist', { id: 'dl-leads-goals' }, r.goals.map((g) => el('option', { value: txt(g.goal) }, txt(g.name)))));
+  },
+  cols: [
+    { k: 'id', label: 'ID', num: true },
+    { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
+    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
+    { k: 'uid', label: 'UID', get: (r) => trunc(r.uid) },
+    { k: 'flow', label: 'Flow', get: (r) => flowCell(r.flow) },
+    { k: 'way', label: 'Way', num: true },
+    { k: 'status', label: 'Status', get: (r) => el('span', { class: 'badge st-' + txt(r.status).replace(/[^a-z]/g, '') }, txt(r.status)) },
+    { k: 'custom', label: 'Custom', title: 'Raw status text from the advertiser', get: (r) => trunc(r.custom) },
+    { k: 'goal', label: 'Goal' },
+    { k: 'price', label: 'Price', num: true, get: (r) => fmtMoney(r.price) + ' ' + txt(r.currency) },
+    { k: 'geo', label: 'Geo' },
+    { k: 'ip', label: 'IP', get: (r) => mono(r.ip) },
+    { k: 'name', label: 'Name', get: (r) => trunc(r.name) },
+    { k: 'phone', label: 'Phone', cls: 'nowrap' },
+    { k: 'email', label: 'Email', get: (r) => trunc(r.email) },
+    { k: 'utm_source', label: 'UTM Source', get: (r) => trunc(r.utm_source) },
+    { k: 'subid', label: 'SubID', get: (r) => trunc(r.subid) },
+  ],
+});
+
+export const renderClicks = logPage({
+  prefix: 'clicks', fn: 'clicks', key: 'clicks', idKey: 'click', title: 'Click log',
+  defaults: {},
+  help: 'Newest first. Without dates the log covers all time.',
+  filters: [
+    { k: 'from', label: 'From', type: 'date' },
+    { k: 'to', label: 'To', type: 'date' },
+    { k: 'flow', label: 'Flow', list: 'dl-clicks-flows' },
+    { k: 'geo', label: 'Country', placeholder: 'de' },
+    { k: 'filter', label: 'Filter', opts: codeOptions(FILTERS) },
+    { k: 'unique', label: 'Unique', opts: [['', 'any'], ['1', 'unique'], ['0', 'repeated']] },
+    { k: 'utm_source', label: 'UTM Source' },
+    { k: 'subid', label: 'SubID' },
+  ],
+  lists: (r, root) => {
+    root.append(el('datalist', { id: 'dl-clicks-flows' }, r.flows.map((f) => el('option', { value: txt(f.flow) }, txt(f.name)))));
+  },
+  cols: [
+    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
+    { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
+    { k: 'flow', label: 'Flow', get: (r) => flowCell(r.flow) },
+    { k: 'way', label: 'Way', num: true },
+    { k: 'filter', label: 'Filter', get: (r) => el('span', { class: num(r.filter) ? 'badge st-bad' : 'badge st-ok', title: 'filter ' + txt(r.filter) }, codeName(FILTERS, r.filter)) },
+    { k: 'unique', label: 'Unique', get: (r) => (r.unique === true || r.unique === 1 || r.unique === '1' ? 'yes' : 'no') },
+    { k: 'ip', label: 'IP', get: (r) => mono(r.ip) },
+    { k: 'geo', label: 'Geo' },
+    { k: 'os', label: 'OS', cls: 'nowrap', get: (r) => codeName(OSES, r.os) },
+    { k: 'browser', label: 'Browser', cls: 'nowrap', get: (r) => codeName(BROWSERS, r.browser) },
+    { k: 'mobile', label: 'Device', get: (r) => codeName(DEVICES, r.mobile) },
+    { k: 'utm_source', label: 'UTM Source', get: (r) => trunc(r.utm_source) },
+    { k: 'subid', label: 'SubID', get: (r) => trunc(r.subid) },
+    { k: 'adid', label: 'Ad click id', get: (r) => trunc(r.adid, 'trunc short') },
+    { k: 'referer', label: 'Referer', get: (r) => refLink(r.referer) },
+    { k: 'ua', label: 'User-Agent', get: (r) => trunc(r.ua) },
+    { k: 'cost', label: 'Cost', num: true, get: (r) => fmtCost(r.cost) },
+  ],
+});
