@@ -1,8 +1,336 @@
-//! `flowtrack demo` (SPEC 5): a realistic demo account.
+//! `flowtrack demo` (SPEC 5): creates or refreshes the user `demo` with
+//! sites, flows, ways, goals, a blacklist and `--days` of realistic clicks
+//! (geo, devices, in-app browsers, bots, tags, uniqueness), leads in every
+//! stage with prices in two currencies, and spend. Clicks go through the
+//! same insert code as the click writer, in large transactions, so the
+//! benchmarks can fill millions of clicks quickly.
+use crate::clicks::record::{ClickRecord, Tags};
+use crate::clicks::{id, user_agent};
 use crate::config::Config;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::{params, Connection};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Instant;
 
-pub fn run(_config: &Config, _clicks: u64, _days: u32) -> ExitCode {
-    eprintln!("error: flowtrack demo is not built yet (issue 5)");
-    ExitCode::FAILURE
+const UAS: &[(&str, u32)] = &[
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36", 18),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0", 5),
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 Edg/129.0.0.0", 5),
+    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15", 5),
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 OPR/114.0.0.0", 2),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1", 14),
+    ("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.81 Mobile Safari/537.36", 16),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/480.0.0.38.108;FBBV/640000000;FBDV/iPhone15,2;FBMD/iPhone;FBSN/iOS;FBSV/17.6;FBSS/3;FBCR/;FBID/phone;FBLC/de_DE;FBOP/80]", 9),
+    ("Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36 Instagram 350.0.0.37.91 Android", 6),
+    ("Mozilla/5.0 (Linux; Android 12; SM-A525F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36 musical_ly_2023609030 JsSdk/1.0 NetType/WIFI Channel/googleplay AppName/musical_ly app_version/36.9.3 ByteLocale/en ByteFullLocale/en Region/US BytedanceWebview/d8a21c6", 6),
+    ("Mozilla/5.0 (Linux; Android 11; Redmi Note 8 Build/RKQ1.201004.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36", 3),
+    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 2),
+    ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", 2),
+    ("curl/8.5.0", 1),
+];
+
+struct FlowPlan {
+    id: &'static str,
+    name: &'static str,
+    source: &'static str,
+    geos: &'static [&'static str],
+    cpc: f64,
+    share: u32,
+}
+
+const FLOWS: &[FlowPlan] = &[
+    FlowPlan { id: "demo-fb", name: "Facebook DACH", source: "facebook", geos: &["de", "at", "ch"], cpc: 0.12, share: 45 },
+    FlowPlan { id: "demo-tt", name: "TikTok US", source: "tiktok", geos: &["us", "ca"], cpc: 0.05, share: 35 },
+    FlowPlan { id: "demo-gg", name: "Google LATAM", source: "google", geos: &["mx", "br", "ar", "co"], cpc: 0.08, share: 20 },
+];
+
+fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
+    let total: u32 = items.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random_range(0..total);
+    for (item, w) in items {
+        if roll < *w {
+            return item;
+        }
+        roll -= w;
+    }
+    &items[0].0
+}
+
+/// Removes the demo user's old data so a refresh starts clean.
+fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
+         DELETE FROM leads WHERE user_id = {user};
+         DELETE FROM clicks WHERE user_id = {user};
+         DELETE FROM ways WHERE user_id = {user};
+         DELETE FROM flows WHERE user_id = {user};
+         DELETE FROM sites WHERE user_id = {user};
+         DELETE FROM goals WHERE user_id = {user};
+         DELETE FROM blacklist WHERE user_id = {user};"
+    ))
+}
+
+/// Sites, flows with ways, goals and a blacklist; returns way ids per flow.
+fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
+    let offers = [
+        ("Keto Slim DE", "https://offers.example/keto/?click={click}&geo={geo}"),
+        ("Keto Slim landing B", "https://offers.example/keto-b/?click={click}&sub={subid}"),
+        ("VPN Trial", "https://vpn.example/trial?cid={click}&src={utms}"),
+        ("Casino Bonus", "https://bonus.example/r/{click}?c={utmc}"),
+    ];
+    let mut sites = Vec::new();
+    for (name, url) in offers {
+        conn.execute("INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)", params![user, name, url])?;
+        sites.push(conn.last_insert_rowid());
+    }
+    let mut ways = Vec::new();
+    for (i, f) in FLOWS.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO flows (id, user_id, name, geo, tb_url, created) VALUES (?1, ?2, ?3, ?4, 'https://fallback.example/?f={flow}', unixepoch())",
+            params![f.id, user, f.name, f.geos.join(",")],
+        )?;
+        let plan: Vec<(i64, u32)> = match i {
+            0 => vec![(sites[0], 2), (sites[1], 1)],
+            1 => vec![(sites[2], 1)],
+            _ => vec![(sites[3], 3), (sites[2], 1)],
+        };
+        let mut ids = Vec::new();
+        for (pos, (site, weight)) in plan.into_iter().enumerate() {
+            conn.execute(
+                "INSERT INTO ways (user_id, flow_id, pos, site_id, weight) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user, f.id, pos as i64, site, weight],
+            )?;
+            ids.push((conn.last_insert_rowid(), site));
+        }
+        ways.push(ids);
+    }
+    for (goal, name) in [("lead", "Lead"), ("reg", "Registration"), ("dep", "First deposit")] {
+        conn.execute("INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, ?3)", params![user, goal, name])?;
+    }
+    for entry in ["203.0.113.0/24", "198.51.100.7"] {
+        conn.execute("INSERT INTO blacklist (user_id, entry) VALUES (?1, ?2)", params![user, entry])?;
+    }
+    Ok(ways)
+}
+
+struct Lead {
+    click: ClickRecord,
+    time: i64,
+}
+
+const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_id, uid, flow, way, site, filter, stage, custom, goal, price, currency, base, ip, geo, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, adid, data1, data2)
+ VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+
+fn write_lead(conn: &Connection, rng: &mut SmallRng, user: i64, eur_rate: f64, lead: &Lead) -> rusqlite::Result<()> {
+    let c = &lead.click;
+    let (goal, usd) = *pick(rng, &[(("lead", 4.0), 60), (("reg", 12.0), 30), (("dep", 85.0), 10)]);
+    let stage: i64 = *pick(rng, &[(0, 15), (1, 25), (2, 40), (3, 10), (4, 10)]);
+    let custom = ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage as usize];
+    let eur = c.geo == "de" || c.geo == "at";
+    let (price, currency, base) = if eur { (usd * eur_rate, "eur", usd) } else { (usd, "usd", usd) };
+    let t = &c.tags;
+    conn.prepare_cached(LEAD_SQL)?.execute(params![
+        user,
+        lead.time,
+        id::encode(c.key, c.secret),
+        c.key,
+        format!("adv-{:x}", c.secret as u64 >> 16),
+        c.flow,
+        c.way,
+        c.site,
+        c.filter,
+        stage,
+        custom,
+        goal,
+        (price * 100.0).round() / 100.0,
+        currency,
+        base,
+        c.ip,
+        c.geo,
+        c.os,
+        c.browser,
+        c.mobile as i64,
+        c.ua,
+        c.referer,
+        c.domain,
+        t.utms,
+        t.utmc,
+        t.utmn,
+        t.utmt,
+        t.utmm,
+        t.subid,
+        t.adid,
+        t.data1,
+        t.data2
+    ])?;
+    let lead_id = conn.last_insert_rowid();
+    let mut st = conn.prepare_cached("INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)")?;
+    st.execute(params![lead_id, lead.time, 0, "Pending"])?;
+    if stage != 0 {
+        st.execute(params![lead_id, lead.time + rng.random_range(600..86_400), stage, custom])?;
+    }
+    Ok(())
+}
+
+fn progress(done: u64, total: u64, started: Instant) {
+    let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    eprint!("\r  {done:>10} / {total} clicks  {:>3}%  {:>9.0} clicks/s", done * 100 / total.max(1), rate);
+    let _ = std::io::stderr().flush();
+}
+
+fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(String, String, f64)> {
+    let user = match crate::accounts::user_id(conn, "demo")? {
+        Some(id) => id,
+        None => crate::accounts::create_user(conn, "demo")?.id,
+    };
+    let password = crate::accounts::tokens::random(12);
+    crate::accounts::set_password(conn, user, &password)?;
+    let token: String = conn.query_row("SELECT token FROM users WHERE id = ?1", [user], |r| r.get(0))?;
+    let tx = conn.transaction()?;
+    clear(&tx, user)?;
+    let ways = setup(&tx, user)?;
+    tx.commit()?;
+
+    let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
+    let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
+    let classified: Vec<(&str, user_agent::UaInfo, u32)> =
+        UAS.iter().map(|(ua, w)| (*ua, user_agent::classify(ua), *w)).collect();
+    let ua_pick: Vec<(usize, u32)> = classified.iter().enumerate().map(|(i, c)| (i, c.2)).collect();
+    let flow_pick: Vec<(usize, u32)> = FLOWS.iter().enumerate().map(|(i, f)| (i, f.share)).collect();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let span_ms = days.max(1) as i64 * 86_400_000;
+    let start_ms = now_ms - span_ms;
+    let step = (span_ms / clicks.max(1) as i64).max(1);
+    let tty = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut dict = crate::db::writer::Dict::default();
+    let mut leads = Vec::new();
+    let mut done = 0u64;
+    while done < clicks {
+        let tx = conn.transaction()?;
+        {
+            let mut st = tx.prepare_cached(crate::clicks::record::INSERT_SQL)?;
+            let end = (done + 100_000).min(clicks);
+            for i in done..end {
+                // Evening peaks: skip some night-time slots' jitter only.
+                let t_ms = start_ms + i as i64 * step + rng.random_range(0..step);
+                let f = &FLOWS[*pick(&mut rng, &flow_pick)];
+                let fi = FLOWS.iter().position(|x| x.id == f.id).unwrap_or(0);
+                let (ua, info, _) = classified[*pick(&mut rng, &ua_pick)];
+                let in_geo = rng.random_bool(0.93);
+                let geo = if in_geo { f.geos[rng.random_range(0..f.geos.len())] } else { ["fr", "in", "ru", ""][i as usize % 4] };
+                let blacklisted = rng.random_bool(0.01);
+                let filter = if info.bot {
+                    1
+                } else if blacklisted {
+                    2
+                } else if !in_geo {
+                    3
+                } else {
+                    0
+                };
+                let (way, site) = if filter == 0 {
+                    let w = &ways[fi];
+                    w[rng.random_range(0..w.len())]
+                } else {
+                    (0, 0)
+                };
+                let ip = if blacklisted {
+                    format!("203.0.113.{}", rng.random_range(1..255))
+                } else {
+                    format!("{}.{}.{}.{}", rng.random_range(2..223), rng.random_range(0..255), rng.random_range(0..255), rng.random_range(1..255))
+                };
+                let campaign = rng.random_range(0..12);
+                let record = ClickRecord {
+                    key: ((t_ms) << 16) | (i as i64 & 0xffff),
+                    secret: rng.random(),
+                    user_id: user,
+                    flow: f.id.to_string(),
+                    way,
+                    site,
+                    filter,
+                    unique: rng.random_bool(0.72),
+                    vid: rng.random(),
+                    ip,
+                    geo: geo.to_string(),
+                    lang: geo.to_string(),
+                    os: info.os,
+                    browser: info.browser,
+                    mobile: info.mobile,
+                    ua: ua.to_string(),
+                    referer: if rng.random_bool(0.6) { format!("https://{}.example/", f.source) } else { String::new() },
+                    domain: "go.flowtrack.example".into(),
+                    tags: Tags {
+                        utms: f.source.to_string(),
+                        utmc: format!("{}-{campaign:02}", f.source),
+                        utmn: format!("ad{}", rng.random_range(0..60)),
+                        utmt: if rng.random_bool(0.3) { format!("kw{}", rng.random_range(0..400)) } else { String::new() },
+                        utmm: "cpc".into(),
+                        subid: format!("s{}", rng.random_range(0..2000)),
+                        uuid: String::new(),
+                        adid: format!("{:016x}", rng.random::<u64>()),
+                        data1: String::new(),
+                        data2: String::new(),
+                    },
+                };
+                crate::db::writer::insert_click(&tx, &mut dict, &mut st, &record)?;
+                if filter == 0 && record.unique && rng.random_bool(0.035) {
+                    let time = (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000);
+                    leads.push(Lead { click: record, time });
+                }
+            }
+            done = end;
+        }
+        tx.commit()?;
+        if tty {
+            progress(done, clicks, started);
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    if tty {
+        eprintln!();
+    }
+    let tx = conn.transaction()?;
+    for lead in &leads {
+        write_lead(&tx, &mut rng, user, eur_rate, lead)?;
+    }
+    // Spend: each flow's price per target click, as spend.json cpc would.
+    for f in FLOWS {
+        tx.execute("UPDATE clicks SET cost = ?1 WHERE user_id = ?2 AND flow = ?3 AND filter = 0", params![f.cpc, user, f.id])?;
+    }
+    tx.commit()?;
+    Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
+}
+
+pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
+    let mut conn = match crate::prepare_database(&config.db) {
+        Ok((conn, created)) => {
+            if let Some(c) = created {
+                println!("Created user admin\n  password: {}\n  token:    {}", c.password, c.token);
+            }
+            conn
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    match generate(&mut conn, clicks, days) {
+        Ok((password, token, rate)) => {
+            eprintln!(
+                "demo: {clicks} clicks over {days} days in {:.1} s ({rate:.0} clicks/s)",
+                started.elapsed().as_secs_f64()
+            );
+            println!("user: demo\npassword: {password}\nlog in at http://{}/app/", config.listen);
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -70,7 +70,8 @@ impl Writer {
 }
 
 /// Interns long repeated strings (user agents, referers).
-struct Dict {
+#[derive(Default)]
+pub struct Dict {
     cache: HashMap<String, i64>,
 }
 
@@ -95,27 +96,32 @@ impl Dict {
     }
 }
 
-fn write_batch(
-    conn: &mut Connection,
+/// Inserts one click with its strings interned: the one insert path of
+/// the writer and of `flowtrack demo`.
+pub fn insert_click(
+    conn: &Connection,
     dict: &mut Dict,
-    clicks: &[Box<ClickRecord>],
+    st: &mut rusqlite::CachedStatement<'_>,
+    c: &ClickRecord,
 ) -> rusqlite::Result<()> {
+    let ua = dict.id(conn, &c.ua)?;
+    let referer = dict.id(conn, &c.referer)?;
+    c.insert(st, ua, referer)
+}
+
+fn write_batch(conn: &mut Connection, dict: &mut Dict, clicks: &[Box<ClickRecord>]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
         let mut st = tx.prepare_cached(INSERT_SQL)?;
         for c in clicks {
-            let ua = dict.id(&tx, &c.ua)?;
-            let referer = dict.id(&tx, &c.referer)?;
-            c.insert(&mut st, ua, referer)?;
+            insert_click(&tx, dict, &mut st, c)?;
         }
     }
     tx.commit()
 }
 
 fn run(mut conn: Connection, rx: Receiver<Msg>) {
-    let mut dict = Dict {
-        cache: HashMap::new(),
-    };
+    let mut dict = Dict::default();
     let mut clicks: Vec<Box<ClickRecord>> = Vec::new();
     let mut waiters: Vec<SyncSender<()>> = Vec::new();
     let mut stopping = false;

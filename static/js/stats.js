@@ -129,7 +129,7 @@ export function render(root) {
     quick('30 days', () => daysAgo(29), () => daysAgo(0)),
     quick('This month', () => firstOfMonth(0), () => daysAgo(0)),
     quick('Last month', () => firstOfMonth(1), lastOfPrevMonth)),
-  el('details', { class: 'more', open: true },
+  el('details', { class: 'more', open: active > 0 || !window.matchMedia('(max-width: 600px)').matches },
     el('summary', {}, 'Filters' + (active ? ' (' + active + ' active)' : '')),
     el('div', { class: 'grid' }, filterFields),
     el('div', { class: 'actions' },

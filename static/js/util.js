@@ -17,9 +17,11 @@ export function clearToken() {
 
 // Only http(s) links (and in-page anchors) ever reach an href.
 export function safeUrl(u) {
-  if (typeof u !== 'string') return null;
-  const s = u.trim();
-  return /^https?:\/\/[^\s]+$/i.test(s) ? s : null;
+  if (typeof u !== 'string' || !/^\s*https?:\/\//i.test(u)) return null;
+  try {
+    const url = new URL(u.trim());
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch { return null; }
 }
 function safeHref(v) {
   const s = String(v).trim();
