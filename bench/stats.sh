@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Report speed on a big database: fills N clicks with `flowtrack demo`
+# (timed), then times stats.json for every item over 30 days, with and
+# without a filter, plus spend.json over all clicks of one flow.
+# Usage: bench/stats.sh [clicks]   (default 1000000; the target is 10000000)
+source "$(dirname "$0")/lib.sh"
+need sqlite3
+N=${1:-1000000}; PORT=${PORT:-18182}
+build
+DB="$OUT/stats-$N.db"
+if [ ! -f "$DB" ]; then
+  start=$(date +%s.%N)
+  "$BIN" --db "$DB" demo --clicks "$N" --days 30 >/dev/null
+  echo "demo --clicks $N: $(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN {printf "%.1f", e - s}') s"
+fi
+SIZE=$(stat -c %s "$DB")
+echo "database: $(awk -v s="$SIZE" -v n="$N" 'BEGIN {printf "%.1f MiB, %.1f MiB per 1M clicks", s/1048576, s/1048576/n*1e6}')"
+start=$(date +%s%N)
+start_server "$DB" "$PORT"
+curl -s -o /dev/null -w '' "http://127.0.0.1:$PORT/demo-fb" || true
+echo "start to first redirect: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+trap stop_server EXIT
+TOKEN=$(token_of "$DB" demo)
+FROM=$(date -u -d '30 days ago' +%F); TO=$(date -u +%F)
+t() { curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/tracker/$1&id=$TOKEN"; }
+printf '%-8s %10s %14s\n' item "30 days" "geo=de filter"
+for item in date flow geo utms hour way site filter mobile os browser ip utmd subid utmc utmn utmt utmm; do
+  a=$(t "stats.json?from=$FROM&to=$TO&item=$item")
+  b=$(t "stats.json?from=$FROM&to=$TO&item=$item&geo=de")
+  printf '%-8s %9.0fms %13.0fms\n' "$item" "$(awk -v x="$a" 'BEGIN{print x*1000}')" "$(awk -v x="$b" 'BEGIN{print x*1000}')"
+done
+s=$(t "spend.json?flow=demo-fb&cost=1000")
+echo "spend.json cost over flow demo-fb ($(sqlite3 "$DB" "SELECT count(*) FROM clicks WHERE flow='demo-fb'") clicks): $(awk -v x="$s" 'BEGIN{printf "%.0f", x*1000}') ms"
+echo "server RSS: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$SERVER_PID/status)"
