@@ -2,6 +2,7 @@
 //! file, and a tiny raw HTTP/1.1 client (so tests can send anything:
 //! malformed bodies, bad UTF-8, odd headers) with no extra dependencies.
 #![allow(dead_code)]
+pub mod server;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -91,29 +92,11 @@ fn start(
 impl TestApp {
     /// Sends one raw request and reads the whole answer.
     pub fn raw(&self, request: &[u8]) -> Resp {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-        s.write_all(request).unwrap();
-        let mut buf = Vec::new();
-        s.read_to_end(&mut buf).unwrap();
-        parse_response(&buf)
+        raw_request(self.port, request).expect("request")
     }
 
     pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n",
-            self.port
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if !body.is_empty() || method == "POST" {
-            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        req.push_str("\r\n");
-        let mut bytes = req.into_bytes();
-        bytes.extend_from_slice(body);
-        self.raw(&bytes)
+        http(self.port, method, path, headers, body).expect("request")
     }
 
     pub fn get(&self, path: &str) -> Resp {
@@ -224,6 +207,42 @@ pub fn restart(db: PathBuf) -> TestApp {
 
 fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
     actix_web::rt::System::new().block_on(f)
+}
+
+/// Sends raw bytes to 127.0.0.1:port and reads the whole answer; an error
+/// when the server is gone (crash tests expect that).
+pub fn raw_request(port: u16, request: &[u8]) -> std::io::Result<Resp> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(20)))?;
+    s.write_all(request)?;
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf)?;
+    if !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        return Err(std::io::Error::other("no complete response"));
+    }
+    Ok(parse_response(&buf))
+}
+
+/// One HTTP/1.1 request with `Connection: close`.
+pub fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Resp> {
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !body.is_empty() || method == "POST" {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
+    bytes.extend_from_slice(body);
+    raw_request(port, &bytes)
 }
 
 fn parse_response(buf: &[u8]) -> Resp {
