@@ -67,12 +67,14 @@ fn start(
         actix_web::rt::System::new().block_on(async move {
             let mut config = flowtrack::config::Config::for_db(&db2);
             tweak(&mut config);
+            let config_db = config.db.clone();
             let app = flowtrack::Application::build(config).expect("build app");
-            tx.send((app.port(), app.handle())).unwrap();
+            tx.send((app.port(), app.handle(), config_db)).unwrap();
             app.run().await.expect("run");
         })
     });
-    let (port, handle) = rx.recv().expect("app started");
+    // The tweak may point the app at another file.
+    let (port, handle, db) = rx.recv().expect("app started");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let token: String = conn
         .query_row("SELECT token FROM users WHERE name = 'admin'", [], |r| {
