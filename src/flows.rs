@@ -48,10 +48,16 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
     };
     let p = Params::from_map(m.clone());
     let f = |name: &str| format!("ways[{i}].{name}");
+    // A value of the wrong type names the way's field (`ways[0].url`), not
+    // a top-level parameter of the same name (SPEC 3 `field`).
+    let within = |e: ApiError| ApiError {
+        field: e.field.map(|name| f(&name)),
+        ..e
+    };
     let site = p
         .int("site", 1, i64::MAX, "bad-site")
         .map_err(|_| ApiError::field("bad-site", f("site")))?;
-    let url = p.text("url")?.unwrap_or_default();
+    let url = p.text("url").map_err(within)?.unwrap_or_default();
     match site {
         Some(s) => crate::sites::owned(conn, user, s).map_err(|e| ApiError {
             field: Some(f("site")),
@@ -60,7 +66,10 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
         None if crate::sites::valid_url(&url) => {}
         None => return Err(ApiError::field("bad-url", f("url"))),
     }
-    let device = p.text("device")?.unwrap_or_else(|| "any".into());
+    let device = p
+        .text("device")
+        .map_err(within)?
+        .unwrap_or_else(|| "any".into());
     let device = match Device::parse(&device) {
         Some(Device::Any) => "any",
         Some(Device::Desktop) => "desktop",
@@ -84,8 +93,8 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
             .int("weight", 0, 1_000_000, "bad-weight")
             .map_err(|_| ApiError::field("bad-weight", f("weight")))?
             .unwrap_or(1),
-        geo: countries(p.list("geo")?, &f("geo"))?,
-        geox: countries(p.list("geox")?, &f("geox"))?,
+        geo: countries(p.list("geo").map_err(within)?, &f("geo"))?,
+        geox: countries(p.list("geox").map_err(within)?, &f("geox"))?,
         device,
         bots: flag("bots", false)?,
         active: flag("active", true)?,

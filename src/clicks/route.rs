@@ -13,6 +13,11 @@ use rand::RngCore;
 
 pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let flow_id = req.match_info().get("flow").unwrap_or("");
+    if flow_id == "api" {
+        // `/api` alone matches `/{flow}`, but /api paths are reserved (SPEC
+        // 2) and answer the API envelope like any other /api path (SPEC 3).
+        return crate::api::unknown().await;
+    }
     let snapshot = state.snapshot();
     let Some(flow) = snapshot.flows.get(flow_id) else {
         return answer::not_found(HttpResponse::NotFound());

@@ -78,7 +78,9 @@ impl Visitors {
     }
 
     /// Remembers a visit under each key. A non-unique visit keeps the time
-    /// of the unique one, so the window runs from the first visit.
+    /// of the unique one, so the window runs from the first visit. A
+    /// blocked visit (way 0) keeps the way got before: the visitor returns
+    /// to it once they pass the filters again (SPEC 2 step 7).
     pub fn remember(&self, keys: &[u64], now: i64, way: i64, unique: bool) {
         for &key in keys {
             let mut shard = self.shard(key);
@@ -89,7 +91,9 @@ impl Visitors {
             if unique {
                 e.time = now;
             }
-            e.way = way;
+            if way > 0 {
+                e.way = way;
+            }
         }
     }
 
@@ -101,7 +105,9 @@ impl Visitors {
             if unique {
                 e.time = time;
             }
-            e.way = way;
+            if way > 0 {
+                e.way = way;
+            }
         }
     }
 }

@@ -133,6 +133,28 @@ pub struct UaInfo {
     pub bot: bool,
 }
 
+/// Distinct User-Agents seen recently, so the regex work runs once per UA:
+/// real traffic repeats a few thousand UAs (issue 6: the click path's CPU).
+static CACHE: LazyLock<std::sync::Mutex<std::collections::HashMap<Box<str>, UaInfo>>> =
+    LazyLock::new(Default::default);
+const CACHE_CAP: usize = 20_000;
+
+/// `classify` through a bounded cache (cleared whole when full).
+pub fn classify_cached(ua: &str) -> UaInfo {
+    if let Some(info) = CACHE.lock().unwrap_or_else(|e| e.into_inner()).get(ua) {
+        return *info;
+    }
+    let info = classify(ua);
+    if ua.len() <= 512 {
+        let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_CAP {
+            cache.clear();
+        }
+        cache.insert(ua.into(), info);
+    }
+    info
+}
+
 /// Classifies a User-Agent header. Never panics; any input is accepted.
 pub fn classify(ua: &str) -> UaInfo {
     let ua = truncate(ua.trim(), MAX_UA_LEN);
