@@ -1,3 +1,8 @@
-//! Leads: postback.json and leads.json (SPEC 4).
+//! Leads (SPEC 4): postback.json creates and changes them, leads.json
+//! lists them. A lead row carries a copy of its click's dimensions
+//! (`row`), its stage (`stage`) and a history of stage changes.
 pub mod list;
 pub mod postback;
+pub mod request;
+pub mod row;
+pub mod stage;

@@ -1,6 +1,181 @@
+//! postback.json (reference "Postback", SPEC 4): creates or changes a lead
+//! from an advertiser's call.
+//!
+//! Which lead a call changes:
+//! 1. with `uid`, the user's lead with that uid;
+//! 2. else (or when no lead has that uid yet) the lead of the same click —
+//!    or the same flow + subid for flow leads — and the same goal. With a
+//!    uid, only a lead that has no uid yet is taken here, so that one click
+//!    can bring several orders with their own uids, while a first postback
+//!    without uid and a later one with it still meet on one lead;
+//! 3. none: a new lead.
+//!
+//! A call without `goal` means goal `lead` when it looks a lead up by click
+//! or creates one; an update found by uid keeps its goal.
+//!
+//! Advertisers resend postbacks, often in bursts. The whole lookup, compare
+//! and write runs in one `BEGIN IMMEDIATE` transaction, so identical calls
+//! arriving together serialize: the first creates the lead and the others
+//! find it and answer `no-changes` (their would-be row equals the stored one).
+use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
+use super::row::{record_stage, LeadRow};
+use super::stage;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
+use crate::clicks::id;
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior};
+use serde_json::json;
 
-pub fn run(_call: &mut Call) -> ApiResult {
-    Err(ApiError::new("no-function"))
+/// Reads the click a postback names into a fresh lead row. Unknown,
+/// undecodable or secret-mismatching ids are `bad-click`; a click of
+/// another user is `access` (SPEC 4).
+fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
+    let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
+    let row = conn
+        .prepare_cached(
+            "SELECT c.secret, c.user_id, c.flow, c.way, c.site, c.filter, c.ip, c.geo, c.os,
+                    c.browser, c.mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), c.domain,
+                    c.utms, c.utmc, c.utmn, c.utmt, c.utmm, c.subid, c.adid, c.data1, c.data2
+             FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
+             WHERE c.id = ?1",
+        )?
+        .query_row([key], |r| {
+            let lead = LeadRow {
+                click: text.to_string(),
+                click_id: Some(key),
+                flow: r.get(2)?,
+                way: r.get(3)?,
+                site: r.get(4)?,
+                filter: r.get(5)?,
+                ip: r.get(6)?,
+                geo: r.get(7)?,
+                os: r.get(8)?,
+                browser: r.get(9)?,
+                mobile: r.get(10)?,
+                ua: r.get(11)?,
+                referer: r.get(12)?,
+                domain: r.get(13)?,
+                utms: r.get(14)?,
+                utmc: r.get(15)?,
+                utmn: r.get(16)?,
+                utmt: r.get(17)?,
+                utmm: r.get(18)?,
+                subid: r.get(19)?,
+                adid: r.get(20)?,
+                data1: r.get(21)?,
+                data2: r.get(22)?,
+                ..LeadRow::default()
+            };
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, lead))
+        })
+        .optional()?;
+    match row {
+        Some((s, _, _)) if s != secret => Err(ApiError::new("bad-click")),
+        Some((_, owner, _)) if owner != user => Err(ApiError::access()),
+        Some((_, _, lead)) => Ok(lead),
+        None => Err(ApiError::new("bad-click")),
+    }
+}
+
+/// A flow lead starts with the flow id and the subid; way and site are 0
+/// (SPEC 4). Archived flows still take postbacks: advertisers keep sending
+/// them after a flow is deleted.
+fn from_flow(conn: &Connection, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
+    let owner: Option<i64> = conn
+        .prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?
+        .query_row([flow], |r| r.get(0))
+        .optional()?;
+    match owner {
+        None => Err(ApiError::new("bad-flow")),
+        Some(o) if o != user => Err(ApiError::access()),
+        Some(_) => Ok(LeadRow {
+            flow: flow.to_string(),
+            subid: subid.to_string(),
+            ..LeadRow::default()
+        }),
+    }
+}
+
+/// The lead this call changes, if any (see the module comment).
+fn find(
+    conn: &Connection,
+    user: i64,
+    req: &PostbackRequest,
+    fresh: &LeadRow,
+) -> rusqlite::Result<Option<(i64, LeadRow)>> {
+    if let Some(uid) = &req.uid {
+        // `uid <> ''` lets SQLite use the partial index leads_uid.
+        let by_uid = "uid <> '' AND uid = ?";
+        if let Some(found) = LeadRow::load(conn, user, by_uid, &[uid as &dyn ToSql])? {
+            return Ok(Some(found));
+        }
+    }
+    let goal = req.goal.as_deref().unwrap_or(DEFAULT_GOAL);
+    let no_uid = if req.uid.is_some() {
+        " AND uid = ''"
+    } else {
+        ""
+    };
+    match &req.source {
+        Source::Click(_) => LeadRow::load(
+            conn,
+            user,
+            &format!("click_id = ? AND goal = ?{no_uid}"),
+            &[&fresh.click_id as &dyn ToSql, &goal],
+        ),
+        Source::Flow { flow, subid } => LeadRow::load(
+            conn,
+            user,
+            &format!("click_id IS NULL AND flow = ? AND subid = ? AND goal = ?{no_uid}"),
+            &[flow as &dyn ToSql, subid, &goal],
+        ),
+    }
+}
+
+pub fn run(call: &mut Call) -> ApiResult {
+    let user = call.user()?;
+    let req = PostbackRequest::parse(&call.conn, &call.params, &user.currency)?;
+    // Clicks and flows never change their dimensions, so the source is read
+    // before the write lock is taken.
+    let fresh = match &req.source {
+        Source::Click(text) => from_click(&call.conn, user.id, text)?,
+        Source::Flow { flow, subid } => from_flow(&call.conn, user.id, flow, subid)?,
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let tx = call
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (id, create, row) = match find(&tx, user.id, &req, &fresh)? {
+        Some((id, old)) => {
+            let mut row = old.clone();
+            req.apply(&mut row, false)?;
+            if row == old {
+                return Err(ApiError::new("no-changes"));
+            }
+            row.update(&tx, id, now)?;
+            // History keeps every status change: a new stage, or a new raw
+            // status within the same stage.
+            if (row.stage, &row.custom) != (old.stage, &old.custom) {
+                record_stage(&tx, id, now, row.stage, &row.custom)?;
+            }
+            if row.goal != old.goal {
+                crate::goals::ensure(&tx, user.id, &row.goal)?;
+            }
+            (id, false, row)
+        }
+        None => {
+            let mut row = fresh;
+            req.apply(&mut row, true)?;
+            let id = row.insert(&tx, user.id, now)?;
+            record_stage(&tx, id, now, row.stage, &row.custom)?;
+            crate::goals::ensure(&tx, user.id, &row.goal)?;
+            (id, true, row)
+        }
+    };
+    tx.commit()?;
+    Ok(json!({
+        "id": id,
+        "create": create,
+        "stage": stage::name(row.stage),
+    }))
 }

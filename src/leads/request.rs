@@ -1,0 +1,274 @@
+//! postback.json's parameters parsed into typed values at the boundary
+//! (DESIGN 4). Everything malformed is refused here, before the handler
+//! opens its transaction, so a refused call never writes anything (SPEC 3).
+use super::row::{LeadRow, Meta};
+use super::stage::StatusMap;
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::params::{cut, Params};
+use crate::clicks::user_agent;
+use crate::money;
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+use std::net::IpAddr;
+
+/// Largest price accepted (SPEC 3 sensible bounds).
+const MAX_PRICE: f64 = 1e9;
+/// Longest raw status kept as `custom`.
+const MAX_STATUS: usize = 64;
+/// Meta: at most this many keys on a lead, keys and values cut to these.
+const MAX_META_KEYS: usize = 50;
+const MAX_META_KEY: usize = 64;
+const MAX_META_VALUE: usize = 255;
+/// User agents and referers keep the length the click path keeps.
+const MAX_LONG: usize = 1024;
+
+/// The goal of a postback that names none (README: default goal).
+pub const DEFAULT_GOAL: &str = "lead";
+
+/// (parameter, column, max characters) of the plain text fields that a
+/// postback sets or that replace what the click gave (reference document).
+const TEXTS: &[(&str, &str, usize)] = &[
+    ("name", "name", 255),
+    ("phone", "phone", 255),
+    ("email", "email", 255),
+    ("comment", "comment", 1000),
+    ("referer", "referer", MAX_LONG),
+    ("utm_source", "utms", 255),
+    ("utm_campaign", "utmc", 255),
+    ("utm_content", "utmn", 255),
+    ("utm_term", "utmt", 255),
+    ("utm_medium", "utmm", 255),
+    ("subid", "subid", 255),
+    ("adid", "adid", 255),
+    ("data1", "data1", 255),
+    ("data2", "data2", 255),
+];
+
+/// Where the lead comes from (SPEC 4 postback.json).
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// The public click id as sent.
+    Click(String),
+    /// A flow and the subid that makes the call unique.
+    Flow { flow: String, subid: String },
+}
+
+/// A price as it will be stored: amount, currency, and the amount in the
+/// user's base currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Money {
+    pub price: f64,
+    pub currency: String,
+    pub base: f64,
+}
+
+#[derive(Debug)]
+pub struct PostbackRequest {
+    pub source: Source,
+    pub uid: Option<String>,
+    /// Lower-cased, valid goal id; None when the call names no goal.
+    pub goal: Option<String>,
+    /// Raw status text (kept as `custom`) and the stage it maps to.
+    pub status: Option<(String, Option<i64>)>,
+    /// Set when `price` is given.
+    pub money: Option<Money>,
+    /// Currency of a new lead that gets no price.
+    pub currency: String,
+    texts: Vec<(&'static str, String)>,
+    meta: Map<String, Value>,
+    ip: Option<String>,
+    geo: Option<String>,
+    ua: Option<(String, user_agent::UaInfo)>,
+}
+
+/// Rounds a converted amount to 1/10000 so conversions do not leave float
+/// noise such as 18.000000000000004 in the stored price.
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// A currency parameter: a known three-letter code, lower-cased.
+fn currency(conn: &Connection, p: &Params, name: &str) -> ApiResult<Option<String>> {
+    let Some(c) = p.text(name)? else {
+        return Ok(None);
+    };
+    let c = c.to_ascii_lowercase();
+    if !money::valid_code(&c) || money::rate(conn, &c)?.is_none() {
+        return Err(ApiError::field("bad-currency", name));
+    }
+    Ok(Some(c))
+}
+
+/// `meta[k]=v` or a JSON `meta` object: keys cut, values as strings (other
+/// JSON values as their JSON text), at most [`MAX_META_KEYS`].
+fn meta(p: &Params) -> ApiResult<Map<String, Value>> {
+    let mut out = Map::new();
+    for (k, v) in p.object("meta")? {
+        let key = cut(k.trim(), MAX_META_KEY);
+        if key.is_empty() {
+            continue;
+        }
+        let text = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        out.insert(key, Value::String(cut(&text, MAX_META_VALUE)));
+    }
+    if out.len() > MAX_META_KEYS {
+        return Err(ApiError::field("bad-param", "meta"));
+    }
+    Ok(out)
+}
+
+impl PostbackRequest {
+    /// Parses and checks every parameter; `base` is the user's currency.
+    pub fn parse(conn: &Connection, p: &Params, base: &str) -> ApiResult<PostbackRequest> {
+        let source = match (p.text("click")?, p.text("flow")?) {
+            (Some(c), _) => Source::Click(c),
+            (None, Some(f)) => Source::Flow {
+                flow: f.to_ascii_lowercase(),
+                subid: p.text_max("subid", 255)?.unwrap_or_default(),
+            },
+            (None, None) => return Err(ApiError::new("no-click")),
+        };
+        let goal = match p.text("goal")? {
+            Some(g) => {
+                let g = g.to_ascii_lowercase();
+                if !crate::goals::valid_id(&g) {
+                    return Err(ApiError::field("bad-goal", "goal"));
+                }
+                Some(g)
+            }
+            None => None,
+        };
+        let status = match p.text("status")? {
+            Some(s) if s.chars().count() > MAX_STATUS || s.chars().any(char::is_control) => {
+                return Err(ApiError::field("bad-status", "status"))
+            }
+            Some(s) => {
+                let stage = StatusMap::from_params(p)?.stage(&s);
+                Some((s, stage))
+            }
+            None => None,
+        };
+        let given = currency(conn, p, "currency")?;
+        let convert = currency(conn, p, "convert")?;
+        let cur = given.unwrap_or_else(|| "usd".to_string());
+        let price = p.money("price", MAX_PRICE, "bad-price")?;
+        let stored = convert.unwrap_or_else(|| cur.clone());
+        let money = match price {
+            Some(amount) => {
+                let price = round(money::convert(conn, amount, &cur, &stored, "convert")?);
+                let base = round(money::convert(conn, price, &stored, base, "currency")?);
+                Some(Money {
+                    price,
+                    currency: stored.clone(),
+                    base,
+                })
+            }
+            None => None,
+        };
+        let ip = match p.text("ip")? {
+            Some(s) => {
+                let ip: IpAddr = s.parse().map_err(|_| ApiError::field("bad-ip", "ip"))?;
+                // Same form as the click path stores (v4-mapped v6 as v4).
+                let ip = match ip {
+                    IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+                    v4 => v4,
+                };
+                Some(ip.to_string())
+            }
+            None => None,
+        };
+        let geo = match p.text("geo")? {
+            Some(g) if crate::geo::countries::is_country(&g) => Some(g.to_ascii_lowercase()),
+            Some(_) => return Err(ApiError::field("bad-geo", "geo")),
+            None => None,
+        };
+        let ua = p.text_max("ua", MAX_LONG)?.map(|ua| {
+            let info = user_agent::classify(&ua);
+            (ua, info)
+        });
+        let mut texts = Vec::new();
+        for (param, column, max) in TEXTS {
+            if let Some(v) = p.text_max(param, *max)? {
+                texts.push((*column, v));
+            }
+        }
+        Ok(PostbackRequest {
+            source,
+            uid: p.text_max("uid", 255)?,
+            goal,
+            status,
+            money,
+            currency: stored,
+            texts,
+            meta: meta(p)?,
+            ip,
+            geo,
+            ua,
+        })
+    }
+
+    /// Applies what this call says to a lead: a new one (`create`, which
+    /// starts from the click's or flow's data) or an existing one.
+    pub fn apply(&self, row: &mut LeadRow, create: bool) -> ApiResult<()> {
+        if let Some(uid) = &self.uid {
+            row.uid = uid.clone();
+        }
+        match (&self.goal, create) {
+            (Some(g), _) => row.goal = g.clone(),
+            (None, true) => row.goal = DEFAULT_GOAL.to_string(),
+            // An update that names no goal keeps the lead's goal.
+            (None, false) => {}
+        }
+        match &self.status {
+            Some((raw, stage)) => {
+                row.custom = raw.clone();
+                if let Some(s) = stage {
+                    row.stage = *s;
+                } else if create {
+                    row.stage = super::stage::NEW;
+                }
+            }
+            None if create => row.stage = super::stage::NEW,
+            None => {}
+        }
+        match &self.money {
+            Some(m) => {
+                row.price = m.price;
+                row.currency = m.currency.clone();
+                row.base = m.base;
+            }
+            None if create => row.currency = self.currency.clone(),
+            None => {}
+        }
+        for (column, value) in &self.texts {
+            if let Some(slot) = row.text_mut(column) {
+                *slot = value.clone();
+            }
+        }
+        if let Some(ip) = &self.ip {
+            row.ip = ip.clone();
+        }
+        if let Some(geo) = &self.geo {
+            row.geo = geo.clone();
+        }
+        if let Some((ua, info)) = &self.ua {
+            row.ua = ua.clone();
+            row.os = info.os as i64;
+            row.browser = info.browser as i64;
+            row.mobile = info.mobile as i64;
+        }
+        if !self.meta.is_empty() {
+            let Meta(current) = &mut row.meta;
+            for (k, v) in &self.meta {
+                current.insert(k.clone(), v.clone());
+            }
+            if current.len() > MAX_META_KEYS {
+                return Err(ApiError::field("bad-param", "meta"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,128 @@
+//! Lead stages (SPEC 4): the five stages stored as 0-4 (schema.sql), the
+//! mapping of an advertiser's raw status onto them for postback.json, and
+//! the status groups of leads.json.
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::params::Params;
+
+pub const NEW: i64 = 0;
+
+/// Stage names by their stored number.
+pub const NAMES: [&str; 5] = ["new", "hold", "approve", "cancel", "trash"];
+
+/// The postback parameters that list the statuses of each stage, in stage
+/// order (reference: stn, sth, sta, stc, stt).
+const LISTS: [&str; 5] = ["stn", "sth", "sta", "stc", "stt"];
+
+/// Name of a stored stage; out-of-range values (never written) read as new.
+pub fn name(stage: i64) -> &'static str {
+    usize::try_from(stage)
+        .ok()
+        .and_then(|i| NAMES.get(i).copied())
+        .unwrap_or(NAMES[0])
+}
+
+fn by_name(s: &str) -> Option<i64> {
+    NAMES
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(s))
+        .map(|i| i as i64)
+}
+
+/// The advertiser's own status words for each stage (`sta=Confirmed,paid`).
+#[derive(Debug, Default)]
+pub struct StatusMap {
+    lists: [Vec<String>; 5],
+}
+
+impl StatusMap {
+    pub fn from_params(p: &Params) -> ApiResult<StatusMap> {
+        let mut map = StatusMap::default();
+        for (list, param) in map.lists.iter_mut().zip(LISTS) {
+            *list = p
+                .list(param)?
+                .into_iter()
+                .map(|s| s.to_lowercase())
+                .collect();
+        }
+        Ok(map)
+    }
+
+    /// The stage of a raw status: the lists first (first list wins when a
+    /// word is in two), then the stage names; both case-insensitive. None
+    /// for a status nobody recognises (SPEC 4: such a status creates the
+    /// lead as new and leaves an existing lead's stage alone).
+    pub fn stage(&self, status: &str) -> Option<i64> {
+        let s = status.trim().to_lowercase();
+        self.lists
+            .iter()
+            .position(|l| l.contains(&s))
+            .map(|i| i as i64)
+            .or_else(|| by_name(&s))
+    }
+}
+
+/// The stages of a leads.json `status` value: a stage name or one of the
+/// reference groups valid (all but trash), wait (new, hold), good (hold,
+/// approve), bad (cancel, trash).
+fn group(s: &str) -> Option<&'static [i64]> {
+    Some(match s.to_ascii_lowercase().as_str() {
+        "new" => &[0],
+        "hold" => &[1],
+        "approve" => &[2],
+        "cancel" => &[3],
+        "trash" => &[4],
+        "valid" => &[0, 1, 2, 3],
+        "wait" => &[0, 1],
+        "good" => &[1, 2],
+        "bad" => &[3, 4],
+        _ => return None,
+    })
+}
+
+/// The stages of every `status` value given (one value or a list), in
+/// stage order; empty when no status filter was given.
+pub fn filter(p: &Params) -> ApiResult<Vec<i64>> {
+    let mut stages = Vec::new();
+    for s in p.list("status")? {
+        let g = group(&s).ok_or_else(|| ApiError::field("bad-status", "status"))?;
+        stages.extend_from_slice(g);
+    }
+    stages.sort_unstable();
+    stages.dedup();
+    Ok(stages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(q: &str) -> Params {
+        let mut p = Params::default();
+        p.add_urlencoded(q).unwrap();
+        p
+    }
+
+    #[test]
+    fn lists_come_first_then_the_stage_names() {
+        let m =
+            StatusMap::from_params(&params("sta=Confirmed,PAID&stt=approve&sth[]=wait")).unwrap();
+        assert_eq!(m.stage("confirmed"), Some(2));
+        assert_eq!(m.stage(" Paid "), Some(2));
+        // `approve` is in the trash list, which beats the stage name.
+        assert_eq!(m.stage("Approve"), Some(4));
+        assert_eq!(m.stage("WAIT"), Some(1));
+        assert_eq!(m.stage("Cancel"), Some(3));
+        assert_eq!(m.stage("whatever"), None);
+    }
+
+    #[test]
+    fn status_groups() {
+        assert_eq!(filter(&params("status=good,new")).unwrap(), vec![0, 1, 2]);
+        assert_eq!(filter(&params("status=bad")).unwrap(), vec![3, 4]);
+        assert_eq!(filter(&params("")).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            filter(&params("status=nope")).unwrap_err(),
+            ApiError::field("bad-status", "status")
+        );
+    }
+}
