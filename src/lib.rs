@@ -30,32 +30,6 @@ pub struct Application {
     port: u16,
 }
 
-/// Reads the last uniqueness window of clicks back into memory so that a
-/// restart does not make returning visitors unique again.
-fn refill_visitors(
-    conn: &rusqlite::Connection,
-    visitors: &clicks::uniqueness::Visitors,
-) -> rusqlite::Result<()> {
-    use clicks::uniqueness::{cookie_key, ip_ua_key, MAX_WINDOW};
-    let since = clicks::id::key_at(jiff::Timestamp::now().as_second() - MAX_WINDOW);
-    let mut st = conn.prepare(
-        "SELECT c.id, c.flow, c.vid, c.ip, COALESCE(d.value, ''), c.uniq, c.way
-         FROM clicks c LEFT JOIN dict d ON d.id = c.ua WHERE c.id >= ?1 ORDER BY c.id",
-    )?;
-    let mut rows = st.query([since])?;
-    let mut batch = Vec::new();
-    while let Some(r) = rows.next()? {
-        let (key, flow, vid, ip, ua): (i64, String, i64, String, String) =
-            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
-        let (unique, way): (i64, i64) = (r.get(5)?, r.get(6)?);
-        let t = clicks::id::key_time(key);
-        batch.push((cookie_key(&flow, vid as u64), unique != 0, t, way));
-        batch.push((ip_ua_key(&flow, &ip, &ua), unique != 0, t, way));
-    }
-    visitors.refill(batch.into_iter());
-    Ok(())
-}
-
 /// Opens (creating or upgrading) the database and creates the first user
 /// when there is none; returns that user's credentials to print once.
 pub fn prepare_database(
@@ -92,8 +66,7 @@ impl Application {
             .map_err(io)?;
         clicks::id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
-        let visitors = clicks::uniqueness::Visitors::default();
-        refill_visitors(&conn, &visitors).map_err(io)?;
+        let window = snapshot.flows.values().map(|f| f.uniq_secs).max().unwrap_or(0);
         let geo = geo::GeoDb::open(config.geoip.as_deref()).map_err(std::io::Error::other)?;
         let pool = db::pool(&config.db, 8).map_err(|e| std::io::Error::other(e.to_string()))?;
         let state = aweb::Data::new(AppState {
@@ -101,9 +74,21 @@ impl Application {
             writer: db::writer::Writer::start(conn),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
-            visitors,
+            visitors: Default::default(),
             trust_proxy: config.trust_proxy,
             login_throttle: Default::default(),
+        });
+        // Refill the visitor memory beside live traffic: a large database
+        // must not delay the first redirect (issue 6).
+        let refill = state.clone();
+        std::thread::spawn(move || {
+            let result = refill.pool.get().map_err(|e| e.to_string()).and_then(|conn| {
+                refill.visitors.refill_from(&conn, window).map_err(|e| e.to_string())
+            });
+            match result {
+                Ok(n) => tracing::debug!(clicks = n, "visitor memory refilled"),
+                Err(e) => tracing::error!(error = %e, "refilling visitor memory failed"),
+            }
         });
         let data = state.clone();
         let server = HttpServer::new(move || {

@@ -1,34 +1,65 @@
 //! Uniqueness and sticky ways (SPEC 2 steps 6-7) without database reads:
-//! a bounded in-memory map from hash(flow, visitor) to (last time, way).
-//! The visitor is the `ftv` cookie when the browser sends it, else IP +
-//! User-Agent; a first visit is stored under both keys so that its next
-//! visit matches either way. Refilled from recent clicks at start.
+//! a bounded in-memory map from hash(flow, visitor) to (last unique visit,
+//! way). The visitor is the `ftv` cookie when the browser sends it, else
+//! IP + User-Agent; a first visit is stored under both keys so that its
+//! next visit matches either way. Refilled from recent clicks at start.
+//!
+//! Memory is bounded (issue 6: RSS under load) by two generations per
+//! shard: when the current map is full it becomes the previous one and the
+//! oldest generation is dropped. Lookups see both, so a visitor is
+//! forgotten only after ~2 × CAPACITY newer visitors.
+use rusqlite::Connection;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Mutex;
 
 const SHARDS: usize = 16;
-/// Entries per shard before old ones are pruned.
-const SHARD_CAP: usize = 200_000;
-/// Nothing is remembered longer than this (longest uniqueness window).
-pub const MAX_WINDOW: i64 = 30 * 24 * 3600;
+/// Keys per generation and shard: 7/8 of a power of two, so each map's
+/// table stays at 32768 buckets (~0.6 MB); all maps together stay < 40 MB.
+const SHARD_CAP: usize = 28_672;
+/// Nothing is remembered longer than the longest window a flow can have.
+pub const MAX_WINDOW: i64 = 720 * 3600;
 
 #[derive(Clone, Copy, Debug)]
 struct Seen {
-    time: i64,
-    way: i64,
+    /// Unix seconds of the last unique visit.
+    time: u32,
+    way: u32,
+}
+
+#[derive(Default)]
+struct Shard {
+    current: HashMap<u64, Seen>,
+    previous: HashMap<u64, Seen>,
+}
+
+impl Shard {
+    fn get(&self, key: u64) -> Option<Seen> {
+        self.current.get(&key).or_else(|| self.previous.get(&key)).copied()
+    }
+
+    /// The entry for `key` in the current generation, rotating when full.
+    fn entry(&mut self, key: u64, fresh: Seen) -> &mut Seen {
+        if !self.current.contains_key(&key) {
+            let carried = self.previous.remove(&key);
+            if self.current.len() >= SHARD_CAP {
+                self.previous = std::mem::take(&mut self.current);
+                self.current.reserve(SHARD_CAP);
+            }
+            self.current.insert(key, carried.unwrap_or(fresh));
+        }
+        self.current.get_mut(&key).expect("just inserted")
+    }
 }
 
 pub struct Visitors {
-    shards: Vec<Mutex<HashMap<u64, Seen>>>,
+    shards: Vec<Mutex<Shard>>,
 }
 
 impl Default for Visitors {
     fn default() -> Self {
-        Visitors {
-            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-        }
+        Visitors { shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect() }
     }
 }
 
@@ -51,29 +82,24 @@ pub struct Previous {
     pub way: Option<i64>,
 }
 
+fn secs(t: i64) -> u32 {
+    t.clamp(0, u32::MAX as i64) as u32
+}
+
 impl Visitors {
-    fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, HashMap<u64, Seen>> {
-        self.shards[(key as usize) % SHARDS]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, Shard> {
+        self.shards[(key as usize) % SHARDS].lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Looks the visitor up by `key`: unique when unseen within `window`
     /// seconds; the way they got before, if any.
     pub fn previous(&self, key: u64, now: i64, window: i64) -> Previous {
-        match self.shard(key).get(&key) {
-            Some(s) if now - s.time < window => Previous {
-                unique: false,
-                way: Some(s.way).filter(|w| *w > 0),
-            },
+        match self.shard(key).get(key) {
             Some(s) => Previous {
-                unique: true,
-                way: Some(s.way).filter(|w| *w > 0),
+                unique: now - s.time as i64 >= window,
+                way: Some(s.way as i64).filter(|w| *w > 0),
             },
-            None => Previous {
-                unique: true,
-                way: None,
-            },
+            None => Previous { unique: true, way: None },
         }
     }
 
@@ -82,32 +108,63 @@ impl Visitors {
     /// blocked visit (way 0) keeps the way got before: the visitor returns
     /// to it once they pass the filters again (SPEC 2 step 7).
     pub fn remember(&self, keys: &[u64], now: i64, way: i64, unique: bool) {
+        let seen = Seen { time: secs(now), way: secs(way) };
         for &key in keys {
             let mut shard = self.shard(key);
-            if shard.len() >= SHARD_CAP {
-                shard.retain(|_, s| now - s.time < MAX_WINDOW / 30);
-            }
-            let e = shard.entry(key).or_insert(Seen { time: now, way });
+            let e = shard.entry(key, seen);
             if unique {
-                e.time = now;
+                e.time = seen.time;
             }
             if way > 0 {
-                e.way = way;
+                e.way = seen.way;
             }
         }
     }
 
     /// Refills from stored clicks (key, unique, time, way), oldest first.
+    /// Runs beside live traffic, so it never overwrites a newer visit.
     pub fn refill(&self, rows: impl Iterator<Item = (u64, bool, i64, i64)>) {
         for (key, unique, time, way) in rows {
             let mut shard = self.shard(key);
-            let e = shard.entry(key).or_insert(Seen { time, way });
-            if unique {
-                e.time = time;
+            let seen = Seen { time: secs(time), way: secs(way) };
+            let e = shard.entry(key, seen);
+            if unique && e.time <= seen.time {
+                e.time = seen.time;
             }
-            if way > 0 {
-                e.way = way;
+            if way > 0 && e.time <= seen.time {
+                e.way = seen.way;
             }
         }
+    }
+
+    /// Reads back the clicks of the longest uniqueness window in use (at
+    /// most what the map can hold), so that a restart does not make
+    /// returning visitors unique again.
+    pub fn refill_from(&self, conn: &Connection, window: i64) -> rusqlite::Result<usize> {
+        let since = super::id::key_at(jiff::Timestamp::now().as_second() - window.min(MAX_WINDOW));
+        let mut st = conn.prepare(
+            "SELECT id, flow, vid, ip, ua, uniq, way FROM clicks WHERE id >= ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let limit = (SHARDS * SHARD_CAP) as i64;
+        let mut rows: Vec<(i64, String, i64, String, i64, bool, i64)> = st
+            .query_map(rusqlite::params![since, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)? != 0, r.get(6)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.reverse();
+        let mut uas: HashMap<i64, String> = HashMap::new();
+        let mut ua_st = conn.prepare("SELECT value FROM dict WHERE id = ?1")?;
+        let mut batch = Vec::with_capacity(rows.len() * 2);
+        for (key, flow, vid, ip, ua, unique, way) in &rows {
+            if !uas.contains_key(ua) {
+                let text: String = ua_st.query_row([ua], |r| r.get(0)).unwrap_or_default();
+                uas.insert(*ua, text);
+            }
+            let t = super::id::key_time(*key);
+            batch.push((cookie_key(flow, *vid as u64), *unique, t, *way));
+            batch.push((ip_ua_key(flow, ip, &uas[ua]), *unique, t, *way));
+        }
+        self.refill(batch.into_iter());
+        Ok(rows.len())
     }
 }
