@@ -24,6 +24,12 @@ use config::Config;
 use state::AppState;
 use std::sync::{Arc, RwLock};
 
+/// GET and HEAD answer alike (SPEC 2: `GET /{flow}` also `HEAD`).
+fn get_or_head() -> actix_web::Route {
+    use actix_web::guard;
+    aweb::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
 pub struct Application {
     server: actix_web::dev::Server,
     state: aweb::Data<AppState>,
@@ -95,20 +101,15 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(aweb::PayloadConfig::new(api::params::MAX_BODY))
-                .route(
-                    "/health",
-                    aweb::get()
-                        .to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }),
-                )
-                .route("/robots.txt", aweb::get().to(web::robots))
-                .route("/favicon.ico", aweb::get().to(web::favicon))
+                .route("/health", get_or_head().to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }))
+                .route("/robots.txt", get_or_head().to(web::robots))
+                .route("/favicon.ico", get_or_head().to(web::favicon))
                 .route("/api/tracker/{function}", aweb::route().to(api::dispatch))
                 .default_service(aweb::route().to(web::fallback))
-                .route("/app", aweb::get().to(web::app_redirect))
-                .route("/app/{path:.*}", aweb::get().to(web::app_file))
-                .route("/static/{path:.*}", aweb::get().to(web::app_file))
-                .route("/{flow}", aweb::get().to(clicks::route::click))
-                .route("/{flow}", aweb::head().to(clicks::route::click))
+                .route("/app", get_or_head().to(web::app_redirect))
+                .route("/app/{path:.*}", get_or_head().to(web::app_file))
+                .route("/static/{path:.*}", get_or_head().to(web::app_file))
+                .route("/{flow}", get_or_head().to(clicks::route::click))
         })
         .shutdown_timeout(5)
         .bind(&config.listen)?;

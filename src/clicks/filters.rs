@@ -62,7 +62,7 @@ pub fn decide<'f>(flow: &'f Flow, snap: &Snapshot, ctx: &Ctx, sticky: Option<i64
     // A returning visitor keeps their way while it still accepts them.
     if let Some(w) = sticky
         .and_then(|id| flow.ways.iter().find(|w| w.id == id))
-        .filter(|w| accepts(w, ctx))
+        .filter(|w| w.weight > 0 && accepts(w, ctx))
     {
         return Filter::Target(w);
     }

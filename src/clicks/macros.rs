@@ -81,6 +81,19 @@ pub fn expand(url: &str, c: &ClickRecord, click_id: &str) -> String {
     // A stored URL is validated on save; strip control characters anyway so
     // a Location header can never be split.
     out.retain(|ch| !ch.is_control());
+    // A Location header must be ASCII: percent-encode what a site URL may
+    // hold beyond it (IDN paths, umlauts in queries).
+    if !out.is_ascii() {
+        let mut ascii = String::with_capacity(out.len() + 16);
+        for ch in out.chars() {
+            if ch.is_ascii() {
+                ascii.push(ch);
+            } else {
+                encode(ch.encode_utf8(&mut [0u8; 4]), &mut ascii);
+            }
+        }
+        return ascii;
+    }
     out
 }
 
