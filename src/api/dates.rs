@@ -46,6 +46,16 @@ pub fn parse_moment(s: &str, tz: &TimeZone, end: bool) -> Option<i64> {
     if let Ok(ts) = s.parse::<Timestamp>() {
         return Some(ts.as_second() + end as i64);
     }
+    // A bare date first: jiff also reads "2024-05-10" as a DateTime at
+    // midnight, which would make `to` end one second into the day.
+    let bare_date = s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    if let Some(d) = parse_date(s).filter(|_| bare_date) {
+        return if end {
+            day_start(d.tomorrow().ok()?, tz)
+        } else {
+            day_start(d, tz)
+        };
+    }
     if let Ok(dt) = s.replace(' ', "T").parse::<DateTime>() {
         return dt
             .to_zoned_datetime(tz.clone())

@@ -1,6 +1,139 @@
-use crate::api::error::{ApiError, ApiResult};
-use crate::api::Call;
+//! stats.json (reference "Click statistics", SPEC 4): clicks and leads of
+//! a period grouped by one of 18 items, with the reference metrics plus
+//! spend, profit and ROI, per group and in total.
+//!
+//! Clicks count in the group of their own time and leads in the group of
+//! theirs (`leads.time`), in the user's timezone. The numbers come from
+//! two aggregate queries (src/stats/source.rs); this module parses the
+//! request, folds the grouped rows into groups, and renders them.
+pub mod items;
+pub mod metrics;
+pub mod source;
 
-pub fn run(_call: &mut Call) -> ApiResult {
-    Err(ApiError::new("no-function"))
+use crate::api::dates::{local, period, Period};
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::filters::Where;
+use crate::api::params::Params;
+use crate::api::Call;
+use items::{Item, Key, Names};
+use jiff::tz::TimeZone;
+use metrics::Row;
+use serde_json::{json, Map, Value};
+use source::Grouping;
+use std::collections::HashMap;
+
+/// A parsed stats.json request (DESIGN 4: typed at the boundary).
+pub struct StatsRequest {
+    pub item: Item,
+    /// Only this local hour (0-23): the reference's `hour` filter.
+    pub hour: Option<i8>,
+    /// The period in Unix seconds; each source turns it into its own
+    /// condition (a click id range, `leads.time`).
+    pub period: Period,
+    /// Owner and dimension filters; the columns are named the same in
+    /// clicks and leads (schema.sql), so both sources share them.
+    pub filters: Where,
+}
+
+impl StatsRequest {
+    pub fn parse(p: &Params, user: i64, tz: &TimeZone) -> ApiResult<StatsRequest> {
+        let period = period(p, tz, true)?;
+        let item = match p.text("item")? {
+            None => return Err(ApiError::new("no-item")),
+            Some(s) => Item::parse(&s).ok_or_else(|| ApiError::field("no-item", "item"))?,
+        };
+        let hour = p.int("hour", 0, 23, "bad-param")?.map(|h| h as i8);
+        let mut filters = Where::owner(user);
+        filters.dimensions(p)?;
+        Ok(StatsRequest {
+            item,
+            hour,
+            period,
+            filters,
+        })
+    }
+
+    fn grouping(&self) -> Grouping {
+        Grouping {
+            buckets: self.item.chronological() || self.hour.is_some(),
+            column: self.item.column(),
+        }
+    }
+}
+
+/// Folds (bucket, value) rows into the request's groups, converting each
+/// bucket to local time once.
+struct Folder<'a> {
+    item: Item,
+    hour: Option<i8>,
+    tz: &'a TimeZone,
+    /// bucket → its group (None: outside the `hour` filter).
+    local: HashMap<i64, Option<Key>>,
+}
+
+impl Folder<'_> {
+    fn group(&mut self, bucket: Option<i64>, value: Option<Key>) -> Option<Key> {
+        let Some(b) = bucket else {
+            return value;
+        };
+        let (item, hour, tz) = (self.item, self.hour, self.tz);
+        let time_key = self
+            .local
+            .entry(b)
+            .or_insert_with(|| {
+                let t = local(b, tz);
+                (hour.is_none_or(|h| t.hour() == h)).then(|| item.time_key(t))
+            })
+            .clone()?;
+        Some(value.unwrap_or(time_key))
+    }
+}
+
+pub fn run(call: &mut Call) -> ApiResult {
+    let user = call.user()?;
+    let req = StatsRequest::parse(&call.params, user.id, &user.tz)?;
+    let g = req.grouping();
+    let mut folder = Folder {
+        item: req.item,
+        hour: req.hour,
+        tz: &user.tz,
+        local: HashMap::new(),
+    };
+    let mut groups: HashMap<Key, Row> = HashMap::new();
+    source::clicks(&call.conn, g, &req.filters, req.period, |a| {
+        if let Some(k) = folder.group(a.bucket, a.value) {
+            groups
+                .entry(k)
+                .or_default()
+                .add_clicks(a.click, a.unique, a.spend);
+        }
+    })?;
+    source::leads(&call.conn, g, &req.filters, req.period, |a| {
+        if let Some(k) = folder.group(a.bucket, a.value) {
+            groups.entry(k).or_default().add_leads(&a.goal, &a.leads);
+        }
+    })?;
+    let names = Names::load(&call.conn, user.id, req.item)?;
+    Ok(render(req.item, &names, groups))
+}
+
+/// The answer: groups in SPEC 4 order (date/hour ascending, others by
+/// clicks, most first, then by id) and the total.
+fn render(item: Item, names: &Names, groups: HashMap<Key, Row>) -> Value {
+    let mut rows: Vec<(Key, Row)> = groups.into_iter().collect();
+    if item.chronological() {
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+    } else {
+        rows.sort_by(|a, b| b.1.click.cmp(&a.1.click).then_with(|| a.0.cmp(&b.0)));
+    }
+    let mut total = Row::default();
+    let mut stats = Map::with_capacity(rows.len());
+    for (key, row) in &rows {
+        total.merge(row);
+        let mut head = Map::new();
+        head.insert("id".into(), key.to_json());
+        head.insert("name".into(), names.name(key));
+        stats.insert(key.map_key(), row.to_json(head));
+    }
+    json!({ "stats": stats, "total": total.to_json(Map::new()) })
 }

@@ -1,0 +1,173 @@
+//! The metrics of a stats.json row and of its total (SPEC 4 stats.json):
+//! counts and money are summed exactly, ratios are derived at the end from
+//! the sums (never averaged over rows), rounded to 2 decimals, and 0 where
+//! the divisor is 0. Money is in the user's base currency.
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Lead counts per stage and earnings of one group (or one goal of it).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Leads {
+    /// By stage: 0 new, 1 hold, 2 approve, 3 cancel, 4 trash (schema.sql).
+    pub stages: [i64; 5],
+    /// Earnings of leads on hold.
+    pub mh: f64,
+    /// Earnings of approved leads.
+    pub ma: f64,
+}
+
+impl Leads {
+    pub fn add(&mut self, o: &Leads) {
+        for (a, b) in self.stages.iter_mut().zip(o.stages) {
+            *a += b;
+        }
+        self.mh += o.mh;
+        self.ma += o.ma;
+    }
+
+    pub fn total(&self) -> i64 {
+        self.stages.iter().sum()
+    }
+
+    /// The lead fields, with `cr` and `epc` against `unique` clicks (the
+    /// row's, also for a goal: the reference gives goals every field but
+    /// the click counts).
+    fn write(&self, unique: i64, out: &mut Map<String, Value>) {
+        let total = self.total();
+        let [cn, ch, ca, cc, ct] = self.stages;
+        let cv = total - ct;
+        let mt = self.mh + self.ma;
+        out.insert("total".into(), total.into());
+        out.insert("cv".into(), cv.into());
+        out.insert("cn".into(), cn.into());
+        out.insert("ch".into(), ch.into());
+        out.insert("ca".into(), ca.into());
+        out.insert("cc".into(), cc.into());
+        out.insert("ct".into(), ct.into());
+        out.insert("mh".into(), round2(self.mh).into());
+        out.insert("ma".into(), round2(self.ma).into());
+        out.insert("mt".into(), round2(mt).into());
+        out.insert("cr".into(), ratio(cv as f64 * 100.0, unique).into());
+        out.insert("epc".into(), ratio(self.ma, unique).into());
+        out.insert("appr".into(), ratio(ca as f64 * 100.0, cv).into());
+        out.insert("app".into(), ratio(ca as f64 * 100.0, total).into());
+    }
+}
+
+/// Everything one group (or the total) adds up to.
+#[derive(Debug, Default, Clone)]
+pub struct Row {
+    pub click: i64,
+    pub unique: i64,
+    /// Sum of click costs (spend.json), base currency.
+    pub spend: f64,
+    pub leads: Leads,
+    /// Per goal id, in id order.
+    pub goals: BTreeMap<String, Leads>,
+}
+
+impl Row {
+    pub fn add_clicks(&mut self, click: i64, unique: i64, spend: f64) {
+        self.click += click;
+        self.unique += unique;
+        self.spend += spend;
+    }
+
+    pub fn add_leads(&mut self, goal: &str, leads: &Leads) {
+        self.leads.add(leads);
+        match self.goals.get_mut(goal) {
+            Some(g) => g.add(leads),
+            None => {
+                self.goals.insert(goal.to_string(), *leads);
+            }
+        }
+    }
+
+    pub fn merge(&mut self, o: &Row) {
+        self.add_clicks(o.click, o.unique, o.spend);
+        for (goal, leads) in &o.goals {
+            self.add_leads(goal, leads);
+        }
+    }
+
+    /// The row's fields; `head` holds `id`/`name` for a group (none for
+    /// the total), written first as in the reference example.
+    pub fn to_json(&self, head: Map<String, Value>) -> Value {
+        let mut out = head;
+        out.insert("click".into(), self.click.into());
+        out.insert("unique".into(), self.unique.into());
+        self.leads.write(self.unique, &mut out);
+        let mt = self.leads.mh + self.leads.ma;
+        let profit = mt - self.spend;
+        out.insert("spend".into(), round2(self.spend).into());
+        out.insert("profit".into(), round2(profit).into());
+        out.insert("roi".into(), ratio_f(profit * 100.0, self.spend).into());
+        let goals: Map<String, Value> = self
+            .goals
+            .iter()
+            .map(|(id, leads)| {
+                let mut g = Map::new();
+                leads.write(self.unique, &mut g);
+                (id.clone(), Value::Object(g))
+            })
+            .collect();
+        out.insert("goal".into(), Value::Object(goals));
+        Value::Object(out)
+    }
+}
+
+/// Rounds to 2 decimals; never answers `-0`.
+pub fn round2(x: f64) -> f64 {
+    if !x.is_finite() {
+        return 0.0;
+    }
+    (x * 100.0).round() / 100.0 + 0.0
+}
+
+fn ratio(num: f64, den: i64) -> f64 {
+    ratio_f(num, den as f64)
+}
+
+fn ratio_f(num: f64, den: f64) -> f64 {
+    // Costs are never negative (spend.json), so "no spend" is den <= 0.
+    if den <= 0.0 {
+        0.0
+    } else {
+        round2(num / den)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ratios_come_from_sums_and_divisors_of_zero_give_zero() {
+        let mut r = Row::default();
+        r.add_clicks(44, 22, 10.0);
+        let l = Leads {
+            stages: [1, 1, 2, 0, 2],
+            mh: 20.0,
+            ma: 135.0,
+        };
+        r.add_leads("lead", &l);
+        let v = r.to_json(Map::new());
+        assert_eq!(v["total"], 6);
+        assert_eq!(v["cv"], 4);
+        assert_eq!(v["mt"], 155.0);
+        assert_eq!(v["cr"], 18.18);
+        assert_eq!(v["epc"], 6.14);
+        assert_eq!(v["appr"], 50.0);
+        assert_eq!(v["app"], 33.33);
+        assert_eq!(v["profit"], 145.0);
+        assert_eq!(v["roi"], 1450.0);
+        assert_eq!(v["goal"]["lead"]["cr"], 18.18);
+        assert!(v["goal"]["lead"].get("click").is_none());
+        let empty = Row::default().to_json(Map::new());
+        assert_eq!(empty["cr"], 0.0);
+        assert_eq!(empty["roi"], 0.0);
+        assert_eq!(empty["goal"], json!({}));
+        assert_eq!(round2(-0.001).to_string(), "0");
+    }
+}

@@ -1,0 +1,199 @@
+//! Where stats.json's numbers come from: one aggregate query over clicks
+//! and one over leads per request, each limited to the period (a rowid
+//! range for clicks, the `leads_user_time` index for leads), so SQLite
+//! does the summing and Rust only folds the grouped rows.
+//!
+//! Grouping by time happens in 15-minute UTC buckets: every real timezone
+//! offset is a multiple of 15 minutes, so each bucket lies within exactly
+//! one local hour and the caller folds buckets into local dates and hours
+//! with the user's timezone (SPEC 4: groups are in the user's timezone).
+//!
+//! Both functions hand out rows through a callback so large groupings (ip,
+//! subid) are never held twice. A later rollup table can replace
+//! [`clicks`] with the same output: one row per (bucket, value).
+use super::items::Key;
+use super::metrics::Leads;
+use crate::api::dates::Period;
+use crate::api::filters::Where;
+use crate::clicks::id;
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+
+/// Length of a time bucket in seconds.
+pub const BUCKET: i64 = 900;
+
+/// What the rows are grouped by.
+#[derive(Debug, Clone, Copy)]
+pub struct Grouping {
+    /// Group by 15-minute buckets (item date/hour or an `hour` filter).
+    pub buckets: bool,
+    /// Group by this column (same name in clicks and leads).
+    pub column: Option<&'static str>,
+}
+
+/// Click aggregates of one (bucket, value).
+#[derive(Debug, Clone)]
+pub struct ClickAgg {
+    /// Unix second the bucket starts at, when grouped by time.
+    pub bucket: Option<i64>,
+    pub value: Option<Key>,
+    pub click: i64,
+    pub unique: i64,
+    pub spend: f64,
+}
+
+/// Lead aggregates of one (bucket, value, goal).
+#[derive(Debug, Clone)]
+pub struct LeadAgg {
+    pub bucket: Option<i64>,
+    pub value: Option<Key>,
+    pub goal: String,
+    pub leads: Leads,
+}
+
+/// The SELECT / GROUP BY expressions of a grouping; `time` is the bucket
+/// number expression of the table.
+fn group_exprs(g: Grouping, time: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if g.buckets {
+        out.push(time.to_string());
+    }
+    if let Some(c) = g.column {
+        out.push(c.to_string());
+    }
+    out
+}
+
+/// Reads the bucket and value columns that `group_exprs` put first.
+fn group_values(
+    g: Grouping,
+    r: &rusqlite::Row,
+) -> rusqlite::Result<(Option<i64>, Option<Key>, usize)> {
+    let mut i = 0;
+    let bucket = if g.buckets {
+        i += 1;
+        Some(r.get::<_, i64>(0)? * BUCKET)
+    } else {
+        None
+    };
+    let value = match g.column {
+        Some(_) => {
+            i += 1;
+            Some(Key::from_sql(r.get::<_, Sql>(i - 1)?))
+        }
+        None => None,
+    };
+    Ok((bucket, value, i))
+}
+
+fn select(g: &[String], aggregates: &str, table: &str, w: &Where, extra: &str) -> String {
+    let mut cols: Vec<&str> = g.iter().map(String::as_str).collect();
+    cols.push(aggregates);
+    let mut by: Vec<&str> = g.iter().map(String::as_str).collect();
+    if !extra.is_empty() {
+        by.push(extra);
+    }
+    let group = if by.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", by.join(", "))
+    };
+    format!(
+        "SELECT {} FROM {table} WHERE {}{group}",
+        cols.join(", "),
+        w.sql()
+    )
+}
+
+/// Click count, unique count and spend per group. `filters` holds the
+/// owner and the dimension filters. Unique clicks are SUM(uniq): the click
+/// path already decided uniqueness (SPEC 2 step 6), no COUNT DISTINCT.
+pub fn clicks(
+    conn: &Connection,
+    g: Grouping,
+    filters: &Where,
+    period: Period,
+    mut each: impl FnMut(ClickAgg),
+) -> rusqlite::Result<()> {
+    // The period as a rowid range: clicks are clustered by time.
+    let mut w = filters.clone();
+    w.push(
+        "id >= ? AND id < ?",
+        [
+            Sql::Integer(id::key_at(period.start)),
+            Sql::Integer(id::key_at(period.end)),
+        ],
+    );
+    // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
+    let exprs = group_exprs(g, "(id >> 16) / 900000");
+    let sql = select(
+        &exprs,
+        "count(*), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)",
+        "clicks",
+        &w,
+        "",
+    );
+    let mut st = conn.prepare(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(w.args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let (bucket, value, i) = group_values(g, r)?;
+        let click: i64 = r.get(i)?;
+        if click == 0 {
+            continue; // an aggregate without GROUP BY over no rows
+        }
+        each(ClickAgg {
+            bucket,
+            value,
+            click,
+            unique: r.get(i + 1)?,
+            spend: r.get(i + 2)?,
+        });
+    }
+    Ok(())
+}
+
+/// Lead counts per stage and hold/approved money per group and goal, by
+/// the leads' own time (index leads_user_time).
+pub fn leads(
+    conn: &Connection,
+    g: Grouping,
+    filters: &Where,
+    period: Period,
+    mut each: impl FnMut(LeadAgg),
+) -> rusqlite::Result<()> {
+    let mut w = filters.clone();
+    w.push(
+        "time >= ? AND time < ?",
+        [Sql::Integer(period.start), Sql::Integer(period.end)],
+    );
+    let exprs = group_exprs(g, "time / 900");
+    let sql = select(
+        &exprs,
+        "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
+         SUM(CASE WHEN stage = 1 THEN base ELSE 0.0 END),
+         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)",
+        "leads",
+        &w,
+        "goal",
+    );
+    let mut st = conn.prepare(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(w.args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let (bucket, value, i) = group_values(g, r)?;
+        let mut stages = [0i64; 5];
+        for (k, s) in stages.iter_mut().enumerate() {
+            *s = r.get(i + 1 + k)?;
+        }
+        each(LeadAgg {
+            bucket,
+            value,
+            goal: r.get(i)?,
+            leads: Leads {
+                stages,
+                mh: r.get(i + 6)?,
+                ma: r.get(i + 7)?,
+            },
+        });
+    }
+    Ok(())
+}
