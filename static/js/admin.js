@@ -201,9 +201,12 @@ export function renderProfile(root) {
   const showProfile = (p) => {
     const token = txt(p.token) || getToken();
     const base = location.origin + '/api/tracker/postback.json?id=' + encodeURIComponent(token);
+    // profile.json's `postback` carries only the click id; a network needs
+    // status and payout too, so add whatever macros the URL lacks.
+    const add = (u, names) => names.reduce((s, n) => (new RegExp('[?&]' + n + '=').test(s) ? s : s + '&' + n + '={' + n + '}'), u);
     const srv = txt(p.postback);
-    const postback = srv && safeUrl(srv) ? srv : base + '&click={click}&status={status}&price={price}&currency={currency}';
-    const withGoal = postback + (/[?&]goal=/.test(postback) ? '' : '&goal={goal}') + (/[?&]uid=/.test(postback) ? '' : '&uid={uid}');
+    const postback = add(srv && safeUrl(srv) ? srv : base + '&click={click}', ['status', 'price', 'currency']);
+    const withGoal = add(postback, ['goal', 'uid']);
     const byFlow = base + '&flow={flow}&subid={subid}&status={status}&price={price}&currency={currency}';
 
     const browserTz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';

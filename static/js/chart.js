@@ -19,7 +19,7 @@ function fmtAxis(v, money) {
  * labels: full label per point (tooltip), ticks: short axis label per point.
  */
 export function lineChart(model) {
-  const canvas = el('canvas', { id: 'stats-chart', class: 'chart-canvas', role: 'img', 'aria-label': 'Chart over time' });
+  const canvas = el('canvas', { id: 'stats-chart', class: 'chart-canvas', role: 'img', 'aria-label': 'Chart over time', 'data-points': model.labels.length });
   const legend = el('div', { class: 'chart-legend' });
   const wrap = el('div', { class: 'chart' }, canvas, legend);
   const hidden = new Set();

@@ -226,7 +226,7 @@ function editor(flow, sites, { done, cancel }) {
       field('Name', name),
       field('Method', method),
       field('Countries allowed', geo, 'comma list; empty: all'),
-      field('Uniqueness window, hours', unique),
+      field('Unique window, h', unique),
       el('div', { class: 'field' }, el('span', { class: 'field-label' }, 'Trafficback'), tbSel, tbUrl,
         el('small', { class: 'hint' }, 'where blocked visits go'))),
     el('div', { class: 'row checks' },

@@ -134,7 +134,7 @@ export const renderLeads = logPage({
     { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
     { k: 'click', label: 'Click', get: (r) => mono(r.click) },
     { k: 'uid', label: 'UID', get: (r) => trunc(r.uid) },
-    { k: 'flow', label: 'Flow', get: (r) => flowCell(r.flow) },
+    { k: 'flow', label: 'Flow', cls: 'nowrap', get: (r) => flowCell(r.flow) },
     { k: 'way', label: 'Way', num: true },
     { k: 'status', label: 'Status', get: (r) => el('span', { class: 'badge st-' + txt(r.status).replace(/[^a-z]/g, '') }, txt(r.status)) },
     { k: 'custom', label: 'Custom', title: 'Raw status text from the advertiser', get: (r) => trunc(r.custom) },
@@ -170,7 +170,7 @@ export const renderClicks = logPage({
   cols: [
     { k: 'click', label: 'Click', get: (r) => mono(r.click) },
     { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
-    { k: 'flow', label: 'Flow', get: (r) => flowCell(r.flow) },
+    { k: 'flow', label: 'Flow', cls: 'nowrap', get: (r) => flowCell(r.flow) },
     { k: 'way', label: 'Way', num: true },
     { k: 'filter', label: 'Filter', get: (r) => el('span', { class: num(r.filter) ? 'badge st-bad' : 'badge st-ok', title: 'filter ' + txt(r.filter) }, codeName(FILTERS, r.filter)) },
     { k: 'unique', label: 'Unique', get: (r) => (r.unique === true || r.unique === 1 || r.unique === '1' ? 'yes' : 'no') },

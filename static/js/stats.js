@@ -161,11 +161,13 @@ async function load(tableBox, chartBox, rerender) {
   const q = query();
   tableBox.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
   try {
+    // A single day is one point by date: chart it by hour instead.
+    const chartItem = S.from === S.to ? 'hour' : 'date';
     const tasks = [api('stats', q)];
-    if (S.item !== 'date') tasks.push(api('stats', { ...q, item: 'date' }));
-    const [main, byDate] = await Promise.all(tasks);
+    if (S.item !== chartItem) tasks.push(api('stats', { ...q, item: chartItem }));
+    const [main, byTime] = await Promise.all(tasks);
     if (my !== seq) return;
-    chartBox.replaceChildren(lineChart(chartModel(byDate || main)));
+    chartBox.replaceChildren(lineChart(chartItem === 'hour' ? hourModel(byTime || main) : chartModel(byTime || main)));
     tableBox.replaceChildren(statsTable(main, rerender));
   } catch (e) {
     if (my !== seq) return;
@@ -189,16 +191,29 @@ function chartModel(d) {
     days = [...byKey.keys()].sort().map((k) => k.replace(/^(\d{4})(\d{2})(\d{2})$/, '$1-$2-$3'));
   }
   const rows = days.map((day) => byKey.get(day.replace(/-/g, '')) || {});
+  return { labels: days, ticks: days.map((day) => day.slice(5)), series: chartSeries(rows) };
+}
+
+function hourModel(d) {
+  const byHour = new Map();
+  for (const [k, r] of Object.entries((d && d.stats) || {})) {
+    byHour.set(num(r && r.id != null && r.id !== false ? r.id : k), r || {});
+  }
+  const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0') + ':00');
   return {
-    labels: days,
-    ticks: days.map((day) => day.slice(5)),
-    series: [
-      { name: 'Clicks', color: '#2563eb', values: rows.map((r) => num(r.click)) },
-      { name: 'Unique', color: '#0d9488', values: rows.map((r) => num(r.unique)) },
-      { name: 'Leads', color: '#ea580c', values: rows.map((r) => num(r.total)) },
-      { name: 'Revenue', color: '#16a34a', values: rows.map((r) => num(r.mt)), right: true, money: true },
-    ],
+    labels: hours.map((h) => S.from + ' ' + h),
+    ticks: hours,
+    series: chartSeries(hours.map((_, h) => byHour.get(h) || {})),
   };
+}
+
+function chartSeries(rows) {
+  return [
+    { name: 'Clicks', color: '#2563eb', values: rows.map((r) => num(r.click)) },
+    { name: 'Unique', color: '#0d9488', values: rows.map((r) => num(r.unique)) },
+    { name: 'Leads', color: '#ea580c', values: rows.map((r) => num(r.total)) },
+    { name: 'Revenue', color: '#16a34a', values: rows.map((r) => num(r.mt)), right: true, money: true },
+  ];
 }
 
 function sortedRows(stats) {
