@@ -25,7 +25,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let now = now_ms / 1000;
     let v = Visitor::from_request(&req, state.trust_proxy);
-    let ua = user_agent::classify(&v.ua);
+    let ua = user_agent::classify_cached(&v.ua);
     let ip_text = v.ip.map(|ip| ip.to_string()).unwrap_or_default();
     let geo = match (&v.proxy_country, v.ip) {
         // A trusted proxy's country header wins only when no database

@@ -180,11 +180,13 @@ impl TestApp {
     }
 
     /// Stops the server like SIGTERM does and waits for it to finish.
+    /// Returns the database file, which outlives the app (its folder is
+    /// kept) so that a test can restart on it.
     pub fn stop(mut self) -> PathBuf {
         self.shutdown();
         let dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
-        let path = dir.keep();
-        path.join("test.db")
+        let _ = dir.keep();
+        self.db.clone()
     }
 
     fn shutdown(&mut self) {
