@@ -42,13 +42,12 @@ pub fn save(call: &mut Call) -> ApiResult {
     if !valid_id(&goal) {
         return Err(ApiError::field("bad-goal", "goal"));
     }
-    let name = call
-        .params
-        .text_max("name", 255)?
-        .unwrap_or_else(|| goal.clone());
+    // Without `name` a new goal is named after its id and an existing one
+    // keeps its name (saving it again must not undo a rename).
+    let name = call.params.text_max("name", 255)?;
     call.conn.execute(
-        "INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id, id) DO UPDATE SET name = excluded.name, archived = 0",
+        "INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, COALESCE(?3, ?2))
+         ON CONFLICT (user_id, id) DO UPDATE SET name = COALESCE(?3, name), archived = 0",
         params![user.id, goal, name],
     )?;
     Ok(json!({ "goal": goal }))

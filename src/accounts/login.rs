@@ -13,9 +13,13 @@ pub fn run(call: &mut Call) -> ApiResult {
         .params
         .text("password")?
         .ok_or_else(|| ApiError::field("no-password", "password"))?;
-    let wait = call.state.login_throttle.delay(call.ip);
-    if !wait.is_zero() {
-        std::thread::sleep(wait);
+    // Refused outright while another throttled attempt from this IP waits
+    // (throttle.rs); the password is not even checked then.
+    let Some(admission) = call.state.login_throttle.admit(call.ip) else {
+        return Err(ApiError::access());
+    };
+    if !admission.delay.is_zero() {
+        std::thread::sleep(admission.delay);
     }
     let row: Option<(String, String)> = call
         .conn
@@ -25,14 +29,20 @@ pub fn run(call: &mut Call) -> ApiResult {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    match row {
-        Some((hash, token)) if crate::accounts::verify_password(&password, &hash) => {
-            call.state.login_throttle.succeeded(call.ip);
-            Ok(json!({"token": token, "user": user}))
-        }
-        _ => {
-            call.state.login_throttle.failed(call.ip);
-            Err(ApiError::access())
-        }
+    // An unknown user costs the same hash check as a known one, so that
+    // answer times do not tell which user names exist.
+    let (hash, token) = row.unwrap_or_else(|| (dummy_hash().to_string(), String::new()));
+    if crate::accounts::verify_password(&password, &hash) && !token.is_empty() {
+        call.state.login_throttle.succeeded(call.ip);
+        Ok(json!({"token": token, "user": user}))
+    } else {
+        call.state.login_throttle.failed(call.ip);
+        Err(ApiError::access())
     }
+}
+
+/// A hash of a random password nobody knows, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::accounts::hash_password(&crate::accounts::tokens::random(32)))
 }

@@ -7,10 +7,15 @@ use serde_json::json;
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
-    let timezone = call.params.text("timezone")?;
-    if let Some(tz) = &timezone {
-        jiff::tz::TimeZone::get(tz).map_err(|_| ApiError::field("bad-timezone", "timezone"))?;
-    }
+    // Stored by its canonical IANA name (lookups ignore case).
+    let timezone = match call.params.text("timezone")? {
+        Some(name) => {
+            let tz = jiff::tz::TimeZone::get(&name)
+                .map_err(|_| ApiError::field("bad-timezone", "timezone"))?;
+            Some(tz.iana_name().map_or(name, str::to_string))
+        }
+        None => None,
+    };
     let currency = call
         .params
         .text("currency")?
@@ -35,6 +40,24 @@ pub fn run(call: &mut Call) -> ApiResult {
             )?;
         }
         if let Some(c) = &currency {
+            let old: String =
+                tx.query_row("SELECT currency FROM users WHERE id = ?1", [user.id], |r| {
+                    r.get(0)
+                })?;
+            if *c != old {
+                // Click costs and lead values are kept in the base currency
+                // (SPEC 3, schema.sql), so they move with it: otherwise
+                // reports would add up amounts in two currencies.
+                let factor = money::convert(&tx, 1.0, &old, c, "currency")?;
+                tx.execute(
+                    "UPDATE clicks SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
+                    params![factor, user.id],
+                )?;
+                tx.execute(
+                    "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
+                    params![factor, user.id],
+                )?;
+            }
             tx.execute(
                 "UPDATE users SET currency = ?1 WHERE id = ?2",
                 params![c, user.id],

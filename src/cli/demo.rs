@@ -41,9 +41,30 @@ struct FlowPlan {
 }
 
 const FLOWS: &[FlowPlan] = &[
-    FlowPlan { id: "demo-fb", name: "Facebook DACH", source: "facebook", geos: &["de", "at", "ch"], cpc: 0.12, share: 45 },
-    FlowPlan { id: "demo-tt", name: "TikTok US", source: "tiktok", geos: &["us", "ca"], cpc: 0.05, share: 35 },
-    FlowPlan { id: "demo-gg", name: "Google LATAM", source: "google", geos: &["mx", "br", "ar", "co"], cpc: 0.08, share: 20 },
+    FlowPlan {
+        id: "demo-fb",
+        name: "Facebook DACH",
+        source: "facebook",
+        geos: &["de", "at", "ch"],
+        cpc: 0.12,
+        share: 45,
+    },
+    FlowPlan {
+        id: "demo-tt",
+        name: "TikTok US",
+        source: "tiktok",
+        geos: &["us", "ca"],
+        cpc: 0.05,
+        share: 35,
+    },
+    FlowPlan {
+        id: "demo-gg",
+        name: "Google LATAM",
+        source: "google",
+        geos: &["mx", "br", "ar", "co"],
+        cpc: 0.08,
+        share: 20,
+    },
 ];
 
 fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
@@ -75,14 +96,26 @@ fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 /// Sites, flows with ways, goals and a blacklist; returns way ids per flow.
 fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
     let offers = [
-        ("Keto Slim DE", "https://offers.example/keto/?click={click}&geo={geo}"),
-        ("Keto Slim landing B", "https://offers.example/keto-b/?click={click}&sub={subid}"),
-        ("VPN Trial", "https://vpn.example/trial?cid={click}&src={utms}"),
+        (
+            "Keto Slim DE",
+            "https://offers.example/keto/?click={click}&geo={geo}",
+        ),
+        (
+            "Keto Slim landing B",
+            "https://offers.example/keto-b/?click={click}&sub={subid}",
+        ),
+        (
+            "VPN Trial",
+            "https://vpn.example/trial?cid={click}&src={utms}",
+        ),
         ("Casino Bonus", "https://bonus.example/r/{click}?c={utmc}"),
     ];
     let mut sites = Vec::new();
     for (name, url) in offers {
-        conn.execute("INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)", params![user, name, url])?;
+        conn.execute(
+            "INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)",
+            params![user, name, url],
+        )?;
         sites.push(conn.last_insert_rowid());
     }
     let mut ways = Vec::new();
@@ -106,11 +139,21 @@ fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>>
         }
         ways.push(ids);
     }
-    for (goal, name) in [("lead", "Lead"), ("reg", "Registration"), ("dep", "First deposit")] {
-        conn.execute("INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, ?3)", params![user, goal, name])?;
+    for (goal, name) in [
+        ("lead", "Lead"),
+        ("reg", "Registration"),
+        ("dep", "First deposit"),
+    ] {
+        conn.execute(
+            "INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, ?3)",
+            params![user, goal, name],
+        )?;
     }
     for entry in ["203.0.113.0/24", "198.51.100.7"] {
-        conn.execute("INSERT INTO blacklist (user_id, entry) VALUES (?1, ?2)", params![user, entry])?;
+        conn.execute(
+            "INSERT INTO blacklist (user_id, entry) VALUES (?1, ?2)",
+            params![user, entry],
+        )?;
     }
     Ok(ways)
 }
@@ -123,13 +166,30 @@ struct Lead {
 const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_id, uid, flow, way, site, filter, stage, custom, goal, price, currency, base, ip, geo, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, adid, data1, data2)
  VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
 
-fn write_lead(conn: &Connection, rng: &mut SmallRng, user: i64, eur_rate: f64, lead: &Lead) -> rusqlite::Result<()> {
+fn write_lead(
+    conn: &Connection,
+    rng: &mut SmallRng,
+    user: i64,
+    eur_rate: f64,
+    lead: &Lead,
+) -> rusqlite::Result<()> {
     let c = &lead.click;
-    let (goal, usd) = *pick(rng, &[(("lead", 4.0), 60), (("reg", 12.0), 30), (("dep", 85.0), 10)]);
+    let (goal, usd) = *pick(
+        rng,
+        &[
+            (("lead", 4.0), 60),
+            (("reg", 12.0), 30),
+            (("dep", 85.0), 10),
+        ],
+    );
     let stage: i64 = *pick(rng, &[(0, 15), (1, 25), (2, 40), (3, 10), (4, 10)]);
     let custom = ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage as usize];
     let eur = c.geo == "de" || c.geo == "at";
-    let (price, currency, base) = if eur { (usd * eur_rate, "eur", usd) } else { (usd, "usd", usd) };
+    let (price, currency, base) = if eur {
+        (usd * eur_rate, "eur", usd)
+    } else {
+        (usd, "usd", usd)
+    };
     let t = &c.tags;
     conn.prepare_cached(LEAD_SQL)?.execute(params![
         user,
@@ -166,28 +226,45 @@ fn write_lead(conn: &Connection, rng: &mut SmallRng, user: i64, eur_rate: f64, l
         t.data2
     ])?;
     let lead_id = conn.last_insert_rowid();
-    let mut st = conn.prepare_cached("INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut st = conn.prepare_cached(
+        "INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)",
+    )?;
     st.execute(params![lead_id, lead.time, 0, "Pending"])?;
     if stage != 0 {
-        st.execute(params![lead_id, lead.time + rng.random_range(600..86_400), stage, custom])?;
+        st.execute(params![
+            lead_id,
+            lead.time + rng.random_range(600..86_400),
+            stage,
+            custom
+        ])?;
     }
     Ok(())
 }
 
 fn progress(done: u64, total: u64, started: Instant) {
     let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
-    eprint!("\r  {done:>10} / {total} clicks  {:>3}%  {:>9.0} clicks/s", done * 100 / total.max(1), rate);
+    eprint!(
+        "\r  {done:>10} / {total} clicks  {:>3}%  {:>9.0} clicks/s",
+        done * 100 / total.max(1),
+        rate
+    );
     let _ = std::io::stderr().flush();
 }
 
-fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(String, String, f64)> {
+fn generate(
+    conn: &mut Connection,
+    clicks: u64,
+    days: u32,
+) -> rusqlite::Result<(String, String, f64)> {
     let user = match crate::accounts::user_id(conn, "demo")? {
         Some(id) => id,
         None => crate::accounts::create_user(conn, "demo")?.id,
     };
     let password = crate::accounts::tokens::random(12);
     crate::accounts::set_password(conn, user, &password)?;
-    let token: String = conn.query_row("SELECT token FROM users WHERE id = ?1", [user], |r| r.get(0))?;
+    let token: String = conn.query_row("SELECT token FROM users WHERE id = ?1", [user], |r| {
+        r.get(0)
+    })?;
     let tx = conn.transaction()?;
     clear(&tx, user)?;
     let ways = setup(&tx, user)?;
@@ -195,10 +272,20 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
 
     let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
     let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
-    let classified: Vec<(&str, user_agent::UaInfo, u32)> =
-        UAS.iter().map(|(ua, w)| (*ua, user_agent::classify(ua), *w)).collect();
-    let ua_pick: Vec<(usize, u32)> = classified.iter().enumerate().map(|(i, c)| (i, c.2)).collect();
-    let flow_pick: Vec<(usize, u32)> = FLOWS.iter().enumerate().map(|(i, f)| (i, f.share)).collect();
+    let classified: Vec<(&str, user_agent::UaInfo, u32)> = UAS
+        .iter()
+        .map(|(ua, w)| (*ua, user_agent::classify(ua), *w))
+        .collect();
+    let ua_pick: Vec<(usize, u32)> = classified
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.2))
+        .collect();
+    let flow_pick: Vec<(usize, u32)> = FLOWS
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (i, f.share))
+        .collect();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let span_ms = days.max(1) as i64 * 86_400_000;
     let start_ms = now_ms - span_ms;
@@ -220,7 +307,11 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
                 let fi = FLOWS.iter().position(|x| x.id == f.id).unwrap_or(0);
                 let (ua, info, _) = classified[*pick(&mut rng, &ua_pick)];
                 let in_geo = rng.random_bool(0.93);
-                let geo = if in_geo { f.geos[rng.random_range(0..f.geos.len())] } else { ["fr", "in", "ru", ""][i as usize % 4] };
+                let geo = if in_geo {
+                    f.geos[rng.random_range(0..f.geos.len())]
+                } else {
+                    ["fr", "in", "ru", ""][i as usize % 4]
+                };
                 let blacklisted = rng.random_bool(0.01);
                 let filter = if info.bot {
                     1
@@ -240,7 +331,13 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
                 let ip = if blacklisted {
                     format!("203.0.113.{}", rng.random_range(1..255))
                 } else {
-                    format!("{}.{}.{}.{}", rng.random_range(2..223), rng.random_range(0..255), rng.random_range(0..255), rng.random_range(1..255))
+                    format!(
+                        "{}.{}.{}.{}",
+                        rng.random_range(2..223),
+                        rng.random_range(0..255),
+                        rng.random_range(0..255),
+                        rng.random_range(1..255)
+                    )
                 };
                 let campaign = rng.random_range(0..12);
                 let record = ClickRecord {
@@ -260,13 +357,21 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
                     browser: info.browser,
                     mobile: info.mobile,
                     ua: ua.to_string(),
-                    referer: if rng.random_bool(0.6) { format!("https://{}.example/", f.source) } else { String::new() },
+                    referer: if rng.random_bool(0.6) {
+                        format!("https://{}.example/", f.source)
+                    } else {
+                        String::new()
+                    },
                     domain: "go.flowtrack.example".into(),
                     tags: Tags {
                         utms: f.source.to_string(),
                         utmc: format!("{}-{campaign:02}", f.source),
                         utmn: format!("ad{}", rng.random_range(0..60)),
-                        utmt: if rng.random_bool(0.3) { format!("kw{}", rng.random_range(0..400)) } else { String::new() },
+                        utmt: if rng.random_bool(0.3) {
+                            format!("kw{}", rng.random_range(0..400))
+                        } else {
+                            String::new()
+                        },
                         utmm: "cpc".into(),
                         subid: format!("s{}", rng.random_range(0..2000)),
                         uuid: String::new(),
@@ -278,7 +383,10 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
                 crate::db::writer::insert_click(&tx, &mut dict, &mut st, &record)?;
                 if filter == 0 && record.unique && rng.random_bool(0.035) {
                     let time = (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000);
-                    leads.push(Lead { click: record, time });
+                    leads.push(Lead {
+                        click: record,
+                        time,
+                    });
                 }
             }
             done = end;
@@ -298,7 +406,10 @@ fn generate(conn: &mut Connection, clicks: u64, days: u32) -> rusqlite::Result<(
     }
     // Spend: each flow's price per target click, as spend.json cpc would.
     for f in FLOWS {
-        tx.execute("UPDATE clicks SET cost = ?1 WHERE user_id = ?2 AND flow = ?3 AND filter = 0", params![f.cpc, user, f.id])?;
+        tx.execute(
+            "UPDATE clicks SET cost = ?1 WHERE user_id = ?2 AND flow = ?3 AND filter = 0",
+            params![f.cpc, user, f.id],
+        )?;
     }
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
@@ -308,7 +419,10 @@ pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
     let mut conn = match crate::prepare_database(&config.db) {
         Ok((conn, created)) => {
             if let Some(c) = created {
-                println!("Created user admin\n  password: {}\n  token:    {}", c.password, c.token);
+                println!(
+                    "Created user admin\n  password: {}\n  token:    {}",
+                    c.password, c.token
+                );
             }
             conn
         }
@@ -317,6 +431,12 @@ pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A bulk load: an interrupted demo is simply run again, so skip the
+    // per-commit sync and give SQLite room to sort the index pages.
+    if let Err(e) = conn.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-262144;") {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let started = Instant::now();
     match generate(&mut conn, clicks, days) {
         Ok((password, token, rate)) => {
@@ -324,7 +444,10 @@ pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
                 "demo: {clicks} clicks over {days} days in {:.1} s ({rate:.0} clicks/s)",
                 started.elapsed().as_secs_f64()
             );
-            println!("user: demo\npassword: {password}\nlog in at http://{}/app/", config.listen);
+            println!(
+                "user: demo\npassword: {password}\nlog in at http://{}/app/",
+                config.listen
+            );
             println!("{token}");
             ExitCode::SUCCESS
         }

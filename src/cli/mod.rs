@@ -91,6 +91,11 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
     if file.exists() {
         return fail(format!("{} exists; choose a new file", file.display()));
     }
+    // Opening a missing file would create an empty database and "back up"
+    // that (a mistyped --db must not look like a successful backup).
+    if !config.db.is_file() {
+        return fail(format!("no database at {}", config.db.display()));
+    }
     let result = crate::db::open(&config.db).and_then(|conn| {
         conn.execute("VACUUM INTO ?1", [file.to_string_lossy()])?;
         Ok(())

@@ -14,6 +14,8 @@ pub fn valid_code(c: &str) -> bool {
 }
 
 /// Parses a rates document: `{"rates": {"eur": 0.92, ...}}` or a bare map.
+/// Rates are units per 1 USD, so `usd` must be there and be 1; a code may
+/// appear once (`EUR` and `eur` are the same code).
 pub fn parse_rates(doc: &Value) -> Option<Vec<(String, f64)>> {
     let map = doc.get("rates").unwrap_or(doc).as_object()?;
     let mut out = Vec::with_capacity(map.len());
@@ -25,9 +27,14 @@ pub fn parse_rates(doc: &Value) -> Option<Vec<(String, f64)>> {
         if !valid_code(&code) || !rate.is_finite() || rate <= 0.0 {
             return None;
         }
+        if out.iter().any(|(c, _)| *c == code) {
+            return None;
+        }
         out.push((code, rate));
     }
-    out.iter().any(|(c, _)| c == "usd").then_some(out)
+    out.iter()
+        .any(|(c, r)| c == "usd" && *r == 1.0)
+        .then_some(out)
 }
 
 /// Replaces the whole rates table in one transaction.
@@ -95,6 +102,16 @@ pub fn rates_endpoint(call: &mut Call) -> ApiResult {
             other => other,
         };
         let rates = parse_rates(&doc).ok_or_else(|| ApiError::field("bad-param", "rates"))?;
+        // A user's base currency must stay convertible, or every postback
+        // and spend with a price would fail for that user.
+        let mut st = call.conn.prepare("SELECT DISTINCT currency FROM users")?;
+        let bases = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        drop(st);
+        if !bases.iter().all(|b| rates.iter().any(|(c, _)| c == b)) {
+            return Err(ApiError::field("bad-param", "rates"));
+        }
         replace_rates(&mut call.conn, &rates)?;
     }
     let mut st = call
