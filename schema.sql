@@ -172,3 +172,21 @@ CREATE TABLE rates (
     currency  TEXT PRIMARY KEY,
     rate      REAL NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- Click counts per user, 15-minute UTC bucket, flow and one dimension
+-- (issue 6): stats.json over months of clicks reads these instead of the
+-- click table when the item and filters allow (src/stats/rollup.rs).
+-- 15-minute buckets because every timezone offset is a multiple of 15
+-- minutes, so each bucket lies within one local hour. Kept by the click
+-- writer in the same transaction as the clicks, and by spend.json.
+CREATE TABLE click_roll (
+    user_id  INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,      -- 0 time only, else src/stats/rollup.rs KINDS
+    bucket   INTEGER NOT NULL,      -- unix seconds / 900
+    flow     TEXT NOT NULL,
+    value    ANY NOT NULL,
+    clicks   INTEGER NOT NULL DEFAULT 0,
+    uniq     INTEGER NOT NULL DEFAULT 0,
+    cost     REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, kind, bucket, flow, value)
+) STRICT, WITHOUT ROWID;

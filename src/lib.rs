@@ -72,7 +72,12 @@ impl Application {
             .map_err(io)?;
         clicks::id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
-        let window = snapshot.flows.values().map(|f| f.uniq_secs).max().unwrap_or(0);
+        let window = snapshot
+            .flows
+            .values()
+            .map(|f| f.uniq_secs)
+            .max()
+            .unwrap_or(0);
         let geo = geo::GeoDb::open(config.geoip.as_deref()).map_err(std::io::Error::other)?;
         let pool = db::pool(&config.db, 8).map_err(|e| std::io::Error::other(e.to_string()))?;
         let state = aweb::Data::new(AppState {
@@ -88,9 +93,16 @@ impl Application {
         // must not delay the first redirect (issue 6).
         let refill = state.clone();
         std::thread::spawn(move || {
-            let result = refill.pool.get().map_err(|e| e.to_string()).and_then(|conn| {
-                refill.visitors.refill_from(&conn, window).map_err(|e| e.to_string())
-            });
+            let result = refill
+                .pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|conn| {
+                    refill
+                        .visitors
+                        .refill_from(&conn, window)
+                        .map_err(|e| e.to_string())
+                });
             match result {
                 Ok(n) => tracing::debug!(clicks = n, "visitor memory refilled"),
                 Err(e) => tracing::error!(error = %e, "refilling visitor memory failed"),
@@ -101,7 +113,11 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(aweb::PayloadConfig::new(api::params::MAX_BODY))
-                .route("/health", get_or_head().to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }))
+                .route(
+                    "/health",
+                    get_or_head()
+                        .to(|| async { HttpResponse::Ok().content_type("text/plain").body("ok") }),
+                )
                 .route("/robots.txt", get_or_head().to(web::robots))
                 .route("/favicon.ico", get_or_head().to(web::favicon))
                 .route("/api/tracker/{function}", aweb::route().to(api::dispatch))

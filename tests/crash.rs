@@ -21,7 +21,10 @@ fn create_flow(server: &Server) {
         server.port,
         "POST",
         "/api/tracker/flow.json",
-        &[("Content-Type", "application/json"), ("Authorization", &auth)],
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", &auth),
+        ],
         body.as_bytes(),
     )
     .unwrap();
@@ -38,7 +41,13 @@ fn click_until_killed(server: &Server, kill_after: Duration) -> (Vec<(Instant, S
             let (answered, stop) = (answered.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    match http(port, "GET", "/crash?utm_source=load", &[("User-Agent", CHROME_UA)], b"") {
+                    match http(
+                        port,
+                        "GET",
+                        "/crash?utm_source=load",
+                        &[("User-Agent", CHROME_UA)],
+                        b"",
+                    ) {
                         Ok(r) if r.status == 302 => {
                             let at = Instant::now();
                             let loc = r.header("location").unwrap_or("").to_string();
@@ -65,36 +74,63 @@ fn click_until_killed(server: &Server, kill_after: Duration) -> (Vec<(Instant, S
 
 #[test]
 fn answered_clicks_survive_sigkill_and_the_file_stays_intact() {
-    let kills: usize = std::env::var("FLOWTRACK_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(1);
+    let kills: usize = std::env::var("FLOWTRACK_CRASH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("crash.db");
     let mut checked = 0usize;
     let mut server = Server::start(&db);
     create_flow(&server);
     for round in 0..kills {
-        let (answered, killed_at) = click_until_killed(&server, Duration::from_millis(700 + 37 * round as u64));
-        assert!(server.wait(Duration::from_secs(5)).is_some(), "killed process still running");
-        assert!(answered.len() > 50, "too little load: {} clicks", answered.len());
+        let (answered, killed_at) =
+            click_until_killed(&server, Duration::from_millis(700 + 37 * round as u64));
+        assert!(
+            server.wait(Duration::from_secs(5)).is_some(),
+            "killed process still running"
+        );
+        assert!(
+            answered.len() > 50,
+            "too little load: {} clicks",
+            answered.len()
+        );
         let conn = rusqlite::Connection::open(&db).unwrap();
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(integrity, "ok");
         let mut missing = Vec::new();
         for (at, id) in answered.iter().filter(|(at, _)| *at + GRACE < killed_at) {
-            let (key, secret) = flowtrack::clicks::id::decode(id).unwrap_or_else(|| panic!("bad click id {id:?}"));
+            let (key, secret) =
+                flowtrack::clicks::id::decode(id).unwrap_or_else(|| panic!("bad click id {id:?}"));
             let found: i64 = conn
-                .query_row("SELECT count(*) FROM clicks WHERE id = ?1 AND secret = ?2", [key, secret], |r| r.get(0))
+                .query_row(
+                    "SELECT count(*) FROM clicks WHERE id = ?1 AND secret = ?2",
+                    [key, secret],
+                    |r| r.get(0),
+                )
                 .unwrap();
             if found != 1 {
                 missing.push((killed_at - *at, id.clone()));
             }
             checked += 1;
         }
-        assert!(missing.is_empty(), "round {round}: {} answered clicks lost: {missing:?}", missing.len());
+        assert!(
+            missing.is_empty(),
+            "round {round}: {} answered clicks lost: {missing:?}",
+            missing.len()
+        );
         drop(conn);
         server = Server::start(&db);
     }
     // The restarted server answers and reports from the same file.
-    let r = server.get(&format!("/api/tracker/clicks.json?id={}&limit=1", server.token("admin"))).unwrap();
+    let r = server
+        .get(&format!(
+            "/api/tracker/clicks.json?id={}&limit=1",
+            server.token("admin")
+        ))
+        .unwrap();
     assert_eq!(r.json()["status"], "ok");
     println!("kills survived: {kills}, answered clicks checked: {checked}");
 }

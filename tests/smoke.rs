@@ -46,7 +46,10 @@ fn a_site_url_beyond_ascii_is_percent_encoded_in_the_location_header() {
     let app = spawn_app();
     app.flow_with_urls("umlaut", &["https://shop.test/grüße?q={utms}"]);
     let r = app.click("/umlaut?utm_source=%C3%B6", &[]);
-    assert_eq!(r.header("location"), Some("https://shop.test/gr%C3%BC%C3%9Fe?q=%C3%B6"));
+    assert_eq!(
+        r.header("location"),
+        Some("https://shop.test/gr%C3%BC%C3%9Fe?q=%C3%B6")
+    );
 }
 
 #[test]
@@ -55,13 +58,25 @@ fn a_returning_visitor_leaves_a_way_whose_weight_became_zero() {
     let urls = ["https://a.test/", "https://b.test/"];
     let ways = app.flow_with_urls("zero", &urls);
     let first = app.click("/zero", &[]);
-    let cookie = first.header("set-cookie").unwrap().split(';').next().unwrap().to_string();
-    let got = urls.iter().position(|u| Some(*u) == first.header("location")).unwrap();
+    let cookie = first
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let got = urls
+        .iter()
+        .position(|u| Some(*u) == first.header("location"))
+        .unwrap();
     // The way this visitor got now has weight 0: they must get the other.
     let spec: Vec<_> = (0..2)
         .map(|i| json!({"way": ways[i], "url": urls[i], "weight": if i == got { 0 } else { 1 }}))
         .collect();
-    assert_eq!(app.api_json("flow", &json!({"flow": "zero", "ways": spec}))["status"], "ok");
+    assert_eq!(
+        app.api_json("flow", &json!({"flow": "zero", "ways": spec}))["status"],
+        "ok"
+    );
     let again = app.click("/zero", &[("Cookie", &cookie)]);
     assert_eq!(again.header("location"), Some(urls[1 - got]));
 }

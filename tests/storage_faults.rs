@@ -12,7 +12,12 @@ fn click_ids(app: &TestApp, n: usize) -> Vec<String> {
         .map(|i| {
             let r = app.click(&format!("/sf?subid={i}"), &[]);
             assert_eq!(r.status, 302, "redirects keep answering during the fault");
-            r.header("location").unwrap().rsplit("c=").next().unwrap().to_string()
+            r.header("location")
+                .unwrap()
+                .rsplit("c=")
+                .next()
+                .unwrap()
+                .to_string()
         })
         .collect()
 }
@@ -22,9 +27,11 @@ fn stored(app: &TestApp, ids: &[String]) -> usize {
     ids.iter()
         .filter(|id| {
             let (key, secret) = flowtrack::clicks::id::decode(id).unwrap();
-            conn.query_row("SELECT count(*) FROM clicks WHERE id = ?1 AND secret = ?2", [key, secret], |r| {
-                r.get::<_, i64>(0)
-            })
+            conn.query_row(
+                "SELECT count(*) FROM clicks WHERE id = ?1 AND secret = ?2",
+                [key, secret],
+                |r| r.get::<_, i64>(0),
+            )
             .unwrap()
                 == 1
         })
@@ -56,9 +63,16 @@ fn a_locked_database_delays_clicks_but_loses_none_and_the_api_answers_db() {
     assert_eq!(r, serde_json::json!({"status": "error", "error": "db"}));
     locker.execute_batch("COMMIT").unwrap();
     drop(locker);
-    assert_eq!(wait_stored(&app, &during), 20, "every click answered during the lock is stored afterwards");
+    assert_eq!(
+        wait_stored(&app, &during),
+        20,
+        "every click answered during the lock is stored afterwards"
+    );
     assert_eq!(stored(&app, &before), 5);
-    assert_eq!(app.api("site", "url=https://x.test/&name=x")["status"], "ok");
+    assert_eq!(
+        app.api("site", "url=https://x.test/&name=x")["status"],
+        "ok"
+    );
 }
 
 #[test]
@@ -67,7 +81,14 @@ fn a_full_disk_keeps_redirects_answering_and_loses_nothing_once_space_returns() 
     let mount = dir.path().join("small");
     std::fs::create_dir(&mount).unwrap();
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount.to_str().unwrap()])
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=8m",
+            "tmpfs",
+            mount.to_str().unwrap(),
+        ])
         .status()
         .is_ok_and(|s| s.success());
     if !mounted {
@@ -99,14 +120,31 @@ fn a_full_disk_keeps_redirects_answering_and_loses_nothing_once_space_returns() 
         let _ = f.sync_all();
     }
     let during = click_ids(&app, 300);
-    let r = app.api("site", &format!("url=https://x.test/{}&name={}", "a".repeat(2000), "b".repeat(250)));
+    let r = app.api(
+        "site",
+        &format!(
+            "url=https://x.test/{}&name={}",
+            "a".repeat(2000),
+            "b".repeat(250)
+        ),
+    );
     assert_eq!(r["status"], "error", "{r}");
     assert_eq!(r["error"], "db");
     assert_eq!(app.get("/health").text(), "ok");
     std::fs::remove_file(&filler).unwrap();
-    assert_eq!(wait_stored(&app, &during), 300, "clicks answered while the disk was full are stored once space returns");
-    assert_eq!(stored(&app, &before), 10, "nothing committed before the fault is lost");
+    assert_eq!(
+        wait_stored(&app, &during),
+        300,
+        "clicks answered while the disk was full are stored once space returns"
+    );
+    assert_eq!(
+        stored(&app, &before),
+        10,
+        "nothing committed before the fault is lost"
+    );
     let conn = app.db();
-    let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(integrity, "ok");
 }

@@ -54,6 +54,10 @@ pub fn run(call: &mut Call) -> ApiResult {
                     params![factor, user.id],
                 )?;
                 tx.execute(
+                    "UPDATE click_roll SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
+                    params![factor, user.id],
+                )?;
+                tx.execute(
                     "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
                     params![factor, user.id],
                 )?;

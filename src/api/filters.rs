@@ -30,6 +30,9 @@ pub const DIMENSIONS: &[(&str, &str, Option<(i64, i64)>)] = &[
 pub struct Where {
     clauses: Vec<String>,
     pub args: Vec<Sql>,
+    /// The `column IN (...)` filters added by [`Where::list`], so that a
+    /// rollup can tell whether it serves them (src/stats/rollup.rs).
+    pub lists: Vec<(String, Vec<Sql>)>,
 }
 
 impl Where {
@@ -39,7 +42,13 @@ impl Where {
         Where {
             clauses: vec!["user_id = ?".into()],
             args: vec![Sql::Integer(user)],
+            lists: Vec::new(),
         }
+    }
+
+    /// True when every condition beyond the owner is a `list` filter.
+    pub fn only_lists(&self) -> bool {
+        self.clauses.len() == 1 + self.lists.len()
     }
 
     pub fn push(&mut self, clause: impl Into<String>, args: impl IntoIterator<Item = Sql>) {
@@ -71,6 +80,7 @@ impl Where {
             })
             .collect::<ApiResult<Vec<_>>>()?;
         let marks = vec!["?"; args.len()].join(",");
+        self.lists.push((column.to_string(), args.clone()));
         self.push(format!("{column} IN ({marks})"), args);
         Ok(())
     }

@@ -197,15 +197,17 @@ pub async fn dispatch(
         .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f == "csv"));
     let st = state.clone();
     let result = web::block(move || -> ApiResult {
+        // Wait for the writer before taking a pooled connection, so calls
+        // waiting on a stalled writer cannot hold every connection.
+        if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
+            return Err(ApiError::db());
+        }
         let conn = st.pool.get()?;
         let user = if ep.open {
             None
         } else {
             Some(authenticate(&st, &conn, &params, bearer)?)
         };
-        if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
-            return Err(ApiError::db());
-        }
         let mut call = Call {
             state: &st,
             params,

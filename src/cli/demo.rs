@@ -85,6 +85,7 @@ fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
          DELETE FROM leads WHERE user_id = {user};
          DELETE FROM clicks WHERE user_id = {user};
+         DELETE FROM click_roll WHERE user_id = {user};
          DELETE FROM ways WHERE user_id = {user};
          DELETE FROM flows WHERE user_id = {user};
          DELETE FROM sites WHERE user_id = {user};
@@ -170,7 +171,7 @@ fn write_lead(
     conn: &Connection,
     rng: &mut SmallRng,
     user: i64,
-    eur_rate: f64,
+    (eur_rate, base_rate): (f64, f64),
     lead: &Lead,
 ) -> rusqlite::Result<()> {
     let c = &lead.click;
@@ -186,9 +187,9 @@ fn write_lead(
     let custom = ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage as usize];
     let eur = c.geo == "de" || c.geo == "at";
     let (price, currency, base) = if eur {
-        (usd * eur_rate, "eur", usd)
+        (usd * eur_rate, "eur", usd * base_rate)
     } else {
-        (usd, "usd", usd)
+        (usd, "usd", usd * base_rate)
     };
     let t = &c.tags;
     conn.prepare_cached(LEAD_SQL)?.execute(params![
@@ -271,6 +272,12 @@ fn generate(
     tx.commit()?;
 
     let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
+    // Costs and lead values are kept in the user's base currency (SPEC 3).
+    let currency: String =
+        conn.query_row("SELECT currency FROM users WHERE id = ?1", [user], |r| {
+            r.get(0)
+        })?;
+    let base_rate = crate::money::rate(conn, &currency)?.unwrap_or(1.0);
     let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
     let classified: Vec<(&str, user_agent::UaInfo, u32)> = UAS
         .iter()
@@ -299,6 +306,7 @@ fn generate(
         let tx = conn.transaction()?;
         {
             let mut st = tx.prepare_cached(crate::clicks::record::INSERT_SQL)?;
+            let mut roll = crate::stats::rollup::Acc::default();
             let end = (done + 100_000).min(clicks);
             for i in done..end {
                 // Evening peaks: skip some night-time slots' jitter only.
@@ -379,8 +387,10 @@ fn generate(
                         data1: String::new(),
                         data2: String::new(),
                     },
+                    cost: if filter == 0 { f.cpc * base_rate } else { 0.0 },
                 };
                 crate::db::writer::insert_click(&tx, &mut dict, &mut st, &record)?;
+                roll.add(&record);
                 if filter == 0 && record.unique && rng.random_bool(0.035) {
                     let time = (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000);
                     leads.push(Lead {
@@ -389,6 +399,7 @@ fn generate(
                     });
                 }
             }
+            roll.flush(&tx)?;
             done = end;
         }
         tx.commit()?;
@@ -402,14 +413,7 @@ fn generate(
     }
     let tx = conn.transaction()?;
     for lead in &leads {
-        write_lead(&tx, &mut rng, user, eur_rate, lead)?;
-    }
-    // Spend: each flow's price per target click, as spend.json cpc would.
-    for f in FLOWS {
-        tx.execute(
-            "UPDATE clicks SET cost = ?1 WHERE user_id = ?2 AND flow = ?3 AND filter = 0",
-            params![f.cpc, user, f.id],
-        )?;
+        write_lead(&tx, &mut rng, user, (eur_rate, base_rate), lead)?;
     }
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))

@@ -34,9 +34,12 @@ pub struct ClickRecord {
     pub referer: String,
     pub domain: String,
     pub tags: Tags,
+    /// Spend of this click in the user's base currency: 0 from the click
+    /// path (spend.json prices clicks later), set by `flowtrack demo`.
+    pub cost: f64,
 }
 
-pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
 
 impl ClickRecord {
     /// Inserts this click; `ua`/`referer` are already dictionary ids.
@@ -75,7 +78,8 @@ impl ClickRecord {
             t.uuid,
             t.adid,
             t.data1,
-            t.data2
+            t.data2,
+            self.cost
         ])?;
         Ok(())
     }

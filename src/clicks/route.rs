@@ -83,6 +83,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         referer: v.referer,
         domain: v.domain,
         tags: tags_from_query(req.query_string()),
+        cost: 0.0,
     };
     let click_id = id::encode(record.key, record.secret);
     let target = match way {

@@ -36,7 +36,10 @@ struct Shard {
 
 impl Shard {
     fn get(&self, key: u64) -> Option<Seen> {
-        self.current.get(&key).or_else(|| self.previous.get(&key)).copied()
+        self.current
+            .get(&key)
+            .or_else(|| self.previous.get(&key))
+            .copied()
     }
 
     /// The entry for `key` in the current generation, rotating when full.
@@ -59,7 +62,9 @@ pub struct Visitors {
 
 impl Default for Visitors {
     fn default() -> Self {
-        Visitors { shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect() }
+        Visitors {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+        }
     }
 }
 
@@ -88,7 +93,9 @@ fn secs(t: i64) -> u32 {
 
 impl Visitors {
     fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[(key as usize) % SHARDS].lock().unwrap_or_else(|e| e.into_inner())
+        self.shards[(key as usize) % SHARDS]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Looks the visitor up by `key`: unique when unseen within `window`
@@ -99,7 +106,10 @@ impl Visitors {
                 unique: now - s.time as i64 >= window,
                 way: Some(s.way as i64).filter(|w| *w > 0),
             },
-            None => Previous { unique: true, way: None },
+            None => Previous {
+                unique: true,
+                way: None,
+            },
         }
     }
 
@@ -108,7 +118,10 @@ impl Visitors {
     /// blocked visit (way 0) keeps the way got before: the visitor returns
     /// to it once they pass the filters again (SPEC 2 step 7).
     pub fn remember(&self, keys: &[u64], now: i64, way: i64, unique: bool) {
-        let seen = Seen { time: secs(now), way: secs(way) };
+        let seen = Seen {
+            time: secs(now),
+            way: secs(way),
+        };
         for &key in keys {
             let mut shard = self.shard(key);
             let e = shard.entry(key, seen);
@@ -126,7 +139,10 @@ impl Visitors {
     pub fn refill(&self, rows: impl Iterator<Item = (u64, bool, i64, i64)>) {
         for (key, unique, time, way) in rows {
             let mut shard = self.shard(key);
-            let seen = Seen { time: secs(time), way: secs(way) };
+            let seen = Seen {
+                time: secs(time),
+                way: secs(way),
+            };
             let e = shard.entry(key, seen);
             if unique && e.time <= seen.time {
                 e.time = seen.time;
@@ -148,7 +164,15 @@ impl Visitors {
         let limit = (SHARDS * SHARD_CAP) as i64;
         let mut rows: Vec<(i64, String, i64, String, i64, bool, i64)> = st
             .query_map(rusqlite::params![since, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, i64>(5)? != 0, r.get(6)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get::<_, i64>(5)? != 0,
+                    r.get(6)?,
+                ))
             })?
             .collect::<Result<_, _>>()?;
         rows.reverse();

@@ -12,14 +12,14 @@ pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
 
 /// Pragmas every connection gets. WAL lets readers run beside the one
 /// writer; synchronous=NORMAL keeps commits cheap and survives a process
-/// crash (only an OS crash can lose the last commits).
+/// crash (only an OS crash can lose the last commits). Temporary sort
+/// space stays on disk: a big GROUP BY must not grow the process (issue 6).
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.execute_batch(
         "PRAGMA journal_mode=WAL;
          PRAGMA synchronous=NORMAL;
          PRAGMA foreign_keys=ON;
-         PRAGMA temp_store=MEMORY;
          PRAGMA cache_size=-16000;",
     )
 }

@@ -109,13 +109,23 @@ pub fn insert_click(
     c.insert(st, ua, referer)
 }
 
-fn write_batch(conn: &mut Connection, dict: &mut Dict, clicks: &[Box<ClickRecord>]) -> rusqlite::Result<()> {
+/// Stores clicks and their rollups in one transaction: the one storage
+/// path of the writer (and of test fixtures that need clicks at chosen
+/// times).
+pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
+    conn: &mut Connection,
+    dict: &mut Dict,
+    clicks: &[C],
+) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     {
         let mut st = tx.prepare_cached(INSERT_SQL)?;
+        let mut roll = crate::stats::rollup::Acc::default();
         for c in clicks {
-            insert_click(&tx, dict, &mut st, c)?;
+            insert_click(&tx, dict, &mut st, c.borrow())?;
+            roll.add(c.borrow());
         }
+        roll.flush(&tx)?;
     }
     tx.commit()
 }

@@ -98,25 +98,22 @@ impl SpendRequest {
         Ok(SpendRequest { price, clicks: w })
     }
 
-    /// Prices the matching clicks with one UPDATE; answers how many.
+    /// Prices the matching clicks with one UPDATE; answers how many. The
+    /// rollups' spend moves by the same amounts first (src/stats/rollup.rs).
     pub fn apply(&self, conn: &Connection) -> rusqlite::Result<usize> {
         let w = &self.clicks;
-        let (sql, mut args) = match self.price {
+        let (new_cost, mut args) = match self.price {
             // The count runs once (it does not depend on the outer row), so
             // every matching click gets total / count.
             Price::Cost(total) => (
-                format!(
-                    "UPDATE clicks SET cost = ? / (SELECT count(*) FROM clicks WHERE {0}) WHERE {0}",
-                    w.sql()
-                ),
+                format!("? / (SELECT count(*) FROM clicks WHERE {})", w.sql()),
                 [vec![Sql::Real(total)], w.args.clone()].concat(),
             ),
-            Price::Cpc(cpc) => (
-                format!("UPDATE clicks SET cost = ? WHERE {}", w.sql()),
-                vec![Sql::Real(cpc)],
-            ),
+            Price::Cpc(cpc) => ("?".to_string(), vec![Sql::Real(cpc)]),
         };
         args.extend(w.args.iter().cloned());
+        crate::stats::rollup::add_cost_delta(conn, &new_cost, &w.sql(), &args)?;
+        let sql = format!("UPDATE clicks SET cost = {new_cost} WHERE {}", w.sql());
         conn.execute(&sql, rusqlite::params_from_iter(args))
     }
 }

@@ -8,6 +8,7 @@
 //! request, folds the grouped rows into groups, and renders them.
 pub mod items;
 pub mod metrics;
+pub mod rollup;
 pub mod source;
 
 use crate::api::dates::{local, period, Period};

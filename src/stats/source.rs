@@ -113,8 +113,11 @@ pub fn clicks(
     g: Grouping,
     filters: &Where,
     period: Period,
-    mut each: impl FnMut(ClickAgg),
+    each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
+    if let Some(q) = super::rollup::query(g.buckets, g.column, filters, period) {
+        return read_clicks(conn, g, &q.0, &q.1, each);
+    }
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
     w.push(
@@ -133,8 +136,20 @@ pub fn clicks(
         &w,
         "",
     );
-    let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(w.args.iter()))?;
+    read_clicks(conn, g, &sql, &w.args, each)
+}
+
+/// Runs a click aggregate query (click table or rollup, same columns:
+/// group values, then count, unique, spend) and hands out its rows.
+fn read_clicks(
+    conn: &Connection,
+    g: Grouping,
+    sql: &str,
+    args: &[Sql],
+    mut each: impl FnMut(ClickAgg),
+) -> rusqlite::Result<()> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
         let (bucket, value, i) = group_values(g, r)?;
         let click: i64 = r.get(i)?;

@@ -74,28 +74,45 @@ pub fn user_id(db: &Path, name: &str) -> i64 {
 /// Writes the clicks into a stopped app's database; answers their public
 /// ids in the same order (what postback.json takes as `click`).
 pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
-    let mut conn = rusqlite::Connection::open(db).unwrap();
-    let tx = conn.transaction().unwrap();
-    let mut ids = Vec::new();
-    for (n, c) in clicks.iter().enumerate() {
-        // Distinct keys even for clicks in the same second.
-        let key = flowtrack::clicks::id::key_at(c.t) + n as i64;
-        let secret = 1_000_003 * (n as i64 + 1);
-        tx.execute(
-            "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, ip, geo, os,
-               browser, mobile, domain, utms, utmc, utmn, utmt, utmm, subid)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-            rusqlite::params![
-                key, secret, c.user, c.flow, c.way, c.site, c.filter, c.uniq as i64, c.ip, c.geo,
-                c.os, c.browser, c.mobile as i64, c.domain, c.utm[0], c.utm[1], c.utm[2],
-                c.utm[3], c.utm[4], c.subid
-            ],
-        )
-        .unwrap();
-        ids.push(flowtrack::clicks::id::encode(key, secret));
-    }
-    tx.commit().unwrap();
-    ids
+    use flowtrack::clicks::record::{ClickRecord, Tags};
+    let records: Vec<ClickRecord> = clicks
+        .iter()
+        .enumerate()
+        .map(|(n, c)| ClickRecord {
+            // Distinct keys even for clicks in the same second.
+            key: flowtrack::clicks::id::key_at(c.t) + n as i64,
+            secret: 1_000_003 * (n as i64 + 1),
+            user_id: c.user,
+            flow: c.flow.into(),
+            way: c.way,
+            site: c.site,
+            filter: c.filter as u8,
+            unique: c.uniq,
+            ip: c.ip.into(),
+            geo: c.geo.into(),
+            os: c.os as u8,
+            browser: c.browser as u8,
+            mobile: c.mobile,
+            domain: c.domain.into(),
+            tags: Tags {
+                utms: c.utm[0].into(),
+                utmc: c.utm[1].into(),
+                utmn: c.utm[2].into(),
+                utmt: c.utm[3].into(),
+                utmm: c.utm[4].into(),
+                subid: c.subid.into(),
+                ..Tags::default()
+            },
+            ..ClickRecord::default()
+        })
+        .collect();
+    // Through the writer's own storage path, so rollups are kept too.
+    let mut conn = flowtrack::db::open(db).unwrap();
+    flowtrack::db::writer::write_batch(&mut conn, &mut Default::default(), &records).unwrap();
+    records
+        .iter()
+        .map(|r| flowtrack::clicks::id::encode(r.key, r.secret))
+        .collect()
 }
 
 /// The cost of each click, in the order of `ids` (public ids).

@@ -1,0 +1,198 @@
+//! Narrow pre-aggregated rollups of clicks (issue 6, DESIGN 3): per user,
+//! 15-minute bucket, flow and ONE dimension, the click, unique and spend
+//! sums. A month of a busy flow is a few thousand rows per dimension
+//! instead of millions of clicks, so the common reports (date, hour, flow,
+//! geo, utm_source, ...) stay fast at any size. A wide rollup over every
+//! dimension would grow as big as the click table, so reports that group
+//! or filter by anything else read the clicks themselves.
+//!
+//! Kept in the same transaction as the clicks they count (the writer and
+//! `flowtrack demo` through [`Acc`]) and as the costs (spend.json through
+//! [`add_cost_delta`]), so they never disagree with the click table.
+use crate::clicks::record::ClickRecord;
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+use std::collections::HashMap;
+
+/// (kind, column) of every rolled-up dimension; kind 0 counts by time and
+/// flow alone (items date, hour, flow).
+pub const KINDS: [(i64, &str); 11] = [
+    (0, "''"),
+    (1, "way"),
+    (2, "site"),
+    (3, "filter"),
+    (4, "geo"),
+    (5, "mobile"),
+    (6, "os"),
+    (7, "browser"),
+    (8, "utms"),
+    (9, "domain"),
+    (10, "utmm"),
+];
+
+/// The kind that rolls up `column`; `None` for time-only (kind 0 serves it).
+pub fn kind(column: Option<&str>) -> Option<i64> {
+    match column {
+        None | Some("flow") => Some(0),
+        Some(c) => KINDS.iter().find(|(_, col)| *col == c).map(|(k, _)| *k),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// Sums of a batch of clicks, written with one upsert per distinct key.
+#[derive(Default)]
+pub struct Acc {
+    sums: HashMap<(i64, i64, i64, String, Value), (i64, i64, f64)>,
+}
+
+impl Acc {
+    pub fn add(&mut self, c: &ClickRecord) {
+        let bucket = (c.key >> 16) / 900_000;
+        let values = [
+            Value::Text(String::new()),
+            Value::Int(c.way),
+            Value::Int(c.site),
+            Value::Int(c.filter as i64),
+            Value::Text(c.geo.clone()),
+            Value::Int(c.mobile as i64),
+            Value::Int(c.os as i64),
+            Value::Int(c.browser as i64),
+            Value::Text(c.tags.utms.clone()),
+            Value::Text(c.domain.clone()),
+            Value::Text(c.tags.utmm.clone()),
+        ];
+        for ((kind, _), value) in KINDS.iter().zip(values) {
+            let e = self
+                .sums
+                .entry((c.user_id, *kind, bucket, c.flow.clone(), value))
+                .or_default();
+            e.0 += 1;
+            e.1 += c.unique as i64;
+            e.2 += c.cost;
+        }
+    }
+
+    /// Adds the sums to the table and empties the accumulator.
+    pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        let mut st = conn.prepare_cached(
+            "INSERT INTO click_roll (user_id, kind, bucket, flow, value, clicks, uniq, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
+               cost = cost + excluded.cost",
+        )?;
+        for ((user, kind, bucket, flow, value), (clicks, uniq, cost)) in self.sums.drain() {
+            let value = match value {
+                Value::Int(i) => Sql::Integer(i),
+                Value::Text(s) => Sql::Text(s),
+            };
+            st.execute(rusqlite::params![
+                user, kind, bucket, flow, value, clicks, uniq, cost
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// The rollup query for a stats request, when the rollups can answer it:
+/// the item is rolled up (or is date, hour or flow), every filter is on
+/// the flow or on the item's own column, and the period falls on bucket
+/// edges (whole days always do). The columns come out as the click-table
+/// query's: bucket number, group value, count, unique, spend.
+pub fn query(
+    buckets: bool,
+    column: Option<&str>,
+    filters: &crate::api::filters::Where,
+    period: crate::api::dates::Period,
+) -> Option<(String, Vec<Sql>)> {
+    let kind = kind(column)?;
+    if !filters.only_lists() || period.start % 900 != 0 || period.end % 900 != 0 {
+        return None;
+    }
+    // The value column of this kind: flow lives in its own column.
+    let as_roll = |c: &str| {
+        if c == "flow" {
+            Some("flow")
+        } else if Some(c) == column {
+            Some("value")
+        } else {
+            None
+        }
+    };
+    let mut clauses = vec![
+        "user_id = ?".to_string(),
+        "kind = ?".into(),
+        "bucket >= ? AND bucket < ?".into(),
+    ];
+    let mut args = vec![
+        filters.args[0].clone(),
+        Sql::Integer(kind),
+        Sql::Integer(period.start / 900),
+        Sql::Integer(period.end / 900),
+    ];
+    for (col, values) in &filters.lists {
+        let c = as_roll(col)?;
+        clauses.push(format!("{c} IN ({})", vec!["?"; values.len()].join(",")));
+        args.extend(values.iter().cloned());
+    }
+    let mut group = Vec::new();
+    if buckets {
+        group.push("bucket");
+    }
+    if let Some(c) = column {
+        group.push(as_roll(c)?);
+    }
+    let mut select = group.clone();
+    select.push("COALESCE(SUM(clicks), 0), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)");
+    let by = if group.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", group.join(", "))
+    };
+    Some((
+        format!(
+            "SELECT {} FROM click_roll WHERE {}{by}",
+            select.join(", "),
+            clauses.join(" AND ")
+        ),
+        args,
+    ))
+}
+
+/// Before clicks matching `cond` get the cost `new_cost` (an SQL
+/// expression over the click row), moves each rollup's spend by the
+/// difference. `args` are the parameters of `new_cost` then of `cond`.
+pub fn add_cost_delta(
+    conn: &Connection,
+    new_cost: &str,
+    cond: &str,
+    args: &[Sql],
+) -> rusqlite::Result<()> {
+    // One pass over the matching clicks into a small temporary table,
+    // grouped by every rolled-up dimension; each kind then sums that.
+    conn.execute_batch("DROP TABLE IF EXISTS temp.cost_delta")?;
+    let cols: Vec<&str> = KINDS.iter().skip(1).map(|(_, c)| *c).collect();
+    conn.execute(
+        &format!(
+            "CREATE TEMP TABLE cost_delta AS SELECT user_id, (id >> 16) / 900000 AS bucket, flow, {cols}, \
+             SUM(({new_cost}) - cost) AS delta FROM clicks WHERE {cond} GROUP BY user_id, bucket, flow, {cols}",
+            cols = cols.join(", ")
+        ),
+        rusqlite::params_from_iter(args),
+    )?;
+    for (kind, column) in KINDS {
+        conn.execute(
+            &format!(
+                "INSERT INTO click_roll (user_id, kind, bucket, flow, value, cost)
+                 SELECT user_id, {kind}, bucket, flow, {column}, SUM(delta) FROM temp.cost_delta
+                 WHERE true GROUP BY user_id, bucket, flow, {column} HAVING SUM(delta) <> 0
+                 ON CONFLICT DO UPDATE SET cost = cost + excluded.cost"
+            ),
+            [],
+        )?;
+    }
+    conn.execute_batch("DROP TABLE temp.cost_delta")
+}
