@@ -190,3 +190,24 @@ CREATE TABLE click_roll (
     cost     REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, kind, bucket, flow, value)
 ) STRICT, WITHOUT ROWID;
+
+-- Lead counts and money per user, 15-minute bucket of the lead's time,
+-- flow, one dimension and goal (issue 6), kept with every lead write
+-- (src/stats/lead_roll.rs), so reports never aggregate the leads table
+-- when the rollups can answer.
+CREATE TABLE lead_roll (
+    user_id  INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    flow     TEXT NOT NULL,
+    value    ANY NOT NULL,
+    goal     TEXT NOT NULL,
+    cn       INTEGER NOT NULL DEFAULT 0,
+    ch       INTEGER NOT NULL DEFAULT 0,
+    ca       INTEGER NOT NULL DEFAULT 0,
+    cc       INTEGER NOT NULL DEFAULT 0,
+    ct       INTEGER NOT NULL DEFAULT 0,
+    mh       REAL NOT NULL DEFAULT 0,
+    ma       REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, kind, bucket, flow, value, goal)
+) STRICT, WITHOUT ROWID;

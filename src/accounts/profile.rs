@@ -58,6 +58,10 @@ pub fn run(call: &mut Call) -> ApiResult {
                     params![factor, user.id],
                 )?;
                 tx.execute(
+                    "UPDATE lead_roll SET mh = mh * ?1, ma = ma * ?1 WHERE user_id = ?2",
+                    params![factor, user.id],
+                )?;
+                tx.execute(
                     "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
                     params![factor, user.id],
                 )?;

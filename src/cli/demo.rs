@@ -86,6 +86,7 @@ fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
          DELETE FROM leads WHERE user_id = {user};
          DELETE FROM clicks WHERE user_id = {user};
          DELETE FROM click_roll WHERE user_id = {user};
+         DELETE FROM lead_roll WHERE user_id = {user};
          DELETE FROM ways WHERE user_id = {user};
          DELETE FROM flows WHERE user_id = {user};
          DELETE FROM sites WHERE user_id = {user};
@@ -415,6 +416,7 @@ fn generate(
     for lead in &leads {
         write_lead(&tx, &mut rng, user, (eur_rate, base_rate), lead)?;
     }
+    crate::stats::lead_roll::rebuild(&tx, user)?;
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
 }

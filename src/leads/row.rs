@@ -148,7 +148,9 @@ impl LeadRow {
         let mut all: Vec<&dyn ToSql> = vec![&user, &now, &now];
         all.extend(self.values());
         conn.prepare_cached(&sql)?.execute(all.as_slice())?;
-        Ok(conn.last_insert_rowid())
+        let id = conn.last_insert_rowid();
+        crate::stats::lead_roll::move_lead(conn, id, 1)?;
+        Ok(id)
     }
 
     /// Rewrites every column of lead `id`, stamping `updated`.
@@ -161,8 +163,10 @@ impl LeadRow {
         let mut all: Vec<&dyn ToSql> = vec![&now];
         all.extend(self.values());
         all.push(&id);
+        // The rollups lose the old row and gain the new one (issue 6).
+        crate::stats::lead_roll::move_lead(conn, id, -1)?;
         conn.prepare_cached(&sql)?.execute(all.as_slice())?;
-        Ok(())
+        crate::stats::lead_roll::move_lead(conn, id, 1)
     }
 }
 

@@ -7,6 +7,7 @@
 //! two aggregate queries (src/stats/source.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
 pub mod items;
+pub mod lead_roll;
 pub mod metrics;
 pub mod rollup;
 pub mod source;

@@ -97,12 +97,27 @@ impl Acc {
     }
 }
 
+/// What a rollup query reads: the table, the aggregate columns, and an
+/// extra grouping column (the goal of lead rollups).
+pub struct Source {
+    pub table: &'static str,
+    pub aggregates: &'static str,
+    pub extra: Option<&'static str>,
+}
+
+pub const CLICKS: Source = Source {
+    table: "click_roll",
+    aggregates: "COALESCE(SUM(clicks), 0), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)",
+    extra: None,
+};
+
 /// The rollup query for a stats request, when the rollups can answer it:
 /// the item is rolled up (or is date, hour or flow), every filter is on
 /// the flow or on the item's own column, and the period falls on bucket
-/// edges (whole days always do). The columns come out as the click-table
-/// query's: bucket number, group value, count, unique, spend.
+/// edges (whole days always do). The columns come out as the table
+/// query's: bucket number, group value, then the extra and aggregates.
 pub fn query(
+    src: &Source,
     buckets: bool,
     column: Option<&str>,
     filters: &crate::api::filters::Where,
@@ -145,21 +160,21 @@ pub fn query(
     if let Some(c) = column {
         group.push(as_roll(c)?);
     }
+    group.extend(src.extra);
     let mut select = group.clone();
-    select.push("COALESCE(SUM(clicks), 0), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)");
+    select.push(src.aggregates);
     let by = if group.is_empty() {
         String::new()
     } else {
         format!(" GROUP BY {}", group.join(", "))
     };
-    Some((
-        format!(
-            "SELECT {} FROM click_roll WHERE {}{by}",
-            select.join(", "),
-            clauses.join(" AND ")
-        ),
-        args,
-    ))
+    let sql = format!(
+        "SELECT {} FROM {} WHERE {}{by}",
+        select.join(", "),
+        src.table,
+        clauses.join(" AND ")
+    );
+    Some((sql, args))
 }
 
 /// Before clicks matching `cond` get the cost `new_cost` (an SQL

@@ -115,7 +115,9 @@ pub fn clicks(
     period: Period,
     each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
-    if let Some(q) = super::rollup::query(g.buckets, g.column, filters, period) {
+    if let Some(q) =
+        super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
+    {
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
     // The period as a rowid range: clicks are clustered by time.
@@ -176,23 +178,19 @@ pub fn leads(
     period: Period,
     mut each: impl FnMut(LeadAgg),
 ) -> rusqlite::Result<()> {
-    let mut w = filters.clone();
-    w.push(
-        "time >= ? AND time < ?",
-        [Sql::Integer(period.start), Sql::Integer(period.end)],
+    let rollup = super::rollup::query(
+        &super::lead_roll::LEADS,
+        g.buckets,
+        g.column,
+        filters,
+        period,
     );
-    let exprs = group_exprs(g, "time / 900");
-    let sql = select(
-        &exprs,
-        "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
-         SUM(CASE WHEN stage = 1 THEN base ELSE 0.0 END),
-         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)",
-        "leads",
-        &w,
-        "goal",
-    );
+    let (sql, args) = match rollup {
+        Some(q) => q,
+        None => leads_table_query(g, filters, period),
+    };
     let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(w.args.iter()))?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
         let (bucket, value, i) = group_values(g, r)?;
         let mut stages = [0i64; 5];
@@ -211,4 +209,24 @@ pub fn leads(
         });
     }
     Ok(())
+}
+
+/// The leads-table query of [`leads`] when no rollup serves the request.
+fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
+    let mut w = filters.clone();
+    w.push(
+        "time >= ? AND time < ?",
+        [Sql::Integer(period.start), Sql::Integer(period.end)],
+    );
+    let exprs = group_exprs(g, "time / 900");
+    let sql = select(
+        &exprs,
+        "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
+         SUM(CASE WHEN stage = 1 THEN base ELSE 0.0 END),
+         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)",
+        "leads",
+        &w,
+        "goal",
+    );
+    (sql, w.args)
 }

@@ -227,6 +227,17 @@ pub fn setup() -> (TestApp, Ids) {
             .unwrap();
         assert_eq!(n, 1, "one lead per click and goal");
     }
+    // The rollups follow the moved times, as after any repair.
+    let users: Vec<i64> = conn
+        .prepare("SELECT id FROM users")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for u in users {
+        flowtrack::stats::lead_roll::rebuild(&conn, u).unwrap();
+    }
     drop(conn);
     (restart(db), ids)
 }
