@@ -120,12 +120,14 @@ impl Application {
                 )
                 .route("/robots.txt", get_or_head().to(web::robots))
                 .route("/favicon.ico", get_or_head().to(web::favicon))
-                .route("/api/tracker/{function}", aweb::route().to(api::dispatch))
-                .default_service(aweb::route().to(web::fallback))
                 .route("/app", get_or_head().to(web::app_redirect))
+                // The click route comes before the regex patterns below: the
+                // router tries routes in order and clicks are the hot path.
+                .route("/{flow}", get_or_head().to(clicks::route::click))
+                .route("/api/tracker/{function}", aweb::route().to(api::dispatch))
                 .route("/app/{path:.*}", get_or_head().to(web::app_file))
                 .route("/static/{path:.*}", get_or_head().to(web::app_file))
-                .route("/{flow}", get_or_head().to(clicks::route::click))
+                .default_service(aweb::route().to(web::fallback))
         })
         .shutdown_timeout(5)
         .bind(&config.listen)?;
