@@ -74,6 +74,9 @@ pub enum Command {
     },
     /// Write a consistent copy of the database (safe while the server runs).
     Backup { file: PathBuf },
+    /// Replace the currency rates table with a JSON file
+    /// (`{"rates": {"usd": 1, "eur": 0.92, ...}}`, units per 1 USD).
+    Rates { file: PathBuf },
 }
 
 #[derive(Subcommand, Debug)]

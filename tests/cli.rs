@@ -218,3 +218,30 @@ fn backup_of_a_missing_database_fails_and_creates_nothing() {
     assert!(!out.status.success(), "{out:?}");
     assert!(!db.exists() && !file.exists());
 }
+
+#[test]
+fn rates_file_replaces_the_table_and_a_bad_one_changes_nothing() {
+    let app = spawn_app();
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("rates.json");
+    std::fs::write(&good, r#"{"rates": {"usd": 1, "eur": 0.5, "gbp": 0.25}}"#).unwrap();
+    let out = flowtrack(&app.db, &["rates", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        app.api("rates", "")["rates"],
+        json!({"eur": 0.5, "gbp": 0.25, "usd": 1.0})
+    );
+    for bad in [
+        r#"{"rates": {"eur": 0.5}}"#,
+        r#"{"rates": {"usd": 1, "eur": -2}}"#,
+        "not json",
+    ] {
+        std::fs::write(&good, bad).unwrap();
+        let out = flowtrack(&app.db, &["rates", good.to_str().unwrap()]);
+        assert!(!out.status.success(), "{bad} was accepted");
+    }
+    assert_eq!(
+        app.api("rates", "")["rates"],
+        json!({"eur": 0.5, "gbp": 0.25, "usd": 1.0})
+    );
+}

@@ -16,6 +16,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User { action } => user(&config, action),
         Command::Demo { clicks, days } => demo::run(&config, clicks, days),
         Command::Backup { file } => backup(&config, &file),
+        Command::Rates { file } => rates(&config, &file),
     }
 }
 
@@ -106,5 +107,41 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
+    }
+}
+
+/// Replaces the rates table from a JSON file (SPEC 3: the operator can
+/// replace the shipped rates by CLI and API).
+fn rates(config: &Config, file: &std::path::Path) -> ExitCode {
+    let doc: serde_json::Value =
+        match std::fs::read_to_string(file).map(|t| serde_json::from_str(&t)) {
+            Ok(Ok(doc)) => doc,
+            Ok(Err(e)) => return fail(format!("{} is not JSON: {e}", file.display())),
+            Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
+        };
+    let mut conn = match crate::prepare_database(&config.db) {
+        Ok((conn, created)) => {
+            if let Some(c) = created {
+                eprintln!(
+                    "Created user admin (password {}, token {})",
+                    c.password, c.token
+                );
+            }
+            conn
+        }
+        Err(e) => return fail(e),
+    };
+    match crate::money::install(&mut conn, &doc) {
+        Ok(n) => {
+            println!("rates replaced: {n} currencies");
+            ExitCode::SUCCESS
+        }
+        Err(crate::money::RatesError::Invalid) => {
+            fail("not a rates table: lower-case codes with positive rates per 1 USD, usd = 1")
+        }
+        Err(crate::money::RatesError::DropsBase(c)) => {
+            fail(format!("a user's base currency {c} is missing"))
+        }
+        Err(crate::money::RatesError::Db(e)) => fail(e),
     }
 }

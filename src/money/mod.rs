@@ -40,6 +40,11 @@ pub fn parse_rates(doc: &Value) -> Option<Vec<(String, f64)>> {
 /// Replaces the whole rates table in one transaction.
 pub fn replace_rates(conn: &mut Connection, rates: &[(String, f64)]) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
+    write_rates(&tx, rates)?;
+    tx.commit()
+}
+
+fn write_rates(tx: &Connection, rates: &[(String, f64)]) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM rates", [])?;
     for (c, r) in rates {
         tx.execute(
@@ -47,7 +52,44 @@ pub fn replace_rates(conn: &mut Connection, rates: &[(String, f64)]) -> rusqlite
             params![c, r],
         )?;
     }
-    tx.commit()
+    Ok(())
+}
+
+#[derive(Debug)]
+pub enum RatesError {
+    /// Not a rates document (codes, positive rates, usd = 1).
+    Invalid,
+    /// It leaves out a currency that some user has as their base.
+    DropsBase(String),
+    Db(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for RatesError {
+    fn from(e: rusqlite::Error) -> Self {
+        RatesError::Db(e)
+    }
+}
+
+/// The operator's replacement of the rates table (rates.json, `flowtrack
+/// rates FILE`): checked and written in one transaction, so a user's base
+/// currency always stays convertible — otherwise every postback and spend
+/// with a price would fail for that user.
+pub fn install(conn: &mut Connection, doc: &Value) -> Result<usize, RatesError> {
+    let rates = parse_rates(doc).ok_or(RatesError::Invalid)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let bases = tx
+        .prepare("SELECT DISTINCT currency FROM users")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(b) = bases
+        .into_iter()
+        .find(|b| !rates.iter().any(|(c, _)| c == b))
+    {
+        return Err(RatesError::DropsBase(b));
+    }
+    write_rates(&tx, &rates)?;
+    tx.commit()?;
+    Ok(rates.len())
 }
 
 /// Fills the table from the shipped rates when it is empty.
@@ -101,18 +143,11 @@ pub fn rates_endpoint(call: &mut Call) -> ApiResult {
             }
             other => other,
         };
-        let rates = parse_rates(&doc).ok_or_else(|| ApiError::field("bad-param", "rates"))?;
-        // A user's base currency must stay convertible, or every postback
-        // and spend with a price would fail for that user.
-        let mut st = call.conn.prepare("SELECT DISTINCT currency FROM users")?;
-        let bases = st
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        drop(st);
-        if !bases.iter().all(|b| rates.iter().any(|(c, _)| c == b)) {
-            return Err(ApiError::field("bad-param", "rates"));
+        match install(&mut call.conn, &doc) {
+            Ok(_) => {}
+            Err(RatesError::Db(e)) => return Err(e.into()),
+            Err(_) => return Err(ApiError::field("bad-param", "rates")),
         }
-        replace_rates(&mut call.conn, &rates)?;
     }
     let mut st = call
         .conn
