@@ -49,22 +49,14 @@ pub fn run(call: &mut Call) -> ApiResult {
                 // (SPEC 3, schema.sql), so they move with it: otherwise
                 // reports would add up amounts in two currencies.
                 let factor = money::convert(&tx, 1.0, &old, c, "currency")?;
-                tx.execute(
+                for sql in [
                     "UPDATE clicks SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
-                    params![factor, user.id],
-                )?;
-                tx.execute(
                     "UPDATE click_roll SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
-                    params![factor, user.id],
-                )?;
-                tx.execute(
                     "UPDATE lead_roll SET mh = mh * ?1, ma = ma * ?1 WHERE user_id = ?2",
-                    params![factor, user.id],
-                )?;
-                tx.execute(
                     "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
-                    params![factor, user.id],
-                )?;
+                ] {
+                    tx.execute(sql, params![factor, user.id])?;
+                }
             }
             tx.execute(
                 "UPDATE users SET currency = ?1 WHERE id = ?2",

@@ -422,20 +422,9 @@ fn generate(
 }
 
 pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
-    let mut conn = match crate::prepare_database(&config.db) {
-        Ok((conn, created)) => {
-            if let Some(c) = created {
-                println!(
-                    "Created user admin\n  password: {}\n  token:    {}",
-                    c.password, c.token
-                );
-            }
-            conn
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    let mut conn = match super::open_db(config) {
+        Ok(conn) => conn,
+        Err(code) => return code,
     };
     // A bulk load: an interrupted demo is simply run again, so skip the
     // per-commit sync and give SQLite room to sort the index pages.

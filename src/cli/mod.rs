@@ -40,8 +40,10 @@ fn serve(config: Config) -> ExitCode {
     }
 }
 
-fn user(config: &Config, action: UserAction) -> ExitCode {
-    let conn = match crate::prepare_database(&config.db) {
+/// Opens (creating or upgrading) the database for a command; a fresh
+/// file's first user is told once, on standard error.
+pub(crate) fn open_db(config: &Config) -> Result<rusqlite::Connection, ExitCode> {
+    match crate::prepare_database(&config.db) {
         Ok((conn, created)) => {
             if let Some(c) = created {
                 eprintln!(
@@ -49,9 +51,16 @@ fn user(config: &Config, action: UserAction) -> ExitCode {
                     c.password, c.token
                 );
             }
-            conn
+            Ok(conn)
         }
-        Err(e) => return fail(e),
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn user(config: &Config, action: UserAction) -> ExitCode {
+    let conn = match open_db(config) {
+        Ok(conn) => conn,
+        Err(code) => return code,
     };
     let result = match action {
         UserAction::Add { name } => {
@@ -119,17 +128,9 @@ fn rates(config: &Config, file: &std::path::Path) -> ExitCode {
             Ok(Err(e)) => return fail(format!("{} is not JSON: {e}", file.display())),
             Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
         };
-    let mut conn = match crate::prepare_database(&config.db) {
-        Ok((conn, created)) => {
-            if let Some(c) = created {
-                eprintln!(
-                    "Created user admin (password {}, token {})",
-                    c.password, c.token
-                );
-            }
-            conn
-        }
-        Err(e) => return fail(e),
+    let mut conn = match open_db(config) {
+        Ok(conn) => conn,
+        Err(code) => return code,
     };
     match crate::money::install(&mut conn, &doc) {
         Ok(n) => {

@@ -4,7 +4,7 @@
 //! completely before anything is written.
 use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::filters::Where;
+use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
 use crate::clicks::id;
 use crate::money;
@@ -15,19 +15,20 @@ use rusqlite::Connection;
 /// Largest price accepted, in any currency.
 const MAX_PRICE: f64 = 1e12;
 
-/// The conditions of the reference besides from/to: (parameter, column,
-/// numeric range). Each one given counts as a condition.
-const CONDITIONS: &[(&str, &str, Option<(i64, i64)>)] = &[
-    ("flow", "flow", None),
-    ("way", "way", Some((0, i64::MAX))),
-    ("geo", "geo", None),
-    ("domain", "domain", None),
-    ("utm_source", "utms", None),
-    ("utm_campaign", "utmc", None),
-    ("utm_content", "utmn", None),
-    ("utm_term", "utmt", None),
-    ("utm_medium", "utmm", None),
-    ("subid", "subid", None),
+/// The conditions of the reference besides from/to; each one given
+/// counts as a condition. Columns and ranges come from the shared filter
+/// table (src/api/filters.rs).
+const CONDITIONS: [&str; 10] = [
+    "flow",
+    "way",
+    "geo",
+    "domain",
+    "utm_source",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "utm_medium",
+    "subid",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,7 +69,10 @@ impl SpendRequest {
                 conditions += 1;
             }
         }
-        for (param, column, range) in CONDITIONS {
+        let dimensions = DIMENSIONS
+            .iter()
+            .filter(|(param, _, _)| CONDITIONS.contains(param));
+        for (param, column, range) in dimensions {
             let before = w.args.len();
             w.list(p, param, column, *range)?;
             conditions += (w.args.len() > before) as usize;
