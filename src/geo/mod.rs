@@ -1,6 +1,7 @@
 //! IP to country (SPEC 2 step 4): the bundled offline table (`iptocc`), or
 //! a MaxMind-format database given with `--geoip`.
 pub mod countries;
+mod country_table;
 
 use std::net::IpAddr;
 use std::path::Path;
