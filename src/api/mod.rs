@@ -194,7 +194,7 @@ pub async fn dispatch(
     };
     let csv = ep
         .csv
-        .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f == "csv"));
+        .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f.eq_ignore_ascii_case("csv")));
     let st = state.clone();
     let result = web::block(move || -> ApiResult {
         // Wait for the writer before taking a pooled connection, so calls

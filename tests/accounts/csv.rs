@@ -205,3 +205,17 @@ fn an_empty_csv_report_has_the_same_header_row_as_a_full_one() {
         assert_eq!(empty[0], full[0], "{func} header");
     }
 }
+
+#[test]
+fn format_csv_is_case_insensitive() {
+    let app = spawn_app();
+    let r = app.get(&format!(
+        "/api/tracker/clicks.json?id={}&format=CSV",
+        app.token
+    ));
+    assert!(
+        r.header("content-type").unwrap().starts_with("text/csv"),
+        "{r:?}"
+    );
+    assert!(r.text().starts_with("click,time,"), "{}", r.text());
+}
