@@ -11,6 +11,7 @@ pub mod lead_roll;
 pub mod metrics;
 pub mod rollup;
 pub mod source;
+pub mod wide;
 
 use crate::api::dates::{local, period, Period};
 use crate::api::error::{ApiError, ApiResult};

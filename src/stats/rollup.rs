@@ -2,9 +2,9 @@
 //! 15-minute bucket, flow and ONE dimension, the click, unique and spend
 //! sums. A month of a busy flow is a few thousand rows per dimension
 //! instead of millions of clicks, so the common reports (date, hour, flow,
-//! geo, utm_source, ...) stay fast at any size. A wide rollup over every
-//! dimension would grow as big as the click table, so reports that group
-//! or filter by anything else read the clicks themselves.
+//! geo, utm_source, ...) stay fast at any size. Mixed requests go to the
+//! wide rollup (src/stats/wide.rs); only high-cardinality items and
+//! filters (ip, subid, utm_campaign/content/term) read the clicks.
 //!
 //! Kept in the same transaction as the clicks they count (the writer and
 //! `flowtrack demo` through [`Acc`]) and as the costs (spend.json through
@@ -48,10 +48,12 @@ enum Value {
 #[derive(Default)]
 pub struct Acc {
     sums: HashMap<(i64, i64, i64, String, Value), (i64, i64, f64)>,
+    wide: super::wide::WideAcc,
 }
 
 impl Acc {
     pub fn add(&mut self, c: &ClickRecord) {
+        self.wide.add(c);
         let bucket = (c.key >> 16) / 900_000;
         let values = [
             Value::Text(String::new()),
@@ -79,6 +81,7 @@ impl Acc {
 
     /// Adds the sums to the table and empties the accumulator.
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        self.wide.flush(conn)?;
         let mut st = conn.prepare_cached(
             "INSERT INTO click_roll (user_id, kind, bucket, flow, value, clicks, uniq, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
@@ -209,5 +212,6 @@ pub fn add_cost_delta(
             [],
         )?;
     }
+    super::wide::add_cost_delta(conn)?;
     conn.execute_batch("DROP TABLE temp.cost_delta")
 }

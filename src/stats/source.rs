@@ -120,6 +120,9 @@ pub fn clicks(
     {
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
+    if let Some(q) = super::wide::query(g.buckets, g.column, filters, period) {
+        return read_clicks(conn, g, &q.0, &q.1, each);
+    }
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
     w.push(

@@ -1,0 +1,130 @@
+//! The wide click rollup (issue 6): sums per user, 15-minute bucket and
+//! every low-cardinality dimension together. The narrow rollups answer one
+//! dimension (plus flow) from a few thousand rows; this one answers any
+//! mix of these dimensions — an item with a filter on another — from tens
+//! of thousands of rows per day instead of every click. Its columns carry
+//! the click table's names, so the request's filters apply unchanged.
+//! Kept with the narrow rollups (src/stats/rollup.rs).
+use crate::api::dates::Period;
+use crate::api::filters::Where;
+use crate::clicks::record::ClickRecord;
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+use std::collections::HashMap;
+
+/// The dimensions after user and bucket, in key order.
+pub const COLUMNS: [&str; 11] = [
+    "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "utms", "domain", "utmm",
+];
+
+/// (user, bucket, flow, (way, site, filter, geo, mobile, os, browser, utms,
+/// domain, utmm)): nested because tuples hash only up to 12 fields.
+type Key = (
+    i64,
+    i64,
+    String,
+    (i64, i64, i64, String, i64, i64, i64, String, String, String),
+);
+
+#[derive(Default)]
+pub struct WideAcc {
+    sums: HashMap<Key, (i64, i64, f64)>,
+}
+
+impl WideAcc {
+    pub fn add(&mut self, c: &ClickRecord) {
+        let key = (
+            c.user_id,
+            (c.key >> 16) / 900_000,
+            c.flow.clone(),
+            (
+                c.way,
+                c.site,
+                c.filter as i64,
+                c.geo.clone(),
+                c.mobile as i64,
+                c.os as i64,
+                c.browser as i64,
+                c.tags.utms.clone(),
+                c.domain.clone(),
+                c.tags.utmm.clone(),
+            ),
+        );
+        let e = self.sums.entry(key).or_default();
+        e.0 += 1;
+        e.1 += c.unique as i64;
+        e.2 += c.cost;
+    }
+
+    pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        let mut st = conn.prepare_cached(
+            "INSERT INTO click_wide (user_id, bucket, flow, way, site, filter, geo, mobile, os, browser, utms, domain,
+               utmm, clicks, uniq, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
+               cost = cost + excluded.cost",
+        )?;
+        for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.sums.drain() {
+            st.execute(rusqlite::params![
+                user, bucket, flow, d.0, d.1, d.2, d.3, d.4, d.5, d.6, d.7, d.8, d.9, clicks, uniq,
+                cost
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Moves the spend of the wide rollup by the deltas in `temp.cost_delta`
+/// (grouped by user, bucket and these columns, see rollup::add_cost_delta).
+pub fn add_cost_delta(conn: &Connection) -> rusqlite::Result<()> {
+    let cols = COLUMNS.join(", ");
+    conn.execute(
+        &format!(
+            "INSERT INTO click_wide (user_id, bucket, {cols}, cost)
+             SELECT user_id, bucket, {cols}, delta FROM temp.cost_delta WHERE delta <> 0
+             ON CONFLICT DO UPDATE SET cost = cost + excluded.cost"
+        ),
+        [],
+    )?;
+    Ok(())
+}
+
+/// The wide-rollup query for a stats request: the item (if any) and every
+/// filter are wide columns, and the period falls on bucket edges. Columns
+/// as the click-table query's: bucket, group value, count, unique, spend.
+pub fn query(
+    buckets: bool,
+    column: Option<&str>,
+    filters: &Where,
+    period: Period,
+) -> Option<(String, Vec<Sql>)> {
+    let wide = |c: &str| COLUMNS.contains(&c);
+    if !filters.only_lists()
+        || !filters.lists.iter().all(|(c, _)| wide(c))
+        || !column.is_none_or(wide)
+        || period.start % 900 != 0
+        || period.end % 900 != 0
+    {
+        return None;
+    }
+    let mut group: Vec<&str> = Vec::new();
+    if buckets {
+        group.push("bucket");
+    }
+    group.extend(column);
+    let mut select = group.clone();
+    select.push("COALESCE(SUM(clicks), 0), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)");
+    let by = if group.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", group.join(", "))
+    };
+    let mut args = filters.args.clone();
+    args.push(Sql::Integer(period.start / 900));
+    args.push(Sql::Integer(period.end / 900));
+    let sql = format!(
+        "SELECT {} FROM click_wide WHERE {} AND bucket >= ? AND bucket < ?{by}",
+        select.join(", "),
+        filters.sql()
+    );
+    Some((sql, args))
+}
