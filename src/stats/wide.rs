@@ -19,7 +19,7 @@ pub const COLUMNS: [&str; 11] = [
 
 /// (user, bucket, flow, (way, site, filter, geo, mobile, os, browser, utms,
 /// domain, utmm)): nested because tuples hash only up to 12 fields.
-type Key = (
+pub type Key = (
     i64,
     i64,
     String,
@@ -54,6 +54,11 @@ impl WideAcc {
         e.0 += 1;
         e.1 += c.unique as i64;
         e.2 += c.cost;
+    }
+
+    /// The batch's sums so far: (user, bucket, flow, dimensions) → (clicks, unique, cost).
+    pub fn entries(&self) -> impl Iterator<Item = (&Key, &(i64, i64, f64))> {
+        self.sums.iter()
     }
 
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
