@@ -60,6 +60,7 @@ impl StatsRequest {
         Grouping {
             buckets: self.item.chronological() || self.hour.is_some(),
             column: self.item.column(),
+            top: Some(MAX_GROUPS + 1),
         }
     }
 }
@@ -92,6 +93,11 @@ impl Folder<'_> {
     }
 }
 
+/// Most groups one answer holds. Items like ip or subid can have millions
+/// of values in a month; such an answer keeps the groups with the most
+/// clicks, says `"truncated": true`, and its total still counts everything.
+pub const MAX_GROUPS: usize = 10_000;
+
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let req = StatsRequest::parse(&call.params, user.id, &user.tz)?;
@@ -111,28 +117,67 @@ pub fn run(call: &mut Call) -> ApiResult {
                 .add_clicks(a.click, a.unique, a.spend);
         }
     })?;
+    let truncated = groups.len() > MAX_GROUPS;
     source::leads(&call.conn, g, &req.filters, req.period, |a| {
         if let Some(k) = folder.group(a.bucket, a.value) {
-            groups.entry(k).or_default().add_leads(&a.goal, &a.leads);
+            // Cut answers keep their click groups only.
+            if !truncated || groups.contains_key(&k) {
+                groups.entry(k).or_default().add_leads(&a.goal, &a.leads);
+            }
         }
     })?;
+    let total = if truncated {
+        Some(total_row(call, &req, &mut folder)?)
+    } else {
+        None
+    };
     let names = Names::load(&call.conn, user.id, req.item)?;
-    Ok(render(req.item, &names, groups))
+    let mut answer = render(req.item, &names, groups, total);
+    if truncated {
+        answer["truncated"] = Value::Bool(true);
+    }
+    Ok(answer)
+}
+
+/// The total of every click and lead of the request, for answers whose
+/// groups were cut to [`MAX_GROUPS`].
+fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<Row> {
+    let g = Grouping {
+        buckets: req.hour.is_some(),
+        column: None,
+        top: None,
+    };
+    let mut total = Row::default();
+    source::clicks(&call.conn, g, &req.filters, req.period, |a| {
+        if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
+            total.add_clicks(a.click, a.unique, a.spend);
+        }
+    })?;
+    source::leads(&call.conn, g, &req.filters, req.period, |a| {
+        if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
+            total.add_leads(&a.goal, &a.leads);
+        }
+    })?;
+    Ok(total)
 }
 
 /// The answer: groups in SPEC 4 order (date/hour ascending, others by
 /// clicks, most first, then by id) and the total.
-fn render(item: Item, names: &Names, groups: HashMap<Key, Row>) -> Value {
+fn render(item: Item, names: &Names, groups: HashMap<Key, Row>, total: Option<Row>) -> Value {
     let mut rows: Vec<(Key, Row)> = groups.into_iter().collect();
     if item.chronological() {
         rows.sort_by(|a, b| a.0.cmp(&b.0));
     } else {
         rows.sort_by(|a, b| b.1.click.cmp(&a.1.click).then_with(|| a.0.cmp(&b.0)));
     }
-    let mut total = Row::default();
+    rows.truncate(MAX_GROUPS);
+    let given = total.is_some();
+    let mut total = total.unwrap_or_default();
     let mut stats = Map::with_capacity(rows.len());
     for (key, row) in &rows {
-        total.merge(row);
+        if !given {
+            total.merge(row);
+        }
         let mut head = Map::new();
         head.insert("id".into(), key.to_json());
         head.insert("name".into(), names.name(key));

@@ -29,6 +29,9 @@ pub struct Grouping {
     pub buckets: bool,
     /// Group by this column (same name in clicks and leads).
     pub column: Option<&'static str>,
+    /// Keep only this many click groups, most clicks first (high-
+    /// cardinality items such as ip: a month can hold millions of them).
+    pub top: Option<usize>,
 }
 
 /// Click aggregates of one (bucket, value).
@@ -141,6 +144,10 @@ pub fn clicks(
         &w,
         "",
     );
+    let sql = match g.top.filter(|_| g.column.is_some() && !g.buckets) {
+        Some(n) => format!("{sql} ORDER BY count(*) DESC LIMIT {n}"),
+        None => sql,
+    };
     read_clicks(conn, g, &sql, &w.args, each)
 }
 
