@@ -29,82 +29,14 @@ fn cell(v: &Value, out: &mut String) {
     }
 }
 
-/// The fields of a clicks.json row (src/clicks/list.rs).
-const CLICK_COLUMNS: &[&str] = &[
-    "click",
-    "time",
-    "flow",
-    "way",
-    "site",
-    "filter",
-    "unique",
-    "ip",
-    "geo",
-    "lang",
-    "os",
-    "browser",
-    "mobile",
-    "ua",
-    "referer",
-    "domain",
-    "utm_source",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "utm_medium",
-    "subid",
-    "uuid",
-    "adid",
-    "data1",
-    "data2",
-    "cost",
-];
-
-/// The fields of a leads.json row (src/leads/list.rs).
-const LEAD_COLUMNS: &[&str] = &[
-    "id",
-    "time",
-    "click",
-    "uid",
-    "flow",
-    "way",
-    "site",
-    "siteurl",
-    "filter",
-    "status",
-    "custom",
-    "goal",
-    "price",
-    "currency",
-    "ip",
-    "geo",
-    "name",
-    "phone",
-    "email",
-    "comment",
-    "meta",
-    "ua",
-    "referer",
-    "adid",
-    "data1",
-    "data2",
-    "utm_source",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "utm_medium",
-    "domain",
-    "subid",
-];
-
 /// The header of an answer without rows, which has no row to take it from
 /// (SPEC 5.2 promises a header row). Stats rows are `id`, `name` and the
 /// fields of `total`, which is always there. tests/accounts/csv.rs checks
 /// that these match the rows of a full answer.
 fn empty_columns<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     match (key, answer.get("total")) {
-        ("clicks", _) => CLICK_COLUMNS.to_vec(),
-        ("leads", _) => LEAD_COLUMNS.to_vec(),
+        ("clicks", _) => crate::clicks::list::FIELDS.to_vec(),
+        ("leads", _) => crate::leads::list::FIELDS.to_vec(),
         (_, Some(Value::Object(total))) => ["id", "name"]
             .into_iter()
             .chain(total.keys().map(String::as_str))

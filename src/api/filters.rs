@@ -113,3 +113,12 @@ pub fn text(s: String) -> serde_json::Value {
         serde_json::Value::String(s)
     }
 }
+
+/// One answer row: the names and the values side by side, so a list's
+/// JSON rows and its CSV header come from one list of fields.
+pub fn fields_row<const N: usize>(
+    names: &[&str; N],
+    values: [serde_json::Value; N],
+) -> serde_json::Value {
+    serde_json::Value::Object(names.iter().map(|n| n.to_string()).zip(values).collect())
+}

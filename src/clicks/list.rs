@@ -3,10 +3,41 @@
 use super::id;
 use crate::api::dates::period;
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::filters::{page, text, Where};
+use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use rusqlite::types::Value as Sql;
 use serde_json::json;
+
+/// The fields of a clicks.json row, in order (also the CSV header).
+pub const FIELDS: [&str; 27] = [
+    "click",
+    "time",
+    "flow",
+    "way",
+    "site",
+    "filter",
+    "unique",
+    "ip",
+    "geo",
+    "lang",
+    "os",
+    "browser",
+    "mobile",
+    "ua",
+    "referer",
+    "domain",
+    "utm_source",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "utm_medium",
+    "subid",
+    "uuid",
+    "adid",
+    "data1",
+    "data2",
+    "cost",
+];
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
@@ -45,35 +76,38 @@ pub fn run(call: &mut Call) -> ApiResult {
         .query_map(rusqlite::params_from_iter(w.args.iter()), |r| {
             let key: i64 = r.get(0)?;
             let t = |i: usize| r.get::<_, String>(i).map(text);
-            Ok(json!({
-                "click": id::encode(key, r.get(1)?),
-                "time": id::key_time(key),
-                "flow": r.get::<_, String>(2)?,
-                "way": r.get::<_, i64>(3)?,
-                "site": r.get::<_, i64>(4)?,
-                "filter": r.get::<_, i64>(5)?,
-                "unique": r.get::<_, i64>(6)? != 0,
-                "ip": t(7)?,
-                "geo": t(8)?,
-                "lang": t(9)?,
-                "os": r.get::<_, i64>(10)?,
-                "browser": r.get::<_, i64>(11)?,
-                "mobile": r.get::<_, i64>(12)?,
-                "ua": t(13)?,
-                "referer": t(14)?,
-                "domain": t(15)?,
-                "utm_source": t(16)?,
-                "utm_campaign": t(17)?,
-                "utm_content": t(18)?,
-                "utm_term": t(19)?,
-                "utm_medium": t(20)?,
-                "subid": t(21)?,
-                "uuid": t(22)?,
-                "adid": t(23)?,
-                "data1": t(24)?,
-                "data2": t(25)?,
-                "cost": r.get::<_, f64>(26)?,
-            }))
+            Ok(fields_row(
+                &FIELDS,
+                [
+                    json!(id::encode(key, r.get(1)?)),
+                    json!(id::key_time(key)),
+                    json!(r.get::<_, String>(2)?),
+                    json!(r.get::<_, i64>(3)?),
+                    json!(r.get::<_, i64>(4)?),
+                    json!(r.get::<_, i64>(5)?),
+                    json!(r.get::<_, i64>(6)? != 0),
+                    t(7)?,
+                    t(8)?,
+                    t(9)?,
+                    json!(r.get::<_, i64>(10)?),
+                    json!(r.get::<_, i64>(11)?),
+                    json!(r.get::<_, i64>(12)?),
+                    t(13)?,
+                    t(14)?,
+                    t(15)?,
+                    t(16)?,
+                    t(17)?,
+                    t(18)?,
+                    t(19)?,
+                    t(20)?,
+                    t(21)?,
+                    t(22)?,
+                    t(23)?,
+                    t(24)?,
+                    t(25)?,
+                    json!(r.get::<_, f64>(26)?),
+                ],
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(json!({ "clicks": clicks }))

@@ -10,7 +10,7 @@ use super::row::Meta;
 use super::stage;
 use crate::api::dates::period;
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::filters::{page, text, Where};
+use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::clicks::id;
 use rusqlite::types::Value as Sql;
@@ -58,6 +58,43 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
     Ok(w)
 }
 
+/// The fields of a leads.json row, in order (also the CSV header).
+pub const FIELDS: [&str; 33] = [
+    "id",
+    "time",
+    "click",
+    "uid",
+    "flow",
+    "way",
+    "site",
+    "siteurl",
+    "filter",
+    "status",
+    "custom",
+    "goal",
+    "price",
+    "currency",
+    "ip",
+    "geo",
+    "name",
+    "phone",
+    "email",
+    "comment",
+    "meta",
+    "ua",
+    "referer",
+    "adid",
+    "data1",
+    "data2",
+    "utm_source",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "utm_medium",
+    "domain",
+    "subid",
+];
+
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let w = conditions(call, &user.tz, user.id)?;
@@ -78,41 +115,44 @@ pub fn run(call: &mut Call) -> ApiResult {
         .query_map(rusqlite::params_from_iter(w.args.iter()), |r| {
             let t = |i: usize| r.get::<_, String>(i).map(text);
             let Meta(meta) = r.get(20)?;
-            Ok(json!({
-                "id": r.get::<_, i64>(0)?,
-                "time": r.get::<_, i64>(1)?,
-                "click": t(2)?,
-                "uid": t(3)?,
-                "flow": t(4)?,
-                "way": r.get::<_, i64>(5)?,
-                "site": r.get::<_, i64>(6)?,
-                "siteurl": text(r.get::<_, Option<String>>(7)?.unwrap_or_default()),
-                "filter": r.get::<_, i64>(8)?,
-                "status": stage::name(r.get(9)?),
-                "custom": t(10)?,
-                "goal": t(11)?,
-                "price": r.get::<_, f64>(12)?,
-                "currency": t(13)?,
-                "ip": t(14)?,
-                "geo": t(15)?,
-                "name": t(16)?,
-                "phone": t(17)?,
-                "email": t(18)?,
-                "comment": t(19)?,
-                "meta": Value::Object(meta),
-                "ua": t(21)?,
-                "referer": t(22)?,
-                "adid": t(23)?,
-                "data1": t(24)?,
-                "data2": t(25)?,
-                "utm_source": t(26)?,
-                "utm_campaign": t(27)?,
-                "utm_content": t(28)?,
-                "utm_term": t(29)?,
-                "utm_medium": t(30)?,
-                "domain": t(31)?,
-                "subid": t(32)?,
-            }))
+            Ok(fields_row(
+                &FIELDS,
+                [
+                    json!(r.get::<_, i64>(0)?),
+                    json!(r.get::<_, i64>(1)?),
+                    t(2)?,
+                    t(3)?,
+                    t(4)?,
+                    json!(r.get::<_, i64>(5)?),
+                    json!(r.get::<_, i64>(6)?),
+                    json!(text(r.get::<_, Option<String>>(7)?.unwrap_or_default())),
+                    json!(r.get::<_, i64>(8)?),
+                    json!(stage::name(r.get(9)?)),
+                    t(10)?,
+                    t(11)?,
+                    json!(r.get::<_, f64>(12)?),
+                    t(13)?,
+                    t(14)?,
+                    t(15)?,
+                    t(16)?,
+                    t(17)?,
+                    t(18)?,
+                    t(19)?,
+                    json!(Value::Object(meta)),
+                    t(21)?,
+                    t(22)?,
+                    t(23)?,
+                    t(24)?,
+                    t(25)?,
+                    t(26)?,
+                    t(27)?,
+                    t(28)?,
+                    t(29)?,
+                    t(30)?,
+                    t(31)?,
+                    t(32)?,
+                ],
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(json!({ "leads": leads }))
