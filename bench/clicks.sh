@@ -17,7 +17,6 @@ curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
   "http://127.0.0.1:$PORT/api/tracker/flow.json" >/dev/null
 UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
 run() { wrk -t2 -c"$CONN" -d"${SECS}s" --latency -H "User-Agent: $UA" "$@"; }
-rate() { awk '/Requests\/sec/ {print $2}'; }
 p99() { awk '$1=="99%" {print $2}'; }
 run "http://127.0.0.1:$PORT/health" >"$OUT/health.txt"
 run "http://127.0.0.1:$PORT/bench?utm_source=fb&subid=42&fbclid=abc" >"$OUT/click.txt"

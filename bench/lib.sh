@@ -25,3 +25,6 @@ stop_server() { kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID"
 
 # token_of DB USER
 token_of() { sqlite3 "$1" "SELECT token FROM users WHERE name = '$2'"; }
+
+# rate: requests per second from wrk's output on stdin.
+rate() { awk '/Requests\/sec/ {print $2}'; }

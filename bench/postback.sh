@@ -12,7 +12,6 @@ trap stop_server EXIT
 TOKEN=$(token_of "$DB" admin)
 curl -fs -H "Authorization: Bearer $TOKEN" -d 'flow=bench&ways=[{"url":"https://o.test/"}]' \
   "http://127.0.0.1:$PORT/api/tracker/flow.json" >/dev/null
-rate() { awk '/Requests\/sec/ {print $2}'; }
 H=$(wrk -t2 -c"$CONN" -d"${SECS}s" "http://127.0.0.1:$PORT/health" | rate)
 N=$(TOKEN=$TOKEN MODE=new wrk -t2 -c"$CONN" -d"${SECS}s" -s "$ROOT/bench/postback.lua" "http://127.0.0.1:$PORT" | tee "$OUT/postback-new.txt" | rate)
 U=$(TOKEN=$TOKEN MODE=update wrk -t2 -c"$CONN" -d"${SECS}s" -s "$ROOT/bench/postback.lua" "http://127.0.0.1:$PORT" | tee "$OUT/postback-update.txt" | rate)

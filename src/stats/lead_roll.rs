@@ -47,6 +47,6 @@ pub fn rebuild(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 /// leads query (five stage counts, hold and approved money).
 pub const LEADS: super::rollup::Source = super::rollup::Source {
     table: "lead_roll",
-    aggregates: "SUM(cn), SUM(ch), SUM(ca), SUM(cc), SUM(ct), SUM(mh), SUM(ma)",
+    aggregates: "goal, SUM(cn), SUM(ch), SUM(ca), SUM(cc), SUM(ct), SUM(mh), SUM(ma)",
     extra: Some("goal"),
 };

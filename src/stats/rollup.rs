@@ -108,7 +108,8 @@ impl Acc {
 }
 
 /// What a rollup query reads: the table, the aggregate columns, and an
-/// extra grouping column (the goal of lead rollups).
+/// extra grouping column (the goal of lead rollups, which the aggregates
+/// then list first).
 pub struct Source {
     pub table: &'static str,
     pub aggregates: &'static str,
@@ -134,7 +135,7 @@ pub fn query(
     period: crate::api::dates::Period,
 ) -> Option<(String, Vec<Sql>)> {
     let kind = kind(column)?;
-    if !filters.only_lists() || period.start % 900 != 0 || period.end % 900 != 0 {
+    if !filters.only_lists() || !on_bucket_edges(period) {
         return None;
     }
     // The value column of this kind: flow lives in its own column.
@@ -147,44 +148,44 @@ pub fn query(
             None
         }
     };
-    let mut clauses = vec![
-        "user_id = ?".to_string(),
-        "kind = ?".into(),
-        "bucket >= ? AND bucket < ?".into(),
-    ];
-    let mut args = vec![
-        filters.args[0].clone(),
-        Sql::Integer(kind),
-        Sql::Integer(period.start / 900),
-        Sql::Integer(period.end / 900),
-    ];
+    let mut w = crate::api::filters::Where::default();
+    w.push("user_id = ?", [filters.args[0].clone()]);
+    w.push("kind = ?", [Sql::Integer(kind)]);
+    w.push(
+        "bucket >= ? AND bucket < ?",
+        [
+            Sql::Integer(period.start / 900),
+            Sql::Integer(period.end / 900),
+        ],
+    );
     for (col, values) in &filters.lists {
         let c = as_roll(col)?;
-        clauses.push(format!("{c} IN ({})", vec!["?"; values.len()].join(",")));
-        args.extend(values.iter().cloned());
+        w.push(
+            format!("{c} IN ({})", vec!["?"; values.len()].join(",")),
+            values.iter().cloned(),
+        );
     }
     let mut group = Vec::new();
     if buckets {
-        group.push("bucket");
+        group.push("bucket".to_string());
     }
     if let Some(c) = column {
-        group.push(as_roll(c)?);
+        group.push(as_roll(c)?.to_string());
     }
-    group.extend(src.extra);
-    let mut select = group.clone();
-    select.push(src.aggregates);
-    let by = if group.is_empty() {
-        String::new()
-    } else {
-        format!(" GROUP BY {}", group.join(", "))
-    };
-    let sql = format!(
-        "SELECT {} FROM {} WHERE {}{by}",
-        select.join(", "),
+    let sql = super::source::select(
+        &group,
+        src.aggregates,
         src.table,
-        clauses.join(" AND ")
+        &w,
+        src.extra.unwrap_or(""),
     );
-    Some((sql, args))
+    Some((sql, w.args))
+}
+
+/// Whether a period starts and ends on 15-minute bucket edges (whole days
+/// always do; `ufrom`/`uto` may not, and then only the clicks can answer).
+pub fn on_bucket_edges(period: crate::api::dates::Period) -> bool {
+    period.start % 900 == 0 && period.end % 900 == 0
 }
 
 /// Before clicks matching `cond` get the cost `new_cost` (an SQL

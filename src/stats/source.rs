@@ -89,7 +89,15 @@ fn group_values(
     Ok((bucket, value, i))
 }
 
-fn select(g: &[String], aggregates: &str, table: &str, w: &Where, extra: &str) -> String {
+/// `SELECT groups, aggregates FROM table WHERE w GROUP BY groups, extra`:
+/// the one shape of every stats query (click and lead tables, rollups).
+pub(super) fn select(
+    g: &[String],
+    aggregates: &str,
+    table: &str,
+    w: &Where,
+    extra: &str,
+) -> String {
     let mut cols: Vec<&str> = g.iter().map(String::as_str).collect();
     cols.push(aggregates);
     let mut by: Vec<&str> = g.iter().map(String::as_str).collect();

@@ -106,30 +106,29 @@ pub fn query(
     if !filters.only_lists()
         || !filters.lists.iter().all(|(c, _)| wide(c))
         || !column.is_none_or(wide)
-        || period.start % 900 != 0
-        || period.end % 900 != 0
+        || !super::rollup::on_bucket_edges(period)
     {
         return None;
     }
-    let mut group: Vec<&str> = Vec::new();
+    let mut group: Vec<String> = Vec::new();
     if buckets {
-        group.push("bucket");
+        group.push("bucket".into());
     }
-    group.extend(column);
-    let mut select = group.clone();
-    select.push("COALESCE(SUM(clicks), 0), COALESCE(SUM(uniq), 0), COALESCE(SUM(cost), 0.0)");
-    let by = if group.is_empty() {
-        String::new()
-    } else {
-        format!(" GROUP BY {}", group.join(", "))
-    };
-    let mut args = filters.args.clone();
-    args.push(Sql::Integer(period.start / 900));
-    args.push(Sql::Integer(period.end / 900));
-    let sql = format!(
-        "SELECT {} FROM click_wide WHERE {} AND bucket >= ? AND bucket < ?{by}",
-        select.join(", "),
-        filters.sql()
+    group.extend(column.map(String::from));
+    let mut w = filters.clone();
+    w.push(
+        "bucket >= ? AND bucket < ?",
+        [
+            Sql::Integer(period.start / 900),
+            Sql::Integer(period.end / 900),
+        ],
     );
-    Some((sql, args))
+    let sql = super::source::select(
+        &group,
+        super::rollup::CLICKS.aggregates,
+        "click_wide",
+        &w,
+        "",
+    );
+    Some((sql, w.args))
 }
