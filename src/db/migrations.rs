@@ -6,6 +6,8 @@ use rusqlite::Connection;
 const STEPS: &[&str] = &[
     // 1: the initial schema.
     include_str!("../../schema.sql"),
+    // 2: smaller click indexes that cover flow reports.
+    include_str!("step2_indexes.sql"),
 ];
 
 /// The version a fully migrated database has.
