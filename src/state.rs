@@ -1,4 +1,4 @@
-//! What every request can reach: the pool, the click writer, the in-memory
+//! What every request can reach: the pool, the writer (clicks, postbacks), the in-memory
 //! snapshot of flows/users (so the click path does no database I/O, DESIGN
 //! 1), the geo database and the visitor memory for uniqueness.
 use crate::clicks::uniqueness::Visitors;

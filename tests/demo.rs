@@ -112,7 +112,10 @@ fn demo_fills_a_fresh_file_with_a_working_account() {
         assert!(n > 0, "no leads in stage {stage}");
     }
     assert_eq!(q("SELECT count(*) FROM flows WHERE user_id = USER"), 3);
-    assert!(q("SELECT count(*) FROM clicks WHERE user_id = USER AND cost > 0") > 10_000);
+    assert!(
+        q("SELECT count(*) FROM clicks JOIN click_cost k USING (id) WHERE user_id = USER AND k.cost > 0")
+            > 10_000
+    );
     assert!(q("SELECT count(DISTINCT filter) FROM clicks WHERE user_id = USER") >= 3);
     assert!(q("SELECT count(DISTINCT goal) FROM leads WHERE user_id = USER") >= 2);
     drop(conn);

@@ -226,7 +226,7 @@ fn fingerprint(conn: &rusqlite::Connection) -> String {
                 (SELECT count(*) || ':' || coalesce(sum(weight + archived + active), 0) FROM ways) || '|' ||
                 (SELECT count(*) FROM goals) || '|' || (SELECT count(*) FROM blacklist) || '|' ||
                 (SELECT count(*) || ':' || coalesce(sum(stage), 0) FROM leads) || '|' || (SELECT count(*) FROM lead_stages) || '|' ||
-                (SELECT coalesce(sum(cost), 0) FROM clicks) || '|' ||
+                (SELECT coalesce(sum(cost), 0) FROM click_cost) || '|' ||
                 (SELECT group_concat(token || timezone || currency || password) FROM users) || '|' ||
                 (SELECT count(*) || ':' || sum(rate) FROM rates)",
         [],

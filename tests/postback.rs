@@ -1,7 +1,8 @@
 //! SPEC 4 postback.json (reference "Postback"): which lead a call changes
 //! and retries (sequential and simultaneous) here; every error code and
 //! malformed input writing nothing in `errors`; stage mapping and history,
-//! money and the lead's fields in `fields`.
+//! money and the lead's fields in `fields`; a postback right after a click
+//! and one the database refused in `order`.
 mod common;
 use common::*;
 use serde_json::{json, Value};
@@ -10,6 +11,8 @@ use serde_json::{json, Value};
 mod errors;
 #[path = "postback/fields.rs"]
 mod fields;
+#[path = "postback/order.rs"]
+mod order;
 
 /// A flow `f1` whose one way goes to a site; returns the app.
 fn app_with_flow() -> TestApp {

@@ -50,7 +50,7 @@ pub fn run(call: &mut Call) -> ApiResult {
                 // reports would add up amounts in two currencies.
                 let factor = money::convert(&tx, 1.0, &old, c, "currency")?;
                 for sql in [
-                    "UPDATE clicks SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
+                    "UPDATE click_cost SET cost = cost * ?1 WHERE id IN (SELECT id FROM clicks WHERE user_id = ?2)",
                     "UPDATE click_roll SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
                     "UPDATE click_wide SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
                     "UPDATE lead_roll SET mh = mh * ?1, ma = ma * ?1 WHERE user_id = ?2",

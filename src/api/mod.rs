@@ -21,6 +21,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long a writer endpoint's call waits for its write to start (its
+/// checks included); past that the write is abandoned, never run, and the
+/// call answers `db`.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Everything a handler gets: typed access to the request and the database.
 pub struct Call<'a> {
     pub state: &'a AppState,
@@ -46,9 +51,23 @@ impl Call<'_> {
 
 pub type Handler = fn(&mut Call) -> ApiResult;
 
+/// Checks a call on a pooled connection and returns the write that the
+/// one writer thread runs in its queue order (db/writer.rs).
+pub type Prepare = fn(&mut Call) -> ApiResult<crate::db::writer::JobFn>;
+
+/// How an endpoint runs.
+pub enum Run {
+    /// Entirely on a pooled connection inside `web::block`.
+    Pool(Handler),
+    /// Checked on a pooled connection, written by the writer thread: the
+    /// write joins the writer's group commit instead of contending for
+    /// SQLite's write lock, and it sees every click queued before it.
+    Writer(Prepare),
+}
+
 pub struct Endpoint {
     pub name: &'static str,
-    pub run: Handler,
+    pub run: Run,
     /// Needs no token (login).
     pub open: bool,
     /// Must see every click answered before the call (SPEC 2).
@@ -60,19 +79,27 @@ pub struct Endpoint {
 const fn ep(name: &'static str, run: Handler) -> Endpoint {
     Endpoint {
         name,
-        run,
+        run: Run::Pool(run),
         open: false,
         fresh: false,
         csv: None,
     }
 }
 
-/// Every API function. Reads that must see the latest clicks are `fresh`.
-pub static ENDPOINTS: &[Endpoint] = &[
+const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
     Endpoint {
-        fresh: true,
-        ..ep("postback", crate::leads::postback::run)
-    },
+        name,
+        run: Run::Writer(prepare),
+        open: false,
+        fresh: false,
+        csv: None,
+    }
+}
+
+/// Every API function. Reads that must see the latest clicks are `fresh`;
+/// writes run by the writer see them by queue order and need no barrier.
+pub static ENDPOINTS: &[Endpoint] = &[
+    on_writer("postback", crate::leads::postback::prepare),
     Endpoint {
         fresh: true,
         ..ep("spend", crate::spend::run)
@@ -165,6 +192,45 @@ fn authenticate(
     crate::accounts::tokens::find_user(state, conn, &token)?.ok_or_else(ApiError::access)
 }
 
+/// What the dispatcher read from the request for the handler.
+struct Input {
+    params: Params,
+    bearer: Option<String>,
+    ip: Option<IpAddr>,
+    origin: String,
+}
+
+/// Builds the call on a pooled connection and runs `f` on it. Blocking:
+/// runs on a blocking thread. The connection goes back to the pool when
+/// `f` returns.
+fn with_call<T>(
+    st: &AppState,
+    ep: &Endpoint,
+    input: Input,
+    f: impl FnOnce(&mut Call) -> ApiResult<T>,
+) -> ApiResult<T> {
+    // Wait for the writer before taking a pooled connection, so calls
+    // waiting on a stalled writer cannot hold every connection.
+    if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
+        return Err(ApiError::db());
+    }
+    let conn = st.pool.get()?;
+    let user = if ep.open {
+        None
+    } else {
+        Some(authenticate(st, &conn, &input.params, input.bearer)?)
+    };
+    let mut call = Call {
+        state: st,
+        params: input.params,
+        conn,
+        ip: input.ip,
+        origin: input.origin,
+        user,
+    };
+    f(&mut call)
+}
+
 pub async fn dispatch(
     req: HttpRequest,
     payload: web::Payload,
@@ -196,36 +262,34 @@ pub async fn dispatch(
         .csv
         .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f.eq_ignore_ascii_case("csv")));
     let st = state.clone();
-    let result = web::block(move || -> ApiResult {
-        // Wait for the writer before taking a pooled connection, so calls
-        // waiting on a stalled writer cannot hold every connection.
-        if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
-            return Err(ApiError::db());
+    let input = Input {
+        params,
+        bearer,
+        ip,
+        origin,
+    };
+    let result = match ep.run {
+        Run::Pool(handler) => web::block(move || with_call(&st, ep, input, handler))
+            .await
+            .unwrap_or_else(|_| Err(ApiError::db())),
+        Run::Writer(prepare) => {
+            // The blocking thread checks the call, hands the job to the
+            // writer and is free at once: this task awaits the answer
+            // holding neither a thread nor a pooled connection.
+            let (to, answer) = crate::db::writer::ticket();
+            actix_web::rt::task::spawn_blocking(move || match with_call(&st, ep, input, prepare) {
+                Ok(job) => st.writer.submit(job, to),
+                Err(e) => to.answer(Err(e)),
+            });
+            answer.wait(WRITE_TIMEOUT).await
         }
-        let conn = st.pool.get()?;
-        let user = if ep.open {
-            None
-        } else {
-            Some(authenticate(&st, &conn, &params, bearer)?)
-        };
-        let mut call = Call {
-            state: &st,
-            params,
-            conn,
-            ip,
-            origin,
-            user,
-        };
-        (ep.run)(&mut call)
-    })
-    .await;
+    };
     match result {
-        Ok(Ok(v)) => match csv {
+        Ok(v) => match csv {
             Some(key) => csv::reply(&v, key),
             None => json_reply(&error::ok(v)),
         },
-        Ok(Err(e)) => error_reply(&e),
-        Err(_) => error_reply(&ApiError::db()),
+        Err(e) => error_reply(&e),
     }
 }
 

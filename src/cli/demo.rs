@@ -84,6 +84,7 @@ fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
          DELETE FROM leads WHERE user_id = {user};
+         DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
          DELETE FROM clicks WHERE user_id = {user};
          DELETE FROM click_roll WHERE user_id = {user};
          DELETE FROM click_wide WHERE user_id = {user};
@@ -295,6 +296,20 @@ fn generate(
         .enumerate()
         .map(|(i, f)| (i, f.share))
         .collect();
+    // Tag values are formatted once, not per click (about a second of a
+    // 10M-click demo, which must stay under a minute).
+    let labels = |prefix: &str, n: usize| -> Vec<String> {
+        (0..n).map(|i| format!("{prefix}{i}")).collect()
+    };
+    let (ads, keywords, subids) = (labels("ad", 60), labels("kw", 400), labels("s", 2000));
+    let campaigns: Vec<Vec<String>> = FLOWS
+        .iter()
+        .map(|f| (0..12).map(|c| format!("{}-{c:02}", f.source)).collect())
+        .collect();
+    let referers: Vec<String> = FLOWS
+        .iter()
+        .map(|f| format!("https://{}.example/", f.source))
+        .collect();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let span_ms = days.max(1) as i64 * 86_400_000;
     let start_ms = now_ms - span_ms;
@@ -368,22 +383,22 @@ fn generate(
                     mobile: info.mobile,
                     ua: ua.to_string(),
                     referer: if rng.random_bool(0.6) {
-                        format!("https://{}.example/", f.source)
+                        referers[fi].clone()
                     } else {
                         String::new()
                     },
                     domain: "go.flowtrack.example".into(),
                     tags: Tags {
                         utms: f.source.to_string(),
-                        utmc: format!("{}-{campaign:02}", f.source),
-                        utmn: format!("ad{}", rng.random_range(0..60)),
+                        utmc: campaigns[fi][campaign].clone(),
+                        utmn: ads[rng.random_range(0..60)].clone(),
                         utmt: if rng.random_bool(0.3) {
-                            format!("kw{}", rng.random_range(0..400))
+                            keywords[rng.random_range(0..400)].clone()
                         } else {
                             String::new()
                         },
                         utmm: "cpc".into(),
-                        subid: format!("s{}", rng.random_range(0..2000)),
+                        subid: subids[rng.random_range(0..2000)].clone(),
                         uuid: String::new(),
                         adid: format!("{:016x}", rng.random::<u64>()),
                         data1: String::new(),

@@ -63,11 +63,13 @@ pub fn run(call: &mut Call) -> ApiResult {
         );
     }
     let (offset, limit) = page(p)?;
+    // A click's price lives in click_cost (migration step 3); no row is 0.
     let sql = format!(
         "SELECT c.id, secret, flow, way, site, filter, uniq, ip, geo, lang, os, browser, mobile,
                 COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc, utmn, utmt, utmm,
-                subid, uuid, adid, data1, data2, cost
+                subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
          FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
+              LEFT JOIN click_cost k ON k.id = c.id
          WHERE {} ORDER BY c.id DESC LIMIT {limit} OFFSET {offset}",
         w.sql()
     );

@@ -36,15 +36,21 @@ pub struct ClickRecord {
     pub tags: Tags,
     /// Spend of this click in the user's base currency: 0 from the click
     /// path (spend.json prices clicks later), set by `flowtrack demo`.
+    /// Stored in click_cost, not in the click row (migration step 3).
     pub cost: f64,
 }
 
-pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+
+const COST_SQL: &str = "INSERT INTO click_cost (id, cost) VALUES (?1, ?2)";
 
 impl ClickRecord {
-    /// Inserts this click; `ua`/`referer` are already dictionary ids.
+    /// Inserts this click, and its price when it has one, on `conn` (the
+    /// transaction `st` belongs to); `ua`/`referer` are already dictionary
+    /// ids.
     pub fn insert(
         &self,
+        conn: &rusqlite::Connection,
         st: &mut rusqlite::CachedStatement<'_>,
         ua: i64,
         referer: i64,
@@ -79,8 +85,12 @@ impl ClickRecord {
             t.adid,
             t.data1,
             t.data2,
-            self.cost
         ])?;
+        // No row is a price of 0 (click_cost never holds zeros).
+        if self.cost != 0.0 {
+            conn.prepare_cached(COST_SQL)?
+                .execute(rusqlite::params![self.key, self.cost])?;
+        }
         Ok(())
     }
 }

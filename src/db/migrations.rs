@@ -8,6 +8,8 @@ const STEPS: &[&str] = &[
     include_str!("../../schema.sql"),
     // 2: smaller click indexes that cover flow reports.
     include_str!("step2_indexes.sql"),
+    // 3: click prices in their own table (click_cost), not in the click rows.
+    include_str!("step3_click_cost.sql"),
 ];
 
 /// The version a fully migrated database has.

@@ -1,27 +1,64 @@
-//! The one click writer (DESIGN 1): a thread that owns a connection, drains
-//! a bounded channel and commits whatever is queued in one transaction
+//! The one writer (DESIGN 1): a thread that owns a connection, drains a
+//! bounded channel and commits whatever is queued in one transaction
 //! (group commit). Under load batches grow by themselves; when idle every
-//! click commits at once, so no timer delays a click.
+//! message commits at once, so no timer delays a click.
+//!
+//! The queue carries clicks and write jobs (postback.json) and the writer
+//! runs them in the order they arrived, so a job queued after a click sees
+//! that click (SPEC 2: a postback sent right after a click already sees
+//! it). Each job runs inside its own SAVEPOINT: a job that fails leaves no
+//! partial change (SPEC 3). Its answer is sent only once the batch is
+//! committed; if the commit fails, the clicks are kept for a retry and every
+//! job of the batch answers `db`: a caller is never told ok for something
+//! that is not stored.
 //!
 //! `barrier()` lets a reader see every click answered before it: the
 //! barrier travels through the same FIFO channel and is answered only after
-//! the clicks ahead of it are committed (SPEC 2: a postback or report sent
-//! right after a click already sees it).
+//! the clicks ahead of it are committed.
+use crate::api::error::{ApiError, ApiResult};
 use crate::clicks::record::{ClickRecord, INSERT_SQL};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 const QUEUE: usize = 65_536;
+/// A batch closes at this weight: a click weighs 1, a job [`JOB_WEIGHT`]
+/// (a postback takes the writer about as long as 10-20 clicks), so a batch
+/// of postbacks stays a few milliseconds long and the clicks in it are
+/// committed soon (SPEC 2: at most the last few milliseconds of clicks are
+/// lost on a kill).
 const MAX_BATCH: usize = 2_000;
+const JOB_WEIGHT: usize = 20;
 const DICT_CACHE: usize = 100_000;
+
+mod ticket;
+pub use ticket::{ticket, Answer, Responder};
+
+/// A database write run on the writer thread, inside the batch transaction.
+/// It must not begin or end transactions itself, nor wait for the writer
+/// (a barrier or another job): it runs on the writer.
+pub type JobFn = Box<dyn FnOnce(&Connection) -> ApiResult + Send>;
+
+pub struct Job {
+    run: Option<JobFn>,
+    to: Responder,
+    answer: Option<ApiResult>,
+}
 
 pub enum Msg {
     Click(Box<ClickRecord>),
+    Job(Box<Job>),
     Barrier(SyncSender<()>),
     Stop,
+}
+
+/// What one batch holds, in arrival order.
+enum Item {
+    Click(Box<ClickRecord>),
+    Job(Box<Job>),
 }
 
 pub struct Writer {
@@ -33,9 +70,9 @@ impl Writer {
     pub fn start(conn: Connection) -> Writer {
         let (tx, rx) = sync_channel(QUEUE);
         let handle = std::thread::Builder::new()
-            .name("click-writer".into())
+            .name("db-writer".into())
             .spawn(move || run(conn, rx))
-            .expect("spawn click writer");
+            .expect("spawn db writer");
         Writer {
             tx,
             handle: std::sync::Mutex::new(Some(handle)),
@@ -46,7 +83,22 @@ impl Writer {
     /// instead of dropping a click).
     pub fn enqueue(&self, click: ClickRecord) {
         if self.tx.send(Msg::Click(Box::new(click))).is_err() {
-            tracing::error!("click writer is gone; click not recorded");
+            tracing::error!("db writer is gone; click not recorded");
+        }
+    }
+
+    /// Queues `job` behind everything queued before it; its answer goes
+    /// to `to` once its batch is committed (or failed). Blocks only when
+    /// the queue is full.
+    pub fn submit(&self, job: JobFn, to: Responder) {
+        let job = Job {
+            run: Some(job),
+            to,
+            answer: None,
+        };
+        // A send error drops the job, whose responder then answers `db`.
+        if self.tx.send(Msg::Job(Box::new(job))).is_err() {
+            tracing::error!("db writer is gone; write not run");
         }
     }
 
@@ -66,6 +118,42 @@ impl Writer {
         if let Some(h) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = h.join();
         }
+    }
+}
+
+impl Job {
+    /// Runs the job inside its own savepoint, unless its caller gave up.
+    /// An error (or a panic, which is caught so the writer survives) rolls
+    /// back only this job. `Err` means the savepoint itself failed: the
+    /// whole batch is then abandoned.
+    fn run_in(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        if !self.to.take() {
+            return Ok(());
+        }
+        let Some(job) = self.run.take() else {
+            return Ok(());
+        };
+        conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+        let answer = catch_unwind(AssertUnwindSafe(|| job(conn))).unwrap_or_else(|_| {
+            tracing::error!("a write job panicked; its changes are rolled back");
+            Err(ApiError::db())
+        });
+        if answer.is_err() {
+            conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
+        }
+        conn.prepare_cached("RELEASE job")?.execute([])?;
+        self.answer = Some(answer);
+        Ok(())
+    }
+
+    /// Sends the answer once the batch is settled: the job's own when the
+    /// batch committed, `db` when it did not.
+    fn settle(self, committed: bool) {
+        let answer = match (committed, self.answer) {
+            (true, Some(answer)) => answer,
+            _ => Err(ApiError::db()),
+        };
+        self.to.answer(answer);
     }
 }
 
@@ -106,12 +194,11 @@ pub fn insert_click(
 ) -> rusqlite::Result<()> {
     let ua = dict.id(conn, &c.ua)?;
     let referer = dict.id(conn, &c.referer)?;
-    c.insert(st, ua, referer)
+    c.insert(conn, st, ua, referer)
 }
 
-/// Stores clicks and their rollups in one transaction: the one storage
-/// path of the writer (and of test fixtures that need clicks at chosen
-/// times).
+/// Stores clicks and their rollups in one transaction (test fixtures that
+/// need clicks at chosen times).
 pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
     conn: &mut Connection,
     dict: &mut Dict,
@@ -130,38 +217,67 @@ pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
     tx.commit()
 }
 
+/// The writer's one storage path: clicks and jobs in arrival order, the
+/// click rollups, one commit. IMMEDIATE takes the write lock first (with
+/// the busy timeout), so a job that reads before it writes always reads
+/// the latest data and never meets SQLITE_BUSY_SNAPSHOT.
+fn write_items(conn: &mut Connection, dict: &mut Dict, items: &mut [Item]) -> rusqlite::Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut st = tx.prepare_cached(INSERT_SQL)?;
+        let mut roll = crate::stats::rollup::Acc::default();
+        for item in items.iter_mut() {
+            match item {
+                Item::Click(c) => {
+                    insert_click(&tx, dict, &mut st, c)?;
+                    roll.add(c);
+                }
+                Item::Job(job) => job.run_in(&tx)?,
+            }
+        }
+        roll.flush(&tx)?;
+    }
+    tx.commit()
+}
+
 fn run(mut conn: Connection, rx: Receiver<Msg>) {
     let mut dict = Dict::default();
-    let mut clicks: Vec<Box<ClickRecord>> = Vec::new();
+    let mut items: Vec<Item> = Vec::new();
+    let mut weight = 0;
     let mut waiters: Vec<SyncSender<()>> = Vec::new();
     let mut stopping = false;
     let mut backoff = Duration::from_millis(50);
     loop {
         // Wait for the first message only when nothing is pending.
-        if clicks.is_empty() && waiters.is_empty() {
+        if items.is_empty() && waiters.is_empty() {
             if stopping {
                 break;
             }
             match rx.recv() {
-                Ok(m) => take(m, &mut clicks, &mut waiters, &mut stopping),
+                Ok(m) => weight += take(m, &mut items, &mut waiters, &mut stopping),
                 Err(_) => break,
             }
         }
-        while clicks.len() < MAX_BATCH && !stopping {
+        while weight < MAX_BATCH && !stopping {
             match rx.try_recv() {
-                Ok(m) => take(m, &mut clicks, &mut waiters, &mut stopping),
+                Ok(m) => weight += take(m, &mut items, &mut waiters, &mut stopping),
                 Err(_) => break,
             }
         }
-        if clicks.is_empty() {
+        if items.is_empty() {
             waiters.drain(..).for_each(|w| {
                 let _ = w.try_send(());
             });
             continue;
         }
-        match write_batch(&mut conn, &mut dict, &clicks) {
+        match write_items(&mut conn, &mut dict, &mut items) {
             Ok(()) => {
-                clicks.clear();
+                for item in items.drain(..) {
+                    if let Item::Job(job) = item {
+                        job.settle(true);
+                    }
+                }
+                weight = 0;
                 backoff = Duration::from_millis(50);
                 // Barriers received in this drain came after these clicks.
                 waiters.drain(..).for_each(|w| {
@@ -171,15 +287,26 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
             Err(e) => {
                 // Keep the clicks and retry: a full or read-only disk must
                 // not lose what was answered. The queue bounds the memory.
-                tracing::error!(error = %e, pending = clicks.len(), "writing clicks failed; will retry");
+                // Jobs answer `db` now; their callers may send them again.
+                tracing::error!(error = %e, pending = items.len(), "writing the batch failed; clicks will be retried");
                 dict.cache.clear();
+                for item in std::mem::take(&mut items) {
+                    match item {
+                        Item::Click(c) => items.push(Item::Click(c)),
+                        Item::Job(job) => job.settle(false),
+                    }
+                }
+                weight = items.len();
+                if items.is_empty() {
+                    continue;
+                }
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(2));
                 if stopping {
                     // Still try a few times on shutdown, then give up loudly.
                     if backoff >= Duration::from_secs(2) {
                         tracing::error!(
-                            lost = clicks.len(),
+                            lost = items.len(),
                             "giving up on unwritable clicks at shutdown"
                         );
                         break;
@@ -191,15 +318,32 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
+/// Files one message; returns its weight in the batch.
 fn take(
     m: Msg,
-    clicks: &mut Vec<Box<ClickRecord>>,
+    items: &mut Vec<Item>,
     waiters: &mut Vec<SyncSender<()>>,
     stopping: &mut bool,
-) {
+) -> usize {
     match m {
-        Msg::Click(c) => clicks.push(c),
-        Msg::Barrier(w) => waiters.push(w),
-        Msg::Stop => *stopping = true,
+        Msg::Click(c) => {
+            items.push(Item::Click(c));
+            1
+        }
+        Msg::Job(j) => {
+            items.push(Item::Job(j));
+            JOB_WEIGHT
+        }
+        Msg::Barrier(w) => {
+            waiters.push(w);
+            0
+        }
+        Msg::Stop => {
+            *stopping = true;
+            0
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -13,17 +13,22 @@
 //! A call without `goal` means goal `lead` when it looks a lead up by click
 //! or creates one; an update found by uid keeps its goal.
 //!
-//! Advertisers resend postbacks, often in bursts. The whole lookup, compare
-//! and write runs in one `BEGIN IMMEDIATE` transaction, so identical calls
-//! arriving together serialize: the first creates the lead and the others
-//! find it and answer `no-changes` (their would-be row equals the stored one).
+//! Advertisers resend postbacks, often in bursts. The parameters are checked
+//! on a pooled connection (`prepare`); the lookup, compare and write
+//! (`write`) run on the one writer thread (db/writer.rs), inside the group
+//! commit and its own savepoint. So identical calls arriving together
+//! serialize: the first creates the lead and the others find it and answer
+//! `no-changes` (their would-be row equals the stored one). The writer runs
+//! its queue in order, so a postback sent right after a click finds that
+//! click (SPEC 2) without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
 use super::row::{record_stage, LeadRow};
 use super::stage;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
 use crate::clicks::id;
-use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior};
+use crate::db::writer::JobFn;
+use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
@@ -78,13 +83,8 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
 }
 
 /// A flow lead starts with the flow id and the subid; way and site are 0
-/// (SPEC 4). Archived flows still take postbacks: advertisers keep sending
-/// them after a flow is deleted.
-fn from_flow(conn: &Connection, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
-    let owner: Option<i64> = conn
-        .prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?
-        .query_row([flow], |r| r.get(0))
-        .optional()?;
+/// (SPEC 4). `owner` is the flow's user, None for no such flow.
+fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
     match owner {
         None => Err(ApiError::new("bad-flow")),
         Some(o) if o != user => Err(ApiError::access()),
@@ -94,6 +94,15 @@ fn from_flow(conn: &Connection, user: i64, flow: &str, subid: &str) -> ApiResult
             ..LeadRow::default()
         }),
     }
+}
+
+/// The user a flow belongs to. Archived flows still take postbacks
+/// (advertisers keep sending them after a flow is deleted), so the table
+/// is asked, not only the in-memory snapshot of live flows.
+fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<i64>> {
+    conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?
+        .query_row([flow], |r| r.get(0))
+        .optional()
 }
 
 /// The lead this call changes, if any (see the module comment).
@@ -132,47 +141,73 @@ fn find(
     }
 }
 
-pub fn run(call: &mut Call) -> ApiResult {
+/// Parses and checks the (authenticated) call on its pooled connection,
+/// before anything is queued: a refused call never reaches the writer and
+/// the writer only does the lookup and the write.
+pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
     let user = call.user()?;
     let req = PostbackRequest::parse(&call.conn, &call.params, &user.currency)?;
-    // Clicks and flows never change their dimensions, so the source is read
-    // before the write lock is taken.
-    let fresh = match &req.source {
-        Source::Click(text) => from_click(&call.conn, user.id, text)?,
-        Source::Flow { flow, subid } => from_flow(&call.conn, user.id, flow, subid)?,
+    let user = user.id;
+    // A flow is committed before anyone can post to it and never changes
+    // owner, so it is checked here, off the writer (a live flow from
+    // memory). A click may still wait in the writer's queue, so the job
+    // reads it (SPEC 2).
+    let flow_lead = match &req.source {
+        Source::Flow { flow, subid } => {
+            let live = call.state.snapshot().flows.get(flow).map(|f| f.user_id);
+            let owner = match live {
+                Some(o) => Some(o),
+                None => flow_owner(&call.conn, flow)?,
+            };
+            Some(from_flow(owner, user, flow, subid)?)
+        }
+        Source::Click(_) => None,
+    };
+    Ok(Box::new(move |conn: &Connection| {
+        write(conn, user, &req, flow_lead)
+    }))
+}
+
+/// Finds the lead and creates or changes it; `fresh` is the new lead's
+/// data when already read. Runs on the writer inside a savepoint, so an
+/// error anywhere here leaves nothing behind; it must not open a
+/// transaction of its own.
+fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: Option<LeadRow>) -> ApiResult {
+    let fresh = match (fresh, &req.source) {
+        (Some(row), _) => row,
+        (None, Source::Click(text)) => from_click(conn, user, text)?,
+        (None, Source::Flow { flow, subid }) => {
+            from_flow(flow_owner(conn, flow)?, user, flow, subid)?
+        }
     };
     let now = jiff::Timestamp::now().as_second();
-    let tx = call
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (id, create, row) = match find(&tx, user.id, &req, &fresh)? {
+    let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {
             let mut row = old.clone();
             req.apply(&mut row, false)?;
             if row == old {
                 return Err(ApiError::new("no-changes"));
             }
-            row.update(&tx, id, now)?;
+            row.update(conn, id, now)?;
             // History keeps every status change: a new stage, or a new raw
             // status within the same stage.
             if (row.stage, &row.custom) != (old.stage, &old.custom) {
-                record_stage(&tx, id, now, row.stage, &row.custom)?;
+                record_stage(conn, id, now, row.stage, &row.custom)?;
             }
             if row.goal != old.goal {
-                crate::goals::ensure(&tx, user.id, &row.goal)?;
+                crate::goals::ensure(conn, user, &row.goal)?;
             }
             (id, false, row)
         }
         None => {
             let mut row = fresh;
             req.apply(&mut row, true)?;
-            let id = row.insert(&tx, user.id, now)?;
-            record_stage(&tx, id, now, row.stage, &row.custom)?;
-            crate::goals::ensure(&tx, user.id, &row.goal)?;
+            let id = row.insert(conn, user, now)?;
+            record_stage(conn, id, now, row.stage, &row.custom)?;
+            crate::goals::ensure(conn, user, &row.goal)?;
             (id, true, row)
         }
     };
-    tx.commit()?;
     Ok(json!({
         "id": id,
         "create": create,

@@ -6,6 +6,7 @@
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
+use std::sync::LazyLock;
 
 /// The lead's extra fields: a JSON object of strings, stored as its text.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -139,15 +140,17 @@ impl LeadRow {
 
     /// Inserts a new lead first seen at `now`; returns its id.
     pub fn insert(&self, conn: &Connection, user: i64, now: i64) -> rusqlite::Result<i64> {
-        let n = Self::COLUMNS.len();
-        let sql = format!(
-            "INSERT INTO leads (user_id, time, updated, {}) VALUES (?, ?, ?{})",
-            Self::COLUMNS.join(", "),
-            ", ?".repeat(n)
-        );
+        // Built once: the writer runs this for every new lead (issue 6).
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "INSERT INTO leads (user_id, time, updated, {}) VALUES (?, ?, ?{})",
+                LeadRow::COLUMNS.join(", "),
+                ", ?".repeat(LeadRow::COLUMNS.len())
+            )
+        });
         let mut all: Vec<&dyn ToSql> = vec![&user, &now, &now];
         all.extend(self.values());
-        conn.prepare_cached(&sql)?.execute(all.as_slice())?;
+        conn.prepare_cached(&SQL)?.execute(all.as_slice())?;
         let id = conn.last_insert_rowid();
         crate::stats::lead_roll::move_lead(conn, id, 1)?;
         Ok(id)
@@ -155,17 +158,22 @@ impl LeadRow {
 
     /// Rewrites every column of lead `id`, stamping `updated`.
     pub fn update(&self, conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
-        let sets: Vec<String> = Self::COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
-        let sql = format!(
-            "UPDATE leads SET updated = ?, {} WHERE id = ?",
-            sets.join(", ")
-        );
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let sets: Vec<String> = LeadRow::COLUMNS
+                .iter()
+                .map(|c| format!("{c} = ?"))
+                .collect();
+            format!(
+                "UPDATE leads SET updated = ?, {} WHERE id = ?",
+                sets.join(", ")
+            )
+        });
         let mut all: Vec<&dyn ToSql> = vec![&now];
         all.extend(self.values());
         all.push(&id);
         // The rollups lose the old row and gain the new one (issue 6).
         crate::stats::lead_roll::move_lead(conn, id, -1)?;
-        conn.prepare_cached(&sql)?.execute(all.as_slice())?;
+        conn.prepare_cached(&SQL)?.execute(all.as_slice())?;
         crate::stats::lead_roll::move_lead(conn, id, 1)
     }
 }

@@ -7,6 +7,9 @@
 //! elements that fail validation are counted in `bad` (and listed in
 //! `errors` with their index) while the others are applied. Both forms
 //! also answer `clicks`, how many clicks got a price.
+mod apply;
+mod deltas;
+mod plan;
 pub mod request;
 
 use crate::api::error::{ApiError, ApiResult};

@@ -41,10 +41,18 @@ pub enum Price {
 
 #[derive(Debug)]
 pub struct SpendRequest {
-    /// Already in the user's base currency (clicks.cost is, schema.sql).
+    /// Already in the user's base currency (click_cost is, schema step 3).
     pub price: Price,
-    /// Owner, conditions, and the valid/unique limits.
-    pub clicks: Where,
+    /// The owner and the dimension conditions, `column IN (...)` with the
+    /// click table's column names (click_wide uses the same names).
+    pub dims: Where,
+    /// `from` and `to` as a half-open range of Unix seconds.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Target clicks only (filter 0).
+    pub valid: bool,
+    /// Unique clicks only.
+    pub unique: bool,
 }
 
 impl SpendRequest {
@@ -58,36 +66,36 @@ impl SpendRequest {
             (Some(_), Some(_)) => return Err(ApiError::field("bad-param", "cpc")),
             (None, None) => return Err(ApiError::new("empty")),
         };
-        let mut w = Where::owner(user.id);
         let mut conditions = 0;
-        // `to` is inclusive: a date means its whole day, a time its second.
-        for (name, end, op) in [("from", false, ">="), ("to", true, "<")] {
-            if let Some(s) = p.text(name)? {
-                let t = parse_moment(&s, &user.tz, end)
-                    .ok_or_else(|| ApiError::field("bad-date", name))?;
-                w.push(format!("id {op} ?"), [Sql::Integer(id::key_at(t))]);
-                conditions += 1;
-            }
-        }
+        // `to` is inclusive: a date means its whole day, a time its second
+        // (parse_moment gives the first second after it).
+        let mut moment = |name: &'static str, end: bool| -> ApiResult<Option<i64>> {
+            let Some(s) = p.text(name)? else {
+                return Ok(None);
+            };
+            conditions += 1;
+            parse_moment(&s, &user.tz, end)
+                .map(Some)
+                .ok_or_else(|| ApiError::field("bad-date", name))
+        };
+        let from = moment("from", false)?;
+        let to = moment("to", true)?;
+        let mut dims = Where::owner(user.id);
         let dimensions = DIMENSIONS
             .iter()
             .filter(|(param, _, _)| CONDITIONS.contains(param));
         for (param, column, range) in dimensions {
-            let before = w.args.len();
-            w.list(p, param, column, *range)?;
-            conditions += (w.args.len() > before) as usize;
+            let before = dims.args.len();
+            dims.list(p, param, column, *range)?;
+            conditions += (dims.args.len() > before) as usize;
         }
         // valid/unique narrow a condition but are not one: `valid=1` alone
         // would price every click of all time.
         if conditions == 0 {
             return Err(ApiError::new("empty"));
         }
-        if p.flag("valid")? == Some(true) {
-            w.push("filter = 0", []);
-        }
-        if p.flag("unique")? == Some(true) {
-            w.push("uniq = 1", []);
-        }
+        let valid = p.flag("valid")? == Some(true);
+        let unique = p.flag("unique")? == Some(true);
         let currency = p
             .text("currency")?
             .map_or_else(|| "usd".to_string(), |c| c.to_ascii_lowercase());
@@ -99,25 +107,76 @@ impl SpendRequest {
             Price::Cost(a) => Price::Cost(convert(a)?),
             Price::Cpc(a) => Price::Cpc(convert(a)?),
         };
-        Ok(SpendRequest { price, clicks: w })
+        Ok(SpendRequest {
+            price,
+            dims,
+            from,
+            to,
+            valid,
+            unique,
+        })
     }
 
-    /// Prices the matching clicks with one UPDATE; answers how many. The
-    /// rollups' spend moves by the same amounts first (src/stats/rollup.rs).
+    /// True when the only conditions are the owner, flows and the period:
+    /// then the click indexes alone find the clicks, and every rollup row
+    /// of those flows and buckets matches whole (src/spend/apply.rs).
+    pub fn flows_only(&self) -> bool {
+        !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
+    }
+
+    /// The conditions on the click table. The period is a rowid range
+    /// (clicks are clustered by time, src/clicks/id.rs); `clicks.id` is
+    /// spelled out because the queries also read click_cost.
+    pub fn clicks_where(&self) -> Where {
+        let mut w = self.dims.clone();
+        if let Some(t) = self.from {
+            w.push("clicks.id >= ?", [Sql::Integer(id::key_at(t))]);
+        }
+        if let Some(t) = self.to {
+            w.push("clicks.id < ?", [Sql::Integer(id::key_at(t))]);
+        }
+        if self.valid {
+            w.push("filter = 0", []);
+        }
+        if self.unique {
+            w.push("uniq = 1", []);
+        }
+        w
+    }
+
+    /// The same conditions on the wide rollup, when it can tell exactly
+    /// which clicks match: every condition is one of its columns (flow,
+    /// way, geo, domain, utm_source, utm_medium, valid as filter 0) and
+    /// from/to fall on its 15-minute bucket edges. Then each click_wide
+    /// row matches as a whole or not at all. `unique` cannot: a row mixes
+    /// unique and repeated clicks.
+    pub fn wide_where(&self) -> Option<Where> {
+        let wide = |c: &str| crate::stats::wide::COLUMNS.contains(&c);
+        let on_edge = |t: Option<i64>| t.is_none_or(|t| t % 900 == 0);
+        if self.unique
+            || !self.dims.lists.iter().all(|(c, _)| wide(c))
+            || !on_edge(self.from)
+            || !on_edge(self.to)
+        {
+            return None;
+        }
+        // bucket >= from/900 holds exactly for the clicks with id >=
+        // key_at(from), including the saturated ends of key_at.
+        let mut w = self.dims.clone();
+        if let Some(t) = self.from {
+            w.push("bucket >= ?", [Sql::Integer(t.div_euclid(900))]);
+        }
+        if let Some(t) = self.to {
+            w.push("bucket < ?", [Sql::Integer(t.div_euclid(900))]);
+        }
+        if self.valid {
+            w.push("filter = 0", []);
+        }
+        Some(w)
+    }
+
+    /// Prices the matching clicks; answers how many (src/spend/apply.rs).
     pub fn apply(&self, conn: &Connection) -> rusqlite::Result<usize> {
-        let w = &self.clicks;
-        let (new_cost, mut args) = match self.price {
-            // The count runs once (it does not depend on the outer row), so
-            // every matching click gets total / count.
-            Price::Cost(total) => (
-                format!("? / (SELECT count(*) FROM clicks WHERE {})", w.sql()),
-                [vec![Sql::Real(total)], w.args.clone()].concat(),
-            ),
-            Price::Cpc(cpc) => ("?".to_string(), vec![Sql::Real(cpc)]),
-        };
-        args.extend(w.args.iter().cloned());
-        crate::stats::rollup::add_cost_delta(conn, &new_cost, &w.sql(), &args)?;
-        let sql = format!("UPDATE clicks SET cost = {new_cost} WHERE {}", w.sql());
-        conn.execute(&sql, rusqlite::params_from_iter(args))
+        super::apply::apply(self, conn)
     }
 }

@@ -7,8 +7,8 @@
 //! filters (ip, subid, utm_campaign/content/term) read the clicks.
 //!
 //! Kept in the same transaction as the clicks they count (the writer and
-//! `flowtrack demo` through [`Acc`]) and as the costs (spend.json through
-//! [`add_cost_delta`]), so they never disagree with the click table.
+//! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
+//! src/spend/deltas.rs), so they never disagree with the click table.
 use crate::clicks::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -38,7 +38,9 @@ pub fn kind(column: Option<&str>) -> Option<i64> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A rolled-up value. The derived order (integers before text, text by
+/// bytes) is SQLite's order of the `value` column.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Value {
     Int(i64),
     Text(String),
@@ -87,14 +89,19 @@ impl Acc {
         sums
     }
 
-    /// Adds the sums to the table and empties the accumulator.
+    /// Adds the sums to the table and empties the accumulator, in
+    /// primary-key order: in hash order each upsert of a large batch
+    /// (`flowtrack demo` writes 100,000 clicks at a time) lands on another
+    /// page of the rollup.
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
         let mut st = conn.prepare_cached(
             "INSERT INTO click_roll (user_id, kind, bucket, flow, value, clicks, uniq, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
                cost = cost + excluded.cost",
         )?;
-        for ((user, kind, bucket, flow, value), (clicks, uniq, cost)) in self.narrow() {
+        let mut narrow: Vec<_> = self.narrow().into_iter().collect();
+        narrow.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for ((user, kind, bucket, flow, value), (clicks, uniq, cost)) in narrow {
             let value = match value {
                 Value::Int(i) => Sql::Integer(i),
                 Value::Text(s) => Sql::Text(s),
@@ -186,40 +193,4 @@ pub fn query(
 /// always do; `ufrom`/`uto` may not, and then only the clicks can answer).
 pub fn on_bucket_edges(period: crate::api::dates::Period) -> bool {
     period.start % 900 == 0 && period.end % 900 == 0
-}
-
-/// Before clicks matching `cond` get the cost `new_cost` (an SQL
-/// expression over the click row), moves each rollup's spend by the
-/// difference. `args` are the parameters of `new_cost` then of `cond`.
-pub fn add_cost_delta(
-    conn: &Connection,
-    new_cost: &str,
-    cond: &str,
-    args: &[Sql],
-) -> rusqlite::Result<()> {
-    // One pass over the matching clicks into a small temporary table,
-    // grouped by every rolled-up dimension; each kind then sums that.
-    conn.execute_batch("DROP TABLE IF EXISTS temp.cost_delta")?;
-    let cols: Vec<&str> = KINDS.iter().skip(1).map(|(_, c)| *c).collect();
-    conn.execute(
-        &format!(
-            "CREATE TEMP TABLE cost_delta AS SELECT user_id, (id >> 16) / 900000 AS bucket, flow, {cols}, \
-             SUM(({new_cost}) - cost) AS delta FROM clicks WHERE {cond} GROUP BY user_id, bucket, flow, {cols}",
-            cols = cols.join(", ")
-        ),
-        rusqlite::params_from_iter(args),
-    )?;
-    for (kind, column) in KINDS {
-        conn.execute(
-            &format!(
-                "INSERT INTO click_roll (user_id, kind, bucket, flow, value, cost)
-                 SELECT user_id, {kind}, bucket, flow, {column}, SUM(delta) FROM temp.cost_delta
-                 WHERE true GROUP BY user_id, bucket, flow, {column} HAVING SUM(delta) <> 0
-                 ON CONFLICT DO UPDATE SET cost = cost + excluded.cost"
-            ),
-            [],
-        )?;
-    }
-    super::wide::add_cost_delta(conn)?;
-    conn.execute_batch("DROP TABLE temp.cost_delta")
 }

@@ -68,7 +68,11 @@ impl WideAcc {
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
                cost = cost + excluded.cost",
         )?;
-        for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.sums.drain() {
+        // In primary-key order (see rollup::Acc::flush): Key's tuple order
+        // is the key's column order, and text compares by bytes in both.
+        let mut rows: Vec<_> = self.sums.drain().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for ((user, bucket, flow, d), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
                 user, bucket, flow, d.0, d.1, d.2, d.3, d.4, d.5, d.6, d.7, d.8, d.9, clicks, uniq,
                 cost
@@ -76,21 +80,6 @@ impl WideAcc {
         }
         Ok(())
     }
-}
-
-/// Moves the spend of the wide rollup by the deltas in `temp.cost_delta`
-/// (grouped by user, bucket and these columns, see rollup::add_cost_delta).
-pub fn add_cost_delta(conn: &Connection) -> rusqlite::Result<()> {
-    let cols = COLUMNS.join(", ");
-    conn.execute(
-        &format!(
-            "INSERT INTO click_wide (user_id, bucket, {cols}, cost)
-             SELECT user_id, bucket, {cols}, delta FROM temp.cost_delta WHERE delta <> 0
-             ON CONFLICT DO UPDATE SET cost = cost + excluded.cost"
-        ),
-        [],
-    )?;
-    Ok(())
 }
 
 /// The wide-rollup query for a stats request: the item (if any) and every

@@ -115,14 +115,20 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
         .collect()
 }
 
-/// The cost of each click, in the order of `ids` (public ids).
+/// The cost of each click, in the order of `ids` (public ids): its
+/// click_cost row (migration step 3), no row being 0.
 pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
     let conn = rusqlite::Connection::open(db).unwrap();
     ids.iter()
         .map(|id| {
             let (key, _) = flowtrack::clicks::id::decode(id).unwrap();
-            conn.query_row("SELECT cost FROM clicks WHERE id = ?1", [key], |r| r.get(0))
-                .unwrap()
+            conn.query_row(
+                "SELECT COALESCE(k.cost, 0.0) FROM clicks c LEFT JOIN click_cost k ON k.id = c.id
+                 WHERE c.id = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
         })
         .collect()
 }

@@ -1,0 +1,105 @@
+//! The writer's job contract (SPEC 3): jobs run in queue order, each in
+//! its own savepoint, and answer only after the commit.
+use super::*;
+use serde_json::json;
+
+fn writer() -> (Writer, tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let conn = crate::db::open_and_migrate(&path).unwrap();
+    conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+    (Writer::start(conn), dir, path)
+}
+
+/// A job that stores `x`, then ends as `end` says.
+fn job(x: i64, end: &'static str) -> JobFn {
+    Box::new(move |conn: &Connection| {
+        conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+        match end {
+            "ok" => Ok(json!({ "x": x })),
+            "panic" => panic!("job {x} panics after writing"),
+            code => Err(ApiError::new(code)),
+        }
+    })
+}
+
+fn stored(path: &std::path::Path) -> Vec<i64> {
+    let conn = crate::db::open(path).unwrap();
+    let mut st = conn.prepare("SELECT x FROM t ORDER BY x").unwrap();
+    st.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_failing_or_panicking_job_rolls_back_only_itself() {
+    let (w, _dir, path) = writer();
+    let ends = ["ok", "no-changes", "panic", "ok", "db", "ok"];
+    let answers: Vec<Answer> = ends
+        .iter()
+        .enumerate()
+        .map(|(i, end)| {
+            let (to, answer) = ticket();
+            w.submit(job(i as i64, end), to);
+            answer
+        })
+        .collect();
+    let got: Vec<ApiResult> = actix_web::rt::System::new().block_on(async {
+        let mut got = Vec::new();
+        for a in answers {
+            got.push(a.wait(Duration::from_secs(5)).await);
+        }
+        got
+    });
+    assert_eq!(
+        got,
+        vec![
+            Ok(json!({"x": 0})),
+            Err(ApiError::new("no-changes")),
+            Err(ApiError::db()),
+            Ok(json!({"x": 3})),
+            Err(ApiError::db()),
+            Ok(json!({"x": 5})),
+        ]
+    );
+    assert_eq!(stored(&path), vec![0, 3, 5]);
+    // The writer survived the panic and still writes.
+    let (to, answer) = ticket();
+    w.submit(job(9, "ok"), to);
+    let last = actix_web::rt::System::new().block_on(answer.wait(Duration::from_secs(5)));
+    assert_eq!(last, Ok(json!({"x": 9})));
+    w.shutdown();
+    assert_eq!(stored(&path), vec![0, 3, 5, 9]);
+}
+
+#[test]
+fn a_job_whose_caller_gave_up_never_runs() {
+    let (w, _dir, path) = writer();
+    // The write lock is held elsewhere, so the writer cannot start a batch
+    // before the caller's (short) limit is past.
+    let locker = crate::db::open(&path).unwrap();
+    locker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let (to, answer) = ticket();
+    w.submit(job(1, "ok"), to);
+    let got = actix_web::rt::System::new().block_on(answer.wait(Duration::from_millis(200)));
+    assert_eq!(got, Err(ApiError::db()));
+    locker.execute_batch("COMMIT").unwrap();
+    let (to, answer) = ticket();
+    w.submit(job(2, "ok"), to);
+    let later = actix_web::rt::System::new().block_on(answer.wait(Duration::from_secs(10)));
+    assert_eq!(later, Ok(json!({"x": 2})));
+    assert_eq!(stored(&path), vec![2]);
+    w.shutdown();
+}
+
+#[test]
+fn jobs_queued_after_shutdown_answer_db() {
+    let (w, _dir, path) = writer();
+    w.shutdown();
+    let (to, answer) = ticket();
+    w.submit(job(1, "ok"), to);
+    let got = actix_web::rt::System::new().block_on(answer.wait(Duration::from_secs(5)));
+    assert_eq!(got, Err(ApiError::db()));
+    assert_eq!(stored(&path), Vec::<i64>::new());
+}

@@ -1,0 +1,207 @@
+//! The rollups' side of a spend import (issue 6): the matching clicks
+//! summed per wide-rollup key (how many, what they cost so far), then,
+//! once the price is known, each key's change of spend written to
+//! click_wide and folded into every narrow kind of click_roll.
+//!
+//! A month of one busy flow is hundreds of thousands of keys, so text
+//! values are interned (a key is a handful of integers, no allocation per
+//! click or per key) and rows are updated in primary-key order (in hash
+//! order every update would land on another page of tables far larger
+//! than the page cache).
+use crate::stats::rollup::KINDS;
+use crate::stats::wide::COLUMNS;
+use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::Connection;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// The text columns among wide::COLUMNS (the others are integers).
+const TEXT_COLUMNS: [&str; 5] = ["flow", "geo", "utms", "domain", "utmm"];
+
+/// A wide key: user, bucket, then COLUMNS in order, text as [`Texts`] ids.
+type WideKey = (i64, i64, [i64; 11]);
+
+/// A narrow key: user, kind, bucket, flow (text id), value (text id or
+/// integer, by kind).
+type NarrowKey = (i64, i64, i64, i64, i64);
+
+/// Interned text values.
+#[derive(Default)]
+struct Texts {
+    ids: HashMap<String, i64>,
+    texts: Vec<String>,
+}
+
+impl Texts {
+    fn id(&mut self, s: &str) -> i64 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.texts.len() as i64;
+        self.texts.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    fn get(&self, id: i64) -> &str {
+        &self.texts[id as usize]
+    }
+}
+
+/// The matching clicks per wide key: (how many, spend so far).
+pub struct Deltas {
+    texts: Texts,
+    groups: HashMap<WideKey, (i64, f64)>,
+    /// Whether each of COLUMNS is text.
+    text: [bool; 11],
+}
+
+impl Deltas {
+    /// Sums the rows of `sql`: user, bucket, the 11 COLUMNS, then a click
+    /// count and their spend; `each` also sees every row.
+    pub fn read(
+        conn: &Connection,
+        sql: &str,
+        args: &[Sql],
+        mut each: impl FnMut(&rusqlite::Row) -> rusqlite::Result<()>,
+    ) -> rusqlite::Result<Deltas> {
+        let mut d = Deltas {
+            texts: Texts::default(),
+            groups: HashMap::new(),
+            text: COLUMNS.map(|c| TEXT_COLUMNS.contains(&c)),
+        };
+        let mut st = conn.prepare(sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let mut cols = [0i64; 11];
+            for (i, col) in cols.iter_mut().enumerate() {
+                *col =
+                    match (d.text[i], r.get_ref(2 + i)?) {
+                        (true, ValueRef::Text(t)) => d.texts.id(std::str::from_utf8(t)
+                            .map_err(|e| rusqlite::Error::Utf8Error(2 + i, e))?),
+                        _ => r.get(2 + i)?,
+                    };
+            }
+            let e = d.groups.entry((r.get(0)?, r.get(1)?, cols)).or_default();
+            e.0 += r.get::<_, i64>(13)?;
+            e.1 += r.get::<_, f64>(14)?;
+            each(r)?;
+        }
+        Ok(d)
+    }
+
+    /// How many clicks matched.
+    pub fn clicks(&self) -> i64 {
+        self.groups.values().map(|g| g.0).sum()
+    }
+
+    /// Moves the rollups' spend so that every matching click costs
+    /// `price`: click_roll always, click_wide when `wide` (the caller may
+    /// set whole click_wide rows itself, faster).
+    pub fn write(mut self, conn: &Connection, price: f64, wide: bool) -> rusqlite::Result<()> {
+        let mut changes: Vec<(WideKey, f64)> = self
+            .groups
+            .drain()
+            .map(|(k, (clicks, old))| (k, clicks as f64 * price - old))
+            .filter(|(_, delta)| *delta != 0.0)
+            .collect();
+        self.write_narrow(conn, &changes)?;
+        if wide {
+            changes.sort_unstable_by(|a, b| self.cmp_wide(&a.0, &b.0));
+            let mut update = conn.prepare_cached(
+                "UPDATE click_wide SET cost = cost + ?14
+                 WHERE user_id = ?1 AND bucket = ?2 AND flow = ?3 AND way = ?4 AND site = ?5
+                   AND filter = ?6 AND geo = ?7 AND mobile = ?8 AND os = ?9 AND browser = ?10
+                   AND utms = ?11 AND domain = ?12 AND utmm = ?13",
+            )?;
+            for (key, delta) in &changes {
+                let mut row = vec![Sql::Integer(key.0), Sql::Integer(key.1)];
+                row.extend((0..11).map(|i| self.value(i, key.2[i])));
+                row.push(Sql::Real(*delta));
+                if update.execute(rusqlite::params_from_iter(&row))? == 0 {
+                    // Only a rollup out of step with the clicks lacks the
+                    // row; the spend is still recorded.
+                    conn.prepare_cached(
+                        "INSERT INTO click_wide (user_id, bucket, flow, way, site, filter, geo, mobile,
+                           os, browser, utms, domain, utmm, cost)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    )?
+                    .execute(rusqlite::params_from_iter(&row))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds the wide changes into each narrow kind and writes them.
+    fn write_narrow(
+        &mut self,
+        conn: &Connection,
+        changes: &[(WideKey, f64)],
+    ) -> rusqlite::Result<()> {
+        // The column of each kind in COLUMNS; kind 0 has the value ''.
+        let slots = KINDS.map(|(_, c)| COLUMNS.iter().position(|x| *x == c));
+        let empty = self.texts.id("");
+        let mut narrow: HashMap<NarrowKey, f64> = HashMap::new();
+        for ((user, bucket, cols), delta) in changes {
+            for ((kind, _), slot) in KINDS.iter().zip(slots) {
+                let value = slot.map_or(empty, |i| cols[i]);
+                *narrow
+                    .entry((*user, *kind, *bucket, cols[0], value))
+                    .or_default() += delta;
+            }
+        }
+        let text_kind = |kind: i64| slots[kind as usize].is_none_or(|i| self.text[i]);
+        let mut rows: Vec<(NarrowKey, f64)> = narrow.into_iter().collect();
+        rows.sort_unstable_by(|(a, _), (b, _)| {
+            (a.0, a.1, a.2)
+                .cmp(&(b.0, b.1, b.2))
+                .then_with(|| self.texts.get(a.3).cmp(self.texts.get(b.3)))
+                .then_with(|| match text_kind(a.1) {
+                    true => self.texts.get(a.4).cmp(self.texts.get(b.4)),
+                    false => a.4.cmp(&b.4),
+                })
+        });
+        let mut update = conn.prepare_cached(
+            "UPDATE click_roll SET cost = cost + ?6
+             WHERE user_id = ?1 AND kind = ?2 AND bucket = ?3 AND flow = ?4 AND value = ?5",
+        )?;
+        for ((user, kind, bucket, flow, value), delta) in rows {
+            let value = match text_kind(kind) {
+                true => Sql::Text(self.texts.get(value).to_string()),
+                false => Sql::Integer(value),
+            };
+            let flow = self.texts.get(flow);
+            let row = rusqlite::params![user, kind, bucket, flow, value, delta];
+            if update.execute(row)? == 0 {
+                conn.prepare_cached(
+                    "INSERT INTO click_roll (user_id, kind, bucket, flow, value, cost)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(row)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Column `i` of a key as SQL.
+    fn value(&self, i: usize, v: i64) -> Sql {
+        match self.text[i] {
+            true => Sql::Text(self.texts.get(v).to_string()),
+            false => Sql::Integer(v),
+        }
+    }
+
+    /// click_wide's primary-key order: text by bytes, as SQLite compares.
+    fn cmp_wide(&self, a: &WideKey, b: &WideKey) -> Ordering {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            (0..11)
+                .map(|i| match self.text[i] {
+                    true => self.texts.get(a.2[i]).cmp(self.texts.get(b.2[i])),
+                    false => a.2[i].cmp(&b.2[i]),
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        })
+    }
+}
