@@ -152,34 +152,37 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
     // owner, so it is checked here, off the writer (a live flow from
     // memory). A click may still wait in the writer's queue, so the job
     // reads it (SPEC 2).
-    let flow_lead = match &req.source {
+    let start = match &req.source {
         Source::Flow { flow, subid } => {
             let live = call.state.snapshot().flows.get(flow).map(|f| f.user_id);
             let owner = match live {
                 Some(o) => Some(o),
                 None => flow_owner(&call.conn, flow)?,
             };
-            Some(from_flow(owner, user, flow, subid)?)
+            Start::Lead(from_flow(owner, user, flow, subid)?)
         }
-        Source::Click(_) => None,
+        Source::Click(text) => Start::Click(text.clone()),
     };
     Ok(Box::new(move |conn: &Connection| {
-        write(conn, user, &req, flow_lead)
+        let fresh = match start {
+            Start::Lead(row) => row,
+            Start::Click(text) => from_click(conn, user, &text)?,
+        };
+        write(conn, user, &req, fresh)
     }))
 }
 
+/// What a new lead starts from: a flow lead's row, read before queuing,
+/// or the click it names, read on the writer.
+enum Start {
+    Lead(LeadRow),
+    Click(String),
+}
+
 /// Finds the lead and creates or changes it; `fresh` is the new lead's
-/// data when already read. Runs on the writer inside a savepoint, so an
-/// error anywhere here leaves nothing behind; it must not open a
-/// transaction of its own.
-fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: Option<LeadRow>) -> ApiResult {
-    let fresh = match (fresh, &req.source) {
-        (Some(row), _) => row,
-        (None, Source::Click(text)) => from_click(conn, user, text)?,
-        (None, Source::Flow { flow, subid }) => {
-            from_flow(flow_owner(conn, flow)?, user, flow, subid)?
-        }
-    };
+/// data. Runs on the writer inside a savepoint, so an error anywhere here
+/// leaves nothing behind; it must not open a transaction of its own.
+fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
     let now = jiff::Timestamp::now().as_second();
     let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {

@@ -1,94 +1,62 @@
-//! The answer of one write job: a one-shot slot shared by the caller (who
-//! awaits it without holding a thread) and whoever holds the job (the
-//! blocking thread that prepares it, then the writer). It also carries the
+//! The answer of one write job: a one-shot channel from whoever holds the
+//! job (the blocking thread that prepares it, then the writer) to the
+//! caller, who awaits it without holding a thread. It also carries the
 //! race that decides, once, whether the writer runs the job or the caller
 //! gave up on it, so an abandoned write can never be stored after its
 //! caller was told `db`.
 use crate::api::error::{ApiError, ApiResult};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 const PENDING: u8 = 0;
 const TAKEN: u8 = 1;
 const ABANDONED: u8 = 2;
 
-#[derive(Default)]
-struct Slot {
-    answer: Option<ApiResult>,
-    answered: bool,
-    waker: Option<Waker>,
+/// The caller's side.
+pub struct Answer {
+    rx: oneshot::Receiver<ApiResult>,
+    claim: Arc<AtomicU8>,
 }
-
-#[derive(Default)]
-struct Ticket {
-    state: AtomicU8,
-    slot: Mutex<Slot>,
-}
-
-/// The caller's side: a future of the job's answer.
-pub struct Answer(Arc<Ticket>);
 
 /// The job's side. Dropping it unanswered (a panic while preparing, a
-/// writer that stopped) answers `db`, so a caller never waits in vain.
-pub struct Responder(Arc<Ticket>);
+/// writer that stopped) closes the channel, which the caller reads as
+/// `db`, so a caller never waits in vain.
+pub struct Responder {
+    tx: oneshot::Sender<ApiResult>,
+    claim: Arc<AtomicU8>,
+}
 
 pub fn ticket() -> (Responder, Answer) {
-    let t = Arc::new(Ticket::default());
-    (Responder(t.clone()), Answer(t))
+    let (tx, rx) = oneshot::channel();
+    let claim = Arc::new(AtomicU8::new(PENDING));
+    (
+        Responder {
+            tx,
+            claim: claim.clone(),
+        },
+        Answer { rx, claim },
+    )
 }
 
 impl Responder {
     pub fn answer(self, answer: ApiResult) {
-        self.set(answer);
+        // An error means the caller is gone: nobody is left to tell.
+        let _ = self.tx.send(answer);
     }
 
     /// Claims the job for running; false when the caller gave up on it.
     pub(super) fn take(&self) -> bool {
-        let s = &self.0.state;
-        s.compare_exchange(PENDING, TAKEN, Ordering::AcqRel, Ordering::Acquire)
+        self.claim
+            .compare_exchange(PENDING, TAKEN, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
-
-    fn set(&self, answer: ApiResult) {
-        let waker = {
-            let mut slot = self.0.slot.lock().unwrap_or_else(|e| e.into_inner());
-            if slot.answered {
-                return;
-            }
-            slot.answered = true;
-            slot.answer = Some(answer);
-            slot.waker.take()
-        };
-        if let Some(w) = waker {
-            w.wake();
-        }
-    }
 }
 
-impl Drop for Responder {
-    fn drop(&mut self) {
-        self.set(Err(ApiError::db()));
-    }
-}
-
-impl Future for Answer {
-    type Output = ApiResult;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ApiResult> {
-        let mut slot = self.0.slot.lock().unwrap_or_else(|e| e.into_inner());
-        match slot.answer.take() {
-            Some(answer) => Poll::Ready(answer),
-            None if slot.answered => Poll::Ready(Err(ApiError::db())),
-            None => {
-                slot.waker = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        }
-    }
+/// A closed channel (the job dropped unanswered) answers `db`.
+fn received(r: Result<ApiResult, oneshot::error::RecvError>) -> ApiResult {
+    r.unwrap_or_else(|_| Err(ApiError::db()))
 }
 
 impl Answer {
@@ -96,16 +64,17 @@ impl Answer {
     /// (it will never run) and answers `db`; one already started is waited
     /// for, since its batch answers as soon as it commits or fails.
     pub async fn wait(mut self, limit: Duration) -> ApiResult {
-        if let Ok(answer) = actix_web::rt::time::timeout(limit, &mut self).await {
-            return answer;
+        if let Ok(r) = actix_web::rt::time::timeout(limit, &mut self.rx).await {
+            return received(r);
         }
-        let s = &self.0.state;
-        if s.compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        let abandoned = self
+            .claim
+            .compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if abandoned {
             tracing::error!("db writer too slow; write abandoned before it ran");
             return Err(ApiError::db());
         }
-        self.await
+        received(self.rx.await)
     }
 }
