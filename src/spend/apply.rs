@@ -20,6 +20,7 @@
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::filters::Where;
+use crate::stats::source::{click_table, clicks_with_cost};
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -76,12 +77,11 @@ fn fast(req: &SpendRequest, conn: &Connection, wide: &Where) -> rusqlite::Result
 /// The rollups from the matching clicks themselves, in one pass that also
 /// keeps their ids.
 fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids)> {
-    let table = super::plan::click_table(conn, req)?;
+    let table = clicks_with_cost(super::plan::scan(conn, req)?);
     let w = req.clicks_where();
     Ids::create(conn)?;
     let sql = format!(
-        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1,
-                COALESCE((SELECT k.cost FROM click_cost k WHERE k.id = clicks.id), 0.0), clicks.id
+        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id
          FROM {table} WHERE {}",
         COLUMNS.join(", "),
         w.sql()
@@ -126,7 +126,7 @@ impl Ids {
     /// Reads the matching click ids into temp.spend_ids, in one pass over
     /// the clicks as src/spend/plan.rs decides.
     fn collect(conn: &Connection, req: &SpendRequest) -> rusqlite::Result<Ids> {
-        let table = super::plan::click_table(conn, req)?;
+        let table = click_table(super::plan::scan(conn, req)?);
         let w = req.clicks_where();
         Ids::create(conn)?;
         let sql = format!(

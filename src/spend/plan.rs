@@ -11,17 +11,15 @@
 use super::request::SpendRequest;
 use rusqlite::Connection;
 
-/// The FROM clause for reading the matching click rows: `clicks`
-/// (SQLite's choice, an index) or `clicks NOT INDEXED` (the rowid range
-/// of the period).
-pub fn click_table(conn: &Connection, req: &SpendRequest) -> rusqlite::Result<&'static str> {
+/// Whether to read the matching click rows by scanning the period in id
+/// order (src/stats/source.rs `click_table`) rather than through an index.
+pub fn scan(conn: &Connection, req: &SpendRequest) -> rusqlite::Result<bool> {
     let flows = req.dims.lists.iter().find(|(c, _)| c == "flow");
-    let scan = crate::stats::source::scan_is_cheaper(
+    crate::stats::source::scan_is_cheaper(
         conn,
         &req.dims.args[0],
         flows.map(|f| f.1.as_slice()),
         req.from.map_or(i64::MIN, |t| t.div_euclid(900)),
         req.to.map_or(i64::MAX, |t| t.div_euclid(900) + 1),
-    )?;
-    Ok(if scan { "clicks NOT INDEXED" } else { "clicks" })
+    )
 }

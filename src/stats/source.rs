@@ -116,17 +116,25 @@ pub(super) fn select(
     )
 }
 
-/// The click table with each click's price: its click_cost row
-/// (migration step 3), no row being 0. A join, so that the price is read
-/// in id order as the clicks are; a correlated lookup in SUM would run
-/// after GROUP BY's sort, in group order, one random page per click (4x
-/// slower for a month of subids or ips on 10M clicks). `scan`: the
-/// period's rows in id order rather than through an index.
-fn clicks_with_cost(scan: bool) -> &'static str {
+/// The click table: the period's rows in id order (`scan`, see
+/// [`scan_is_cheaper`]) or through SQLite's choice of index.
+pub fn click_table(scan: bool) -> &'static str {
     match scan {
-        true => "clicks NOT INDEXED LEFT JOIN click_cost k ON k.id = clicks.id",
-        false => "clicks LEFT JOIN click_cost k ON k.id = clicks.id",
+        true => "clicks NOT INDEXED",
+        false => "clicks",
     }
+}
+
+/// The click table with each click's price as `k.cost`: its click_cost
+/// row (migration step 3), no row being 0. A join, so that the price is
+/// read in id order as the clicks are; a correlated lookup in SUM would
+/// run after GROUP BY's sort, in group order, one random page per click
+/// (4x slower for a month of subids or ips on 10M clicks).
+pub fn clicks_with_cost(scan: bool) -> String {
+    format!(
+        "{} LEFT JOIN click_cost k ON k.id = clicks.id",
+        click_table(scan)
+    )
 }
 
 /// Count, unique count and spend of [`clicks_with_cost`].
@@ -169,7 +177,7 @@ pub fn clicks(
     )?;
     // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
-    let sql = select(&exprs, CLICK_AGGREGATES, clicks_with_cost(scan), &w, "");
+    let sql = select(&exprs, CLICK_AGGREGATES, &clicks_with_cost(scan), &w, "");
     let sql = match g.top.filter(|_| g.column.is_some() && !g.buckets) {
         Some(n) => format!("{sql} ORDER BY count(*) DESC LIMIT {n}"),
         None => sql,
