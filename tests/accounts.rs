@@ -27,7 +27,11 @@ fn cli_last_line(db: &Path, args: &[&str]) -> String {
 }
 
 fn login(app: &TestApp, user: &str, password: &str) -> Value {
-    let form = format!("user={}&password={}", enc(user), enc(password));
+    let form = format!(
+        "user={}&password={}",
+        common::enc(user),
+        common::enc(password)
+    );
     let r = app.request(
         "POST",
         "/api/tracker/login.json",
@@ -36,10 +40,6 @@ fn login(app: &TestApp, user: &str, password: &str) -> Value {
     );
     assert_eq!(r.status, 200);
     r.json()
-}
-
-fn enc(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 fn access() -> Value {

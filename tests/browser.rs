@@ -50,10 +50,6 @@ fn missing(dir: &Path) -> Option<String> {
     None
 }
 
-fn encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
 /// `flowtrack demo` on a fresh file, as an operator would run it; returns
 /// the demo user's password and token from its output.
 fn fill_demo(db: &Path) -> (String, String) {
@@ -99,7 +95,10 @@ fn hostile_data(app: &TestApp, token: &str) -> bool {
     let referer = format!("https://ref.example/{XSS_SCRIPT}");
     let r = app.request(
         "GET",
-        &format!("/demo-fb?utm_source={}&subid=xss-probe", encode(XSS_IMG)),
+        &format!(
+            "/demo-fb?utm_source={}&subid=xss-probe",
+            common::enc(XSS_IMG)
+        ),
         &[("User-Agent", &ua), ("Referer", &referer)],
         b"",
     );
@@ -115,7 +114,7 @@ fn hostile_data(app: &TestApp, token: &str) -> bool {
         "postback",
         &format!(
             "click={click}&status=new&goal=lead&name={}",
-            encode(XSS_SVG)
+            common::enc(XSS_SVG)
         ),
     );
     if pb["error"] == "no-function" {

@@ -294,7 +294,7 @@ fn from_and_to_are_whole_days_in_the_users_timezone() {
             tz.to_datetime(now).date() != utc_today
         })
         .unwrap();
-    let r = app.api("profile", &format!("timezone={zone}"));
+    let r = app.api("profile", &format!("timezone={}", common::enc(zone)));
     assert_eq!(r["timezone"], zone, "{r}");
     let local = jiff::tz::TimeZone::get(zone)
         .unwrap()

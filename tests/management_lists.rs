@@ -65,7 +65,7 @@ fn ways_sent_replace_the_flows_ways() {
     );
     // The same ways as a JSON string in a form body.
     let ways = r#"[{"way":3,"url":"https://new.test/"}]"#;
-    let r = app.api_form("flow", &format!("flow=main&ways={}", urlencode(ways)));
+    let r = app.api_form("flow", &format!("flow=main&ways={}", common::enc(ways)));
     assert_eq!(r, json!({"status": "ok", "flow": "main", "ways": [3]}));
 }
 
@@ -109,8 +109,4 @@ fn blacklist_entries_are_normalised_and_removed() {
         r,
         json!({"status": "ok", "blacklist": ["10.0.0.0/8", "2001:db8::1", "5.5.5.5"]})
     );
-}
-
-fn urlencode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
