@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Report speed on a big database: fills N clicks with `flowtrack demo`
 # (timed), then times stats.json for every item over 30 days, with and
-# without a filter, plus spend.json over all clicks of one flow.
+# without a filter, plus spend.json over all clicks of one flow, and the
+# server's RSS after those reports and under click load (wrk, if installed).
 # Usage: bench/stats.sh [clicks]   (default 1000000; the target is 10000000)
 source "$(dirname "$0")/lib.sh"
 need sqlite3
@@ -36,4 +37,12 @@ for item in ${ITEMS:-date flow geo utms hour way site filter mobile os browser u
 done
 s=$(t "spend.json?flow=demo-fb&cost=1000")
 echo "spend.json cost over flow demo-fb ($(sqlite3 "$DB" "SELECT count(*) FROM clicks WHERE flow='demo-fb'") clicks): $(awk -v x="$s" 'BEGIN{printf "%.0f", x*1000}') ms"
-echo "server RSS: $(awk '/VmRSS/ {print $2/1024 " MiB"}' /proc/$SERVER_PID/status)"
+rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SERVER_PID/status"; }
+echo "server RSS after these reports: $(rss)"
+if command -v wrk >/dev/null; then
+  UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
+  wrk -t2 -c64 -d10s -H "User-Agent: $UA" "http://127.0.0.1:$PORT/demo-fb?utm_source=fb&subid=42" >"$OUT/load.txt" &
+  LOAD_PID=$!
+  sleep 8; UNDER=$(rss); wait "$LOAD_PID"
+  echo "server RSS under click load ($(rate <"$OUT/load.txt") clicks/s): $UNDER"
+fi

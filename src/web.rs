@@ -1,7 +1,8 @@
 //! The dashboard's static files, embedded in the binary (SPEC 6), and the
 //! small fixed answers of reserved paths.
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use crate::state::AppState;
+use actix_web::http::{header, Method};
+use actix_web::{web as aweb, HttpRequest, HttpResponse};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "static/"]
@@ -56,8 +57,10 @@ pub async fn favicon() -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
-/// Everything unrouted: the API envelope under /api, a 404 page elsewhere.
-pub async fn fallback(req: HttpRequest) -> HttpResponse {
+/// Everything the routes above did not take: a click on `GET|HEAD
+/// /{flow}` (one path segment; SPEC 2), the API envelope under /api, a 404
+/// page elsewhere.
+pub async fn fallback(req: HttpRequest, state: aweb::Data<AppState>) -> HttpResponse {
     if req.path().starts_with("/api/") || req.path() == "/api" {
         return crate::api::unknown().await;
     }
@@ -65,6 +68,11 @@ pub async fn fallback(req: HttpRequest) -> HttpResponse {
         return HttpResponse::Found()
             .insert_header((header::LOCATION, "/app/"))
             .finish();
+    }
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        if crate::clicks::route::flow_segment(&req).is_some() {
+            return crate::clicks::route::click(req, state).await;
+        }
     }
     HttpResponse::NotFound()
         .content_type("text/plain")

@@ -11,14 +11,19 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rand::RngCore;
 
+/// The flow id of a click path: its one segment, percent-decoded as
+/// actix decodes path parameters (`/demo%2Dfb` is `demo-fb`).
+pub fn flow_segment(req: &HttpRequest) -> Option<&str> {
+    req.match_info()
+        .as_str()
+        .strip_prefix('/')
+        .filter(|f| !f.is_empty() && !f.contains('/'))
+}
+
+/// Answers a click on the path's flow (routed by `crate::web::fallback`).
 pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let flow_id = req.match_info().get("flow").unwrap_or("");
-    if flow_id == "api" {
-        // `/api` alone matches `/{flow}`, but /api paths are reserved (SPEC
-        // 2) and answer the API envelope like any other /api path (SPEC 3).
-        return crate::api::unknown().await;
-    }
     let snapshot = state.snapshot();
+    let flow_id = flow_segment(&req).unwrap_or("");
     let Some(flow) = snapshot.flows.get(flow_id) else {
         return answer::not_found(HttpResponse::NotFound());
     };
