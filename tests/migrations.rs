@@ -30,6 +30,14 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         )
         .unwrap();
     }
+    // Today's writer path (below) also keeps the daily rollup of step 4,
+    // which version 1 did not have: a stand-in table, dropped after.
+    conn.execute_batch(
+        "CREATE TABLE click_day (user_id INTEGER, kind INTEGER, day INTEGER, flow TEXT,
+           value TEXT, clicks INTEGER, uniq INTEGER, cost REAL,
+           PRIMARY KEY (user_id, kind, day, flow, value))",
+    )
+    .unwrap();
     drop(conn);
     let clicks: Vec<Click> = (0..24)
         .map(|i| Click {
@@ -46,7 +54,8 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
     conn.execute_batch(
         "UPDATE clicks SET cost = 0.25 WHERE flow = 'm1';
          UPDATE click_roll SET cost = clicks * 0.25 WHERE flow = 'm1';
-         UPDATE click_wide SET cost = clicks * 0.25 WHERE flow = 'm1';",
+         UPDATE click_wide SET cost = clicks * 0.25 WHERE flow = 'm1';
+         DROP TABLE click_day;",
     )
     .unwrap();
     (dir, db)
@@ -109,6 +118,23 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
     assert_eq!(
         spend_by_flow(&app),
         json!({"m1": 6.0, "m2": 2.0, "total": 8.0})
+    );
+    // Per subid from the daily rollup (step 4 filled it from the clicks
+    // and their prices) and from the click table.
+    let start = utc("2024-05-10 00:00");
+    let a = app.api("stats", "from=2024-05-10&to=2024-05-10&item=subid");
+    let b = app.api(
+        "stats",
+        &format!("ufrom={}&uto={}&item=subid", start + 1, start + 86_398),
+    );
+    assert_eq!(a["stats"], b["stats"]);
+    assert_eq!(
+        (
+            a["stats"]["x"]["spend"].clone(),
+            a["total"]["spend"].clone()
+        ),
+        (json!(4.0), json!(8.0)),
+        "{a}"
     );
     let x = app.api("clicks", "flow=m2&subid=x");
     assert!(x["clicks"]

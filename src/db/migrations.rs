@@ -10,6 +10,8 @@ const STEPS: &[&str] = &[
     include_str!("step2_indexes.sql"),
     // 3: click prices in their own table (click_cost), not in the click rows.
     include_str!("step3_click_cost.sql"),
+    // 4: daily rollup of subid and utm_campaign/content/term (click_day).
+    include_str!("step4_click_day.sql"),
 ];
 
 /// The version a fully migrated database has.

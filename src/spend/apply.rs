@@ -11,6 +11,11 @@
 //! Otherwise (subid, utm_campaign/content/term, unique, times inside a
 //! bucket) the matching clicks themselves are summed.
 //!
+//! The daily rollup (click_day: subid and utm_campaign/content/term per
+//! UTC day) always needs the matching clicks' own values: the slow path
+//! sums them in its pass, the fast path reads the matching clicks once
+//! more, before their prices change.
+//!
 //! The prices are written from the click ids alone. Conditions on flows
 //! and the period are answered by an index; any other condition reads
 //! the click rows once, into a temporary list of ids, before click_cost
@@ -20,6 +25,7 @@
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::filters::Where;
+use crate::stats::day::DayAcc;
 use crate::stats::source::{click_table, clicks_with_cost};
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
@@ -28,11 +34,21 @@ use rusqlite::Connection;
 /// Prices the matching clicks and moves the rollups' spend with them;
 /// answers how many clicks matched.
 pub fn apply(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<usize> {
-    let (n, price, ids) = match req.wide_where() {
-        Some(wide) => fast(req, conn, &wide)?,
+    let (n, price, ids, day) = match req.wide_where() {
+        Some(wide) => {
+            let (n, price, ids) = fast(req, conn, &wide)?;
+            (n, price, ids, None)
+        }
         None => slow(req, conn)?,
     };
     if n > 0 {
+        // The daily rollup moves by each click's old price, so before
+        // the prices are written.
+        let day = match day {
+            Some(day) => day,
+            None => ids.day_sums(conn, req)?,
+        };
+        day.into_spend_change(price).flush(conn)?;
         ids.write_prices(conn, price)?;
     }
     ids.drop(conn)?;
@@ -75,19 +91,25 @@ fn fast(req: &SpendRequest, conn: &Connection, wide: &Where) -> rusqlite::Result
 }
 
 /// The rollups from the matching clicks themselves, in one pass that also
-/// keeps their ids.
-fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids)> {
+/// keeps their ids and their sums for the daily rollup.
+fn slow(
+    req: &SpendRequest,
+    conn: &Connection,
+) -> rusqlite::Result<(i64, f64, Ids, Option<DayAcc>)> {
     let table = clicks_with_cost(super::plan::scan(conn, req)?);
     let w = req.clicks_where();
     Ids::create(conn)?;
     let sql = format!(
-        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id
+        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id, {DAY_COLUMNS}
          FROM {table} WHERE {}",
         COLUMNS.join(", "),
         w.sql()
     );
     let mut keep = conn.prepare_cached("INSERT INTO temp.spend_ids (id) VALUES (?)")?;
+    let mut day = DayAcc::default();
     let deltas = Deltas::read(conn, &sql, &w.args, |r| {
+        // user 0, flow 2 (COLUMNS[0]), old price 14, id 15, day columns 16..
+        add_day_row(&mut day, r, (0, 15, 2, 16, 14))?;
         keep.execute([r.get::<_, i64>(15)?]).map(drop)
     })?;
     let n = deltas.clicks();
@@ -95,7 +117,40 @@ fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Id
     if n > 0 {
         deltas.write(conn, price, true)?;
     }
-    Ok((n, price, Ids::Collected))
+    Ok((n, price, Ids::Collected, Some(day)))
+}
+
+/// The click columns of the daily rollup's kinds, in day::KINDS order.
+const DAY_COLUMNS: &str = "clicks.subid, clicks.utmc, clicks.utmn, clicks.utmt";
+
+/// Adds one matching click to `day`; `at` gives the row's columns: user,
+/// click id, flow, the first of [`DAY_COLUMNS`], and the price so far.
+fn add_day_row(
+    day: &mut DayAcc,
+    r: &rusqlite::Row,
+    at: (usize, usize, usize, usize, usize),
+) -> rusqlite::Result<()> {
+    let text = |i: usize| -> rusqlite::Result<&str> {
+        r.get_ref(i)?.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+        })
+    };
+    let (user, id, flow, first, cost) = at;
+    let values = [
+        text(first)?,
+        text(first + 1)?,
+        text(first + 2)?,
+        text(first + 3)?,
+    ];
+    day.add(
+        r.get(user)?,
+        r.get(id)?,
+        text(flow)?,
+        values,
+        false,
+        r.get(cost)?,
+    );
+    Ok(())
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -135,6 +190,38 @@ impl Ids {
         );
         conn.execute(&sql, rusqlite::params_from_iter(&w.args))?;
         Ok(Ids::Collected)
+    }
+
+    /// The matching clicks summed per daily-rollup key, with their price
+    /// so far (the fast path's second pass over them).
+    fn day_sums(&self, conn: &Connection, req: &SpendRequest) -> rusqlite::Result<DayAcc> {
+        let (from, args) = match self {
+            Ids::Index(w) => (
+                format!(
+                    "{} WHERE {}",
+                    clicks_with_cost(super::plan::scan(conn, req)?),
+                    w.sql()
+                ),
+                w.args.clone(),
+            ),
+            // CROSS JOIN: in the order of the collected ids.
+            Ids::Collected => (
+                "temp.spend_ids s CROSS JOIN clicks ON clicks.id = s.id
+                 LEFT JOIN click_cost k ON k.id = clicks.id"
+                    .to_string(),
+                Vec::new(),
+            ),
+        };
+        let sql = format!(
+            "SELECT clicks.user_id, clicks.id, clicks.flow, {DAY_COLUMNS}, COALESCE(k.cost, 0.0) FROM {from}"
+        );
+        let mut day = DayAcc::default();
+        let mut st = conn.prepare(&sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(&args))?;
+        while let Some(r) = rows.next()? {
+            add_day_row(&mut day, r, (0, 1, 2, 3, 7))?;
+        }
+        Ok(day)
     }
 
     /// An empty temp.spend_ids (temporary tables are per connection and

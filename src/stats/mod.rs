@@ -6,6 +6,7 @@
 //! theirs (`leads.time`), in the user's timezone. The numbers come from
 //! two aggregate queries (src/stats/source.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
+pub mod day;
 pub mod items;
 pub mod lead_roll;
 pub mod metrics;

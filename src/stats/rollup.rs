@@ -3,8 +3,9 @@
 //! sums. A month of a busy flow is a few thousand rows per dimension
 //! instead of millions of clicks, so the common reports (date, hour, flow,
 //! geo, utm_source, ...) stay fast at any size. Mixed requests go to the
-//! wide rollup (src/stats/wide.rs); only high-cardinality items and
-//! filters (ip, subid, utm_campaign/content/term) read the clicks.
+//! wide rollup (src/stats/wide.rs), subid and utm_campaign/content/term
+//! reports to the daily one (src/stats/day.rs); the rest (ip, or those
+//! items filtered by another dimension) read the clicks.
 //!
 //! Kept in the same transaction as the clicks they count (the writer and
 //! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
@@ -53,11 +54,13 @@ enum Value {
 #[derive(Default)]
 pub struct Acc {
     wide: super::wide::WideAcc,
+    day: super::day::DayAcc,
 }
 
 impl Acc {
     pub fn add(&mut self, c: &ClickRecord) {
         self.wide.add(c);
+        self.day.add_click(c);
     }
 
     /// The narrow sums of the batch, folded from the wide ones.
@@ -110,7 +113,8 @@ impl Acc {
                 user, kind, bucket, flow, value, clicks, uniq, cost
             ])?;
         }
-        self.wide.flush(conn)
+        self.wide.flush(conn)?;
+        self.day.flush(conn)
     }
 }
 

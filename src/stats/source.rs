@@ -138,7 +138,8 @@ pub fn clicks_with_cost(scan: bool) -> String {
 }
 
 /// Count, unique count and spend of [`clicks_with_cost`].
-const CLICK_AGGREGATES: &str = "count(*), COALESCE(SUM(uniq), 0), COALESCE(SUM(k.cost), 0.0)";
+pub(super) const CLICK_AGGREGATES: &str =
+    "count(*), COALESCE(SUM(uniq), 0), COALESCE(SUM(k.cost), 0.0)";
 
 /// Click count, unique count and spend per group. `filters` holds the
 /// owner and the dimension filters. Unique clicks are SUM(uniq): the click
@@ -156,6 +157,9 @@ pub fn clicks(
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
     if let Some(q) = super::wide::query(g.buckets, g.column, filters, period) {
+        return read_clicks(conn, g, &q.0, &q.1, each);
+    }
+    if let Some(q) = super::day::query(g.buckets, g.column, filters, period, g.top) {
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
     // The period as a rowid range: clicks are clustered by time.

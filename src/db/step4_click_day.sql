@@ -1,0 +1,33 @@
+-- Step 4 (issue 6): daily sums of the high-cardinality text dimensions
+-- (subid, utm_campaign, utm_content, utm_term), per user, UTC day, flow
+-- and value. A month of them is a few hundred thousand rows at most, where
+-- the same report read every click of the month (10M clicks: 4-10 s). Days
+-- are UTC; a report in another timezone takes the whole UTC days inside its
+-- period from here and the few hours at each end from the clicks
+-- (src/stats/day.rs). Kept in the same transactions as the clicks and the
+-- click prices, like click_roll.
+CREATE TABLE click_day (
+    user_id  INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,   -- 11 subid, 12 utmc, 13 utmn, 14 utmt
+    day      INTEGER NOT NULL,   -- Unix seconds / 86400
+    flow     TEXT NOT NULL,
+    value    TEXT NOT NULL,
+    clicks   INTEGER NOT NULL DEFAULT 0,
+    uniq     INTEGER NOT NULL DEFAULT 0,
+    cost     REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, kind, day, flow, value)
+) STRICT, WITHOUT ROWID;
+
+-- clicks.id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
+INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+SELECT user_id, 11, (clicks.id >> 16) / 86400000 AS d, flow, subid, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
+FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, subid;
+INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+SELECT user_id, 12, (clicks.id >> 16) / 86400000 AS d, flow, utmc, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
+FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmc;
+INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+SELECT user_id, 13, (clicks.id >> 16) / 86400000 AS d, flow, utmn, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
+FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmn;
+INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+SELECT user_id, 14, (clicks.id >> 16) / 86400000 AS d, flow, utmt, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
+FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmt;

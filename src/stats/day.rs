@@ -1,0 +1,177 @@
+//! The daily rollup of the high-cardinality text dimensions (issue 6,
+//! migration step 4): clicks, unique clicks and spend per user, UTC day,
+//! flow and one of subid, utm_campaign, utm_content, utm_term. Too many
+//! values for 15-minute buckets (that would be as big as the clicks), few
+//! enough per day: a month of subid reports reads a few thousand rows per
+//! flow and day instead of every click.
+//!
+//! Days are UTC, so a period in the user's timezone (SPEC 4) is answered
+//! as its whole UTC days from here plus the hours before the first and
+//! after the last of them from the click table, summed per value in one
+//! query. Kept by the writer with the other rollups ([`DayAcc`] inside
+//! rollup::Acc) and by spend.json (src/spend/apply.rs).
+use crate::api::dates::Period;
+use crate::api::filters::Where;
+use crate::clicks::id;
+use crate::clicks::record::ClickRecord;
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+use std::collections::HashMap;
+
+/// (kind, click column) of every daily-rolled dimension.
+pub const KINDS: [(i64, &str); 4] = [(11, "subid"), (12, "utmc"), (13, "utmn"), (14, "utmt")];
+
+const DAY: i64 = 86_400;
+
+/// (user, kind, day, flow, value).
+type Key = (i64, i64, i64, String, String);
+
+/// Sums per [`Key`]: (clicks, unique clicks, spend), written with one
+/// upsert per key that adds them to the row.
+#[derive(Default)]
+pub struct DayAcc {
+    sums: HashMap<Key, (i64, i64, f64)>,
+}
+
+impl DayAcc {
+    /// Counts one click (`unique`, its `cost`) under each daily kind.
+    pub fn add(
+        &mut self,
+        user: i64,
+        click_id: i64,
+        flow: &str,
+        values: [&str; 4],
+        unique: bool,
+        cost: f64,
+    ) {
+        // click_id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
+        let day = (click_id >> 16).div_euclid(DAY * 1000);
+        for ((kind, _), value) in KINDS.iter().zip(values) {
+            let e = self
+                .sums
+                .entry((user, *kind, day, flow.to_string(), value.to_string()))
+                .or_default();
+            e.0 += 1;
+            e.1 += unique as i64;
+            e.2 += cost;
+        }
+    }
+
+    pub fn add_click(&mut self, c: &ClickRecord) {
+        let t = &c.tags;
+        let values = [t.subid.as_str(), &t.utmc, &t.utmn, &t.utmt];
+        self.add(c.user_id, c.key, &c.flow, values, c.unique, c.cost);
+    }
+
+    /// Turns sums of matching clicks (count, -, spend so far) into the
+    /// change that gives each of them the spend `price` (spend.json).
+    pub fn into_spend_change(mut self, price: f64) -> DayAcc {
+        for v in self.sums.values_mut() {
+            *v = (0, 0, v.0 as f64 * price - v.2);
+        }
+        self.sums.retain(|_, v| v.2 != 0.0);
+        self
+    }
+
+    /// Adds the sums to click_day and empties the accumulator, in
+    /// primary-key order (see rollup::Acc::flush).
+    pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        if self.sums.is_empty() {
+            return Ok(());
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+             ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks,
+               uniq = uniq + excluded.uniq, cost = cost + excluded.cost",
+        )?;
+        let mut rows: Vec<_> = self.sums.drain().collect();
+        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for ((user, kind, day, flow, value), (clicks, uniq, cost)) in rows {
+            st.execute(rusqlite::params![
+                user, kind, day, flow, value, clicks, uniq, cost
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// The query for a stats request the daily rollup can answer: the item is
+/// one of its columns, not grouped by time, every filter is on the flow or
+/// the item's own column, and the period holds at least one whole UTC day.
+/// Columns as the click-table query's: value, count, unique, spend; the
+/// busiest `top` values when given.
+pub fn query(
+    buckets: bool,
+    column: Option<&str>,
+    filters: &Where,
+    period: Period,
+    top: Option<usize>,
+) -> Option<(String, Vec<Sql>)> {
+    let column = column?;
+    let kind = KINDS.iter().find(|(_, c)| *c == column)?.0;
+    if buckets
+        || !filters.only_lists()
+        || !filters
+            .lists
+            .iter()
+            .all(|(c, _)| c == "flow" || c == column)
+    {
+        return None;
+    }
+    // Whole UTC days inside the period: [first, end_day).
+    let first = period.start.div_euclid(DAY) + (period.start.rem_euclid(DAY) != 0) as i64;
+    let end_day = period.end.div_euclid(DAY);
+    if first >= end_day {
+        return None;
+    }
+    let mut w = Where::default();
+    w.push("user_id = ?", [filters.args[0].clone()]);
+    w.push("kind = ?", [Sql::Integer(kind)]);
+    w.push(
+        "day >= ? AND day < ?",
+        [Sql::Integer(first), Sql::Integer(end_day)],
+    );
+    for (col, values) in &filters.lists {
+        let c = if col == "flow" { "flow" } else { "value" };
+        w.push(
+            format!("{c} IN ({})", vec!["?"; values.len()].join(",")),
+            values.iter().cloned(),
+        );
+    }
+    let days = super::source::select(
+        &["value".to_string()],
+        super::rollup::CLICKS.aggregates,
+        "click_day",
+        &w,
+        "",
+    );
+    let mut parts = vec![days];
+    let mut args = w.args;
+    // The hours before the first whole day and after the last, from the
+    // clicks: a rowid range each (clicks are clustered by time).
+    let edges = [(period.start, first * DAY), (end_day * DAY, period.end)];
+    for (from, to) in edges.into_iter().filter(|(f, t)| f < t) {
+        let mut e = filters.clone();
+        e.push(
+            "clicks.id >= ? AND clicks.id < ?",
+            [Sql::Integer(id::key_at(from)), Sql::Integer(id::key_at(to))],
+        );
+        parts.push(super::source::select(
+            &[column.to_string()],
+            super::source::CLICK_AGGREGATES,
+            &super::source::clicks_with_cost(true),
+            &e,
+            "",
+        ));
+        args.extend(e.args);
+    }
+    let limit = top.map_or(String::new(), |n| {
+        format!(" ORDER BY SUM(c) DESC LIMIT {n}")
+    });
+    let sql = format!(
+        "SELECT v, SUM(c), SUM(u), SUM(s) FROM (SELECT NULL AS v, 0 AS c, 0 AS u, 0.0 AS s WHERE 0 UNION ALL {}) GROUP BY v{limit}",
+        parts.join(" UNION ALL ")
+    );
+    Some((sql, args))
+}
