@@ -4,7 +4,10 @@
 //! from the click table; both answers must be equal, also after spend
 //! imports and a change of the base currency.
 mod common;
+#[path = "common/fixtures.rs"]
+mod fixtures;
 use common::*;
+use fixtures::*;
 use serde_json::json;
 
 const UAS: [&str; 3] = [CHROME_UA, IPHONE_UA, "curl/8.0"];
@@ -120,72 +123,96 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
 
 /// The daily rollup (subid, utm_campaign/content/term) holds UTC days; a
 /// period in another timezone takes its whole UTC days from there and the
-/// hours at both ends from the clicks. In Asia/Kolkata (UTC+5:30) one
-/// local day never holds a whole UTC day, so single days come from the
-/// clicks alone, and two days must add up to exactly their sum, with the
-/// clicks of "now" in a whole UTC day for one pair and at an end for the
-/// other, whatever the time of day.
+/// hours at both ends from the clicks, and spend.json on flows sets whole
+/// UTC days as whole rows and reads the ends from the clicks. In
+/// Asia/Kolkata (UTC+5:30) one local day never holds a whole UTC day, so
+/// single days come from the clicks alone, and longer periods must add up
+/// to exactly the sum of their days.
 #[test]
 fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
     let app = spawn_app();
     app.flow_with_urls("dk", &["https://a.test/"]);
     app.flow_with_urls("dl", &["https://b.test/"]);
-    for i in 0..24 {
-        let flow = if i % 4 == 0 { "dl" } else { "dk" };
-        let path = format!("/{flow}?subid=z{}&utm_content=n{}", i % 5, i % 2);
-        app.click(&path, &[("User-Agent", UAS[i % 2])]);
-    }
-    assert_eq!(app.api("spend", "flow=dk&cost=9")["status"], "ok");
-    assert_eq!(app.api("spend", "subid=z1&cpc=0.25")["status"], "ok");
+    let db = app.stop();
+    let user = user_id(&db, "admin");
+    // Clicks every 2h10m from 2024-05-09 00:00 to 2024-05-13 (UTC): every
+    // local day of Kolkata holds some in both of its UTC days.
+    let subids = ["z0", "z1", "z2", "z3", "z4"];
+    let clicks: Vec<Click> = (0..48)
+        .map(|i| Click {
+            t: utc("2024-05-09 00:00") + i * 7800,
+            user,
+            flow: ["dk", "dk", "dk", "dl"][i as usize % 4],
+            uniq: i % 3 != 0,
+            utm: ["", "", ["n0", "n1"][i as usize % 2], "", ""],
+            subid: subids[i as usize % 5],
+            ..Click::default()
+        })
+        .collect();
+    insert_clicks(&db, &clicks);
+    let app = restart(db);
     assert_eq!(app.api("profile", "timezone=Asia/Kolkata")["status"], "ok");
-    let tz = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
-    let today = tz.to_datetime(jiff::Timestamp::now()).date();
-    let days = [today.yesterday().unwrap(), today, today.tomorrow().unwrap()];
-    let stats = |from: jiff::civil::Date, to: jiff::civil::Date, rest: &str| {
+    let spend = |q: &str| assert_eq!(app.api("spend", q)["status"], "ok", "{q}");
+    // Whole UTC days with ends, then ends only (one local day), last so
+    // that nothing overwrites what the ends wrote.
+    spend("flow=dk,dl&cpc=0.5&from=2024-05-09&to=2024-05-12");
+    spend("flow=dl&cost=3&from=2024-05-10&to=2024-05-11");
+    spend("flow=dk&cpc=0.75&from=2024-05-11&to=2024-05-11");
+    spend("subid=z1&cpc=0.25&from=2024-05-10&to=2024-05-10");
+    let stats = |from: &str, to: &str, rest: &str| {
         let r = app.api("stats", &format!("from={from}&to={to}{rest}"));
         assert_eq!(r["status"], "ok", "{r}");
         r
     };
+    let days = ["2024-05-09", "2024-05-10", "2024-05-11", "2024-05-12"];
     let mut seen = 0;
     for item in ["subid", "utmn"] {
         for rest in ["", "&flow=dk", "&flow=dk,dl&subid=z1,z2"] {
             let rest = format!("&item={item}{rest}");
-            for pair in days.windows(2) {
-                let both = stats(pair[0], pair[1], &rest);
-                let (a, b) = (
-                    stats(pair[0], pair[0], &rest),
-                    stats(pair[1], pair[1], &rest),
-                );
-                let keys: std::collections::BTreeSet<&String> = both["stats"]
-                    .as_object()
-                    .unwrap()
-                    .keys()
-                    .chain(a["stats"].as_object().unwrap().keys())
-                    .chain(b["stats"].as_object().unwrap().keys())
+            for (i, j) in [(0, 1), (1, 2), (0, 3), (1, 3)] {
+                let whole = stats(days[i], days[j], &rest);
+                let parts: Vec<_> = (i..=j).map(|d| stats(days[d], days[d], &rest)).collect();
+                let keys: std::collections::BTreeSet<String> = std::iter::once(&whole)
+                    .chain(&parts)
+                    .flat_map(|r| r["stats"].as_object().unwrap().keys().cloned())
                     .collect();
-                for k in keys {
-                    for m in ["click", "unique"] {
-                        let sum = a["stats"][k][m].as_i64().unwrap_or(0)
-                            + b["stats"][k][m].as_i64().unwrap_or(0);
-                        assert_eq!(both["stats"][k][m].as_i64(), Some(sum), "{k} {m} {rest}");
-                        seen += sum;
+                for k in &keys {
+                    let sum = |m: &str| {
+                        parts
+                            .iter()
+                            .map(|p| p["stats"][k][m].as_f64().unwrap_or(0.0))
+                            .sum::<f64>()
+                    };
+                    for m in ["click", "unique", "spend"] {
+                        let got = whole["stats"][k][m].as_f64().unwrap();
+                        assert!(
+                            (got - sum(m)).abs() < 1e-9,
+                            "{k} {m}: {got} vs {} {rest} {i}-{j}",
+                            sum(m)
+                        );
                     }
-                    let spend = a["stats"][k]["spend"].as_f64().unwrap_or(0.0)
-                        + b["stats"][k]["spend"].as_f64().unwrap_or(0.0);
-                    let got = both["stats"][k]["spend"].as_f64().unwrap();
-                    assert!(
-                        (got - spend).abs() < 1e-9,
-                        "{k} spend {got} vs {spend} {rest}"
-                    );
+                    seen += whole["stats"][k]["click"].as_i64().unwrap();
                 }
             }
         }
     }
     assert!(seen > 0);
-    // The spend itself: 9 over the 18 dk clicks, then 0.25 for each of
-    // z1's 5 (4 of them on dk): 0.5 x 14 + 0.25 x 5.
-    let all = stats(days[0], days[2], "&item=subid");
-    assert_eq!(all["total"]["click"], 24, "{all}");
-    assert_eq!(all["total"]["spend"], 8.25, "{all}");
-    assert_eq!(all["stats"]["z1"]["spend"], 1.25, "{all}");
+    // Against the prices of the clicks themselves.
+    let all = stats(days[0], days[3], "&item=subid");
+    let list = app.api("clicks", "from=2024-05-09&to=2024-05-12&limit=100");
+    let rows = list["clicks"].as_array().unwrap();
+    assert_eq!(
+        all["total"]["click"].as_i64(),
+        Some(rows.len() as i64),
+        "{all}"
+    );
+    for z in subids {
+        let cost: f64 = rows
+            .iter()
+            .filter(|c| c["subid"] == z)
+            .map(|c| c["cost"].as_f64().unwrap())
+            .sum();
+        let got = all["stats"][z]["spend"].as_f64().unwrap();
+        assert!((got - cost).abs() < 1e-9, "{z}: {got} vs {cost}");
+    }
 }

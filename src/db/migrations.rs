@@ -3,15 +3,24 @@
 //! is never edited: add a new one at the end instead.
 use rusqlite::Connection;
 
-const STEPS: &[&str] = &[
+/// A step's SQL, and the Rust that finishes it in the same transaction.
+type Step = (
+    &'static str,
+    Option<fn(&Connection) -> rusqlite::Result<()>>,
+);
+
+const STEPS: &[Step] = &[
     // 1: the initial schema.
-    include_str!("../../schema.sql"),
+    (include_str!("../../schema.sql"), None),
     // 2: smaller click indexes that cover flow reports.
-    include_str!("step2_indexes.sql"),
+    (include_str!("step2_indexes.sql"), None),
     // 3: click prices in their own table (click_cost), not in the click rows.
-    include_str!("step3_click_cost.sql"),
+    (include_str!("step3_click_cost.sql"), None),
     // 4: daily rollup of subid and utm_campaign/content/term (click_day).
-    include_str!("step4_click_day.sql"),
+    (
+        include_str!("step4_click_day.sql"),
+        Some(crate::stats::day::fill_from_clicks),
+    ),
 ];
 
 /// The version a fully migrated database has.
@@ -19,9 +28,12 @@ pub const LATEST: i64 = STEPS.len() as i64;
 
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in STEPS.iter().enumerate().skip(current as usize) {
+    for (i, (sql, then)) in STEPS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(then) = then {
+            then(&tx)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
         tx.commit()?;
     }

@@ -18,16 +18,6 @@ CREATE TABLE click_day (
     PRIMARY KEY (user_id, kind, day, flow, value)
 ) STRICT, WITHOUT ROWID;
 
--- clicks.id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
-INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
-SELECT user_id, 11, (clicks.id >> 16) / 86400000 AS d, flow, subid, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
-FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, subid;
-INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
-SELECT user_id, 12, (clicks.id >> 16) / 86400000 AS d, flow, utmc, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
-FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmc;
-INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
-SELECT user_id, 13, (clicks.id >> 16) / 86400000 AS d, flow, utmn, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
-FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmn;
-INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
-SELECT user_id, 14, (clicks.id >> 16) / 86400000 AS d, flow, utmt, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
-FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id GROUP BY user_id, d, flow, utmt;
+-- Filled from the clicks by src/stats/day.rs (fill_from_clicks), in the same
+-- transaction: one pass for the four kinds, where four GROUP BYs took 80 s
+-- on 10M clicks.

@@ -25,7 +25,7 @@
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::filters::Where;
-use crate::stats::day::DayAcc;
+use crate::stats::day::{DayAcc, RowAt, COLUMNS as DAY_COLUMNS};
 use crate::stats::source::{click_table, clicks_with_cost};
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
@@ -35,10 +35,7 @@ use rusqlite::Connection;
 /// answers how many clicks matched.
 pub fn apply(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<usize> {
     let (n, price, ids, day) = match req.wide_where() {
-        Some(wide) => {
-            let (n, price, ids) = fast(req, conn, &wide)?;
-            (n, price, ids, None)
-        }
+        Some(wide) => fast(req, conn, &wide)?,
         None => slow(req, conn)?,
     };
     if n > 0 {
@@ -57,7 +54,11 @@ pub fn apply(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<usize> {
 
 /// The rollups from click_wide rows that match whole (`wide`): answers
 /// the number of matching clicks, their price, and where their ids are.
-fn fast(req: &SpendRequest, conn: &Connection, wide: &Where) -> rusqlite::Result<(i64, f64, Ids)> {
+fn fast(
+    req: &SpendRequest,
+    conn: &Connection,
+    wide: &Where,
+) -> rusqlite::Result<(i64, f64, Ids, Option<DayAcc>)> {
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
@@ -68,7 +69,7 @@ fn fast(req: &SpendRequest, conn: &Connection, wide: &Where) -> rusqlite::Result
     )?;
     let price = per_click(req.price, n);
     if n == 0 {
-        return Ok((0, price, Ids::Index(req.clicks_where())));
+        return Ok((0, price, Ids::Index(req.clicks_where()), None));
     }
     if req.flows_only() {
         // Every narrow row of these flows and buckets matches whole too
@@ -83,12 +84,27 @@ fn fast(req: &SpendRequest, conn: &Connection, wide: &Where) -> rusqlite::Result
         Deltas::read(conn, &sql, &wide.args, |_| Ok(()))?.write(conn, price, false)?;
     }
     set_whole_rows(conn, "click_wide", wide, price)?;
-    let ids = match req.flows_only() {
-        true => Ids::Index(req.clicks_where()),
-        false => Ids::collect(conn, req)?,
-    };
-    Ok((n, price, ids))
+    Ok(match req.flows_only() {
+        true => (
+            n,
+            price,
+            Ids::Index(req.clicks_where()),
+            Some(super::day::flows_only(conn, req, price)?),
+        ),
+        false => (n, price, Ids::collect(conn, req)?, None),
+    })
 }
+
+/// Where the slow path's rows hold the daily rollup's columns: flow is
+/// COLUMNS[0], the price so far and the id follow the 11 COLUMNS.
+const SLOW_ROW: RowAt = RowAt {
+    user: 0,
+    id: 15,
+    flow: 2,
+    values: 16,
+    cost: 14,
+    uniq: None,
+};
 
 /// The rollups from the matching clicks themselves, in one pass that also
 /// keeps their ids and their sums for the daily rollup.
@@ -108,8 +124,7 @@ fn slow(
     let mut keep = conn.prepare_cached("INSERT INTO temp.spend_ids (id) VALUES (?)")?;
     let mut day = DayAcc::default();
     let deltas = Deltas::read(conn, &sql, &w.args, |r| {
-        // user 0, flow 2 (COLUMNS[0]), old price 14, id 15, day columns 16..
-        add_day_row(&mut day, r, (0, 15, 2, 16, 14))?;
+        day.add_row(r, &SLOW_ROW)?;
         keep.execute([r.get::<_, i64>(15)?]).map(drop)
     })?;
     let n = deltas.clicks();
@@ -118,39 +133,6 @@ fn slow(
         deltas.write(conn, price, true)?;
     }
     Ok((n, price, Ids::Collected, Some(day)))
-}
-
-/// The click columns of the daily rollup's kinds, in day::KINDS order.
-const DAY_COLUMNS: &str = "clicks.subid, clicks.utmc, clicks.utmn, clicks.utmt";
-
-/// Adds one matching click to `day`; `at` gives the row's columns: user,
-/// click id, flow, the first of [`DAY_COLUMNS`], and the price so far.
-fn add_day_row(
-    day: &mut DayAcc,
-    r: &rusqlite::Row,
-    at: (usize, usize, usize, usize, usize),
-) -> rusqlite::Result<()> {
-    let text = |i: usize| -> rusqlite::Result<&str> {
-        r.get_ref(i)?.as_str().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-        })
-    };
-    let (user, id, flow, first, cost) = at;
-    let values = [
-        text(first)?,
-        text(first + 1)?,
-        text(first + 2)?,
-        text(first + 3)?,
-    ];
-    day.add(
-        r.get(user)?,
-        r.get(id)?,
-        text(flow)?,
-        values,
-        false,
-        r.get(cost)?,
-    );
-    Ok(())
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -212,15 +194,8 @@ impl Ids {
                 Vec::new(),
             ),
         };
-        let sql = format!(
-            "SELECT clicks.user_id, clicks.id, clicks.flow, {DAY_COLUMNS}, COALESCE(k.cost, 0.0) FROM {from}"
-        );
         let mut day = DayAcc::default();
-        let mut st = conn.prepare(&sql)?;
-        let mut rows = st.query(rusqlite::params_from_iter(&args))?;
-        while let Some(r) = rows.next()? {
-            add_day_row(&mut day, r, (0, 1, 2, 3, 7))?;
-        }
+        super::day::add_sums(conn, &from, &args, &mut day)?;
         Ok(day)
     }
 

@@ -9,11 +9,11 @@
 //! order every update would land on another page of tables far larger
 //! than the page cache).
 use crate::stats::rollup::KINDS;
+use crate::stats::texts::{IdMap, Texts};
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::Connection;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 /// The text columns among wide::COLUMNS (the others are integers).
 const TEXT_COLUMNS: [&str; 5] = ["flow", "geo", "utms", "domain", "utmm"];
@@ -25,33 +25,10 @@ type WideKey = (i64, i64, [i64; 11]);
 /// integer, by kind).
 type NarrowKey = (i64, i64, i64, i64, i64);
 
-/// Interned text values.
-#[derive(Default)]
-struct Texts {
-    ids: HashMap<String, i64>,
-    texts: Vec<String>,
-}
-
-impl Texts {
-    fn id(&mut self, s: &str) -> i64 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.texts.len() as i64;
-        self.texts.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
-        id
-    }
-
-    fn get(&self, id: i64) -> &str {
-        &self.texts[id as usize]
-    }
-}
-
 /// The matching clicks per wide key: (how many, spend so far).
 pub struct Deltas {
     texts: Texts,
-    groups: HashMap<WideKey, (i64, f64)>,
+    groups: IdMap<WideKey, (i64, f64)>,
     /// Whether each of COLUMNS is text.
     text: [bool; 11],
 }
@@ -67,7 +44,7 @@ impl Deltas {
     ) -> rusqlite::Result<Deltas> {
         let mut d = Deltas {
             texts: Texts::default(),
-            groups: HashMap::new(),
+            groups: IdMap::default(),
             text: COLUMNS.map(|c| TEXT_COLUMNS.contains(&c)),
         };
         let mut st = conn.prepare(sql)?;
@@ -142,7 +119,7 @@ impl Deltas {
         // The column of each kind in COLUMNS; kind 0 has the value ''.
         let slots = KINDS.map(|(_, c)| COLUMNS.iter().position(|x| *x == c));
         let empty = self.texts.id("");
-        let mut narrow: HashMap<NarrowKey, f64> = HashMap::new();
+        let mut narrow: IdMap<NarrowKey, f64> = IdMap::default();
         for ((user, bucket, cols), delta) in changes {
             for ((kind, _), slot) in KINDS.iter().zip(slots) {
                 let value = slot.map_or(empty, |i| cols[i]);

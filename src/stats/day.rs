@@ -10,27 +10,43 @@
 //! after the last of them from the click table, summed per value in one
 //! query. Kept by the writer with the other rollups ([`DayAcc`] inside
 //! rollup::Acc) and by spend.json (src/spend/apply.rs).
+use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id;
 use crate::clicks::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// (kind, click column) of every daily-rolled dimension.
 pub const KINDS: [(i64, &str); 4] = [(11, "subid"), (12, "utmc"), (13, "utmn"), (14, "utmt")];
 
+/// The click columns of [`KINDS`], in order, as a query lists them.
+pub const COLUMNS: &str = "clicks.subid, clicks.utmc, clicks.utmn, clicks.utmt";
+
+/// Where a query row holds a click's user, id, flow, first of
+/// [`COLUMNS`], price and (when counted) unique flag.
+pub struct RowAt {
+    pub user: usize,
+    pub id: usize,
+    pub flow: usize,
+    pub values: usize,
+    pub cost: usize,
+    pub uniq: Option<usize>,
+}
+
 const DAY: i64 = 86_400;
 
-/// (user, kind, day, flow, value).
-type Key = (i64, i64, i64, String, String);
+/// (user, kind, day, flow, value), text as [`Texts`] ids: a click adds
+/// to four keys that mostly exist already, without allocating.
+type Key = (i64, i64, i64, i64, i64);
 
 /// Sums per [`Key`]: (clicks, unique clicks, spend), written with one
 /// upsert per key that adds them to the row.
 #[derive(Default)]
 pub struct DayAcc {
-    sums: HashMap<Key, (i64, i64, f64)>,
+    texts: Texts,
+    sums: IdMap<Key, (i64, i64, f64)>,
 }
 
 impl DayAcc {
@@ -46,15 +62,41 @@ impl DayAcc {
     ) {
         // click_id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
         let day = (click_id >> 16).div_euclid(DAY * 1000);
+        let flow = self.texts.id(flow);
         for ((kind, _), value) in KINDS.iter().zip(values) {
+            let value = self.texts.id(value);
             let e = self
                 .sums
-                .entry((user, *kind, day, flow.to_string(), value.to_string()))
+                .entry((user, *kind, day, flow, value))
                 .or_default();
             e.0 += 1;
             e.1 += unique as i64;
             e.2 += cost;
         }
+    }
+
+    /// Counts one click read from a query row (see [`RowAt`]).
+    pub fn add_row(&mut self, r: &rusqlite::Row, at: &RowAt) -> rusqlite::Result<()> {
+        let text = |i: usize| -> rusqlite::Result<&str> {
+            r.get_ref(i)?.as_str().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
+            })
+        };
+        let v = at.values;
+        let values = [text(v)?, text(v + 1)?, text(v + 2)?, text(v + 3)?];
+        let unique = match at.uniq {
+            Some(i) => r.get::<_, i64>(i)? != 0,
+            None => false,
+        };
+        self.add(
+            r.get(at.user)?,
+            r.get(at.id)?,
+            text(at.flow)?,
+            values,
+            unique,
+            r.get(at.cost)?,
+        );
+        Ok(())
     }
 
     pub fn add_click(&mut self, c: &ClickRecord) {
@@ -85,15 +127,54 @@ impl DayAcc {
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks,
                uniq = uniq + excluded.uniq, cost = cost + excluded.cost",
         )?;
+        let texts = std::mem::take(&mut self.texts);
+        let text = |id: i64| texts.get(id);
         let mut rows: Vec<_> = self.sums.drain().collect();
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        rows.sort_unstable_by(|(a, _), (b, _)| {
+            (a.0, a.1, a.2, text(a.3), text(a.4)).cmp(&(b.0, b.1, b.2, text(b.3), text(b.4)))
+        });
         for ((user, kind, day, flow, value), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
-                user, kind, day, flow, value, clicks, uniq, cost
+                user,
+                kind,
+                day,
+                text(flow),
+                text(value),
+                clicks,
+                uniq,
+                cost
             ])?;
         }
         Ok(())
     }
+}
+
+/// Fills click_day from every click and its price (migration step 4), in
+/// click order, writing the sums every [`FILL_KEYS`] keys: upserts add, so
+/// partial sums add up to the whole, and memory stays bounded.
+pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
+    const FILL_KEYS: usize = 200_000;
+    let mut st = conn.prepare(&format!(
+        "SELECT user_id, clicks.id, flow, {COLUMNS}, COALESCE(k.cost, 0.0), uniq
+         FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id"
+    ))?;
+    let mut rows = st.query([])?;
+    let mut acc = DayAcc::default();
+    let at = RowAt {
+        user: 0,
+        id: 1,
+        flow: 2,
+        values: 3,
+        cost: 7,
+        uniq: Some(8),
+    };
+    while let Some(r) = rows.next()? {
+        acc.add_row(r, &at)?;
+        if acc.sums.len() >= FILL_KEYS {
+            acc.flush(conn)?;
+        }
+    }
+    acc.flush(conn)
 }
 
 /// The query for a stats request the daily rollup can answer: the item is

@@ -12,6 +12,7 @@ pub mod lead_roll;
 pub mod metrics;
 pub mod rollup;
 pub mod source;
+pub mod texts;
 pub mod wide;
 
 use crate::api::dates::{local, period, Period};

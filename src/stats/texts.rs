@@ -1,0 +1,58 @@
+//! Interned text values for sums keyed by many repeated strings (the
+//! rollups' batch sums and spend's deltas): a key is a handful of
+//! integers, so looking one up neither hashes long text twice nor
+//! allocates.
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+#[derive(Default)]
+pub struct Texts {
+    ids: HashMap<String, i64>,
+    texts: Vec<String>,
+}
+
+impl Texts {
+    pub fn id(&mut self, s: &str) -> i64 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.texts.len() as i64;
+        self.texts.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    pub fn get(&self, id: i64) -> &str {
+        &self.texts[id as usize]
+    }
+}
+
+/// A hasher for keys made of integers the program assigned (interned
+/// text ids, days, kinds, users): one multiply per integer instead of
+/// SipHash, which only pays off on text a visitor controls (those are
+/// interned through [`Texts`], whose map keeps SipHash).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(*b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map keyed by integers only (see [`IdHasher`]).
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
