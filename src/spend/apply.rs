@@ -26,7 +26,7 @@ use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::filters::Where;
 use crate::stats::day::{DayAcc, RowAt, COLUMNS as DAY_COLUMNS};
-use crate::stats::source::{click_table, clicks_with_cost};
+use crate::stats::source::clicks_with_cost;
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -41,10 +41,6 @@ pub fn apply(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<usize> {
     if n > 0 {
         // The daily rollup moves by each click's old price, so before
         // the prices are written.
-        let day = match day {
-            Some(day) => day,
-            None => ids.day_sums(conn, req)?,
-        };
         day.into_spend_change(price).flush(conn)?;
         ids.write_prices(conn, price)?;
     }
@@ -58,7 +54,7 @@ fn fast(
     req: &SpendRequest,
     conn: &Connection,
     wide: &Where,
-) -> rusqlite::Result<(i64, f64, Ids, Option<DayAcc>)> {
+) -> rusqlite::Result<(i64, f64, Ids, DayAcc)> {
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
@@ -69,7 +65,7 @@ fn fast(
     )?;
     let price = per_click(req.price, n);
     if n == 0 {
-        return Ok((0, price, Ids::Index(req.clicks_where()), None));
+        return Ok((0, price, Ids::Index(req.clicks_where()), DayAcc::default()));
     }
     if req.flows_only() {
         // Every narrow row of these flows and buckets matches whole too
@@ -84,15 +80,14 @@ fn fast(
         Deltas::read(conn, &sql, &wide.args, |_| Ok(()))?.write(conn, price, false)?;
     }
     set_whole_rows(conn, "click_wide", wide, price)?;
-    Ok(match req.flows_only() {
+    let (ids, day) = match req.flows_only() {
         true => (
-            n,
-            price,
             Ids::Index(req.clicks_where()),
-            Some(super::day::flows_only(conn, req, price)?),
+            super::day::flows_only(conn, req, price)?,
         ),
-        false => (n, price, Ids::collect(conn, req)?, None),
-    })
+        false => Ids::collect(conn, req)?,
+    };
+    Ok((n, price, ids, day))
 }
 
 /// Where the slow path's rows hold the daily rollup's columns: flow is
@@ -108,10 +103,7 @@ const SLOW_ROW: RowAt = RowAt {
 
 /// The rollups from the matching clicks themselves, in one pass that also
 /// keeps their ids and their sums for the daily rollup.
-fn slow(
-    req: &SpendRequest,
-    conn: &Connection,
-) -> rusqlite::Result<(i64, f64, Ids, Option<DayAcc>)> {
+fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids, DayAcc)> {
     let table = clicks_with_cost(super::plan::scan(conn, req)?);
     let w = req.clicks_where();
     Ids::create(conn)?;
@@ -132,7 +124,7 @@ fn slow(
     if n > 0 {
         deltas.write(conn, price, true)?;
     }
-    Ok((n, price, Ids::Collected, Some(day)))
+    Ok((n, price, Ids::Collected, day))
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -161,42 +153,22 @@ enum Ids {
 
 impl Ids {
     /// Reads the matching click ids into temp.spend_ids, in one pass over
-    /// the clicks as src/spend/plan.rs decides.
-    fn collect(conn: &Connection, req: &SpendRequest) -> rusqlite::Result<Ids> {
-        let table = click_table(super::plan::scan(conn, req)?);
+    /// the clicks as src/spend/plan.rs decides, which also sums them for
+    /// the daily rollup.
+    fn collect(conn: &Connection, req: &SpendRequest) -> rusqlite::Result<(Ids, DayAcc)> {
         let w = req.clicks_where();
-        Ids::create(conn)?;
-        let sql = format!(
-            "INSERT INTO temp.spend_ids (id) SELECT clicks.id FROM {table} WHERE {}",
+        let from = format!(
+            "{} WHERE {}",
+            clicks_with_cost(super::plan::scan(conn, req)?),
             w.sql()
         );
-        conn.execute(&sql, rusqlite::params_from_iter(&w.args))?;
-        Ok(Ids::Collected)
-    }
-
-    /// The matching clicks summed per daily-rollup key, with their price
-    /// so far (the fast path's second pass over them).
-    fn day_sums(&self, conn: &Connection, req: &SpendRequest) -> rusqlite::Result<DayAcc> {
-        let (from, args) = match self {
-            Ids::Index(w) => (
-                format!(
-                    "{} WHERE {}",
-                    clicks_with_cost(super::plan::scan(conn, req)?),
-                    w.sql()
-                ),
-                w.args.clone(),
-            ),
-            // CROSS JOIN: in the order of the collected ids.
-            Ids::Collected => (
-                "temp.spend_ids s CROSS JOIN clicks ON clicks.id = s.id
-                 LEFT JOIN click_cost k ON k.id = clicks.id"
-                    .to_string(),
-                Vec::new(),
-            ),
-        };
+        Ids::create(conn)?;
+        let mut keep = conn.prepare_cached("INSERT INTO temp.spend_ids (id) VALUES (?)")?;
         let mut day = DayAcc::default();
-        super::day::add_sums(conn, &from, &args, &mut day)?;
-        Ok(day)
+        super::day::add_sums(conn, &from, &w.args, &mut day, |id| {
+            keep.execute([id]).map(drop)
+        })?;
+        Ok((Ids::Collected, day))
     }
 
     /// An empty temp.spend_ids (temporary tables are per connection and

@@ -17,12 +17,14 @@ const DAY: i64 = 86_400;
 
 /// Adds the matching clicks of `from` (clicks joined with click_cost as
 /// `k`, and its conditions) to `day`, per daily-rollup key with their
-/// price so far. Read before the new prices are written.
+/// price so far, and hands each click id to `each`. Read before the new
+/// prices are written.
 pub fn add_sums(
     conn: &Connection,
     from: &str,
     args: &[Sql],
     day: &mut DayAcc,
+    mut each: impl FnMut(i64) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let sql = format!(
         "SELECT clicks.user_id, clicks.id, clicks.flow, {COLUMNS}, COALESCE(k.cost, 0.0) FROM {from}"
@@ -39,6 +41,7 @@ pub fn add_sums(
     let mut rows = st.query(rusqlite::params_from_iter(args))?;
     while let Some(r) = rows.next()? {
         day.add_row(r, &at)?;
+        each(r.get(1)?)?;
     }
     Ok(())
 }
@@ -87,7 +90,7 @@ pub fn flows_only(conn: &Connection, req: &SpendRequest, price: f64) -> rusqlite
         }
         // A rowid range of at most a day: read in id order.
         let from = format!("{} WHERE {}", clicks_with_cost(true), w.sql());
-        add_sums(conn, &from, &w.args, &mut acc)?;
+        add_sums(conn, &from, &w.args, &mut acc, |_| Ok(()))?;
     }
     Ok(acc)
 }
