@@ -25,7 +25,7 @@
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::filters::Where;
-use crate::stats::day::{DayAcc, RowAt, COLUMNS as DAY_COLUMNS};
+use crate::stats::day::{add_clicks_of, DayAcc, RowAt, COLUMNS as DAY_COLUMNS};
 use crate::stats::source::clicks_with_cost;
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
@@ -165,7 +165,7 @@ impl Ids {
         Ids::create(conn)?;
         let mut keep = conn.prepare_cached("INSERT INTO temp.spend_ids (id) VALUES (?)")?;
         let mut day = DayAcc::default();
-        super::day::add_sums(conn, &from, &w.args, &mut day, |id| {
+        add_clicks_of(conn, &from, &w.args, false, &mut day, |_, id| {
             keep.execute([id]).map(drop)
         })?;
         Ok((Ids::Collected, day))

@@ -4,47 +4,17 @@
 //! a row of a UTC day inside the period matches whole, so its spend is
 //! simply clicks × price; only the hours before the first whole day and
 //! after the last are read from the clicks (for a UTC user asking for
-//! whole days, none).
+//! whole days, none). Other requests sum their matching clicks as they
+//! collect them (src/spend/apply.rs).
 use super::request::SpendRequest;
 use crate::api::filters::Where;
 use crate::clicks::id;
-use crate::stats::day::{DayAcc, RowAt, COLUMNS};
+use crate::stats::day::{add_clicks_of, DayAcc};
 use crate::stats::source::clicks_with_cost;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
 const DAY: i64 = 86_400;
-
-/// Adds the matching clicks of `from` (clicks joined with click_cost as
-/// `k`, and its conditions) to `day`, per daily-rollup key with their
-/// price so far, and hands each click id to `each`. Read before the new
-/// prices are written.
-pub fn add_sums(
-    conn: &Connection,
-    from: &str,
-    args: &[Sql],
-    day: &mut DayAcc,
-    mut each: impl FnMut(i64) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    let sql = format!(
-        "SELECT clicks.user_id, clicks.id, clicks.flow, {COLUMNS}, COALESCE(k.cost, 0.0) FROM {from}"
-    );
-    let at = RowAt {
-        user: 0,
-        id: 1,
-        flow: 2,
-        values: 3,
-        cost: 7,
-        uniq: None,
-    };
-    let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(args))?;
-    while let Some(r) = rows.next()? {
-        day.add_row(r, &at)?;
-        each(r.get(1)?)?;
-    }
-    Ok(())
-}
 
 /// For a request on flows and the period only ([`SpendRequest::flows_only`]):
 /// sets the whole-day rows to clicks × `price` and answers the sums of the
@@ -90,7 +60,7 @@ pub fn flows_only(conn: &Connection, req: &SpendRequest, price: f64) -> rusqlite
         }
         // A rowid range of at most a day: read in id order.
         let from = format!("{} WHERE {}", clicks_with_cost(true), w.sql());
-        add_sums(conn, &from, &w.args, &mut acc, |_| Ok(()))?;
+        add_clicks_of(conn, &from, &w.args, false, &mut acc, |_, _| Ok(()))?;
     }
     Ok(acc)
 }

@@ -149,31 +149,51 @@ impl DayAcc {
     }
 }
 
-/// Fills click_day from every click and its price (migration step 4), in
-/// click order, writing the sums every [`FILL_KEYS`] keys: upserts add, so
-/// partial sums add up to the whole, and memory stays bounded.
-pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
-    const FILL_KEYS: usize = 200_000;
+/// Adds every click of `from` (clicks joined with click_cost as `k`, and
+/// its conditions) to `acc` with its price, and its unique flag when
+/// `uniq`; then hands `each` the accumulator and the click id.
+pub fn add_clicks_of(
+    conn: &Connection,
+    from: &str,
+    args: &[Sql],
+    uniq: bool,
+    acc: &mut DayAcc,
+    mut each: impl FnMut(&mut DayAcc, i64) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
     let mut st = conn.prepare(&format!(
-        "SELECT user_id, clicks.id, flow, {COLUMNS}, COALESCE(k.cost, 0.0), uniq
-         FROM clicks LEFT JOIN click_cost k ON k.id = clicks.id"
+        "SELECT clicks.user_id, clicks.id, clicks.flow, {COLUMNS}, COALESCE(k.cost, 0.0), {}
+         FROM {from}",
+        if uniq { "clicks.uniq" } else { "0" }
     ))?;
-    let mut rows = st.query([])?;
-    let mut acc = DayAcc::default();
     let at = RowAt {
         user: 0,
         id: 1,
         flow: 2,
         values: 3,
         cost: 7,
-        uniq: Some(8),
+        uniq: uniq.then_some(8),
     };
+    let mut rows = st.query(rusqlite::params_from_iter(args))?;
     while let Some(r) = rows.next()? {
         acc.add_row(r, &at)?;
-        if acc.sums.len() >= FILL_KEYS {
-            acc.flush(conn)?;
-        }
+        each(acc, r.get(1)?)?;
     }
+    Ok(())
+}
+
+/// Fills click_day from every click and its price (migration step 4), in
+/// click order, writing the sums every `FILL_KEYS` keys: upserts add, so
+/// partial sums add up to the whole, and memory stays bounded.
+pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
+    const FILL_KEYS: usize = 200_000;
+    let mut acc = DayAcc::default();
+    let from = "clicks LEFT JOIN click_cost k ON k.id = clicks.id";
+    add_clicks_of(conn, from, &[], true, &mut acc, |acc, _| {
+        match acc.sums.len() >= FILL_KEYS {
+            true => acc.flush(conn),
+            false => Ok(()),
+        }
+    })?;
     acc.flush(conn)
 }
 
