@@ -225,11 +225,18 @@ pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
 /// click rollups, one commit. IMMEDIATE takes the write lock first (with
 /// the busy timeout), so a job that reads before it writes always reads
 /// the latest data and never meets SQLITE_BUSY_SNAPSHOT.
-fn write_items(conn: &mut Connection, dict: &mut Dict, items: &mut [Item]) -> rusqlite::Result<()> {
+/// `roll` is kept from batch to batch for the room its maps have grown.
+fn write_items(
+    conn: &mut Connection,
+    dict: &mut Dict,
+    roll: &mut crate::stats::rollup::Acc,
+    items: &mut [Item],
+) -> rusqlite::Result<()> {
+    // What a failed attempt left must not count twice.
+    roll.clear();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut st = tx.prepare_cached(INSERT_SQL)?;
-        let mut roll = crate::stats::rollup::Acc::default();
         for item in items.iter_mut() {
             match item {
                 Item::Click(c) => {
@@ -246,6 +253,7 @@ fn write_items(conn: &mut Connection, dict: &mut Dict, items: &mut [Item]) -> ru
 
 fn run(mut conn: Connection, rx: Receiver<Msg>) {
     let mut dict = Dict::default();
+    let mut roll = crate::stats::rollup::Acc::default();
     let mut items: Vec<Item> = Vec::new();
     let mut weight = 0;
     let mut waiters: Vec<SyncSender<()>> = Vec::new();
@@ -286,7 +294,7 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
             });
             continue;
         }
-        let written = write_items(&mut conn, &mut dict, &mut items);
+        let written = write_items(&mut conn, &mut dict, &mut roll, &mut items);
         last_commit = Instant::now();
         match written {
             Ok(()) => {

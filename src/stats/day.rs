@@ -105,6 +105,11 @@ impl DayAcc {
         self.add(c.user_id, c.key, &c.flow, values, c.unique, c.cost);
     }
 
+    pub fn clear(&mut self) {
+        self.sums.clear();
+        self.texts.clear();
+    }
+
     /// Turns sums of matching clicks (count, -, spend so far) into the
     /// change that gives each of them the spend `price` (spend.json).
     pub fn into_spend_change(mut self, price: f64) -> DayAcc {
@@ -127,7 +132,7 @@ impl DayAcc {
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks,
                uniq = uniq + excluded.uniq, cost = cost + excluded.cost",
         )?;
-        let texts = std::mem::take(&mut self.texts);
+        let texts = &self.texts;
         let text = |id: i64| texts.get(id);
         let mut rows: Vec<_> = self.sums.drain().collect();
         rows.sort_unstable_by(|(a, _), (b, _)| {
@@ -145,6 +150,7 @@ impl DayAcc {
                 cost
             ])?;
         }
+        self.texts.clear();
         Ok(())
     }
 }

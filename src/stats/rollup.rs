@@ -63,6 +63,12 @@ impl Acc {
         self.day.add_click(c);
     }
 
+    /// Empties the sums, keeping the room the maps have.
+    pub fn clear(&mut self) {
+        self.wide.clear();
+        self.day.clear();
+    }
+
     /// The narrow sums of the batch, folded from the wide ones.
     fn narrow(&self) -> HashMap<(i64, i64, i64, &str, Value), (i64, i64, f64)> {
         let mut sums: HashMap<(i64, i64, i64, &str, Value), (i64, i64, f64)> = HashMap::new();

@@ -4,11 +4,14 @@
 //! allocates.
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
+/// One allocation per distinct text, shared by the lookup map and the
+/// id-ordered list.
 #[derive(Default)]
 pub struct Texts {
-    ids: HashMap<String, i64>,
-    texts: Vec<String>,
+    ids: HashMap<Arc<str>, i64>,
+    texts: Vec<Arc<str>>,
 }
 
 impl Texts {
@@ -17,13 +20,20 @@ impl Texts {
             return id;
         }
         let id = self.texts.len() as i64;
-        self.texts.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
+        let text: Arc<str> = Arc::from(s);
+        self.texts.push(text.clone());
+        self.ids.insert(text, id);
         id
     }
 
     pub fn get(&self, id: i64) -> &str {
         &self.texts[id as usize]
+    }
+
+    /// Forgets every text, keeping the room for the next batch.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.texts.clear();
     }
 }
 

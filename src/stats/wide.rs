@@ -56,6 +56,10 @@ impl WideAcc {
         e.2 += c.cost;
     }
 
+    pub fn clear(&mut self) {
+        self.sums.clear();
+    }
+
     /// The batch's sums so far: (user, bucket, flow, dimensions) → (clicks, unique, cost).
     pub fn entries(&self) -> impl Iterator<Item = (&Key, &(i64, i64, f64))> {
         self.sums.iter()
