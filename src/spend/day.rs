@@ -9,21 +9,17 @@
 use super::request::SpendRequest;
 use crate::api::filters::Where;
 use crate::clicks::id;
-use crate::stats::day::{add_clicks_of, DayAcc};
+use crate::stats::day::{add_clicks_of, first_whole_day, DayAcc, DAY};
 use crate::stats::source::clicks_with_cost;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
-
-const DAY: i64 = 86_400;
 
 /// For a request on flows and the period only ([`SpendRequest::flows_only`]):
 /// sets the whole-day rows to clicks × `price` and answers the sums of the
 /// clicks in the partial days at the ends.
 pub fn flows_only(conn: &Connection, req: &SpendRequest, price: f64) -> rusqlite::Result<DayAcc> {
     // Whole UTC days [first, end) inside the period; None is unbounded.
-    let first = req
-        .from
-        .map(|t| t.div_euclid(DAY) + (t.rem_euclid(DAY) != 0) as i64);
+    let first = req.from.map(first_whole_day);
     let end = req.to.map(|t| t.div_euclid(DAY));
     let mut edges: Vec<(Option<i64>, Option<i64>)> = Vec::new();
     match (first, end) {

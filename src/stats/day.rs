@@ -35,7 +35,13 @@ pub struct RowAt {
     pub uniq: Option<usize>,
 }
 
-const DAY: i64 = 86_400;
+/// Seconds in a (UTC) day of the rollup.
+pub const DAY: i64 = 86_400;
+
+/// The first whole UTC day starting at or after Unix second `t`.
+pub fn first_whole_day(t: i64) -> i64 {
+    t.div_euclid(DAY) + (t.rem_euclid(DAY) != 0) as i64
+}
 
 /// (user, kind, day, flow, value), text as [`Texts`] ids: a click adds
 /// to four keys that mostly exist already, without allocating.
@@ -227,7 +233,7 @@ pub fn query(
         return None;
     }
     // Whole UTC days inside the period: [first, end_day).
-    let first = period.start.div_euclid(DAY) + (period.start.rem_euclid(DAY) != 0) as i64;
+    let first = first_whole_day(period.start);
     let end_day = period.end.div_euclid(DAY);
     if first >= end_day {
         return None;
