@@ -56,6 +56,24 @@ impl Where {
         self.args.extend(args);
     }
 
+    /// Clicks from Unix second `from` up to, not including, `to` (None:
+    /// unbounded), as a range of `id_column`: click ids are time-ordered
+    /// (src/clicks/id.rs), so the period is a rowid range.
+    pub fn clicks_between(&mut self, id_column: &str, from: Option<i64>, to: Option<i64>) {
+        if let Some(t) = from {
+            self.push(
+                format!("{id_column} >= ?"),
+                [Sql::Integer(crate::clicks::id::key_at(t))],
+            );
+        }
+        if let Some(t) = to {
+            self.push(
+                format!("{id_column} < ?"),
+                [Sql::Integer(crate::clicks::id::key_at(t))],
+            );
+        }
+    }
+
     /// `column IN (...)` for the values of one parameter.
     pub fn list(
         &mut self,

@@ -44,13 +44,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     let p = &call.params;
     let range = period(p, &user.tz, false)?;
     let mut w = Where::owner(user.id);
-    w.push(
-        "c.id >= ? AND c.id < ?",
-        [
-            Sql::Integer(id::key_at(range.start)),
-            Sql::Integer(id::key_at(range.end)),
-        ],
-    );
+    w.clicks_between("c.id", Some(range.start), Some(range.end));
     w.dimensions(p)?;
     if let Some(u) = p.flag("unique")? {
         w.push("uniq = ?", [Sql::Integer(u as i64)]);

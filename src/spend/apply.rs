@@ -12,9 +12,10 @@
 //! bucket) the matching clicks themselves are summed.
 //!
 //! The daily rollup (click_day: subid and utm_campaign/content/term per
-//! UTC day) always needs the matching clicks' own values: the slow path
-//! sums them in its pass, the fast path reads the matching clicks once
-//! more, before their prices change.
+//! UTC day) needs the matching clicks' own values, read before their
+//! prices change: the slow path sums them in its pass, the fast path in
+//! the pass that collects their ids; on flows alone only the partial
+//! days at the ends are read (src/spend/day.rs).
 //!
 //! The prices are written from the click ids alone. Conditions on flows
 //! and the period are answered by an index; any other condition reads

@@ -8,8 +8,7 @@
 //! collect them (src/spend/apply.rs).
 use super::request::SpendRequest;
 use crate::api::filters::Where;
-use crate::clicks::id;
-use crate::stats::day::{add_clicks_of, first_whole_day, DayAcc, DAY};
+use crate::stats::day::{add_clicks_of, push_days, split, DayAcc};
 use crate::stats::source::clicks_with_cost;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -18,42 +17,21 @@ use rusqlite::Connection;
 /// sets the whole-day rows to clicks × `price` and answers the sums of the
 /// clicks in the partial days at the ends.
 pub fn flows_only(conn: &Connection, req: &SpendRequest, price: f64) -> rusqlite::Result<DayAcc> {
-    // Whole UTC days [first, end) inside the period; None is unbounded.
-    let first = req.from.map(first_whole_day);
-    let end = req.to.map(|t| t.div_euclid(DAY));
-    let mut edges: Vec<(Option<i64>, Option<i64>)> = Vec::new();
-    match (first, end) {
-        (Some(f), Some(e)) if f >= e => edges.push((req.from, req.to)),
-        _ => {
-            let mut days = req.dims.clone();
-            if let Some(f) = first {
-                days.push("day >= ?", [Sql::Integer(f)]);
-                edges.push((req.from, Some(f * DAY)));
-            }
-            if let Some(e) = end {
-                days.push("day < ?", [Sql::Integer(e)]);
-                edges.push((Some(e * DAY), req.to));
-            }
-            let sql = format!(
-                "UPDATE click_day SET cost = clicks * ? WHERE {}",
-                days.sql()
-            );
-            let args = std::iter::once(Sql::Real(price)).chain(days.args.iter().cloned());
-            conn.execute(&sql, rusqlite::params_from_iter(args))?;
-        }
+    let cut = split(req.from, req.to);
+    if let Some(whole) = cut.days {
+        let mut days = req.dims.clone();
+        push_days(&mut days, whole);
+        let sql = format!(
+            "UPDATE click_day SET cost = clicks * ? WHERE {}",
+            days.sql()
+        );
+        let args = std::iter::once(Sql::Real(price)).chain(days.args.iter().cloned());
+        conn.execute(&sql, rusqlite::params_from_iter(args))?;
     }
     let mut acc = DayAcc::default();
-    for (lo, hi) in edges {
-        if lo.zip(hi).is_some_and(|(l, h)| l >= h) {
-            continue;
-        }
+    for (lo, hi) in cut.ends {
         let mut w: Where = req.dims.clone();
-        if let Some(t) = lo {
-            w.push("clicks.id >= ?", [Sql::Integer(id::key_at(t))]);
-        }
-        if let Some(t) = hi {
-            w.push("clicks.id < ?", [Sql::Integer(id::key_at(t))]);
-        }
+        w.clicks_between("clicks.id", lo, hi);
         // A rowid range of at most a day: read in id order.
         let from = format!("{} WHERE {}", clicks_with_cost(true), w.sql());
         add_clicks_of(conn, &from, &w.args, false, &mut acc, |_, _| Ok(()))?;

@@ -6,7 +6,6 @@ use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
-use crate::clicks::id;
 use crate::money;
 use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
@@ -129,12 +128,7 @@ impl SpendRequest {
     /// spelled out because the queries also read click_cost.
     pub fn clicks_where(&self) -> Where {
         let mut w = self.dims.clone();
-        if let Some(t) = self.from {
-            w.push("clicks.id >= ?", [Sql::Integer(id::key_at(t))]);
-        }
-        if let Some(t) = self.to {
-            w.push("clicks.id < ?", [Sql::Integer(id::key_at(t))]);
-        }
+        w.clicks_between("clicks.id", self.from, self.to);
         if self.valid {
             w.push("filter = 0", []);
         }

@@ -13,7 +13,6 @@
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id;
 use crate::clicks::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -36,11 +35,51 @@ pub struct RowAt {
 }
 
 /// Seconds in a (UTC) day of the rollup.
-pub const DAY: i64 = 86_400;
+const DAY: i64 = 86_400;
 
-/// The first whole UTC day starting at or after Unix second `t`.
-pub fn first_whole_day(t: i64) -> i64 {
-    t.div_euclid(DAY) + (t.rem_euclid(DAY) != 0) as i64
+/// A period `[from, to)` of Unix seconds (None: unbounded) cut at UTC
+/// midnights: the whole days inside it, and the parts before and after
+/// them (empty parts left out).
+pub struct DaySplit {
+    /// Day numbers `[first, end)`, None where the period is unbounded;
+    /// None altogether when no whole day fits.
+    pub days: Option<(Option<i64>, Option<i64>)>,
+    /// The rest, as `[from, to)` seconds.
+    pub ends: Vec<(Option<i64>, Option<i64>)>,
+}
+
+/// Limits click_day rows to the whole days of a [`DaySplit`].
+pub fn push_days(w: &mut Where, (first, end): (Option<i64>, Option<i64>)) {
+    if let Some(f) = first {
+        w.push("day >= ?", [Sql::Integer(f)]);
+    }
+    if let Some(e) = end {
+        w.push("day < ?", [Sql::Integer(e)]);
+    }
+}
+
+pub fn split(from: Option<i64>, to: Option<i64>) -> DaySplit {
+    let first = from.map(|t| t.div_euclid(DAY) + (t.rem_euclid(DAY) != 0) as i64);
+    let end = to.map(|t| t.div_euclid(DAY));
+    // An unbounded side has no part beyond its whole days.
+    let (days, ends) = match (first, end) {
+        (Some(f), Some(e)) if f >= e => (None, vec![(from, to)]),
+        _ => (
+            Some((first, end)),
+            [
+                first.map(|f| (from, Some(f * DAY))),
+                end.map(|e| (Some(e * DAY), to)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
+        ),
+    };
+    let ends = ends
+        .into_iter()
+        .filter(|(lo, hi)| !lo.zip(*hi).is_some_and(|(l, h)| l >= h))
+        .collect();
+    DaySplit { days, ends }
 }
 
 /// (user, kind, day, flow, value), text as [`Texts`] ids: a click adds
@@ -232,19 +271,12 @@ pub fn query(
     {
         return None;
     }
-    // Whole UTC days inside the period: [first, end_day).
-    let first = first_whole_day(period.start);
-    let end_day = period.end.div_euclid(DAY);
-    if first >= end_day {
-        return None;
-    }
+    let cut = split(Some(period.start), Some(period.end));
+    let whole = cut.days?;
     let mut w = Where::default();
     w.push("user_id = ?", [filters.args[0].clone()]);
     w.push("kind = ?", [Sql::Integer(kind)]);
-    w.push(
-        "day >= ? AND day < ?",
-        [Sql::Integer(first), Sql::Integer(end_day)],
-    );
+    push_days(&mut w, whole);
     for (col, values) in &filters.lists {
         let c = if col == "flow" { "flow" } else { "value" };
         w.push(
@@ -263,13 +295,9 @@ pub fn query(
     let mut args = w.args;
     // The hours before the first whole day and after the last, from the
     // clicks: a rowid range each (clicks are clustered by time).
-    let edges = [(period.start, first * DAY), (end_day * DAY, period.end)];
-    for (from, to) in edges.into_iter().filter(|(f, t)| f < t) {
+    for (from, to) in cut.ends {
         let mut e = filters.clone();
-        e.push(
-            "clicks.id >= ? AND clicks.id < ?",
-            [Sql::Integer(id::key_at(from)), Sql::Integer(id::key_at(to))],
-        );
+        e.clicks_between("clicks.id", from, to);
         parts.push(super::source::select(
             &[column.to_string()],
             super::source::CLICK_AGGREGATES,

@@ -15,7 +15,6 @@ use super::items::Key;
 use super::metrics::Leads;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
@@ -164,13 +163,7 @@ pub fn clicks(
     }
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
-    w.push(
-        "clicks.id >= ? AND clicks.id < ?",
-        [
-            Sql::Integer(id::key_at(period.start)),
-            Sql::Integer(id::key_at(period.end)),
-        ],
-    );
+    w.clicks_between("clicks.id", Some(period.start), Some(period.end));
     let flows = filters.lists.iter().find(|(c, _)| c == "flow");
     let scan = scan_is_cheaper(
         conn,
