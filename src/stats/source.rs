@@ -145,6 +145,7 @@ pub(super) const CLICK_AGGREGATES: &str =
 /// path already decided uniqueness (SPEC 2 step 6), no COUNT DISTINCT.
 pub fn clicks(
     conn: &Connection,
+    spare: Option<&mut Connection>,
     g: Grouping,
     filters: &Where,
     period: Period,
@@ -161,9 +162,6 @@ pub fn clicks(
     if let Some(q) = super::day::query(g.buckets, g.column, filters, period, g.top) {
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
-    // The period as a rowid range: clicks are clustered by time.
-    let mut w = filters.clone();
-    w.clicks_between("clicks.id", Some(period.start), Some(period.end));
     let flows = filters.lists.iter().find(|(c, _)| c == "flow");
     let scan = scan_is_cheaper(
         conn,
@@ -172,12 +170,26 @@ pub fn clicks(
         period.start.div_euclid(BUCKET),
         period.end.div_euclid(BUCKET) + 1,
     )?;
+    let mut each = each;
+    let top = match g.column.filter(|_| !g.buckets) {
+        Some(column) => {
+            if super::scan::clicks(conn, spare, column, filters, period, scan, g.top, &mut each)? {
+                return Ok(());
+            }
+            g.top
+        }
+        None => None,
+    };
+    // The period as a rowid range: clicks are clustered by time.
+    let mut w = filters.clone();
+    w.clicks_between("clicks.id", Some(period.start), Some(period.end));
     // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
     let sql = select(&exprs, CLICK_AGGREGATES, &clicks_with_cost(scan), &w, "");
-    let sql = match g.top.filter(|_| g.column.is_some() && !g.buckets) {
-        Some(n) => format!("{sql} ORDER BY count(*) DESC LIMIT {n}"),
-        None => sql,
+    // The groups scan.rs keeps when it can: most clicks, ties by value.
+    let sql = match (top, g.column) {
+        (Some(n), Some(c)) => format!("{sql} ORDER BY count(*) DESC, {c} LIMIT {n}"),
+        _ => sql,
     };
     read_clicks(conn, g, &sql, &w.args, each)
 }
