@@ -1,7 +1,8 @@
 //! Where stats.json's numbers come from: one aggregate query over clicks
 //! and one over leads per request, each limited to the period (a rowid
 //! range for clicks, the `leads_user_time` index for leads), so SQLite
-//! does the summing and Rust only folds the grouped rows.
+//! does the summing and Rust only folds the grouped rows; except a click
+//! grouping by value that no rollup holds, which scan.rs sums itself.
 //!
 //! Grouping by time happens in 15-minute UTC buckets: every real timezone
 //! offset is a multiple of 15 minutes, so each bucket lies within exactly
@@ -9,8 +10,9 @@
 //! with the user's timezone (SPEC 4: groups are in the user's timezone).
 //!
 //! Both functions hand out rows through a callback so large groupings (ip,
-//! subid) are never held twice. A later rollup table can replace
-//! [`clicks`] with the same output: one row per (bucket, value).
+//! subid) are never held twice. Rollups answer most click requests
+//! (rollup.rs, wide.rs, day.rs); a grouping by value that none holds is
+//! read from the click table by scan.rs, two halves at once.
 use super::items::Key;
 use super::metrics::Leads;
 use crate::api::dates::Period;
