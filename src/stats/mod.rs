@@ -113,12 +113,9 @@ pub fn run(call: &mut Call) -> ApiResult {
         local: HashMap::new(),
     };
     let mut groups: HashMap<Key, Row> = HashMap::new();
-    // A second reader for reports read from the click table (scan.rs);
-    // without a free one the report runs on one.
-    let mut spare = call.state.pool.try_get();
     source::clicks(
         &call.conn,
-        spare.as_deref_mut(),
+        Some(&call.state.pool),
         g,
         &req.filters,
         req.period,

@@ -147,11 +147,11 @@ pub(super) const CLICK_AGGREGATES: &str =
 /// path already decided uniqueness (SPEC 2 step 6), no COUNT DISTINCT.
 pub fn clicks(
     conn: &Connection,
-    spare: Option<&mut Connection>,
+    pool: Option<&crate::db::Pool>,
     g: Grouping,
     filters: &Where,
     period: Period,
-    each: impl FnMut(ClickAgg),
+    mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
     if let Some(q) =
         super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
@@ -172,9 +172,12 @@ pub fn clicks(
         period.start.div_euclid(BUCKET),
         period.end.div_euclid(BUCKET) + 1,
     )?;
-    let mut each = each;
     let top = match g.column.filter(|_| !g.buckets) {
         Some(column) => {
+            // A second reader while the report runs (scan.rs), if one is
+            // free; otherwise it reads on one.
+            let mut spare = pool.and_then(|p| p.try_get());
+            let spare = spare.as_deref_mut();
             if super::scan::clicks(conn, spare, column, filters, period, scan, g.top, &mut each)? {
                 return Ok(());
             }
