@@ -45,7 +45,7 @@ fn halfway(conn: &Connection, period: Period) -> rusqlite::Result<Option<i64>> {
 }
 
 /// The `top` groups with the most clicks, ties by value: the groups
-/// stats.json keeps and the order it lists them in (src/stats/mod.rs).
+/// stats.json keeps (src/stats/mod.rs, which also puts them in order).
 fn top(groups: Groups, top: Option<usize>) -> Vec<(Key, Sums)> {
     let mut all: Vec<(Key, Sums)> = groups.into_groups().collect();
     let order =
@@ -54,7 +54,6 @@ fn top(groups: Groups, top: Option<usize>) -> Vec<(Key, Sums)> {
         all.select_nth_unstable_by(n - 1, order);
         all.truncate(n);
     }
-    all.sort_unstable_by(order);
     all
 }
 
