@@ -80,7 +80,9 @@ impl Application {
             .unwrap_or(0);
         let geo = geo::GeoDb::open(config.geoip.as_deref()).map_err(std::io::Error::other)?;
         let pool = db::pool(&config.db, 8).map_err(|e| std::io::Error::other(e.to_string()))?;
+        db::serving(&conn).map_err(io)?;
         let state = aweb::Data::new(AppState {
+            checkpointer: db::checkpoint::Checkpointer::start(pool.clone()),
             pool,
             writer: db::writer::Writer::start(conn),
             snapshot: RwLock::new(Arc::new(snapshot)),

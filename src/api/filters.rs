@@ -111,8 +111,12 @@ impl Where {
         Ok(())
     }
 
+    /// The conditions for a WHERE clause (`1` when there are none).
     pub fn sql(&self) -> String {
-        self.clauses.join(" AND ")
+        match self.clauses.is_empty() {
+            true => "1".into(),
+            false => self.clauses.join(" AND "),
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 //! Storage: connections, pragmas, migrations and the click writer (DESIGN 3).
+pub mod checkpoint;
 pub mod migrations;
 pub mod writer;
 
@@ -24,6 +25,8 @@ fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
     // included); rusqlite's default cache of 16 would recompile them on
     // every call.
     conn.set_prepared_statement_cache_capacity(128);
+    // rarray(?): a list of ids bound as one parameter (src/spend/apply.rs).
+    rusqlite::vtab::array::load_module(conn)?;
     conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL;
          PRAGMA synchronous=NORMAL;
@@ -51,8 +54,18 @@ pub fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// The read (and short-write) pool used by API handlers inside web::block.
+/// Turns a running server's connection's automatic checkpoint off: the
+/// checkpoint thread does it (src/db/checkpoint.rs).
+pub fn serving(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("PRAGMA wal_autocheckpoint=0")
+}
+
+/// The read (and short-write) pool used by API handlers inside web::block,
+/// for a running server (see [`serving`]).
 pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
-    let manager = SqliteConnectionManager::file(path).with_init(|c| configure(c, READER_CACHE_KIB));
+    let manager = SqliteConnectionManager::file(path).with_init(|c| {
+        configure(c, READER_CACHE_KIB)?;
+        serving(c)
+    });
     r2d2::Pool::builder().max_size(size).build(manager)
 }

@@ -7,9 +7,8 @@
 //! whole days, none). Other requests sum their matching clicks as they
 //! collect them (src/spend/apply.rs).
 use super::request::SpendRequest;
-use crate::api::filters::Where;
 use crate::stats::day::{add_clicks_of, push_days, split, DayAcc};
-use crate::stats::source::clicks_with_cost;
+use crate::stats::sums::Reading;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
@@ -29,12 +28,17 @@ pub fn flows_only(conn: &Connection, req: &SpendRequest, price: f64) -> rusqlite
         conn.execute(&sql, rusqlite::params_from_iter(args))?;
     }
     let mut acc = DayAcc::default();
-    for (lo, hi) in cut.ends {
-        let mut w: Where = req.dims.clone();
-        w.clicks_between("clicks.id", lo, hi);
+    for end in cut.ends {
         // A rowid range of at most a day: read in id order.
-        let from = format!("{} WHERE {}", clicks_with_cost(true), w.sql());
-        add_clicks_of(conn, &from, &w.args, false, &mut acc, |_, _| Ok(()))?;
+        add_clicks_of(
+            conn,
+            &req.dims,
+            Reading::Scan,
+            end,
+            false,
+            &mut acc,
+            |_, _| Ok(()),
+        )?;
     }
     Ok(acc)
 }

@@ -6,6 +6,7 @@ use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
+use crate::db::Pool;
 use crate::money;
 use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
@@ -127,8 +128,13 @@ impl SpendRequest {
     /// (clicks are clustered by time, src/clicks/id.rs); `clicks.id` is
     /// spelled out because the queries also read click_cost.
     pub fn clicks_where(&self) -> Where {
+        self.clicks_where_in(self.from, self.to)
+    }
+
+    /// [`Self::clicks_where`] over a part `[from, to)` of the period.
+    pub fn clicks_where_in(&self, from: Option<i64>, to: Option<i64>) -> Where {
         let mut w = self.dims.clone();
-        w.clicks_between("clicks.id", self.from, self.to);
+        w.clicks_between("clicks.id", from, to);
         if self.valid {
             w.push("filter = 0", []);
         }
@@ -170,7 +176,9 @@ impl SpendRequest {
     }
 
     /// Prices the matching clicks; answers how many (src/spend/apply.rs).
-    pub fn apply(&self, conn: &Connection) -> rusqlite::Result<usize> {
-        super::apply::apply(self, conn)
+    /// `pool` lends a second reader (src/spend/apply.rs), only while
+    /// nothing else in `conn`'s transaction has changed prices yet.
+    pub fn apply(&self, conn: &Connection, pool: Option<&Pool>) -> rusqlite::Result<usize> {
+        super::apply::apply(self, conn, pool)
     }
 }

@@ -10,6 +10,7 @@
 //! after the last of them from the click table, summed per value in one
 //! query. Kept by the writer with the other rollups ([`DayAcc`] inside
 //! rollup::Acc) and by spend.json (src/spend/apply.rs).
+use super::sums::{each_click, Reading};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -24,13 +25,12 @@ pub const KINDS: [(i64, &str); 4] = [(11, "subid"), (12, "utmc"), (13, "utmn"), 
 pub const COLUMNS: &str = "clicks.subid, clicks.utmc, clicks.utmn, clicks.utmt";
 
 /// Where a query row holds a click's user, id, flow, first of
-/// [`COLUMNS`], price and (when counted) unique flag.
+/// [`COLUMNS`] and (when counted) unique flag.
 pub struct RowAt {
     pub user: usize,
     pub id: usize,
     pub flow: usize,
     pub values: usize,
-    pub cost: usize,
     pub uniq: Option<usize>,
 }
 
@@ -120,8 +120,9 @@ impl DayAcc {
         }
     }
 
-    /// Counts one click read from a query row (see [`RowAt`]).
-    pub fn add_row(&mut self, r: &rusqlite::Row, at: &RowAt) -> rusqlite::Result<()> {
+    /// Counts one click read from a query row (see [`RowAt`]) that costs
+    /// `cost`.
+    pub fn add_row(&mut self, r: &rusqlite::Row, at: &RowAt, cost: f64) -> rusqlite::Result<()> {
         let text = |i: usize| -> rusqlite::Result<&str> {
             r.get_ref(i)?.as_str().map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
@@ -139,7 +140,7 @@ impl DayAcc {
             text(at.flow)?,
             values,
             unique,
-            r.get(at.cost)?,
+            cost,
         );
         Ok(())
     }
@@ -148,6 +149,18 @@ impl DayAcc {
         let t = &c.tags;
         let values = [t.subid.as_str(), &t.utmc, &t.utmn, &t.utmt];
         self.add(c.user_id, c.key, &c.flow, values, c.unique, c.cost);
+    }
+
+    /// Adds the sums of another accumulator (its text ids are its own).
+    pub fn merge(&mut self, o: DayAcc) {
+        for ((user, kind, day, flow, value), s) in o.sums {
+            let flow = self.texts.id(o.texts.get(flow));
+            let value = self.texts.id(o.texts.get(value));
+            let e = self.sums.entry((user, kind, day, flow, value)).or_default();
+            e.0 += s.0;
+            e.1 += s.1;
+            e.2 += s.2;
+        }
     }
 
     pub fn clear(&mut self) {
@@ -200,36 +213,36 @@ impl DayAcc {
     }
 }
 
-/// Adds every click of `from` (clicks joined with click_cost as `k`, and
-/// its conditions) to `acc` with its price, and its unique flag when
-/// `uniq`; then hands `each` the accumulator and the click id.
+/// Adds every click of `filters` in `period` (Unix seconds, None:
+/// unbounded) to `acc` with its price, and its unique flag when `uniq`;
+/// then hands `each` the accumulator and the click id, read as `how`
+/// says.
 pub fn add_clicks_of(
     conn: &Connection,
-    from: &str,
-    args: &[Sql],
+    filters: &Where,
+    how: Reading,
+    period: (Option<i64>, Option<i64>),
     uniq: bool,
     acc: &mut DayAcc,
     mut each: impl FnMut(&mut DayAcc, i64) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(&format!(
-        "SELECT clicks.user_id, clicks.id, clicks.flow, {COLUMNS}, COALESCE(k.cost, 0.0), {}
-         FROM {from}",
+    let columns = format!(
+        "clicks.user_id, clicks.flow, {COLUMNS}, {}",
         if uniq { "clicks.uniq" } else { "0" }
-    ))?;
+    );
     let at = RowAt {
-        user: 0,
-        id: 1,
+        user: 1,
+        id: 0,
         flow: 2,
         values: 3,
-        cost: 7,
-        uniq: uniq.then_some(8),
+        uniq: uniq.then_some(7),
     };
-    let mut rows = st.query(rusqlite::params_from_iter(args))?;
-    while let Some(r) = rows.next()? {
-        acc.add_row(r, &at)?;
-        each(acc, r.get(1)?)?;
-    }
-    Ok(())
+    each_click(conn, &columns, filters, how, period, |r, cost| {
+        acc.add_row(r, &at, cost)?;
+        each(acc, r.get(0)?)?;
+        Ok(true)
+    })
+    .map(drop)
 }
 
 /// Fills click_day from every click and its price (migration step 4), in
@@ -238,13 +251,19 @@ pub fn add_clicks_of(
 pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     const FILL_KEYS: usize = 200_000;
     let mut acc = DayAcc::default();
-    let from = "clicks LEFT JOIN click_cost k ON k.id = clicks.id";
-    add_clicks_of(conn, from, &[], true, &mut acc, |acc, _| {
-        match acc.sums.len() >= FILL_KEYS {
+    let all = Where::default();
+    add_clicks_of(
+        conn,
+        &all,
+        Reading::ScanWalk,
+        (None, None),
+        true,
+        &mut acc,
+        |acc, _| match acc.sums.len() >= FILL_KEYS {
             true => acc.flush(conn),
             false => Ok(()),
-        }
-    })?;
+        },
+    )?;
     acc.flush(conn)
 }
 

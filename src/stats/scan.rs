@@ -19,29 +19,88 @@ use crate::api::dates::Period;
 use crate::api::filters::Where;
 use rusqlite::Connection;
 
-/// Where the second connection's share of the period starts: the first
-/// 15-minute bucket by which half of the period's clicks (every user's:
-/// a scan reads them all) have come, from the time-only rollup. None when
-/// the period holds no click.
-fn halfway(conn: &Connection, period: Period) -> rusqlite::Result<Option<i64>> {
-    let mut st = conn.prepare(
+/// Clicks per 15-minute bucket of `[from, to)` (Unix seconds, None:
+/// unbounded), every user's (a scan reads them all), in bucket order,
+/// from the time-only rollup.
+fn buckets(
+    conn: &Connection,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> rusqlite::Result<Vec<(i64, i64)>> {
+    let mut st = conn.prepare_cached(
         "SELECT bucket, SUM(clicks) FROM click_roll
          WHERE kind = 0 AND bucket >= ?1 AND bucket < ?2 GROUP BY bucket ORDER BY bucket",
     )?;
-    let from = period.start.div_euclid(BUCKET);
-    let to = period.end.div_euclid(BUCKET) + 1;
-    let buckets: Vec<(i64, i64)> = st
-        .query_map([from, to], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let first = from.map_or(i64::MIN, |t| t.div_euclid(BUCKET));
+    let end = to.map_or(i64::MAX, |t| t.div_euclid(BUCKET) + 1);
+    let rows = st.query_map([first, end], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// How many clicks (every user's) `[from, to)` holds, rounded outwards
+/// to whole 15-minute buckets: what a scan of it reads.
+pub fn clicks_in(conn: &Connection, from: Option<i64>, to: Option<i64>) -> rusqlite::Result<i64> {
+    Ok(buckets(conn, from, to)?.iter().map(|b| b.1).sum())
+}
+
+/// Where the second connection's share of `[from, to)` starts: the first
+/// bucket by which half of its clicks (see [`buckets`]) have come. None
+/// when no split falls inside the range.
+fn halfway(conn: &Connection, from: Option<i64>, to: Option<i64>) -> rusqlite::Result<Option<i64>> {
+    let buckets = buckets(conn, from, to)?;
     let all: i64 = buckets.iter().map(|b| b.1).sum();
     let mut seen = 0;
     for (bucket, clicks) in buckets {
         seen += clicks;
         if 2 * seen >= all {
-            return Ok(Some((bucket + 1) * BUCKET));
+            let mid = (bucket + 1) * BUCKET;
+            let inside = from.is_none_or(|f| mid > f) && to.is_none_or(|t| mid < t);
+            return Ok(inside.then_some(mid));
         }
     }
     Ok(None)
+}
+
+/// Whether `filters` may match half of the clicks a scan of `period`
+/// reads ([`sums::Reading`]): the wide rollup's count when it has one,
+/// else yes. Prices walked for the 14% of a month in one country took
+/// 1.25 s against 1.05 s looked up, for every click 1.95 s against 2.7 s.
+fn dense(conn: &Connection, filters: &Where, period: Period) -> rusqlite::Result<bool> {
+    let Some(most) = super::wide::at_most(conn, filters, period.start, period.end)? else {
+        return Ok(true);
+    };
+    Ok(2 * most >= clicks_in(conn, Some(period.start), Some(period.end))?)
+}
+
+/// Runs `read` over the clicks of `[from, to)` (Unix seconds, None:
+/// unbounded): over the first half of them on `conn` while `spare`, when
+/// there is one, reads the second half on another thread. Answers the
+/// earlier part's result and the later part's, if read apart. `spare`
+/// must see what `conn` sees: a reader opened while `conn` holds the
+/// write lock sees the last commit, which is all `conn` sees too unless
+/// its own transaction already changed the rows `read` reads.
+pub fn in_halves<T: Send>(
+    conn: &Connection,
+    spare: Option<&mut Connection>,
+    (from, to): (Option<i64>, Option<i64>),
+    read: impl Fn(&Connection, Option<i64>, Option<i64>) -> rusqlite::Result<T> + Sync,
+) -> rusqlite::Result<(T, Option<T>)> {
+    let split = match spare {
+        Some(_) => halfway(conn, from, to)?,
+        None => None,
+    };
+    let (Some(second), Some(mid)) = (spare, split) else {
+        return Ok((read(conn, from, to)?, None));
+    };
+    let read = &read;
+    std::thread::scope(|s| {
+        let later = s.spawn(move || read(second, Some(mid), to));
+        let early = read(conn, from, Some(mid));
+        let later = later
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        Ok((early?, Some(later?)))
+    })
 }
 
 /// The `top` groups with the most clicks, ties by value: the groups
@@ -78,28 +137,26 @@ pub fn clicks(
         // About one value per click: the attempt would only give up.
         return Ok(false);
     }
-    let (start, end) = (period.start, period.end);
-    let split = match spare {
-        Some(_) => halfway(conn, period)?.filter(|&m| m > start && m < end),
-        None => None,
+    let how = sums::Reading::new(scan, scan && dense(conn, filters, period)?);
+    let share = |c: &Connection, from: Option<i64>, to: Option<i64>| {
+        let all = (period.start, period.end);
+        sums::share(
+            c,
+            column,
+            filters,
+            how,
+            from.unwrap_or(all.0),
+            to.unwrap_or(all.1),
+        )
     };
-    let share = |c: &Connection, from, to| sums::share(c, column, filters, scan, from, to);
-    let groups = match (spare, split) {
-        (Some(second), Some(mid)) => std::thread::scope(|s| {
-            let later = s.spawn(move || share(second, mid, end));
-            let early = share(conn, start, mid);
-            let later = later
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            Ok::<_, rusqlite::Error>(match (early?, later?) {
-                (Some(mut a), Some(b)) => {
-                    a.merge(b);
-                    Some(a)
-                }
-                _ => None,
-            })
-        })?,
-        _ => share(conn, start, end)?,
+    let period = (Some(period.start), Some(period.end));
+    let groups = match in_halves(conn, spare, period, share)? {
+        (Some(mut a), Some(Some(b))) => {
+            a.merge(b);
+            Some(a)
+        }
+        (a, None) => a,
+        _ => None,
     };
     let Some(groups) = groups else {
         return Ok(false);
@@ -222,7 +279,9 @@ mod tests {
     #[test]
     fn both_ways_of_reading_the_click_table_keep_the_same_top_groups() {
         let (_dir, conn, mut second, period) = fixture();
-        assert!(halfway(&conn, period).unwrap().is_some());
+        assert!(halfway(&conn, Some(period.start), Some(period.end))
+            .unwrap()
+            .is_some());
         // subid: summed in memory over two halves at once.
         for n in [4, 100] {
             let got = report(&conn, &mut second, "subid", period, n, false);
@@ -231,7 +290,8 @@ mod tests {
         // ip: too many values, so SQLite's GROUP BY; ties (one click
         // each) are cut by value, as in memory.
         let owner = Where::owner(1);
-        let share = sums::share(&conn, "ip", &owner, true, period.start, period.end);
+        let how = sums::Reading::ScanWalk;
+        let share = sums::share(&conn, "ip", &owner, how, period.start, period.end);
         assert!(share.unwrap().is_none());
         assert!(report(&conn, &mut second, "ip", period, 12, false).is_none());
         let got = report(&conn, &mut second, "ip", period, 12, true).unwrap();

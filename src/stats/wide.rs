@@ -86,6 +86,37 @@ impl WideAcc {
     }
 }
 
+/// At most how many clicks `filters` (owner first) match from Unix second
+/// `from` up to `to`, from the rollup: its filters on wide columns count,
+/// others are left out (so it may say more) and the period is widened to
+/// whole buckets. None when no filter is on a wide column.
+pub fn at_most(
+    conn: &Connection,
+    filters: &Where,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Option<i64>> {
+    let mut w = Where::default();
+    w.push("user_id = ?", [filters.args[0].clone()]);
+    for (column, values) in &filters.lists {
+        if COLUMNS.contains(&column.as_str()) {
+            let marks = vec!["?"; values.len()].join(", ");
+            w.push(format!("{column} IN ({marks})"), values.iter().cloned());
+        }
+    }
+    if w.args.len() == 1 {
+        return Ok(None);
+    }
+    w.push("bucket >= ?", [Sql::Integer(from.div_euclid(900))]);
+    w.push("bucket <= ?", [Sql::Integer(to.div_euclid(900))]);
+    let sql = format!(
+        "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
+        w.sql()
+    );
+    conn.query_row(&sql, rusqlite::params_from_iter(&w.args), |r| r.get(0))
+        .map(Some)
+}
+
 /// The wide-rollup query for a stats request: the item (if any) and every
 /// filter are wide columns, and the period falls on bucket edges. Columns
 /// as the click-table query's: bucket, group value, count, unique, spend.
