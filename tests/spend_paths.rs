@@ -3,7 +3,7 @@
 //! rollups' fast path, the rest (subid, unique, times inside a bucket)
 //! read the clicks. Whatever the path and the order of imports, each
 //! click costs what the last import that matched it said, the rollups'
-//! spend equals the sum of those prices row by row, stats.json gives the
+//! spend (daily rollup included) equals the sum of those prices row by row, stats.json gives the
 //! same answer from the rollups and from the click table, and another
 //! user's clicks are never touched.
 mod common;
@@ -111,6 +111,18 @@ fn assert_rollups_match_prices(db: &Path, step: &str) {
              WHERE r.user_id IS NULL OR c.user_id IS NULL OR abs(r.cost - c.cost) > 1e-9"
         );
         assert_eq!(count(&narrow), 0, "click_roll kind {kind} after {step}");
+    }
+    // The daily rollup too: a UTC day is the click id's millisecond / 86,400,000.
+    for (kind, column) in flowtrack::stats::day::KINDS {
+        let daily = format!(
+            "WITH c AS (SELECT user_id, (id >> 16) / 86400000 AS day, flow, {column} AS value,
+                               SUM(price) AS cost FROM ({priced}) GROUP BY 1, 2, 3, 4)
+             SELECT count(*) FROM (SELECT * FROM click_day WHERE kind = {kind}) r
+             FULL JOIN c ON c.user_id = r.user_id AND c.day = r.day AND c.flow = r.flow
+                        AND c.value = r.value
+             WHERE r.user_id IS NULL OR c.user_id IS NULL OR abs(r.cost - c.cost) > 1e-9"
+        );
+        assert_eq!(count(&daily), 0, "click_day kind {kind} after {step}");
     }
     assert_eq!(
         count(

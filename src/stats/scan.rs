@@ -287,9 +287,24 @@ mod tests {
             let got = report(&conn, &mut second, "subid", period, n, false);
             same(&got.expect("held in memory"), &expected(&conn, "subid", n));
         }
+        // Prices walked beside the clicks or looked up: the same sums.
+        let owner = Where::owner(1);
+        let read = |how| {
+            let (from, to) = (period.start, period.end);
+            let groups = sums::share(&conn, "subid", &owner, how, from, to).unwrap();
+            let mut v: Vec<_> = top(groups.expect("ten values"), None)
+                .into_iter()
+                .map(|(k, s)| (format!("{k:?}"), s.click, s.unique, (s.spend * 1e6).round()))
+                .collect();
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v
+        };
+        let walked = read(sums::Reading::ScanWalk);
+        assert!(walked.iter().all(|g| g.3 > 0.0), "{walked:?}");
+        assert_eq!(read(sums::Reading::Scan), walked);
+        assert_eq!(read(sums::Reading::Index), walked);
         // ip: too many values, so SQLite's GROUP BY; ties (one click
         // each) are cut by value, as in memory.
-        let owner = Where::owner(1);
         let how = sums::Reading::ScanWalk;
         let share = sums::share(&conn, "ip", &owner, how, period.start, period.end);
         assert!(share.unwrap().is_none());
