@@ -250,3 +250,28 @@ fn write_prices_of(conn: &Connection, w: &Where, price: f64) -> rusqlite::Result
     conn.execute(&sql, rusqlite::params_from_iter(args))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list longer than one slice is priced, repriced and cleared whole.
+    #[test]
+    fn listed_prices_are_written_slice_after_slice() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open_and_migrate(&dir.path().join("p.db")).unwrap();
+        let n = 2 * PRICE_SLICE as i64 + 7;
+        let priced = |conn: &Connection| -> (i64, f64) {
+            let sql = "SELECT count(*), COALESCE(SUM(cost), 0) FROM click_cost";
+            conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+        };
+        let ids = || Ids::Listed((1..=n).rev().collect());
+        ids().write_prices(&conn, 0.5).unwrap();
+        assert_eq!(priced(&conn), (n, 0.5 * n as f64));
+        ids().write_prices(&conn, 0.25).unwrap();
+        assert_eq!(priced(&conn), (n, 0.25 * n as f64));
+        ids().write_prices(&conn, 0.0).unwrap();
+        assert_eq!(priced(&conn), (0, 0.0));
+    }
+}
