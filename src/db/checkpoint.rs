@@ -28,6 +28,7 @@ impl Checkpointer {
         let spawned = std::thread::Builder::new()
             .name("db-checkpoint".into())
             .spawn(move || {
+                let mut failing = false;
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(EVERY);
                     // A pooled connection only while checkpointing: none
@@ -36,9 +37,16 @@ impl Checkpointer {
                         c.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")
                             .map_err(|e| e.to_string())
                     });
-                    if let Err(e) = done {
-                        tracing::warn!(error = %e, "WAL checkpoint failed; retrying");
+                    // A full disk fails every try: say so once, and when
+                    // it passes again.
+                    match &done {
+                        Err(e) if !failing => {
+                            tracing::warn!(error = %e, "WAL checkpoint failed; retrying")
+                        }
+                        Ok(()) if failing => tracing::info!("WAL checkpoint works again"),
+                        _ => {}
                     }
+                    failing = done.is_err();
                 }
             });
         if let Err(e) = spawned {
