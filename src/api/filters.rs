@@ -97,10 +97,16 @@ impl Where {
                 None => Ok(Sql::Text(v.clone())),
             })
             .collect::<ApiResult<Vec<_>>>()?;
-        let marks = vec!["?"; args.len()].join(",");
-        self.lists.push((column.to_string(), args.clone()));
-        self.push(format!("{column} IN ({marks})"), args);
+        self.push_in(column, &args);
+        self.lists.push((column.to_string(), args));
         Ok(())
+    }
+
+    /// `column IN (...)` for `values` (not recorded in `lists`: rollup
+    /// queries rebuild their conditions from a request's lists with it).
+    pub fn push_in(&mut self, column: &str, values: &[Sql]) {
+        let marks = vec!["?"; values.len()].join(",");
+        self.push(format!("{column} IN ({marks})"), values.iter().cloned());
     }
 
     /// All dimension filters of the request.

@@ -19,8 +19,7 @@ use serde_json::{json, Value};
 /// `column IN (?, ...)` for a non-empty list of values.
 fn push_in(w: &mut Where, column: &str, args: Vec<Sql>) {
     if !args.is_empty() {
-        let marks = vec!["?"; args.len()].join(",");
-        w.push(format!("{column} IN ({marks})"), args);
+        w.push_in(column, &args);
     }
 }
 

@@ -297,11 +297,7 @@ pub fn query(
     w.push("kind = ?", [Sql::Integer(kind)]);
     push_days(&mut w, whole);
     for (col, values) in &filters.lists {
-        let c = if col == "flow" { "flow" } else { "value" };
-        w.push(
-            format!("{c} IN ({})", vec!["?"; values.len()].join(",")),
-            values.iter().cloned(),
-        );
+        w.push_in(if col == "flow" { "flow" } else { "value" }, values);
     }
     let days = super::source::select(
         &["value".to_string()],

@@ -176,11 +176,7 @@ pub fn query(
         ],
     );
     for (col, values) in &filters.lists {
-        let c = as_roll(col)?;
-        w.push(
-            format!("{c} IN ({})", vec!["?"; values.len()].join(",")),
-            values.iter().cloned(),
-        );
+        w.push_in(as_roll(col)?, values);
     }
     let mut group = Vec::new();
     if buckets {

@@ -100,8 +100,7 @@ pub fn at_most(
     w.push("user_id = ?", [filters.args[0].clone()]);
     for (column, values) in &filters.lists {
         if COLUMNS.contains(&column.as_str()) {
-            let marks = vec!["?"; values.len()].join(", ");
-            w.push(format!("{column} IN ({marks})"), values.iter().cloned());
+            w.push_in(column, values);
         }
     }
     if w.args.len() == 1 {
