@@ -78,18 +78,16 @@ impl Acc {
                 Value::Int(d.0),
                 Value::Int(d.1),
                 Value::Int(d.2),
-                Value::Text(d.3.clone()),
+                Value::Text(d.3.to_string()),
                 Value::Int(d.4),
                 Value::Int(d.5),
                 Value::Int(d.6),
-                Value::Text(d.7.clone()),
-                Value::Text(d.8.clone()),
-                Value::Text(d.9.clone()),
+                Value::Text(d.7.to_string()),
+                Value::Text(d.8.to_string()),
+                Value::Text(d.9.to_string()),
             ];
             for ((kind, _), value) in KINDS.iter().zip(values) {
-                let e = sums
-                    .entry((*user, *kind, *bucket, flow.as_str(), value))
-                    .or_default();
+                let e = sums.entry((user, *kind, bucket, flow, value)).or_default();
                 e.0 += clicks;
                 e.1 += uniq;
                 e.2 += cost;

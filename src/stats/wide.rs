@@ -5,12 +5,12 @@
 //! of thousands of rows per day instead of every click. Its columns carry
 //! the click table's names, so the request's filters apply unchanged.
 //! Kept with the narrow rollups (src/stats/rollup.rs).
+use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// The dimensions after user and bucket, in key order.
 pub const COLUMNS: [&str; 11] = [
@@ -18,36 +18,61 @@ pub const COLUMNS: [&str; 11] = [
 ];
 
 /// (user, bucket, flow, (way, site, filter, geo, mobile, os, browser, utms,
-/// domain, utmm)): nested because tuples hash only up to 12 fields.
-pub type Key = (
+/// domain, utmm)), text as [`Texts`] ids: a click adds to a key that mostly
+/// exists already, without copying five strings and hashing them (the
+/// writer's per-click cost, issue 6).
+/// A tuple, not an array: an array of integers hashes as one byte slice,
+/// which [`IdHasher`](super::texts::IdHasher) takes a byte at a time.
+type Key = (
     i64,
     i64,
-    String,
-    (i64, i64, i64, String, i64, i64, i64, String, String, String),
+    i64,
+    (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64),
+);
+
+/// A key with its texts resolved, in the table's column order.
+pub type Row<'a> = (
+    i64,
+    i64,
+    &'a str,
+    (
+        i64,
+        i64,
+        i64,
+        &'a str,
+        i64,
+        i64,
+        i64,
+        &'a str,
+        &'a str,
+        &'a str,
+    ),
 );
 
 #[derive(Default)]
 pub struct WideAcc {
-    sums: HashMap<Key, (i64, i64, f64)>,
+    texts: Texts,
+    sums: IdMap<Key, (i64, i64, f64)>,
 }
 
 impl WideAcc {
     pub fn add(&mut self, c: &ClickRecord) {
+        let mut text = |s: &str| self.texts.id(s);
         let key = (
             c.user_id,
             (c.key >> 16) / 900_000,
-            c.flow.clone(),
+            text(&c.flow),
             (
                 c.way,
                 c.site,
                 c.filter as i64,
-                c.geo.clone(),
+                text(&c.geo),
                 c.mobile as i64,
                 c.os as i64,
                 c.browser as i64,
-                c.tags.utms.clone(),
-                c.domain.clone(),
-                c.tags.utmm.clone(),
+                text(&c.tags.utms),
+                text(&c.domain),
+                text(&c.tags.utmm),
             ),
         );
         let e = self.sums.entry(key).or_default();
@@ -58,11 +83,22 @@ impl WideAcc {
 
     pub fn clear(&mut self) {
         self.sums.clear();
+        self.texts.clear();
+    }
+
+    fn row<'a>(&'a self, (user, bucket, flow, d): &Key) -> Row<'a> {
+        let t = |id: i64| self.texts.get(id);
+        (
+            *user,
+            *bucket,
+            t(*flow),
+            (d.0, d.1, d.2, t(d.3), d.4, d.5, d.6, t(d.7), t(d.8), t(d.9)),
+        )
     }
 
     /// The batch's sums so far: (user, bucket, flow, dimensions) → (clicks, unique, cost).
-    pub fn entries(&self) -> impl Iterator<Item = (&Key, &(i64, i64, f64))> {
-        self.sums.iter()
+    pub fn entries(&self) -> impl Iterator<Item = (Row<'_>, &(i64, i64, f64))> {
+        self.sums.iter().map(|(k, v)| (self.row(k), v))
     }
 
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
@@ -72,9 +108,9 @@ impl WideAcc {
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
                cost = cost + excluded.cost",
         )?;
-        // In primary-key order (see rollup::Acc::flush): Key's tuple order
+        // In primary-key order (see rollup::Acc::flush): Row's tuple order
         // is the key's column order, and text compares by bytes in both.
-        let mut rows: Vec<_> = self.sums.drain().collect();
+        let mut rows: Vec<_> = self.entries().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((user, bucket, flow, d), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
@@ -82,6 +118,7 @@ impl WideAcc {
                 cost
             ])?;
         }
+        self.clear();
         Ok(())
     }
 }
