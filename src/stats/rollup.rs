@@ -39,12 +39,13 @@ pub fn kind(column: Option<&str>) -> Option<i64> {
     }
 }
 
-/// A rolled-up value. The derived order (integers before text, text by
-/// bytes) is SQLite's order of the `value` column.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Value {
+/// A rolled-up value, its text borrowed from the wide sums it is folded
+/// from. The derived order (integers before text, text by bytes) is
+/// SQLite's order of the `value` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Value<'a> {
     Int(i64),
-    Text(String),
+    Text(&'a str),
 }
 
 /// Sums of a batch of clicks, written with one upsert per distinct key.
@@ -70,21 +71,21 @@ impl Acc {
     }
 
     /// The narrow sums of the batch, folded from the wide ones.
-    fn narrow(&self) -> HashMap<(i64, i64, i64, &str, Value), (i64, i64, f64)> {
+    fn narrow(&self) -> HashMap<(i64, i64, i64, &str, Value<'_>), (i64, i64, f64)> {
         let mut sums: HashMap<(i64, i64, i64, &str, Value), (i64, i64, f64)> = HashMap::new();
         for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.wide.entries() {
             let values = [
-                Value::Text(String::new()),
+                Value::Text(""),
                 Value::Int(d.0),
                 Value::Int(d.1),
                 Value::Int(d.2),
-                Value::Text(d.3.to_string()),
+                Value::Text(d.3),
                 Value::Int(d.4),
                 Value::Int(d.5),
                 Value::Int(d.6),
-                Value::Text(d.7.to_string()),
-                Value::Text(d.8.to_string()),
-                Value::Text(d.9.to_string()),
+                Value::Text(d.7),
+                Value::Text(d.8),
+                Value::Text(d.9),
             ];
             for ((kind, _), value) in KINDS.iter().zip(values) {
                 let e = sums.entry((user, *kind, bucket, flow, value)).or_default();
@@ -109,9 +110,9 @@ impl Acc {
         let mut narrow: Vec<_> = self.narrow().into_iter().collect();
         narrow.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((user, kind, bucket, flow, value), (clicks, uniq, cost)) in narrow {
-            let value = match value {
-                Value::Int(i) => Sql::Integer(i),
-                Value::Text(s) => Sql::Text(s),
+            let value: &dyn rusqlite::ToSql = match &value {
+                Value::Int(i) => i,
+                Value::Text(s) => s,
             };
             st.execute(rusqlite::params![
                 user, kind, bucket, flow, value, clicks, uniq, cost

@@ -21,6 +21,7 @@ pub const COLUMNS: [&str; 11] = [
 /// domain, utmm)), text as [`Texts`] ids: a click adds to a key that mostly
 /// exists already, without copying five strings and hashing them (the
 /// writer's per-click cost, issue 6).
+///
 /// A tuple, not an array: an array of integers hashes as one byte slice,
 /// which [`IdHasher`](super::texts::IdHasher) takes a byte at a time.
 type Key = (
