@@ -48,6 +48,9 @@ enum Value<'a> {
     Text(&'a str),
 }
 
+/// Narrow sums: (user, kind, bucket, flow, value) → (clicks, unique, cost).
+type Narrow<'a> = HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i64, f64)>;
+
 /// Sums of a batch of clicks, written with one upsert per distinct key.
 /// Each click touches only the wide sums; the narrow ones are folded from
 /// those at flush time, once per distinct combination instead of eleven
@@ -71,8 +74,8 @@ impl Acc {
     }
 
     /// The narrow sums of the batch, folded from the wide ones.
-    fn narrow(&self) -> HashMap<(i64, i64, i64, &str, Value<'_>), (i64, i64, f64)> {
-        let mut sums: HashMap<(i64, i64, i64, &str, Value), (i64, i64, f64)> = HashMap::new();
+    fn narrow(&self) -> Narrow<'_> {
+        let mut sums = Narrow::new();
         for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.wide.entries() {
             let values = [
                 Value::Text(""),
