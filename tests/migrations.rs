@@ -30,12 +30,12 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         )
         .unwrap();
     }
-    // Today's writer path (below) also keeps the daily rollup of step 4,
-    // which version 1 did not have: a stand-in table, dropped after.
+    // Today's writer path (below) also keeps the daily rollup of steps 4
+    // and 5, which version 1 did not have: a stand-in table, dropped after.
     conn.execute_batch(
         "CREATE TABLE click_day (user_id INTEGER, kind INTEGER, day INTEGER, flow TEXT,
-           value TEXT, clicks INTEGER, uniq INTEGER, cost REAL,
-           PRIMARY KEY (user_id, kind, day, flow, value))",
+           geo TEXT, value TEXT, clicks INTEGER, uniq INTEGER, cost REAL,
+           PRIMARY KEY (user_id, kind, day, flow, geo, value))",
     )
     .unwrap();
     drop(conn);

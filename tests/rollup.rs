@@ -90,13 +90,15 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
         "utmd", "utmm", "subid", "utmc", "utmn", "utmt",
     ];
     // Filters on the flow or the item itself use the narrow rollups (the
-    // daily one for subid and utm_campaign/content/term), any other mix
-    // the wide one; ufrom/uto off the bucket edges read clicks.
+    // daily one for subid and utm_campaign/content/term, also with the
+    // country), any other mix the wide one; ufrom/uto off the bucket
+    // edges read clicks.
     let filters = [
         "",
         "&flow=ra",
         "&flow=rb,ra",
         "&geo=de",
+        "&flow=ra&geo=de,br&subid=s1,s4,s5",
         "&os=4&geo=us,br",
         "&filter=0&utm_medium=m1",
         "&subid=s3,s4",
@@ -146,6 +148,7 @@ fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
             uniq: i % 3 != 0,
             utm: ["", "", ["n0", "n1"][i as usize % 2], "", ""],
             subid: subids[i as usize % 5],
+            geo: ["de", "us", "fr"][i as usize % 3],
             ..Click::default()
         })
         .collect();
@@ -157,6 +160,7 @@ fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
     // that nothing overwrites what the ends wrote.
     spend("flow=dk,dl&cpc=0.5&from=2024-05-09&to=2024-05-12");
     spend("flow=dl&cost=3&from=2024-05-10&to=2024-05-11");
+    spend("geo=fr&cost=2&from=2024-05-11&to=2024-05-12");
     spend("flow=dk&cpc=0.75&from=2024-05-11&to=2024-05-11");
     spend("subid=z1&cpc=0.25&from=2024-05-10&to=2024-05-10");
     let stats = |from: &str, to: &str, rest: &str| {
@@ -167,7 +171,13 @@ fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
     let days = ["2024-05-09", "2024-05-10", "2024-05-11", "2024-05-12"];
     let mut seen = 0;
     for item in ["subid", "utmn"] {
-        for rest in ["", "&flow=dk", "&flow=dk,dl&subid=z1,z2"] {
+        for rest in [
+            "",
+            "&flow=dk",
+            "&flow=dk,dl&subid=z1,z2",
+            "&geo=de,fr",
+            "&flow=dl&geo=us",
+        ] {
             let rest = format!("&item={item}{rest}");
             for (i, j) in [(0, 1), (1, 2), (0, 3), (1, 3)] {
                 let whole = stats(days[i], days[j], &rest);

@@ -115,11 +115,12 @@ fn assert_rollups_match_prices(db: &Path, step: &str) {
     // The daily rollup too: a UTC day is the click id's millisecond / 86,400,000.
     for (kind, column) in flowtrack::stats::day::KINDS {
         let daily = format!(
-            "WITH c AS (SELECT user_id, (id >> 16) / 86400000 AS day, flow, {column} AS value,
-                               SUM(price) AS cost FROM ({priced}) GROUP BY 1, 2, 3, 4)
+            "WITH c AS (SELECT user_id, (id >> 16) / 86400000 AS day, flow, geo,
+                               {column} AS value, SUM(price) AS cost
+                        FROM ({priced}) GROUP BY 1, 2, 3, 4, 5)
              SELECT count(*) FROM (SELECT * FROM click_day WHERE kind = {kind}) r
              FULL JOIN c ON c.user_id = r.user_id AND c.day = r.day AND c.flow = r.flow
-                        AND c.value = r.value
+                        AND c.geo = r.geo AND c.value = r.value
              WHERE r.user_id IS NULL OR c.user_id IS NULL OR abs(r.cost - c.cost) > 1e-9"
         );
         assert_eq!(count(&daily), 0, "click_day kind {kind} after {step}");

@@ -17,11 +17,29 @@ const STEPS: &[Step] = &[
     // 3: click prices in their own table (click_cost), not in the click rows.
     (include_str!("step3_click_cost.sql"), None),
     // 4: daily rollup of subid and utm_campaign/content/term (click_day).
+    (include_str!("step4_click_day.sql"), Some(fill_step4)),
+    // 5: the daily rollup with the country in its key, refilled.
     (
-        include_str!("step4_click_day.sql"),
+        include_str!("step5_click_day_geo.sql"),
         Some(crate::stats::day::fill_from_clicks),
     ),
 ];
+
+/// Step 4's fill of its click_day (no country), the rows src/stats/day.rs
+/// wrote when step 4 shipped: that code has filled step 5's table since.
+/// Step 5 drops this table again, so it only runs on the way there.
+fn fill_step4(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
+         SELECT c.user_id, k.kind, (c.id >> 16) / 86400000, c.flow,
+                CASE k.kind WHEN 11 THEN c.subid WHEN 12 THEN c.utmc
+                            WHEN 13 THEN c.utmn ELSE c.utmt END,
+                count(*), SUM(c.uniq), SUM(COALESCE(p.cost, 0.0))
+         FROM clicks c LEFT JOIN click_cost p ON p.id = c.id,
+              (SELECT 11 AS kind UNION ALL SELECT 12 UNION ALL SELECT 13 UNION ALL SELECT 14) k
+         GROUP BY 1, 2, 3, 4, 5",
+    )
+}
 
 /// The version a fully migrated database has.
 pub const LATEST: i64 = STEPS.len() as i64;

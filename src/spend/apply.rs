@@ -103,11 +103,13 @@ fn fast(
 }
 
 /// Where the slow path's rows hold the daily rollup's columns: flow is
-/// COLUMNS[0], the id and the values follow the 11 COLUMNS and the price.
+/// COLUMNS[0] and geo COLUMNS[4], the id and the values follow the 11
+/// COLUMNS and the price.
 const SLOW_ROW: RowAt = RowAt {
     user: 0,
     id: 15,
     flow: 2,
+    geo: 6,
     values: 16,
     uniq: None,
 };

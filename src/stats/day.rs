@@ -1,6 +1,7 @@
 //! The daily rollup of the high-cardinality text dimensions (issue 6,
-//! migration step 4): clicks, unique clicks and spend per user, UTC day,
-//! flow and one of subid, utm_campaign, utm_content, utm_term. Too many
+//! migration steps 4 and 5): clicks, unique clicks and spend per user, UTC
+//! day, flow, country and one of subid, utm_campaign, utm_content,
+//! utm_term. Too many
 //! values for 15-minute buckets (that would be as big as the clicks), few
 //! enough per day: a month of subid reports reads a few thousand rows per
 //! flow and day instead of every click.
@@ -24,12 +25,13 @@ pub const KINDS: [(i64, &str); 4] = [(11, "subid"), (12, "utmc"), (13, "utmn"), 
 /// The click columns of [`KINDS`], in order, as a query lists them.
 pub const COLUMNS: &str = "clicks.subid, clicks.utmc, clicks.utmn, clicks.utmt";
 
-/// Where a query row holds a click's user, id, flow, first of
+/// Where a query row holds a click's user, id, flow, country, first of
 /// [`COLUMNS`] and (when counted) unique flag.
 pub struct RowAt {
     pub user: usize,
     pub id: usize,
     pub flow: usize,
+    pub geo: usize,
     pub values: usize,
     pub uniq: Option<usize>,
 }
@@ -82,9 +84,9 @@ pub fn split(from: Option<i64>, to: Option<i64>) -> DaySplit {
     DaySplit { days, ends }
 }
 
-/// (user, kind, day, flow, value), text as [`Texts`] ids: a click adds
-/// to four keys that mostly exist already, without allocating.
-type Key = (i64, i64, i64, i64, i64);
+/// (user, kind, day, flow, geo, value), text as [`Texts`] ids: a click
+/// adds to four keys that mostly exist already, without allocating.
+type Key = (i64, i64, i64, i64, i64, i64);
 
 /// Sums per [`Key`]: (clicks, unique clicks, spend), written with one
 /// upsert per key that adds them to the row.
@@ -96,11 +98,13 @@ pub struct DayAcc {
 
 impl DayAcc {
     /// Counts one click (`unique`, its `cost`) under each daily kind.
+    #[allow(clippy::too_many_arguments)]
     pub fn add(
         &mut self,
         user: i64,
         click_id: i64,
         flow: &str,
+        geo: &str,
         values: [&str; 4],
         unique: bool,
         cost: f64,
@@ -108,11 +112,12 @@ impl DayAcc {
         // click_id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
         let day = (click_id >> 16).div_euclid(DAY * 1000);
         let flow = self.texts.id(flow);
+        let geo = self.texts.id(geo);
         for ((kind, _), value) in KINDS.iter().zip(values) {
             let value = self.texts.id(value);
             let e = self
                 .sums
-                .entry((user, *kind, day, flow, value))
+                .entry((user, *kind, day, flow, geo, value))
                 .or_default();
             e.0 += 1;
             e.1 += unique as i64;
@@ -138,6 +143,7 @@ impl DayAcc {
             r.get(at.user)?,
             r.get(at.id)?,
             text(at.flow)?,
+            text(at.geo)?,
             values,
             unique,
             cost,
@@ -148,15 +154,17 @@ impl DayAcc {
     pub fn add_click(&mut self, c: &ClickRecord) {
         let t = &c.tags;
         let values = [t.subid.as_str(), &t.utmc, &t.utmn, &t.utmt];
-        self.add(c.user_id, c.key, &c.flow, values, c.unique, c.cost);
+        self.add(c.user_id, c.key, &c.flow, &c.geo, values, c.unique, c.cost);
     }
 
     /// Adds the sums of another accumulator (its text ids are its own).
     pub fn merge(&mut self, o: DayAcc) {
-        for ((user, kind, day, flow, value), s) in o.sums {
+        for ((user, kind, day, flow, geo, value), s) in o.sums {
             let flow = self.texts.id(o.texts.get(flow));
+            let geo = self.texts.id(o.texts.get(geo));
             let value = self.texts.id(o.texts.get(value));
-            let e = self.sums.entry((user, kind, day, flow, value)).or_default();
+            let key = (user, kind, day, flow, geo, value);
+            let e = self.sums.entry(key).or_default();
             e.0 += s.0;
             e.1 += s.1;
             e.2 += s.2;
@@ -185,23 +193,23 @@ impl DayAcc {
             return Ok(());
         }
         let mut st = conn.prepare_cached(
-            "INSERT INTO click_day (user_id, kind, day, flow, value, clicks, uniq, cost)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+            "INSERT INTO click_day (user_id, kind, day, flow, geo, value, clicks, uniq, cost)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks,
                uniq = uniq + excluded.uniq, cost = cost + excluded.cost",
         )?;
         let texts = &self.texts;
         let text = |id: i64| texts.get(id);
         let mut rows: Vec<_> = self.sums.drain().collect();
-        rows.sort_unstable_by(|(a, _), (b, _)| {
-            (a.0, a.1, a.2, text(a.3), text(a.4)).cmp(&(b.0, b.1, b.2, text(b.3), text(b.4)))
-        });
-        for ((user, kind, day, flow, value), (clicks, uniq, cost)) in rows {
+        let order = |k: &Key| (k.0, k.1, k.2, text(k.3), text(k.4), text(k.5));
+        rows.sort_unstable_by(|(a, _), (b, _)| order(a).cmp(&order(b)));
+        for ((user, kind, day, flow, geo, value), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
                 user,
                 kind,
                 day,
                 text(flow),
+                text(geo),
                 text(value),
                 clicks,
                 uniq,
@@ -227,15 +235,16 @@ pub fn add_clicks_of(
     mut each: impl FnMut(&mut DayAcc, i64) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
     let columns = format!(
-        "clicks.user_id, clicks.flow, {COLUMNS}, {}",
+        "clicks.user_id, clicks.flow, clicks.geo, {COLUMNS}, {}",
         if uniq { "clicks.uniq" } else { "0" }
     );
     let at = RowAt {
         user: 1,
         id: 0,
         flow: 2,
-        values: 3,
-        uniq: uniq.then_some(7),
+        geo: 3,
+        values: 4,
+        uniq: uniq.then_some(8),
     };
     each_click(conn, &columns, filters, how, period, |r, cost| {
         acc.add_row(r, &at, cost)?;
@@ -245,7 +254,7 @@ pub fn add_clicks_of(
     .map(drop)
 }
 
-/// Fills click_day from every click and its price (migration step 4), in
+/// Fills click_day from every click and its price (migration step 5), in
 /// click order, writing the sums every `FILL_KEYS` keys: upserts add, so
 /// partial sums add up to the whole, and memory stays bounded.
 pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
@@ -268,16 +277,16 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// The query for a stats request the daily rollup can answer: the item is
-/// one of its columns, not grouped by time, every filter is on the flow or
-/// the item's own column, and the period holds at least one whole UTC day.
-/// Columns as the click-table query's: value, count, unique, spend; the
-/// busiest `top` values when given.
+/// one of its columns, not grouped by time, every filter is on the flow,
+/// the country or the item's own column, and the period holds at least
+/// one whole UTC day.
+/// Rows of value, count, unique, spend, a value on several of them (see
+/// [`super::sums::Groups::read`]).
 pub fn query(
     buckets: bool,
     column: Option<&str>,
     filters: &Where,
     period: Period,
-    top: Option<usize>,
 ) -> Option<(String, Vec<Sql>)> {
     let column = column?;
     let kind = KINDS.iter().find(|(_, c)| *c == column)?.0;
@@ -286,7 +295,7 @@ pub fn query(
         || !filters
             .lists
             .iter()
-            .all(|(c, _)| c == "flow" || c == column)
+            .all(|(c, _)| c == "flow" || c == "geo" || c == column)
     {
         return None;
     }
@@ -297,14 +306,11 @@ pub fn query(
     w.push("kind = ?", [Sql::Integer(kind)]);
     push_days(&mut w, whole);
     for (col, values) in &filters.lists {
-        w.push_in(if col == "flow" { "flow" } else { "value" }, values);
+        w.push_in(if col == column { "value" } else { col.as_str() }, values);
     }
-    let days = super::source::select(
-        &["value".to_string()],
-        super::rollup::CLICKS.aggregates,
-        "click_day",
-        &w,
-        "",
+    let days = format!(
+        "SELECT value, clicks, uniq, cost FROM click_day WHERE {}",
+        w.sql()
     );
     let mut parts = vec![days];
     let mut args = w.args;
@@ -322,12 +328,5 @@ pub fn query(
         ));
         args.extend(e.args);
     }
-    let limit = top.map_or(String::new(), |n| {
-        format!(" ORDER BY SUM(c) DESC LIMIT {n}")
-    });
-    let sql = format!(
-        "SELECT v, SUM(c), SUM(u), SUM(s) FROM (SELECT NULL AS v, 0 AS c, 0 AS u, 0.0 AS s WHERE 0 UNION ALL {}) GROUP BY v{limit}",
-        parts.join(" UNION ALL ")
-    );
-    Some((sql, args))
+    Some((parts.join(" UNION ALL "), args))
 }

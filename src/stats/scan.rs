@@ -131,7 +131,7 @@ pub fn clicks(
     period: Period,
     scan: bool,
     top_n: Option<usize>,
-    mut each: impl FnMut(ClickAgg),
+    each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<bool> {
     if column == "ip" {
         // About one value per click: the attempt would only give up.
@@ -161,6 +161,13 @@ pub fn clicks(
     let Some(groups) = groups else {
         return Ok(false);
     };
+    hand_out(groups, top_n, each);
+    Ok(true)
+}
+
+/// Hands `each` the `top_n` groups with the most clicks (all without
+/// `top_n`), one aggregate per value.
+pub fn hand_out(groups: Groups, top_n: Option<usize>, mut each: impl FnMut(ClickAgg)) {
     for (key, s) in top(groups, top_n) {
         each(ClickAgg {
             bucket: None,
@@ -170,7 +177,6 @@ pub fn clicks(
             spend: s.spend,
         });
     }
-    Ok(true)
 }
 
 #[cfg(test)]

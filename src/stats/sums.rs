@@ -11,7 +11,7 @@
 use super::items::Key;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::Connection;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -27,10 +27,13 @@ pub struct Sums {
 }
 
 impl Sums {
-    fn add(&mut self, unique: i64, spend: f64) {
-        self.click += 1;
-        self.unique += unique;
-        self.spend += spend;
+    /// One click.
+    fn one(unique: i64, spend: f64) -> Sums {
+        Sums {
+            click: 1,
+            unique,
+            spend,
+        }
     }
 
     fn merge(&mut self, o: Sums) {
@@ -53,24 +56,40 @@ impl Groups {
         self.ints.len() + self.texts.len()
     }
 
-    fn add(&mut self, value: ValueRef, unique: i64, spend: f64) {
+    /// Adds the sums `s` to the group of `value`.
+    pub fn add(&mut self, value: ValueRef, s: Sums) {
         match value {
-            ValueRef::Integer(n) => self.ints.entry(n).or_default().add(unique, spend),
+            ValueRef::Integer(n) => self.ints.entry(n).or_default().merge(s),
             ValueRef::Text(t) => {
                 // Only a new value allocates its key.
                 let t = String::from_utf8_lossy(t);
                 match self.texts.get_mut(&*t) {
-                    Some(s) => s.add(unique, spend),
+                    Some(sums) => sums.merge(s),
                     None => {
-                        let mut s = Sums::default();
-                        s.add(unique, spend);
                         self.texts.insert(t.into(), s);
                     }
                 }
             }
             // Never stored by the click path; counted like an empty text.
-            _ => self.add(ValueRef::Text(b""), unique, spend),
+            _ => self.add(ValueRef::Text(b""), s),
         }
+    }
+
+    /// Sums the rows of `sql` (a value, then clicks, unique clicks and
+    /// spend, which a value may have on several rows) per value.
+    pub fn read(conn: &Connection, sql: &str, args: &[Sql]) -> rusqlite::Result<Groups> {
+        let mut groups = Groups::default();
+        let mut st = conn.prepare(sql)?;
+        let mut rows = st.query(rusqlite::params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let s = Sums {
+                click: r.get(1)?,
+                unique: r.get(2)?,
+                spend: r.get(3)?,
+            };
+            groups.add(r.get_ref(0)?, s);
+        }
+        Ok(groups)
     }
 
     pub fn merge(&mut self, o: Groups) {
@@ -111,7 +130,7 @@ pub fn share(
         how,
         (Some(from), Some(to)),
         |r, spend| {
-            groups.add(r.get_ref(1)?, r.get(2)?, spend);
+            groups.add(r.get_ref(1)?, Sums::one(r.get(2)?, spend));
             Ok(groups.len() <= MAX_HELD)
         },
     )?;
