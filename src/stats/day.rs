@@ -200,20 +200,16 @@ impl DayAcc {
         )?;
         let texts = &self.texts;
         let text = |id: i64| texts.get(id);
-        let mut rows: Vec<_> = self.sums.drain().collect();
-        let order = |k: &Key| (k.0, k.1, k.2, text(k.3), text(k.4), text(k.5));
-        rows.sort_unstable_by(|(a, _), (b, _)| order(a).cmp(&order(b)));
+        // The texts resolved once per row, not twice per comparison.
+        let mut rows: Vec<_> = self
+            .sums
+            .drain()
+            .map(|(k, s)| ((k.0, k.1, k.2, text(k.3), text(k.4), text(k.5)), s))
+            .collect();
+        rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         for ((user, kind, day, flow, geo, value), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
-                user,
-                kind,
-                day,
-                text(flow),
-                text(geo),
-                text(value),
-                clicks,
-                uniq,
-                cost
+                user, kind, day, flow, geo, value, clicks, uniq, cost
             ])?;
         }
         self.texts.clear();

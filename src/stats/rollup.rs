@@ -63,8 +63,15 @@ pub struct Acc {
 
 impl Acc {
     pub fn add(&mut self, c: &ClickRecord) {
-        self.wide.add(c);
+        self.add_buckets(c);
         self.day.add_click(c);
+    }
+
+    /// Counts a click in the 15-minute rollups only: its daily sums go
+    /// to a [`super::day::DayAcc`] of the caller's (`flowtrack demo`
+    /// carries one over several batches).
+    pub fn add_buckets(&mut self, c: &ClickRecord) {
+        self.wide.add(c);
     }
 
     /// Empties the sums, keeping the room the maps have.
