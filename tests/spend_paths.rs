@@ -250,6 +250,13 @@ fn spend_fast_and_slow_paths_keep_prices_rollups_and_stats_equal() {
             Box::new(move |i, c| c.flow == "fa" && day(i) >= 2),
             Cpc(0.875),
         ),
+        // Flows and countries: whole UTC days of the daily rollup, and
+        // the hours of Nepal's days outside them read from the clicks.
+        (
+            "flow=fa,fb&geo=de,fr&from=2024-05-10&to=2024-05-11",
+            Box::new(move |i, c| day(i) <= 1 && ["de", "fr"].contains(&c.geo)),
+            Each(0.6875),
+        ),
         // Times inside a bucket: the clicks are read. Click 10 (12:10)
         // shares a bucket with `from` but is before it; click 23 (03:33)
         // is `to` itself, included.

@@ -124,6 +124,19 @@ impl SpendRequest {
         !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
     }
 
+    /// True when the only conditions are the owner, flows, countries and
+    /// the period: every daily rollup row of those flows and countries on
+    /// a UTC day inside the period matches whole (src/spend/day.rs).
+    pub fn whole_days(&self) -> bool {
+        !self.valid
+            && !self.unique
+            && self
+                .dims
+                .lists
+                .iter()
+                .all(|(c, _)| c == "flow" || c == "geo")
+    }
+
     /// The conditions on the click table. The period is a rowid range
     /// (clicks are clustered by time, src/clicks/id.rs); `clicks.id` is
     /// spelled out because the queries also read click_cost.
