@@ -119,8 +119,8 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
         spend_by_flow(&app),
         json!({"m1": 6.0, "m2": 2.0, "total": 8.0})
     );
-    // Per subid from the daily rollup (step 4 filled it from the clicks
-    // and their prices) and from the click table.
+    // Per subid from the daily rollup (step 5 filled it from the clicks
+    // and their prices, per country) and from the click table.
     let start = utc("2024-05-10 00:00");
     let a = app.api("stats", "from=2024-05-10&to=2024-05-10&item=subid");
     let b = app.api(
@@ -128,6 +128,14 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
         &format!("ufrom={}&uto={}&item=subid", start + 1, start + 86_398),
     );
     assert_eq!(a["stats"], b["stats"]);
+    for geo in ["de", "us"] {
+        let q = |period: &str| app.api("stats", &format!("{period}&item=subid&geo={geo}"));
+        let a = q("from=2024-05-10&to=2024-05-10");
+        let b = q(&format!("ufrom={}&uto={}", start + 1, start + 86_398));
+        assert!(a["total"]["click"].as_i64().unwrap() > 0, "{a}");
+        assert_eq!(a["stats"], b["stats"], "geo={geo}");
+        assert_eq!(a["total"], b["total"], "geo={geo}");
+    }
     assert_eq!(
         (
             a["stats"]["x"]["spend"].clone(),
