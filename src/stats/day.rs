@@ -1,10 +1,9 @@
 //! The daily rollup of the high-cardinality text dimensions (issue 6,
 //! migration steps 4 and 5): clicks, unique clicks and spend per user, UTC
 //! day, flow, country and one of subid, utm_campaign, utm_content,
-//! utm_term. Too many
-//! values for 15-minute buckets (that would be as big as the clicks), few
-//! enough per day: a month of subid reports reads a few thousand rows per
-//! flow and day instead of every click.
+//! utm_term. Too many values for 15-minute buckets (that would be as big
+//! as the clicks), few enough per day: a month of subid reports reads a
+//! few thousand rows per flow, country and day instead of every click.
 //!
 //! Days are UTC, so a period in the user's timezone (SPEC 4) is answered
 //! as its whole UTC days from here plus the hours before the first and
@@ -275,9 +274,8 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
 /// The query for a stats request the daily rollup can answer: the item is
 /// one of its columns, not grouped by time, every filter is on the flow,
 /// the country or the item's own column, and the period holds at least
-/// one whole UTC day.
-/// Rows of value, count, unique, spend, a value on several of them (see
-/// [`super::sums::Groups::read`]).
+/// one whole UTC day. Rows of value, count, unique, spend, a value on
+/// several of them (summed by [`super::sums::Groups::read`]).
 pub fn query(
     buckets: bool,
     column: Option<&str>,
