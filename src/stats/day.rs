@@ -10,7 +10,7 @@
 //! after the last of them from the click table, summed per value in one
 //! query. Kept by the writer with the other rollups ([`DayAcc`] inside
 //! rollup::Acc) and by spend.json (src/spend/apply.rs).
-use super::sums::{each_click, Reading};
+use super::sums::{each_click, Groups, Reading};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -205,7 +205,7 @@ impl DayAcc {
             .drain()
             .map(|(k, s)| ((k.0, k.1, k.2, text(k.3), text(k.4), text(k.5)), s))
             .collect();
-        rows.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        rows.sort_unstable_by_key(|(k, _)| *k);
         for ((user, kind, day, flow, geo, value), (clicks, uniq, cost)) in rows {
             st.execute(rusqlite::params![
                 user, kind, day, flow, geo, value, clicks, uniq, cost
@@ -323,4 +323,51 @@ pub fn query(
         args.extend(e.args);
     }
     Some((parts.join(" UNION ALL "), args))
+}
+
+/// The sums per value of a request the daily rollup answers ([`query`]),
+/// None when it cannot. A period of two whole UTC days or more is read as
+/// two halves at once, split at a midnight, the later one on a second
+/// pooled reader when one is free: a month of 2,000 subids in 19 flows
+/// and countries is a million daily rows.
+pub fn sums(
+    conn: &Connection,
+    pool: Option<&crate::db::Pool>,
+    (buckets, column): (bool, Option<&str>),
+    filters: &Where,
+    period: Period,
+) -> rusqlite::Result<Option<Groups>> {
+    let Some(whole) = query(buckets, column, filters, period) else {
+        return Ok(None);
+    };
+    let mid = match split(Some(period.start), Some(period.end)).days {
+        Some((Some(first), Some(end))) if end - first >= 2 => Some((first + end) / 2 * DAY),
+        _ => None,
+    };
+    let halves = mid.and_then(|mid| {
+        let early = query(buckets, column, filters, Period { end: mid, ..period })?;
+        let late = query(
+            buckets,
+            column,
+            filters,
+            Period {
+                start: mid,
+                ..period
+            },
+        )?;
+        Some((early, late))
+    });
+    let mut spare = halves.as_ref().and(pool).and_then(|p| p.try_get());
+    let (Some((early, late)), Some(second)) = (halves, spare.as_deref_mut()) else {
+        return Groups::read(conn, &whole.0, &whole.1).map(Some);
+    };
+    std::thread::scope(|s| {
+        let later = s.spawn(move || Groups::read(second, &late.0, &late.1));
+        let mut groups = Groups::read(conn, &early.0, &early.1)?;
+        let later = later
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        groups.merge(later?);
+        Ok(Some(groups))
+    })
 }
