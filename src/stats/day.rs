@@ -78,7 +78,7 @@ pub fn split(from: Option<i64>, to: Option<i64>) -> DaySplit {
     };
     let ends = ends
         .into_iter()
-        .filter(|(lo, hi)| !lo.zip(*hi).is_some_and(|(l, h)| l >= h))
+        .filter(|(lo, hi)| lo.zip(*hi).is_none_or(|(l, h)| l < h))
         .collect();
     DaySplit { days, ends }
 }
@@ -281,7 +281,7 @@ pub fn query(
     column: Option<&str>,
     filters: &Where,
     period: Period,
-) -> Option<(String, Vec<Sql>)> {
+) -> Option<Query> {
     let column = column?;
     let kind = KINDS.iter().find(|(_, c)| *c == column)?.0;
     if buckets
@@ -325,6 +325,19 @@ pub fn query(
     Some((parts.join(" UNION ALL "), args))
 }
 
+/// A query and its parameters.
+type Query = (String, Vec<Sql>);
+
+/// How [`sums`] answers.
+pub enum DayAnswer {
+    /// The sums per value, added up in memory.
+    Summed(Groups),
+    /// Too many values to hold (a subid per click, say): this query sums
+    /// them in SQLite, whose sorter keeps memory bounded; the busiest
+    /// `top` values when given. Columns as the click-table query's.
+    Grouped(String, Vec<Sql>),
+}
+
 /// The sums per value of a request the daily rollup answers ([`query`]),
 /// None when it cannot. A period of two whole UTC days or more is read as
 /// two halves at once, split at a midnight, the later one on a second
@@ -336,38 +349,68 @@ pub fn sums(
     (buckets, column): (bool, Option<&str>),
     filters: &Where,
     period: Period,
-) -> rusqlite::Result<Option<Groups>> {
-    let Some(whole) = query(buckets, column, filters, period) else {
+    top: Option<usize>,
+) -> rusqlite::Result<Option<DayAnswer>> {
+    let Some((sql, args)) = query(buckets, column, filters, period) else {
         return Ok(None);
     };
-    let mid = match split(Some(period.start), Some(period.end)).days {
-        Some((Some(first), Some(end))) if end - first >= 2 => Some((first + end) / 2 * DAY),
-        _ => None,
+    let summed = match halves((buckets, column), filters, period) {
+        Some((early, late)) => match pool.and_then(|p| p.try_get()) {
+            Some(mut second) => std::thread::scope(|s| {
+                let second = &mut *second;
+                let later = s.spawn(move || Groups::read(second, &late.0, &late.1));
+                let early = Groups::read(conn, &early.0, &early.1)?;
+                let later = later
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+                Ok::<_, rusqlite::Error>(early.zip(later).map(|(mut a, b)| {
+                    a.merge(b);
+                    a
+                }))
+            })?,
+            None => Groups::read(conn, &sql, &args)?,
+        },
+        None => Groups::read(conn, &sql, &args)?,
     };
-    let halves = mid.and_then(|mid| {
-        let early = query(buckets, column, filters, Period { end: mid, ..period })?;
-        let late = query(
-            buckets,
-            column,
-            filters,
-            Period {
-                start: mid,
-                ..period
-            },
-        )?;
-        Some((early, late))
+    if let Some(groups) = summed {
+        return Ok(Some(DayAnswer::Summed(groups)));
+    }
+    let limit = top.map_or(String::new(), |n| {
+        format!(" ORDER BY SUM(c) DESC LIMIT {n}")
     });
-    let mut spare = halves.as_ref().and(pool).and_then(|p| p.try_get());
-    let (Some((early, late)), Some(second)) = (halves, spare.as_deref_mut()) else {
-        return Groups::read(conn, &whole.0, &whole.1).map(Some);
-    };
-    std::thread::scope(|s| {
-        let later = s.spawn(move || Groups::read(second, &late.0, &late.1));
-        let mut groups = Groups::read(conn, &early.0, &early.1)?;
-        let later = later
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        groups.merge(later?);
-        Ok(Some(groups))
-    })
+    let sql = format!(
+        "SELECT v, SUM(c), SUM(u), SUM(s) FROM (SELECT NULL AS v, 0 AS c, 0 AS u, 0.0 AS s WHERE 0 UNION ALL {sql}) GROUP BY v{limit}"
+    );
+    Ok(Some(DayAnswer::Grouped(sql, args)))
 }
+
+/// The [`query`] of each half of `period`, split at the midnight in the
+/// middle of its whole UTC days, when it has two or more.
+fn halves(
+    (buckets, column): (bool, Option<&str>),
+    filters: &Where,
+    period: Period,
+) -> Option<(Query, Query)> {
+    let Some((Some(first), Some(end))) = split(Some(period.start), Some(period.end)).days else {
+        return None;
+    };
+    if end - first < 2 {
+        return None;
+    }
+    let mid = (first + end) / 2 * DAY;
+    let early = query(buckets, column, filters, Period { end: mid, ..period })?;
+    let late = query(
+        false,
+        column,
+        filters,
+        Period {
+            start: mid,
+            ..period
+        },
+    )?;
+    Some((early, late))
+}
+
+#[cfg(test)]
+#[path = "day_tests.rs"]
+mod tests;

@@ -13,6 +13,7 @@
 //! subid) are never held twice. Rollups answer most click requests
 //! (rollup.rs, wide.rs, day.rs); a grouping by value that none holds is
 //! read from the click table by scan.rs, two halves at once.
+use super::day::DayAnswer;
 use super::items::Key;
 use super::metrics::Leads;
 use crate::api::dates::Period;
@@ -161,11 +162,17 @@ pub fn clicks(
     if let Some(q) = super::wide::query(g.buckets, g.column, filters, period) {
         return read_clicks(conn, g, &q.0, &q.1, each);
     }
-    // Summed here: a month of one item's daily rows (a million for 2,000
-    // subids in 19 flows and countries) took SQLite's GROUP BY sort 600 ms.
-    if let Some(groups) = super::day::sums(conn, pool, (g.buckets, g.column), filters, period)? {
-        super::scan::hand_out(groups, g.top, each);
-        return Ok(());
+    // Summed here when they fit in memory: a month of one item's daily
+    // rows (a million for 2,000 subids in 19 flows and countries) took
+    // SQLite's GROUP BY sort 600 ms.
+    let rolled = (g.buckets, g.column);
+    match super::day::sums(conn, pool, rolled, filters, period, g.top)? {
+        Some(DayAnswer::Summed(groups)) => {
+            super::scan::hand_out(groups, g.top, each);
+            return Ok(());
+        }
+        Some(DayAnswer::Grouped(sql, args)) => return read_clicks(conn, g, &sql, &args, each),
+        None => {}
     }
     let flows = filters.lists.iter().find(|(c, _)| c == "flow");
     let scan = scan_is_cheaper(

@@ -76,8 +76,9 @@ impl Groups {
     }
 
     /// Sums the rows of `sql` (a value, then clicks, unique clicks and
-    /// spend, which a value may have on several rows) per value.
-    pub fn read(conn: &Connection, sql: &str, args: &[Sql]) -> rusqlite::Result<Groups> {
+    /// spend, which a value may have on several rows) per value; None when
+    /// they hold more than [`MAX_HELD`] values.
+    pub fn read(conn: &Connection, sql: &str, args: &[Sql]) -> rusqlite::Result<Option<Groups>> {
         let mut groups = Groups::default();
         let mut st = conn.prepare(sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args))?;
@@ -88,8 +89,11 @@ impl Groups {
                 spend: r.get(3)?,
             };
             groups.add(r.get_ref(0)?, s);
+            if groups.len() > MAX_HELD {
+                return Ok(None);
+            }
         }
-        Ok(groups)
+        Ok(Some(groups))
     }
 
     pub fn merge(&mut self, o: Groups) {
