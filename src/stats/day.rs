@@ -400,7 +400,7 @@ fn halves(
     let mid = (first + end) / 2 * DAY;
     let early = query(buckets, column, filters, Period { end: mid, ..period })?;
     let late = query(
-        false,
+        buckets,
         column,
         filters,
         Period {
