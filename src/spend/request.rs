@@ -121,7 +121,7 @@ impl SpendRequest {
     /// then the click indexes alone find the clicks, and every rollup row
     /// of those flows and buckets matches whole (src/spend/apply.rs).
     pub fn flows_only(&self) -> bool {
-        !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
+        self.whole_days() && self.dims.lists.iter().all(|(c, _)| c == "flow")
     }
 
     /// True when the only conditions are the owner, flows, countries and

@@ -10,6 +10,7 @@
 //! after the last of them from the click table, summed per value in one
 //! query. Kept by the writer with the other rollups ([`DayAcc`] inside
 //! rollup::Acc) and by spend.json (src/spend/apply.rs).
+use super::scan::side_by_side;
 use super::sums::{each_click, Groups, Reading};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
@@ -354,23 +355,15 @@ pub fn sums(
     let Some((sql, args)) = query(buckets, column, filters, period) else {
         return Ok(None);
     };
-    let summed = match halves((buckets, column), filters, period) {
-        Some((early, late)) => match pool.and_then(|p| p.try_get()) {
-            Some(mut second) => std::thread::scope(|s| {
-                let second = &mut *second;
-                let later = s.spawn(move || Groups::read(second, &late.0, &late.1));
-                let early = Groups::read(conn, &early.0, &early.1)?;
-                let later = later
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
-                Ok::<_, rusqlite::Error>(early.zip(later).map(|(mut a, b)| {
-                    a.merge(b);
-                    a
-                }))
-            })?,
-            None => Groups::read(conn, &sql, &args)?,
-        },
-        None => Groups::read(conn, &sql, &args)?,
+    let read = |c: &Connection, q: &Query| Groups::read(c, &q.0, &q.1);
+    let halves = halves((buckets, column), filters, period);
+    let mut spare = halves.as_ref().and(pool).and_then(|p| p.try_get());
+    let summed = match (halves, spare.as_deref_mut()) {
+        (Some((early, late)), Some(second)) => {
+            let (a, b) = side_by_side(conn, second, |c| read(c, &early), |c| read(c, &late))?;
+            Groups::both(a, b)
+        }
+        _ => Groups::read(conn, &sql, &args)?,
     };
     if let Some(groups) = summed {
         return Ok(Some(DayAnswer::Summed(groups)));

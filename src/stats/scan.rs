@@ -92,14 +92,30 @@ pub fn in_halves<T: Send>(
     let (Some(second), Some(mid)) = (spare, split) else {
         return Ok((read(conn, from, to)?, None));
     };
-    let read = &read;
+    let (early, later) = side_by_side(
+        conn,
+        second,
+        |c| read(c, from, Some(mid)),
+        |c| read(c, Some(mid), to),
+    )?;
+    Ok((early, Some(later)))
+}
+
+/// Runs `early` on `conn` while another thread runs `late` on `second`;
+/// answers both results (the first error, and a panic goes on).
+pub fn side_by_side<T: Send>(
+    conn: &Connection,
+    second: &mut Connection,
+    early: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    late: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send,
+) -> rusqlite::Result<(T, T)> {
     std::thread::scope(|s| {
-        let later = s.spawn(move || read(second, Some(mid), to));
-        let early = read(conn, from, Some(mid));
+        let later = s.spawn(move || late(second));
+        let early = early(conn);
         let later = later
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        Ok((early?, Some(later?)))
+        Ok((early?, later?))
     })
 }
 
@@ -151,12 +167,8 @@ pub fn clicks(
     };
     let period = (Some(period.start), Some(period.end));
     let groups = match in_halves(conn, spare, period, share)? {
-        (Some(mut a), Some(Some(b))) => {
-            a.merge(b);
-            Some(a)
-        }
+        (a, Some(b)) => Groups::both(a, b),
         (a, None) => a,
-        _ => None,
     };
     let Some(groups) = groups else {
         return Ok(false);

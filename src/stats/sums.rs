@@ -57,7 +57,7 @@ impl Groups {
     }
 
     /// Adds the sums `s` to the group of `value`.
-    pub fn add(&mut self, value: ValueRef, s: Sums) {
+    fn add(&mut self, value: ValueRef, s: Sums) {
         match value {
             ValueRef::Integer(n) => self.ints.entry(n).or_default().merge(s),
             ValueRef::Text(t) => {
@@ -94,6 +94,13 @@ impl Groups {
             }
         }
         Ok(Some(groups))
+    }
+
+    /// The sums of two shares read apart, None when either gave up.
+    pub fn both(a: Option<Groups>, b: Option<Groups>) -> Option<Groups> {
+        let (mut a, b) = (a?, b?);
+        a.merge(b);
+        Some(a)
     }
 
     pub fn merge(&mut self, o: Groups) {
