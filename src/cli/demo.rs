@@ -4,247 +4,16 @@
 //! stage with prices in two currencies, and spend. Clicks go through the
 //! same insert code as the click writer, in large transactions, so the
 //! benchmarks can fill millions of clicks quickly.
+use super::demo_account::{clear, pick, setup, write_lead, Lead, FLOWS, UAS};
 use crate::clicks::record::{ClickRecord, Tags};
-use crate::clicks::{id, user_agent};
+use crate::clicks::user_agent;
 use crate::config::Config;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Instant;
-
-const UAS: &[(&str, u32)] = &[
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36", 18),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0", 5),
-    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 Edg/129.0.0.0", 5),
-    ("Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15", 5),
-    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36 OPR/114.0.0.0", 2),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1", 14),
-    ("Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.6668.81 Mobile Safari/537.36", 16),
-    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/480.0.0.38.108;FBBV/640000000;FBDV/iPhone15,2;FBMD/iPhone;FBSN/iOS;FBSV/17.6;FBSS/3;FBCR/;FBID/phone;FBLC/de_DE;FBOP/80]", 9),
-    ("Mozilla/5.0 (Linux; Android 13; Pixel 7 Build/TQ3A.230901.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36 Instagram 350.0.0.37.91 Android", 6),
-    ("Mozilla/5.0 (Linux; Android 12; SM-A525F Build/SP1A.210812.016; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36 musical_ly_2023609030 JsSdk/1.0 NetType/WIFI Channel/googleplay AppName/musical_ly app_version/36.9.3 ByteLocale/en ByteFullLocale/en Region/US BytedanceWebview/d8a21c6", 6),
-    ("Mozilla/5.0 (Linux; Android 11; Redmi Note 8 Build/RKQ1.201004.002; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/129.0.6668.81 Mobile Safari/537.36", 3),
-    ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 2),
-    ("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", 2),
-    ("curl/8.5.0", 1),
-];
-
-struct FlowPlan {
-    id: &'static str,
-    name: &'static str,
-    source: &'static str,
-    geos: &'static [&'static str],
-    cpc: f64,
-    share: u32,
-}
-
-const FLOWS: &[FlowPlan] = &[
-    FlowPlan {
-        id: "demo-fb",
-        name: "Facebook DACH",
-        source: "facebook",
-        geos: &["de", "at", "ch"],
-        cpc: 0.12,
-        share: 45,
-    },
-    FlowPlan {
-        id: "demo-tt",
-        name: "TikTok US",
-        source: "tiktok",
-        geos: &["us", "ca"],
-        cpc: 0.05,
-        share: 35,
-    },
-    FlowPlan {
-        id: "demo-gg",
-        name: "Google LATAM",
-        source: "google",
-        geos: &["mx", "br", "ar", "co"],
-        cpc: 0.08,
-        share: 20,
-    },
-];
-
-fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
-    let total: u32 = items.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random_range(0..total);
-    for (item, w) in items {
-        if roll < *w {
-            return item;
-        }
-        roll -= w;
-    }
-    &items[0].0
-}
-
-/// Removes the demo user's old data so a refresh starts clean.
-fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
-    conn.execute_batch(&format!(
-        "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
-         DELETE FROM leads WHERE user_id = {user};
-         DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
-         DELETE FROM clicks WHERE user_id = {user};
-         DELETE FROM click_roll WHERE user_id = {user};
-         DELETE FROM click_wide WHERE user_id = {user};
-         DELETE FROM click_day WHERE user_id = {user};
-         DELETE FROM lead_roll WHERE user_id = {user};
-         DELETE FROM ways WHERE user_id = {user};
-         DELETE FROM flows WHERE user_id = {user};
-         DELETE FROM sites WHERE user_id = {user};
-         DELETE FROM goals WHERE user_id = {user};
-         DELETE FROM blacklist WHERE user_id = {user};"
-    ))
-}
-
-/// Sites, flows with ways, goals and a blacklist; returns way ids per flow.
-fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
-    let offers = [
-        (
-            "Keto Slim DE",
-            "https://offers.example/keto/?click={click}&geo={geo}",
-        ),
-        (
-            "Keto Slim landing B",
-            "https://offers.example/keto-b/?click={click}&sub={subid}",
-        ),
-        (
-            "VPN Trial",
-            "https://vpn.example/trial?cid={click}&src={utms}",
-        ),
-        ("Casino Bonus", "https://bonus.example/r/{click}?c={utmc}"),
-    ];
-    let mut sites = Vec::new();
-    for (name, url) in offers {
-        conn.execute(
-            "INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)",
-            params![user, name, url],
-        )?;
-        sites.push(conn.last_insert_rowid());
-    }
-    let mut ways = Vec::new();
-    for (i, f) in FLOWS.iter().enumerate() {
-        conn.execute(
-            "INSERT INTO flows (id, user_id, name, geo, tb_url, created) VALUES (?1, ?2, ?3, ?4, 'https://fallback.example/?f={flow}', unixepoch())",
-            params![f.id, user, f.name, f.geos.join(",")],
-        )?;
-        let plan: Vec<(i64, u32)> = match i {
-            0 => vec![(sites[0], 2), (sites[1], 1)],
-            1 => vec![(sites[2], 1)],
-            _ => vec![(sites[3], 3), (sites[2], 1)],
-        };
-        let mut ids = Vec::new();
-        for (pos, (site, weight)) in plan.into_iter().enumerate() {
-            conn.execute(
-                "INSERT INTO ways (user_id, flow_id, pos, site_id, weight) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![user, f.id, pos as i64, site, weight],
-            )?;
-            ids.push((conn.last_insert_rowid(), site));
-        }
-        ways.push(ids);
-    }
-    for (goal, name) in [
-        ("lead", "Lead"),
-        ("reg", "Registration"),
-        ("dep", "First deposit"),
-    ] {
-        conn.execute(
-            "INSERT INTO goals (user_id, id, name) VALUES (?1, ?2, ?3)",
-            params![user, goal, name],
-        )?;
-    }
-    for entry in ["203.0.113.0/24", "198.51.100.7"] {
-        conn.execute(
-            "INSERT INTO blacklist (user_id, entry) VALUES (?1, ?2)",
-            params![user, entry],
-        )?;
-    }
-    Ok(ways)
-}
-
-struct Lead {
-    click: ClickRecord,
-    time: i64,
-}
-
-const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_id, uid, flow, way, site, filter, stage, custom, goal, price, currency, base, ip, geo, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, adid, data1, data2)
- VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
-
-fn write_lead(
-    conn: &Connection,
-    rng: &mut SmallRng,
-    user: i64,
-    (eur_rate, base_rate): (f64, f64),
-    lead: &Lead,
-) -> rusqlite::Result<()> {
-    let c = &lead.click;
-    let (goal, usd) = *pick(
-        rng,
-        &[
-            (("lead", 4.0), 60),
-            (("reg", 12.0), 30),
-            (("dep", 85.0), 10),
-        ],
-    );
-    let stage: i64 = *pick(rng, &[(0, 15), (1, 25), (2, 40), (3, 10), (4, 10)]);
-    let custom = ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage as usize];
-    let eur = c.geo == "de" || c.geo == "at";
-    let (price, currency, base) = if eur {
-        (usd * eur_rate, "eur", usd * base_rate)
-    } else {
-        (usd, "usd", usd * base_rate)
-    };
-    let t = &c.tags;
-    conn.prepare_cached(LEAD_SQL)?.execute(params![
-        user,
-        lead.time,
-        id::encode(c.key, c.secret),
-        c.key,
-        format!("adv-{:x}", c.secret as u64 >> 16),
-        c.flow,
-        c.way,
-        c.site,
-        c.filter,
-        stage,
-        custom,
-        goal,
-        (price * 100.0).round() / 100.0,
-        currency,
-        base,
-        c.ip,
-        c.geo,
-        c.os,
-        c.browser,
-        c.mobile as i64,
-        c.ua,
-        c.referer,
-        c.domain,
-        t.utms,
-        t.utmc,
-        t.utmn,
-        t.utmt,
-        t.utmm,
-        t.subid,
-        t.adid,
-        t.data1,
-        t.data2
-    ])?;
-    let lead_id = conn.last_insert_rowid();
-    let mut st = conn.prepare_cached(
-        "INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    st.execute(params![lead_id, lead.time, 0, "Pending"])?;
-    if stage != 0 {
-        st.execute(params![
-            lead_id,
-            lead.time + rng.random_range(600..86_400),
-            stage,
-            custom
-        ])?;
-    }
-    Ok(())
-}
 
 fn progress(done: u64, total: u64, started: Instant) {
     let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
@@ -360,9 +129,9 @@ fn generate(
                 for i in made..end {
                     // Evening peaks: skip some night-time slots' jitter only.
                     let t_ms = start_ms + i as i64 * step + rng.random_range(0..step);
-                    let f = &FLOWS[*pick(&mut rng, &flow_pick)];
+                    let f = &FLOWS[*pick(&mut rng, flow_pick)];
                     let fi = FLOWS.iter().position(|x| x.id == f.id).unwrap_or(0);
-                    let (ua, info, _) = classified[*pick(&mut rng, &ua_pick)];
+                    let (ua, info, _) = classified[*pick(&mut rng, ua_pick)];
                     let in_geo = rng.random_bool(0.93);
                     let geo = if in_geo {
                         f.geos[rng.random_range(0..f.geos.len())]

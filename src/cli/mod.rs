@@ -1,5 +1,6 @@
 //! Subcommands (SPEC 5): serve, user add/token/password, demo, backup.
 pub mod demo;
+mod demo_account;
 
 use crate::config::{Cli, Command, Config, UserAction};
 use std::process::ExitCode;
