@@ -93,7 +93,8 @@ pub struct Flow {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub users: HashMap<i64, Arc<User>>,
-    pub flows: HashMap<String, Arc<Flow>>,
+    /// Looked up on every click: foldhash rather than SipHash (issue 6).
+    pub flows: foldhash::HashMap<String, Arc<Flow>>,
     pub blacklists: HashMap<i64, Vec<IpNet>>,
 }
 

@@ -8,11 +8,11 @@
 //! shard: when the current map is full it becomes the previous one and the
 //! oldest generation is dropped. Lookups see both, so a visitor is
 //! forgotten only after ~2 × CAPACITY newer visitors.
+use foldhash::fast::RandomState;
 use rusqlite::Connection;
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::sync::Mutex;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::sync::{LazyLock, Mutex};
 
 const SHARDS: usize = 16;
 /// Keys per generation and shard: 7/8 of a power of two, so each map's
@@ -28,10 +28,35 @@ struct Seen {
     way: u32,
 }
 
+/// Keys are already hashes of (flow, visitor) under a random seed
+/// ([`KEYS`]), so a visitor cannot aim them at one bucket; hashing them
+/// again was a measurable share of the click path (issue 6), so the map
+/// takes them as they are.
+#[derive(Default)]
+struct Spread(u64);
+
+impl Hasher for Spread {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ *b as u64;
+        }
+    }
+
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type Keyed = HashMap<u64, Seen, BuildHasherDefault<Spread>>;
+
 #[derive(Default)]
 struct Shard {
-    current: HashMap<u64, Seen>,
-    previous: HashMap<u64, Seen>,
+    current: Keyed,
+    previous: Keyed,
 }
 
 impl Shard {
@@ -50,9 +75,9 @@ impl Shard {
                 self.previous = std::mem::take(&mut self.current);
                 self.current.reserve(SHARD_CAP);
             }
-            self.current.insert(key, carried.unwrap_or(fresh));
+            return self.current.entry(key).or_insert(carried.unwrap_or(fresh));
         }
-        self.current.get_mut(&key).expect("just inserted")
+        self.current.get_mut(&key).expect("checked above")
     }
 }
 
@@ -68,16 +93,17 @@ impl Default for Visitors {
     }
 }
 
+/// One random seed per process: keys only live in memory (the refill
+/// recomputes them from stored clicks), and a fixed seed would let a
+/// visitor pick user agents that all land in one bucket.
+static KEYS: LazyLock<RandomState> = LazyLock::new(RandomState::default);
+
 pub fn cookie_key(flow: &str, cookie: u64) -> u64 {
-    let mut h = DefaultHasher::new();
-    (flow, 1u8, cookie).hash(&mut h);
-    h.finish()
+    KEYS.hash_one((flow, 1u8, cookie))
 }
 
 pub fn ip_ua_key(flow: &str, ip: &str, ua: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    (flow, 2u8, ip, ua).hash(&mut h);
-    h.finish()
+    KEYS.hash_one((flow, 2u8, ip, ua))
 }
 
 /// What the map knew of a visitor before this visit.
@@ -93,7 +119,9 @@ fn secs(t: i64) -> u32 {
 
 impl Visitors {
     fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[(key as usize) % SHARDS]
+        // Bits the maps' bucket index (low bits) and tag (top 7) do not
+        // use, so every shard's keys still spread over its whole table.
+        self.shards[((key >> 32) as usize) % SHARDS]
             .lock()
             .unwrap_or_else(|e| e.into_inner())
     }

@@ -135,7 +135,7 @@ pub struct UaInfo {
 
 /// Distinct User-Agents seen recently, so the regex work runs once per UA:
 /// real traffic repeats a few thousand UAs (issue 6: the click path's CPU).
-static CACHE: LazyLock<std::sync::Mutex<std::collections::HashMap<Box<str>, UaInfo>>> =
+static CACHE: LazyLock<std::sync::Mutex<foldhash::HashMap<Box<str>, UaInfo>>> =
     LazyLock::new(Default::default);
 const CACHE_CAP: usize = 20_000;
 

@@ -19,7 +19,6 @@
 use crate::api::error::{ApiError, ApiResult};
 use crate::clicks::record::{ClickRecord, INSERT_SQL};
 use rusqlite::{Connection, TransactionBehavior};
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
@@ -164,7 +163,7 @@ impl Job {
 /// Interns long repeated strings (user agents, referers).
 #[derive(Default)]
 pub struct Dict {
-    cache: HashMap<String, i64>,
+    cache: foldhash::HashMap<String, i64>,
 }
 
 impl Dict {

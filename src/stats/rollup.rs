@@ -13,7 +13,6 @@
 use crate::clicks::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// (kind, column) of every rolled-up dimension; kind 0 counts by time and
 /// flow alone (items date, hour, flow).
@@ -49,7 +48,7 @@ enum Value<'a> {
 }
 
 /// Narrow sums: (user, kind, bucket, flow, value) → (clicks, unique, cost).
-type Narrow<'a> = HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i64, f64)>;
+type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i64, f64)>;
 
 /// Sums of a batch of clicks, written with one upsert per distinct key.
 /// Each click touches only the wide sums; the narrow ones are folded from
@@ -82,7 +81,7 @@ impl Acc {
 
     /// The narrow sums of the batch, folded from the wide ones.
     fn narrow(&self) -> Narrow<'_> {
-        let mut sums = Narrow::new();
+        let mut sums = Narrow::default();
         for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.wide.entries() {
             let values = [
                 Value::Text(""),

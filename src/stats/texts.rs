@@ -10,7 +10,7 @@ use std::sync::Arc;
 /// id-ordered list.
 #[derive(Default)]
 pub struct Texts {
-    ids: HashMap<Arc<str>, i64>,
+    ids: foldhash::HashMap<Arc<str>, i64>,
     texts: Vec<Arc<str>>,
 }
 
@@ -39,8 +39,8 @@ impl Texts {
 
 /// A hasher for keys made of integers the program assigned (interned
 /// text ids, days, kinds, users): one multiply per integer instead of
-/// SipHash, which only pays off on text a visitor controls (those are
-/// interned through [`Texts`], whose map keeps SipHash).
+/// a seeded hash, which only pays off on text a visitor controls (those
+/// are interned through [`Texts`], whose map keeps foldhash's seeded one).
 #[derive(Default, Clone, Copy)]
 pub struct IdHasher(u64);
 
