@@ -208,9 +208,19 @@ impl Params {
 
 /// Cuts a string to at most `max` characters on a char boundary.
 pub fn cut(s: &str, max: usize) -> String {
+    cut_str(s, max).to_string()
+}
+
+/// [`cut`] without the copy. A string of at most `max` bytes has at most
+/// `max` characters, so the usual case never walks the characters (the
+/// click path cuts every header and tag: issue 6).
+pub fn cut_str(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
     match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
+        Some((i, _)) => &s[..i],
+        None => s,
     }
 }
 

@@ -4,7 +4,7 @@
 use super::filters::{self, Filter};
 use super::record::ClickRecord;
 use super::uniqueness::{cookie_key, ip_ua_key};
-use super::visitor::{tags_from_query, Visitor, COOKIE};
+use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
 use super::{answer, id, macros, user_agent};
 use crate::state::AppState;
 use actix_web::http::header;
@@ -31,7 +31,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let now = now_ms / 1000;
     let v = Visitor::from_request(&req, state.trust_proxy);
     let ua = user_agent::classify_cached(&v.ua);
-    let ip_text = v.ip.map(|ip| ip.to_string()).unwrap_or_default();
+    let ip_text = v.ip.map(ip_text).unwrap_or_default();
     let geo = match (&v.proxy_country, v.ip) {
         // A trusted proxy's country header wins only when no database
         // knows the address (SPEC 2 step 4).
@@ -57,7 +57,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         ua,
         geo: &geo,
         ip: v.ip,
-        accept_language: &v.accept_language,
+        accept_language: v.accept_language,
     };
     let decision = filters::decide(flow, &snapshot, &ctx, previous.way);
     let (filter, way) = match decision {
@@ -102,10 +102,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 
     let mut builder = HttpResponse::Ok();
     if new_cookie {
-        builder.insert_header((
-            header::SET_COOKIE,
-            format!("{COOKIE}={cookie:016x}; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"),
-        ));
+        builder.insert_header((header::SET_COOKIE, set_cookie(cookie)));
     }
     match target {
         Some(url) => answer::go(builder, flow.method, &url),

@@ -23,16 +23,16 @@ impl GeoDb {
 
     /// Two-letter lower-case country code; empty when unknown.
     pub fn country(&self, ip: IpAddr) -> String {
-        let code: Option<String> = match self {
-            GeoDb::Bundled => iptocc::country_code(ip).map(str::to_string),
+        // One copy, lower-cased on the way (looked up on every click).
+        let code = |c: &str| (c.len() == 2).then(|| c.to_ascii_lowercase());
+        match self {
+            GeoDb::Bundled => iptocc::country_code(ip).and_then(code),
             GeoDb::Mmdb(r) => r
                 .lookup(ip)
                 .ok()
                 .and_then(|res| res.decode::<maxminddb::geoip2::Country>().ok().flatten())
-                .and_then(|c| c.country.iso_code.map(str::to_string)),
-        };
-        code.map(|c| c.to_ascii_lowercase())
-            .filter(|c| c.len() == 2)
-            .unwrap_or_default()
+                .and_then(|c| c.country.iso_code.and_then(code)),
+        }
+        .unwrap_or_default()
     }
 }
