@@ -2,11 +2,13 @@
 # scratch database, wait for it, stop it.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN="$ROOT/target/release/flowtrack"
+# BENCH_BIN=FILE measures another build (e.g. the previous commit's, to
+# compare in the same hour) instead of building this tree.
+BIN="${BENCH_BIN:-$ROOT/target/release/flowtrack}"
 OUT="${BENCH_OUT:-$ROOT/bench/out}"
 mkdir -p "$OUT"
 
-build() { (cd "$ROOT" && cargo build --release --quiet); }
+build() { [ -n "${BENCH_BIN:-}" ] || (cd "$ROOT" && cargo build --release --quiet); }
 
 need() { command -v "$1" >/dev/null || { echo "install $1 first (apt-get install -y $1)" >&2; exit 1; }; }
 
