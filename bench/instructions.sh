@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # User-space instructions per request of GET /health and of the full click
 # path (request thread + writer thread + commits), counted by callgrind:
-# unlike rates on a shared 2-core machine (±25% from run to run), the count
-# moves by a few per cent between runs (the writer's batch sizes vary), so
-# it shows what a change to the click path saves. Kernel time (socket I/O, wake-ups) is not counted: the rate ratio
+# unlike rates on a shared 2-core machine (±25% from run to run), the
+# request threads' count moves ~5% between runs and the writer's ~10%
+# (its batch sizes vary), so it shows what a change of more than that to
+# the click path saves; compare builds alternately with BENCH_BIN. Kernel time (socket I/O, wake-ups) is not counted: the rate ratio
 # of bench/clicks.sh stays the target; this is the instrument for the part
 # of it the code decides.
 # Usage: bench/instructions.sh [seconds]   (needs valgrind, wrk, sqlite3)
@@ -13,7 +14,7 @@ SECS=${1:-8}; PORT=${PORT:-18182}
 build
 DB="$OUT/instructions.db"; rm -f "$DB" "$DB-wal" "$DB-shm"
 CG="$OUT/callgrind"; rm -rf "$CG"; mkdir -p "$CG"
-valgrind --tool=callgrind --callgrind-out-file="$CG/cg.%p" \
+valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$CG/cg.%p" \
   "$BIN" --db "$DB" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 trap stop_server EXIT
@@ -29,14 +30,19 @@ UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Ge
 CLICK="http://127.0.0.1:$PORT/bench?utm_source=fb&subid=42&fbclid=abc"
 # One click first: the user-agent patterns compile on the first one.
 curl -fs -A "$UA" "$CLICK" >/dev/null
+# per_request URL: "ALL WRITER", instructions per request of all threads
+# and of the writer thread (one file per thread; the writer's names its
+# loop).
 per_request() {
   sleep 1; callgrind_control -z "$SERVER_PID" >/dev/null 2>&1
   n=$(wrk -t1 -c8 -d"${SECS}s" -H "User-Agent: $UA" "$1" | awk '/requests in/ {print $1}')
   sleep 1; rm -f "$CG"/cg.*.*; callgrind_control -d "$SERVER_PID" >/dev/null 2>&1; sleep 1
-  awk -v n="$n" '/^totals:/ {s += $2} END {printf "%d", s / n}' "$CG"/cg.*.*
+  w=$(grep -l 'writer::run\|writer3run' "$CG"/cg.*.* || true)
+  awk -v n="$n" -v w="$w" '/^totals:/ {s += $2; if (FILENAME == w) ws += $2}
+    END {printf "%d %d", s / n, ws / n}' "$CG"/cg.*.*
 }
-H=$(per_request "http://127.0.0.1:$PORT/health")
-C=$(per_request "$CLICK")
+read -r H _ <<<"$(per_request "http://127.0.0.1:$PORT/health")"
+read -r C CW <<<"$(per_request "$CLICK")"
 echo "health: $H instructions/request"
-echo "click:  $C instructions/request (request and writer threads)"
-echo "click - health: $((C - H))"
+echo "click:  $C instructions/request: request threads $((C - CW)), writer thread $CW"
+echo "click - health: $((C - H)); on the request threads alone: $((C - CW - H))"

@@ -110,13 +110,13 @@ mod tests {
         };
         c.tags.utms = "a b&c=d\r\nX: y".into();
         let url = expand(
-            "https://x.test/?s={utms}&w={way}&k={nope}&c={click}{",
+            "https://x.test/?s={utms}&w={way}&t={site}&k={nope}&c={click}{",
             &c,
             "ID",
         );
         assert_eq!(
             url,
-            "https://x.test/?s=a%20b%26c%3Dd%0D%0AX%3A%20y&w=7&k={nope}&c=ID{"
+            "https://x.test/?s=a%20b%26c%3Dd%0D%0AX%3A%20y&w=7&t=&k={nope}&c=ID{"
         );
     }
 }
