@@ -8,10 +8,11 @@
 //! shard: when the current map is full it becomes the previous one and the
 //! oldest generation is dropped. Lookups see both, so a visitor is
 //! forgotten only after ~2 × CAPACITY newer visitors.
+use crate::stats::texts::IdMap;
 use foldhash::fast::RandomState;
 use rusqlite::Connection;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
 use std::sync::{LazyLock, Mutex};
 
 const SHARDS: usize = 16;
@@ -29,29 +30,10 @@ struct Seen {
 }
 
 /// Keys are already hashes of (flow, visitor) under a random seed
-/// ([`KEYS`]), so a visitor cannot aim them at one bucket; hashing them
-/// again was a measurable share of the click path (issue 6), so the map
-/// takes them as they are.
-#[derive(Default)]
-struct Spread(u64);
-
-impl Hasher for Spread {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ *b as u64;
-        }
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = i;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type Keyed = HashMap<u64, Seen, BuildHasherDefault<Spread>>;
+/// ([`KEYS`]), so a visitor cannot aim them at one bucket: the maps mix
+/// them with one multiply instead of hashing them again, which was a
+/// measurable share of the click path (issue 6).
+type Keyed = IdMap<u64, Seen>;
 
 #[derive(Default)]
 struct Shard {
@@ -119,8 +101,9 @@ fn secs(t: i64) -> u32 {
 
 impl Visitors {
     fn shard(&self, key: u64) -> std::sync::MutexGuard<'_, Shard> {
-        // Bits the maps' bucket index (low bits) and tag (top 7) do not
-        // use, so every shard's keys still spread over its whole table.
+        // High bits: the low bits of a key fix the low bits of its
+        // multiplied hash, which pick the bucket, so sharding on them would
+        // leave each shard's keys 1/16 of its table.
         self.shards[((key >> 32) as usize) % SHARDS]
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -21,7 +21,7 @@ pub struct Visitor<'a> {
     pub cookie: Option<u64>,
 }
 
-pub const COOKIE: &str = "ftv";
+const COOKIE: &str = "ftv";
 
 /// `name` as a `HeaderName` constant where one exists: a `&str` name is
 /// parsed again on every lookup.

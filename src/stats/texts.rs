@@ -38,7 +38,8 @@ impl Texts {
 }
 
 /// A hasher for keys made of integers the program assigned (interned
-/// text ids, days, kinds, users): one multiply per integer instead of
+/// text ids, days, kinds, users, seeded visitor keys in
+/// src/clicks/uniqueness.rs): one multiply per integer instead of
 /// a seeded hash, which only pays off on text a visitor controls (those
 /// are interned through [`Texts`], whose map keeps foldhash's seeded one).
 #[derive(Default, Clone, Copy)]
