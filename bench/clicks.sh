@@ -11,11 +11,7 @@ build
 DB="$OUT/clicks.db"; rm -f "$DB" "$DB-wal" "$DB-shm"
 start_server "$DB" "$PORT"
 trap stop_server EXIT
-TOKEN=$(token_of "$DB" admin)
-curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
-  -d '{"flow":"bench","ways":[{"url":"https://offer.test/?c={click}&s={utms}","weight":3},{"url":"https://b.test/{subid}","weight":1}]}' \
-  "http://127.0.0.1:$PORT/api/tracker/flow.json" >/dev/null
-UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
+bench_flow "$DB" "$PORT"
 run() { wrk -t2 -c"$CONN" -d"${SECS}s" --latency -H "User-Agent: $UA" "$@"; }
 p99() { awk '$1=="99%" {print $2}'; }
 run "http://127.0.0.1:$PORT/health" >"$OUT/health.txt"

@@ -4,9 +4,10 @@
 # unlike rates on a shared 2-core machine (±25% from run to run), the
 # request threads' count moves ~5% between runs and the writer's ~10%
 # (its batch sizes vary), so it shows what a change of more than that to
-# the click path saves; compare builds alternately with BENCH_BIN. Kernel time (socket I/O, wake-ups) is not counted: the rate ratio
-# of bench/clicks.sh stays the target; this is the instrument for the part
-# of it the code decides.
+# the click path saves; compare builds alternately with BENCH_BIN. Kernel
+# time (socket I/O, wake-ups) is not counted: the rate ratio of
+# bench/clicks.sh stays the target; this is the instrument for the part of
+# it the code decides.
 # Usage: bench/instructions.sh [seconds]   (needs valgrind, wrk, sqlite3)
 source "$(dirname "$0")/lib.sh"
 need valgrind; need wrk; need sqlite3; need callgrind_control
@@ -14,19 +15,9 @@ SECS=${1:-8}; PORT=${PORT:-18182}
 build
 DB="$OUT/instructions.db"; rm -f "$DB" "$DB-wal" "$DB-shm"
 CG="$OUT/callgrind"; rm -rf "$CG"; mkdir -p "$CG"
-valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$CG/cg.%p" \
-  "$BIN" --db "$DB" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
+start_server "$DB" "$PORT" valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$CG/cg.%p"
 trap stop_server EXIT
-for _ in $(seq 1 600); do
-  curl -fs "http://127.0.0.1:$PORT/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-TOKEN=$(token_of "$DB" admin)
-curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $TOKEN" \
-  -d '{"flow":"bench","ways":[{"url":"https://offer.test/?c={click}&s={utms}","weight":3},{"url":"https://b.test/{subid}","weight":1}]}' \
-  "http://127.0.0.1:$PORT/api/tracker/flow.json" >/dev/null
-UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
+bench_flow "$DB" "$PORT"
 CLICK="http://127.0.0.1:$PORT/bench?utm_source=fb&subid=42&fbclid=abc"
 # One click first: the user-agent patterns compile on the first one.
 curl -fs -A "$UA" "$CLICK" >/dev/null

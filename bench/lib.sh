@@ -12,11 +12,16 @@ build() { [ -n "${BENCH_BIN:-}" ] || (cd "$ROOT" && cargo build --release --quie
 
 need() { command -v "$1" >/dev/null || { echo "install $1 first (apt-get install -y $1)" >&2; exit 1; }; }
 
-# start_server DB PORT: starts flowtrack, sets SERVER_PID, waits for /health.
+# A desktop Chrome, the user agent of the load scripts' clicks.
+UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
+
+# start_server DB PORT [WRAPPER...]: starts flowtrack (under WRAPPER, e.g.
+# valgrind, which keeps the process's pid), sets SERVER_PID, waits for
+# /health (up to 30 s: a wrapped server starts slowly).
 start_server() {
-  "$BIN" --db "$1" --listen "127.0.0.1:$2" serve >"$OUT/server.log" 2>&1 &
+  "${@:3}" "$BIN" --db "$1" --listen "127.0.0.1:$2" serve >"$OUT/server.log" 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 1 200); do
+  for _ in $(seq 1 600); do
     curl -fs "http://127.0.0.1:$2/health" >/dev/null 2>&1 && return 0
     sleep 0.05
   done
@@ -24,6 +29,13 @@ start_server() {
 }
 
 stop_server() { kill -TERM "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+
+# bench_flow DB PORT: the admin's flow "bench", two ways with macros.
+bench_flow() {
+  curl -fs -H 'Content-Type: application/json' -H "Authorization: Bearer $(token_of "$1" admin)" \
+    -d '{"flow":"bench","ways":[{"url":"https://offer.test/?c={click}&s={utms}","weight":3},{"url":"https://b.test/{subid}","weight":1}]}' \
+    "http://127.0.0.1:$2/api/tracker/flow.json" >/dev/null
+}
 
 # token_of DB USER
 token_of() { sqlite3 "$1" "SELECT token FROM users WHERE name = '$2'"; }

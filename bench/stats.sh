@@ -51,7 +51,6 @@ spend geo=de "geo = 'de'"
 rss() { awk '/VmRSS/ {print $2/1024 " MiB"}' "/proc/$SERVER_PID/status"; }
 echo "server RSS after these reports: $(rss)"
 if command -v wrk >/dev/null; then
-  UA='Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36'
   wrk -t2 -c64 -d10s -H "User-Agent: $UA" "http://127.0.0.1:$PORT/demo-fb?utm_source=fb&subid=42" >"$OUT/load.txt" &
   LOAD_PID=$!
   sleep 8; UNDER=$(rss); wait "$LOAD_PID"
