@@ -226,3 +226,55 @@ fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
         assert!((got - cost).abs() < 1e-9, "{z}: {got} vs {cost}");
     }
 }
+
+/// Grouped by a value, the rollup rows are summed per group in Rust
+/// (src/stats/rollup.rs `Query`), not by SQL's GROUP BY; the answer must
+/// be the one GROUP BY gave: a row with a price but no clicks (spend's
+/// fallback insert) adds its price to a group that has clicks, and makes
+/// no group of its own.
+#[test]
+fn rollup_rows_without_clicks_make_no_group_but_keep_their_price() {
+    let app = spawn_with(|c| c.trust_proxy = true);
+    app.flow_with_urls("ra", &["https://a.test/"]);
+    for geo in ["de", "de", "us"] {
+        app.request(
+            "GET",
+            "/ra",
+            &[("User-Agent", CHROME_UA), ("CF-IPCountry", geo)],
+            b"",
+        );
+    }
+    let c = app.api("clicks", "limit=1");
+    let bucket = c["clicks"][0]["time"].as_i64().unwrap() / 900;
+    let day = jiff::Timestamp::from_second(bucket * 900)
+        .unwrap()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let db = app.db();
+    let user: i64 = db
+        .query_row("SELECT user_id FROM clicks LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    // Another bucket of the same day, so each row is one of its own.
+    let other = if bucket % 96 == 0 {
+        bucket + 1
+    } else {
+        bucket - 1
+    };
+    for (b, geo) in [(other, "de"), (other, "zz"), (bucket, "zz")] {
+        db.execute(
+            "INSERT INTO click_roll (user_id, kind, bucket, flow, value, cost)
+             VALUES (?1, 4, ?2, 'ra', ?3, 2.5)",
+            rusqlite::params![user, b, geo],
+        )
+        .unwrap();
+    }
+    let a = app.api("stats", &format!("from={day}&to={day}&item=geo"));
+    assert_eq!(a["status"], "ok", "{a}");
+    let stats = a["stats"].as_object().unwrap();
+    let mut keys: Vec<&str> = stats.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["de", "us"], "{a}");
+    assert_eq!(a["stats"]["de"]["click"], 2);
+    assert_eq!(a["stats"]["de"]["spend"], 2.5);
+    assert_eq!(a["stats"]["us"]["spend"], 0.0);
+}

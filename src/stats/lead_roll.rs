@@ -48,5 +48,6 @@ pub fn rebuild(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 pub const LEADS: super::rollup::Source = super::rollup::Source {
     table: "lead_roll",
     aggregates: "goal, SUM(cn), SUM(ch), SUM(ca), SUM(cc), SUM(ct), SUM(mh), SUM(ma)",
+    columns: "goal, cn, ch, ca, cc, ct, mh, ma",
     extra: Some("goal"),
 };

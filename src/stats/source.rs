@@ -154,13 +154,10 @@ pub fn clicks(
     period: Period,
     mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
-    if let Some(q) =
-        super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
-    {
-        return read_clicks(conn, g, &q.0, &q.1, each);
-    }
-    if let Some(q) = super::wide::query(g.buckets, g.column, filters, period) {
-        return read_clicks(conn, g, &q.0, &q.1, each);
+    let rolled = super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
+        .or_else(|| super::wide::query(g.buckets, g.column, filters, period));
+    if let Some(q) = rolled {
+        return read_clicks(conn, g, &q.sql, &q.args, q.summed, each);
     }
     // Summed here when they fit in memory: a month of one item's daily
     // rows (a million for 2,000 subids in 19 flows and countries) took
@@ -171,7 +168,9 @@ pub fn clicks(
             super::scan::hand_out(groups, g.top, each);
             return Ok(());
         }
-        Some(DayAnswer::Grouped(sql, args)) => return read_clicks(conn, g, &sql, &args, each),
+        Some(DayAnswer::Grouped(sql, args)) => {
+            return read_clicks(conn, g, &sql, &args, true, each)
+        }
         None => {}
     }
     let flows = filters.lists.iter().find(|(c, _)| c == "flow");
@@ -206,7 +205,7 @@ pub fn clicks(
         (Some(n), Some(c)) => format!("{sql} ORDER BY count(*) DESC, {c} LIMIT {n}"),
         _ => sql,
     };
-    read_clicks(conn, g, &sql, &w.args, each)
+    read_clicks(conn, g, &sql, &w.args, true, each)
 }
 
 /// Rows read in id order per row looked up through an index, about:
@@ -247,30 +246,49 @@ pub fn scan_is_cheaper(
     Ok(all <= LOOKUP_COST * candidates)
 }
 
-/// Runs a click aggregate query (click table or rollup, same columns:
-/// group values, then count, unique, spend) and hands out its rows.
+/// Runs a click query (click table or rollup, same columns: group
+/// values, then count, unique, spend) and hands out one aggregate per
+/// group. Rows not `summed` by SQLite (rollup rows one by one, see
+/// src/stats/rollup.rs `Query`) are summed per group here first, so a
+/// group is handed out once and only with clicks, as SQL's would be.
 fn read_clicks(
     conn: &Connection,
     g: Grouping,
     sql: &str,
     args: &[Sql],
+    summed: bool,
     mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
     let mut st = conn.prepare(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    type Sums = (i64, i64, f64);
+    let mut groups: foldhash::HashMap<(Option<i64>, Option<Key>), Sums> = Default::default();
+    // A group without clicks is no group (and an aggregate without GROUP
+    // BY over no rows gives one such row).
+    let mut give = |(bucket, value), (click, unique, spend): Sums| {
+        if click != 0 {
+            each(ClickAgg {
+                bucket,
+                value,
+                click,
+                unique,
+                spend,
+            });
+        }
+    };
     while let Some(r) = rows.next()? {
         let (bucket, value, i) = group_values(g, r)?;
-        let click: i64 = r.get(i)?;
-        if click == 0 {
-            continue; // an aggregate without GROUP BY over no rows
+        let sums: Sums = (r.get(i)?, r.get(i + 1)?, r.get(i + 2)?);
+        match summed {
+            true => give((bucket, value), sums),
+            false => {
+                let sum = groups.entry((bucket, value)).or_default();
+                *sum = (sum.0 + sums.0, sum.1 + sums.1, sum.2 + sums.2);
+            }
         }
-        each(ClickAgg {
-            bucket,
-            value,
-            click,
-            unique: r.get(i + 1)?,
-            spend: r.get(i + 2)?,
-        });
+    }
+    for (group, sums) in groups {
+        give(group, sums);
     }
     Ok(())
 }
@@ -291,8 +309,10 @@ pub fn leads(
         filters,
         period,
     );
+    // Rollup rows one by one are handed out as they are: the caller adds
+    // up lead groups anyway, and an all-zero row changes no sum.
     let (sql, args) = match rollup {
-        Some(q) => q,
+        Some(q) => (q.sql, q.args),
         None => leads_table_query(g, filters, period),
     };
     let mut st = conn.prepare(&sql)?;

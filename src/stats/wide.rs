@@ -5,6 +5,7 @@
 //! of thousands of rows per day instead of every click. Its columns carry
 //! the click table's names, so the request's filters apply unchanged.
 //! Kept with the narrow rollups (src/stats/rollup.rs).
+use super::rollup::{Query, Source, CLICKS};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -162,7 +163,7 @@ pub fn query(
     column: Option<&str>,
     filters: &Where,
     period: Period,
-) -> Option<(String, Vec<Sql>)> {
+) -> Option<Query> {
     let wide = |c: &str| COLUMNS.contains(&c);
     if !filters.only_lists()
         || !filters.lists.iter().all(|(c, _)| wide(c))
@@ -184,12 +185,11 @@ pub fn query(
             Sql::Integer(period.end / 900),
         ],
     );
-    let sql = super::source::select(
-        &group,
-        super::rollup::CLICKS.aggregates,
-        "click_wide",
-        &w,
-        "",
-    );
-    Some((sql, w.args))
+    Some(Query::new(&group, &WIDE, w, column.is_some()))
 }
+
+/// The wide rollup as a rollup source: the narrow one's columns.
+const WIDE: Source = Source {
+    table: "click_wide",
+    ..CLICKS
+};
