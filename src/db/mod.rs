@@ -65,6 +65,11 @@ pub fn serving(conn: &Connection) -> rusqlite::Result<()> {
 pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(path).with_init(|c| {
         configure(c, READER_CACHE_KIB)?;
+        // A sort too big for the page cache (GROUP BY ip over a month,
+        // src/stats/scan.rs) sorts and merges its runs on a second thread
+        // too: ip in one country over 10M clicks 5.1 -> 3.8 s. Readers
+        // only: the writer never sorts that much.
+        c.execute_batch("PRAGMA threads=2")?;
         serving(c)
     });
     r2d2::Pool::builder().max_size(size).build(manager)
