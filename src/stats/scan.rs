@@ -181,13 +181,7 @@ pub fn clicks(
 /// `top_n`), one aggregate per value.
 pub fn hand_out(groups: Groups, top_n: Option<usize>, mut each: impl FnMut(ClickAgg)) {
     for (key, s) in top(groups, top_n) {
-        each(ClickAgg {
-            bucket: None,
-            value: Some(key),
-            click: s.click,
-            unique: s.unique,
-            spend: s.spend,
-        });
+        each(ClickAgg::of(None, Some(key), s));
     }
 }
 

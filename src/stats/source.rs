@@ -16,6 +16,7 @@
 use super::day::DayAnswer;
 use super::items::Key;
 use super::metrics::Leads;
+use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use rusqlite::types::Value as Sql;
@@ -45,6 +46,18 @@ pub struct ClickAgg {
     pub click: i64,
     pub unique: i64,
     pub spend: f64,
+}
+
+impl ClickAgg {
+    pub fn of(bucket: Option<i64>, value: Option<Key>, s: Sums) -> ClickAgg {
+        ClickAgg {
+            bucket,
+            value,
+            click: s.click,
+            unique: s.unique,
+            spend: s.spend,
+        }
+    }
 }
 
 /// Lead aggregates of one (bucket, value, goal).
@@ -261,30 +274,24 @@ fn read_clicks(
 ) -> rusqlite::Result<()> {
     let mut st = conn.prepare(sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-    type Sums = (i64, i64, f64);
     let mut groups: foldhash::HashMap<(Option<i64>, Option<Key>), Sums> = Default::default();
     // A group without clicks is no group (and an aggregate without GROUP
     // BY over no rows gives one such row).
-    let mut give = |(bucket, value), (click, unique, spend): Sums| {
-        if click != 0 {
-            each(ClickAgg {
-                bucket,
-                value,
-                click,
-                unique,
-                spend,
-            });
+    let mut give = |(bucket, value), s: Sums| {
+        if s.click != 0 {
+            each(ClickAgg::of(bucket, value, s));
         }
     };
     while let Some(r) = rows.next()? {
         let (bucket, value, i) = group_values(g, r)?;
-        let sums: Sums = (r.get(i)?, r.get(i + 1)?, r.get(i + 2)?);
+        let sums = Sums {
+            click: r.get(i)?,
+            unique: r.get(i + 1)?,
+            spend: r.get(i + 2)?,
+        };
         match summed {
             true => give((bucket, value), sums),
-            false => {
-                let sum = groups.entry((bucket, value)).or_default();
-                *sum = (sum.0 + sums.0, sum.1 + sums.1, sum.2 + sums.2);
-            }
+            false => groups.entry((bucket, value)).or_default().merge(sums),
         }
     }
     for (group, sums) in groups {

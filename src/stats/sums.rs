@@ -36,7 +36,7 @@ impl Sums {
         }
     }
 
-    fn merge(&mut self, o: Sums) {
+    pub(super) fn merge(&mut self, o: Sums) {
         self.click += o.click;
         self.unique += o.unique;
         self.spend += o.spend;
