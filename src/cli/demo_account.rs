@@ -157,8 +157,8 @@ pub(super) fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i
     Ok(ways)
 }
 
-pub(super) struct Lead {
-    pub(super) click: ClickRecord,
+pub(super) struct Lead<'a> {
+    pub(super) click: &'a ClickRecord,
     pub(super) time: i64,
 }
 
@@ -170,9 +170,9 @@ pub(super) fn write_lead(
     rng: &mut SmallRng,
     user: i64,
     (eur_rate, base_rate): (f64, f64),
-    lead: &Lead,
+    lead: &Lead<'_>,
 ) -> rusqlite::Result<()> {
-    let c = &lead.click;
+    let c = lead.click;
     let (goal, usd) = *pick(
         rng,
         &[
