@@ -25,8 +25,11 @@ fn progress(done: u64, total: u64, started: Instant) {
     let _ = std::io::stderr().flush();
 }
 
-/// Clicks per batch (one transaction, or DAY_BATCHES of them together).
-const BATCH: u64 = 100_000;
+/// Clicks per batch (DAY_BATCHES of them make one transaction). Each one
+/// made or waiting holds ~55 MB of records: with 100,000 a 10M demo took
+/// 46.3-47.6 s and peaked at 449-469 MB of RSS, with 50,000 47.0-48.5 s
+/// and 310 MB (alternately, 2026-12-04).
+const BATCH: u64 = 50_000;
 
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
 /// clicks at a time; answers its password, its token and the clicks per second.
@@ -100,11 +103,11 @@ fn generate(
     // A batch travels with its rollup sums, made on the generating thread
     // too: the writing thread is the slower of the two. The daily sums
     // (click_day) are carried over DAY_BATCHES batches, written in one
-    // transaction with them: a batch (a third of a day) holds most of a
-    // day's ~42,000 (kind, flow, country, value) keys, and upserting them
-    // per batch took 9.8 s of a 10M demo, over five batches 3.7 s (2.2 s
+    // transaction with them: a third of a day of a 10M demo holds most of
+    // a day's ~42,000 (kind, flow, country, value) keys, and upserting them
+    // per 100,000 clicks took 9.8 s of a 10M demo, per 500,000 3.7 s (2.2 s
     // before the country was in the key).
-    const DAY_BATCHES: u64 = 5;
+    const DAY_BATCHES: u64 = 10;
     type Batch = (
         Vec<(ClickRecord, Option<i64>)>,
         crate::stats::rollup::Acc,

@@ -7,10 +7,10 @@ use super::*;
 fn daily_sums_carried_over_batches_equal_the_clicks() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = crate::db::open_and_migrate(&dir.path().join("d.db")).unwrap();
-    // 13 batches of 200: two carries of five and a last one of three.
-    generate(&mut conn, 2_550, 3, 200).unwrap();
+    // 23 batches of 200: two carries of ten and a last one of three.
+    generate(&mut conn, 4_550, 3, 200).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
-    assert_eq!(count("SELECT count(*) FROM clicks"), 2_550);
+    assert_eq!(count("SELECT count(*) FROM clicks"), 4_550);
     for (kind, column) in crate::stats::day::KINDS {
         let differ = format!(
             "WITH c AS (SELECT c.user_id, (c.id >> 16) / 86400000 AS day, c.flow, c.geo,
