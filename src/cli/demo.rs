@@ -114,7 +114,8 @@ fn generate(
         Option<crate::stats::day::DayAcc>,
     );
     // One batch waiting is enough to keep the writing thread busy; each
-    // one more held ~110 MB (a 10M demo peaked at 1.0 GB of RSS).
+    // one more holds another batch of records (with two, and the leads'
+    // clicks held to the end, a 10M demo peaked at 1.0 GB of RSS).
     let (to_writer, batches) = std::sync::mpsc::sync_channel::<Batch>(1);
     let (ways, classified, ua_pick, flow_pick) = (&ways, &classified, &ua_pick, &flow_pick);
     let (ads, keywords, subids, campaigns, referers) =
@@ -252,7 +253,7 @@ fn generate(
                 conn.execute_batch("COMMIT")?;
             }
             done += batch.len() as u64;
-            // Freeing 100,000 records (a dozen strings each) took a tenth
+            // Freeing a batch's records (a dozen strings each) took a tenth
             // of this thread's time; it is the busier of the two.
             std::thread::spawn(move || drop(batch));
             if tty {
