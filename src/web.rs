@@ -69,10 +69,10 @@ pub async fn fallback(req: HttpRequest, state: aweb::Data<AppState>) -> HttpResp
             .insert_header((header::LOCATION, "/app/"))
             .finish();
     }
-    if matches!(*req.method(), Method::GET | Method::HEAD) {
-        if crate::clicks::route::flow_segment(&req).is_some() {
-            return crate::clicks::route::click(req, state).await;
-        }
+    if matches!(*req.method(), Method::GET | Method::HEAD)
+        && crate::clicks::route::flow_segment(&req).is_some()
+    {
+        return crate::clicks::route::click(req, state).await;
     }
     HttpResponse::NotFound()
         .content_type("text/plain")

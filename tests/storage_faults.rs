@@ -140,8 +140,8 @@ fn a_full_disk_keeps_redirects_answering_and_loses_nothing_once_space_returns() 
         let mut f = std::fs::File::create(&filler).unwrap();
         let block = vec![0u8; 64 * 1024];
         while f.write_all(&block).is_ok() {}
-        let mut byte = [0u8; 1];
-        while f.write_all(&mut byte).is_ok() {}
+        let byte = [0u8; 1];
+        while f.write_all(&byte).is_ok() {}
         let _ = f.sync_all();
     }
     let during = click_ids(&app, 300);

@@ -6,8 +6,11 @@ use super::error::{ApiError, ApiResult};
 use super::params::Params;
 use rusqlite::types::Value as Sql;
 
-/// (parameter, column, numeric range) of every dimension filter.
-pub const DIMENSIONS: &[(&str, &str, Option<(i64, i64)>)] = &[
+/// (parameter, column, numeric range) of a dimension filter.
+pub type Dimension = (&'static str, &'static str, Option<(i64, i64)>);
+
+/// Every dimension filter.
+pub const DIMENSIONS: &[Dimension] = &[
     ("flow", "flow", None),
     ("way", "way", Some((0, i64::MAX))),
     ("site", "site", Some((0, i64::MAX))),

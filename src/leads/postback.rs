@@ -159,13 +159,13 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
                 Some(o) => Some(o),
                 None => flow_owner(&call.conn, flow)?,
             };
-            Start::Lead(from_flow(owner, user, flow, subid)?)
+            Start::Lead(Box::new(from_flow(owner, user, flow, subid)?))
         }
         Source::Click(text) => Start::Click(text.clone()),
     };
     Ok(Box::new(move |conn: &Connection| {
         let fresh = match start {
-            Start::Lead(row) => row,
+            Start::Lead(row) => *row,
             Start::Click(text) => from_click(conn, user, &text)?,
         };
         write(conn, user, &req, fresh)
@@ -175,7 +175,8 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
 /// What a new lead starts from: a flow lead's row, read before queuing,
 /// or the click it names, read on the writer.
 enum Start {
-    Lead(LeadRow),
+    // Boxed: a LeadRow is many times the size of the other arm's String.
+    Lead(Box<LeadRow>),
     Click(String),
 }
 
