@@ -23,9 +23,11 @@ H=$(rate <"$OUT/health.txt"); C=$(rate <"$OUT/click.txt")
 # the rate per connection and the run uses as many as half the rate needs.
 HALF=$(awk -v c="$C" 'BEGIN {printf "%d", c / 2}')
 paced() { wrk -t2 -c"$1" -d"$2" --latency -s "$ROOT/bench/paced.lua" -H "User-Agent: $UA" "http://127.0.0.1:$PORT/bench?utm_source=fb"; }
-PROBE=$(awk -v h="$HALF" 'BEGIN {n = int(h / 1000 + 0.5); print (n < 2 ? 2 : n)}')
+# conns RATE PER: connections for RATE req/s at PER each, at least 2.
+conns() { awk -v r="$1" -v p="$2" 'BEGIN {n = int(r / p + 0.5); print (n < 2 ? 2 : n)}'; }
+PROBE=$(conns "$HALF" 1000)
 PER=$(paced "$PROBE" 2s | rate | awk -v n="$PROBE" '{print $1 / n}')
-PACED=$(awk -v h="$HALF" -v p="$PER" 'BEGIN {n = int(h / p + 0.5); print (n < 2 ? 2 : n)}')
+PACED=$(conns "$HALF" "$PER")
 paced "$PACED" "${SECS}s" >"$OUT/half.txt"
 sleep 0.5
 STORED=$(sqlite3 "$DB" "SELECT count(*) FROM clicks")
