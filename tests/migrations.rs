@@ -31,11 +31,14 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         .unwrap();
     }
     // Today's writer path (below) also keeps the daily rollup of steps 4
-    // and 5, which version 1 did not have: a stand-in table, dropped after.
+    // and 5 and the click columns of step 6, which version 1 did not
+    // have: stand-in tables, dropped after.
     conn.execute_batch(
         "CREATE TABLE click_day (user_id INTEGER, kind INTEGER, day INTEGER, flow TEXT,
            geo TEXT, value TEXT, clicks INTEGER, uniq INTEGER, cost REAL,
-           PRIMARY KEY (user_id, kind, day, flow, geo, value))",
+           PRIMARY KEY (user_id, kind, day, flow, geo, value));
+         CREATE TABLE click_cols (id INTEGER PRIMARY KEY, user_id INTEGER, last INTEGER,
+           n INTEGER, data BLOB);",
     )
     .unwrap();
     drop(conn);
@@ -55,7 +58,8 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         "UPDATE clicks SET cost = 0.25 WHERE flow = 'm1';
          UPDATE click_roll SET cost = clicks * 0.25 WHERE flow = 'm1';
          UPDATE click_wide SET cost = clicks * 0.25 WHERE flow = 'm1';
-         DROP TABLE click_day;",
+         DROP TABLE click_day;
+         DROP TABLE click_cols;",
     )
     .unwrap();
     (dir, db)
@@ -143,6 +147,17 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
         ),
         (json!(4.0), json!(8.0)),
         "{a}"
+    );
+    // Per address from the click columns (step 6 filled them from the
+    // clicks): every click and price counted once.
+    let by_ip = app.api("stats", "from=2024-05-10&to=2024-05-10&item=ip");
+    assert_eq!(
+        (
+            by_ip["total"]["click"].clone(),
+            by_ip["total"]["spend"].clone()
+        ),
+        (json!(24), json!(8.0)),
+        "{by_ip}"
     );
     let x = app.api("clicks", "flow=m2&subid=x");
     assert!(x["clicks"]

@@ -83,6 +83,7 @@ pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
          DELETE FROM click_roll WHERE user_id = {user};
          DELETE FROM click_wide WHERE user_id = {user};
          DELETE FROM click_day WHERE user_id = {user};
+         DELETE FROM click_cols WHERE user_id = {user};
          DELETE FROM lead_roll WHERE user_id = {user};
          DELETE FROM ways WHERE user_id = {user};
          DELETE FROM flows WHERE user_id = {user};

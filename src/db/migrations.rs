@@ -28,6 +28,11 @@ const STEPS: &[Step] = &[
         include_str!("step5_click_day_geo.sql"),
         Some(crate::stats::day::fill_from_clicks),
     ),
+    // 6: the click columns (item ip), filled from the clicks.
+    (
+        include_str!("step6_click_cols.sql"),
+        Some(crate::stats::cols::store::fill_from_clicks),
+    ),
 ];
 
 /// The version a fully migrated database has.

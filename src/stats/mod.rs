@@ -6,7 +6,9 @@
 //! theirs (`leads.time`), in the user's timezone. The numbers come from
 //! two aggregate queries (src/stats/source.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
+pub mod cols;
 pub mod day;
+pub mod ip;
 pub mod items;
 pub mod lead_roll;
 pub mod metrics;
@@ -113,21 +115,50 @@ pub fn run(call: &mut Call) -> ApiResult {
         local: HashMap::new(),
     };
     let mut groups: HashMap<Key, Row> = HashMap::new();
-    source::clicks(
-        &call.conn,
-        Some(&call.state.pool),
-        g,
-        &req.filters,
-        req.period,
-        |a| {
-            if let Some(k) = folder.group(a.bucket, a.value) {
+    // About one address per click: the click columns answer item ip when
+    // they hold every filter (src/stats/ip.rs), already cut to the top
+    // groups and to the `hour` filter.
+    let top = match req.item {
+        Item::Ip => {
+            let hours = req.hour.map(|h| ip_hours(req.period, h, &user.tz));
+            let mut spare = call.state.pool.try_get();
+            let (f, p) = (&req.filters, req.period);
+            ip::top(
+                &call.conn,
+                spare.as_deref_mut(),
+                f,
+                p,
+                hours.as_ref(),
+                g.top.unwrap_or(0),
+            )?
+        }
+        _ => None,
+    };
+    match top {
+        Some(top) => {
+            for (k, s) in top {
                 groups
                     .entry(k)
                     .or_default()
-                    .add_clicks(a.click, a.unique, a.spend);
+                    .add_clicks(s.click, s.unique, s.spend);
             }
-        },
-    )?;
+        }
+        None => source::clicks(
+            &call.conn,
+            Some(&call.state.pool),
+            g,
+            &req.filters,
+            req.period,
+            |a| {
+                if let Some(k) = folder.group(a.bucket, a.value) {
+                    groups
+                        .entry(k)
+                        .or_default()
+                        .add_clicks(a.click, a.unique, a.spend);
+                }
+            },
+        )?,
+    }
     let truncated = groups.len() > MAX_GROUPS;
     source::leads(&call.conn, g, &req.filters, req.period, |a| {
         if let Some(k) = folder.group(a.bucket, a.value) {
@@ -148,6 +179,16 @@ pub fn run(call: &mut Call) -> ApiResult {
         answer["truncated"] = Value::Bool(true);
     }
     Ok(answer)
+}
+
+/// The 15-minute buckets of `period` that fall in local hour `hour`.
+fn ip_hours(period: Period, hour: i8, tz: &TimeZone) -> ip::Hours {
+    let first = period.start.div_euclid(source::BUCKET);
+    let end = (period.end - 1).div_euclid(source::BUCKET) + 1;
+    let keep = (first..end)
+        .map(|b| local(b * source::BUCKET, tz).hour() == hour)
+        .collect();
+    ip::Hours { first, keep }
 }
 
 /// The total of every click and lead of the request, for answers whose

@@ -59,6 +59,7 @@ type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i
 pub struct Acc {
     wide: super::wide::WideAcc,
     day: super::day::DayAcc,
+    cols: super::cols::store::ColsAcc,
 }
 
 impl Acc {
@@ -72,12 +73,14 @@ impl Acc {
     /// carries one over several batches).
     pub fn add_buckets(&mut self, c: &ClickRecord) {
         self.wide.add(c);
+        self.cols.add(c);
     }
 
     /// Empties the sums, keeping the room the maps have.
     pub fn clear(&mut self) {
         self.wide.clear();
         self.day.clear();
+        self.cols.clear();
     }
 
     /// The narrow sums of the batch, folded from the wide ones.
@@ -129,7 +132,8 @@ impl Acc {
             ])?;
         }
         self.wide.flush(conn)?;
-        self.day.flush(conn)
+        self.day.flush(conn)?;
+        self.cols.flush(conn)
     }
 }
 

@@ -345,6 +345,9 @@ pub fn leads(
 }
 
 /// The leads-table query of [`leads`] when no rollup serves the request.
+/// Grouped by ip (about one address per lead), the leads come one row
+/// each for the caller to sum: SQLite's GROUP BY sorted a month of the
+/// 10M demo's 212k leads in 0.55 s, where reading them took 0.1 s.
 fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
     let mut w = filters.clone();
     w.push(
@@ -352,14 +355,17 @@ fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, V
         [Sql::Integer(period.start), Sql::Integer(period.end)],
     );
     let exprs = group_exprs(g, "time / 900");
-    let sql = select(
-        &exprs,
+    let sums =
         "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
          SUM(CASE WHEN stage = 1 THEN base ELSE 0.0 END),
-         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)",
-        "leads",
-        &w,
-        "goal",
-    );
+         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)";
+    let sql = match g.column {
+        Some("ip") => format!(
+            "SELECT {} FROM leads WHERE {}",
+            [exprs.join(", "), sums.replace("SUM", "")].join(", "),
+            w.sql()
+        ),
+        _ => select(&exprs, sums, "leads", &w, "goal"),
+    };
     (sql, w.args)
 }

@@ -12,7 +12,7 @@ use super::items::Key;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use rusqlite::types::{Value as Sql, ValueRef};
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -216,6 +216,25 @@ pub fn each_click(
         }
     }
     Ok(true)
+}
+
+/// The prices of clicks `ids` (ascending) of `[from, to)` (Unix seconds):
+/// walked beside them when `walk` (they are a good part of the period's
+/// clicks, see [`Reading`]), else looked up one by one.
+pub fn prices_of(
+    conn: &Connection,
+    ids: &[i64],
+    period: (Option<i64>, Option<i64>),
+    walk: bool,
+) -> rusqlite::Result<Vec<f64>> {
+    if walk {
+        let mut prices = Prices::new(conn, Some(period))?;
+        return ids.iter().map(|&id| prices.of(id)).collect();
+    }
+    let mut st = conn.prepare_cached("SELECT cost FROM click_cost WHERE id = ?1")?;
+    ids.iter()
+        .map(|&id| Ok(st.query_row([id], |r| r.get(0)).optional()?.unwrap_or(0.0)))
+        .collect()
 }
 
 /// click_cost rows of a period in id order, paged (no statement stays

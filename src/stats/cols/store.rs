@@ -1,0 +1,144 @@
+//! Writing the click columns: each batch's clicks become one chunk per
+//! user, in the batch's transaction, so a chunk never holds a click that
+//! is not stored nor misses one that is, and nothing lives in memory
+//! between batches. Small chunks (a writer batch is ~200 clicks under
+//! load, one when idle) are merged once a user has [`MAX_OPEN`] of them
+//! or [`CHUNK`] clicks in them: per-chunk dictionaries and row overhead
+//! cost little only in big chunks.
+use super::format::{Builder, Chunk, Ip};
+use super::{Row, CHUNK};
+use crate::clicks::record::ClickRecord;
+use rusqlite::{params, Connection};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// Chunks of fewer than [`CHUNK`] clicks a user may have before they are
+/// merged into as few as can hold them.
+const MAX_OPEN: i64 = 64;
+
+/// Clicks a migration holds before writing them (about 60 bytes each).
+const MAX_HELD: usize = 1 << 20;
+
+/// The clicks of one batch, per user.
+#[derive(Default)]
+pub struct ColsAcc {
+    users: BTreeMap<i64, Builder>,
+}
+
+impl ColsAcc {
+    pub fn add(&mut self, c: &ClickRecord) {
+        self.users.entry(c.user_id).or_default().push(&Row::of(c));
+    }
+
+    pub fn clear(&mut self) {
+        self.users.clear();
+    }
+
+    /// Writes the batch's chunks, merges small ones, and empties itself.
+    pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        for (user, b) in std::mem::take(&mut self.users) {
+            write(conn, user, &b)?;
+            merge_open(conn, user)?;
+        }
+        Ok(())
+    }
+}
+
+/// Stores the clicks of `b` as chunks of at most [`CHUNK`] clicks.
+fn write(conn: &Connection, user: i64, b: &Builder) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
+        "INSERT INTO click_cols (id, user_id, last, n, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for piece in b.order().chunks(CHUNK) {
+        let (first, last, blob) = b.encode(piece);
+        st.execute(params![first, user, last, piece.len() as i64, blob])?;
+    }
+    Ok(())
+}
+
+/// Text column `i` of a row (any bytes: a damaged text must not stop a
+/// migration).
+fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Cow<'r, str>> {
+    Ok(String::from_utf8_lossy(r.get_ref(i)?.as_bytes()?))
+}
+
+/// An error for a blob that does not decode.
+pub fn damaged(id: i64) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(format!("click_cols chunk {id} is damaged").into())
+}
+
+/// Merges the user's small chunks when there are enough of them (see
+/// [`MAX_OPEN`]). Their clicks may interleave (a click queued late lands
+/// in a later batch): the merged chunks are in id order again.
+fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+    // `n < 16384` as the partial index click_cols_open spells it.
+    let open = format!("FROM click_cols WHERE user_id = ?1 AND n < {CHUNK}");
+    let (count, clicks): (i64, i64) = conn
+        .prepare_cached(&format!("SELECT count(*), COALESCE(SUM(n), 0) {open}"))?
+        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    if count < 2 || (count < MAX_OPEN && clicks < CHUNK as i64) {
+        return Ok(());
+    }
+    let mut b = Builder::default();
+    let mut st = conn.prepare_cached(&format!("SELECT id, data {open}"))?;
+    let mut rows = st.query([user])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let chunk = Chunk::parse(id, r.get_ref(1)?.as_blob()?).ok_or_else(|| damaged(id))?;
+        for row in chunk.rows().ok_or_else(|| damaged(id))? {
+            b.push(&row);
+        }
+    }
+    conn.prepare_cached(&format!("DELETE {open}"))?
+        .execute([user])?;
+    write(conn, user, &b)
+}
+
+/// Fills click_cols from every stored click (migration step 6), one pass
+/// in id order, holding at most [`MAX_HELD`] clicks.
+pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
+    let mut st = conn.prepare(
+        "SELECT id, user_id, ip, uniq, way, site, filter, mobile, os, browser,
+                flow, geo, utms, domain, utmm FROM clicks ORDER BY id",
+    )?;
+    let mut rows = st.query([])?;
+    let mut users: BTreeMap<i64, Builder> = BTreeMap::new();
+    let mut held = 0;
+    while let Some(r) = rows.next()? {
+        let user: i64 = r.get(1)?;
+        let ip = text(r, 2)?;
+        let mut texts: [Cow<str>; 5] = Default::default();
+        for (k, t) in texts.iter_mut().enumerate() {
+            *t = text(r, 10 + k)?;
+        }
+        let mut ints = [0i64; 7];
+        for (k, v) in ints.iter_mut().enumerate() {
+            *v = r.get(3 + k)?;
+        }
+        let b = users.entry(user).or_default();
+        b.push(&Row {
+            id: r.get(0)?,
+            ip: Ip::of_text(&ip),
+            ints,
+            texts: [0, 1, 2, 3, 4].map(|i| &*texts[i]),
+        });
+        held += 1;
+        if b.len() == CHUNK {
+            write(conn, user, b)?;
+            *b = Builder::default();
+            held -= CHUNK;
+        }
+        if held >= MAX_HELD {
+            for (user, b) in std::mem::take(&mut users) {
+                write(conn, user, &b)?;
+            }
+            held = 0;
+        }
+    }
+    for (user, b) in users {
+        if !b.is_empty() {
+            write(conn, user, &b)?;
+        }
+    }
+    Ok(())
+}
