@@ -87,7 +87,7 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
         .as_second();
     let rolled = [
         "date", "hour", "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "utms",
-        "utmd", "utmm", "subid", "utmc", "utmn", "utmt",
+        "utmd", "utmm", "subid", "utmc", "utmn", "utmt", "ip",
     ];
     // Filters on the flow or the item itself use the narrow rollups (the
     // daily one for subid and utm_campaign/content/term, also with the

@@ -3,202 +3,31 @@
 //! content/term). A month of 10M clicks has ~10M addresses; SQLite's
 //! GROUP BY over the click table took 6-8 s for it.
 //!
-//! Two passes over the period's chunks, in one snapshot: the first sorts
-//! the matching IPv4 addresses as 4-byte keys and keeps the `n` groups
-//! with the most clicks (ties by text, as stats.json orders them); the
-//! second counts those groups' unique clicks and collects their click
+//! Two passes over the period's chunks, each share of the period in one
+//! snapshot: the first sorts the matching IPv4 addresses as 4-byte keys
+//! (4 bytes of memory per click), and the sorted shares give the `n`
+//! groups with the most clicks (ties by text, as stats.json orders them);
+//! the second counts those groups' unique clicks and collects their click
 //! ids, whose prices come from click_cost. With a second pooled
-//! connection each reads half of the addresses (split by a hash), so
-//! their groups are disjoint and each sorts half: memory is 4 bytes per
-//! matching click, half on each connection.
-use super::cols::format::{Chunk, Codes, Ip};
-use super::cols::store::damaged;
-use super::cols::{INTS, TEXTS};
+//! connection the two halves of the period are read at once, as
+//! src/stats/scan.rs reads the click table.
+use super::cols::format::Ip;
+use super::cols::read::{Hours, Plan};
 use super::items::Key;
-use super::scan::side_by_side;
+use super::scan::halfway;
 use super::sums::{prices_of, Sums};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
-use rusqlite::types::Value as Sql;
-use rusqlite::{params, Connection};
-use std::collections::{BinaryHeap, HashSet};
-use std::sync::LazyLock;
-
-/// The 15-minute buckets (Unix seconds / 900) a request keeps, from
-/// `first` on: the `hour` filter's local hour in the user's timezone.
-pub struct Hours {
-    pub first: i64,
-    pub keep: Vec<bool>,
-}
-
-/// What a click must be to count: the period as click ids, the hours,
-/// and the filters as the columns test them.
-struct Plan<'a> {
-    user: i64,
-    from: i64,
-    to: i64,
-    hours: Option<&'a Hours>,
-    ints: Vec<(usize, Vec<i64>)>,
-    texts: Vec<(usize, Vec<&'a str>)>,
-    /// The `ip` filter: IPv4 addresses and other texts.
-    ips: Option<(HashSet<u32>, HashSet<&'a str>)>,
-}
-
-impl<'a> Plan<'a> {
-    /// None when a filter is on a column the chunks lack.
-    fn new(filters: &'a Where, period: Period, hours: Option<&'a Hours>) -> Option<Plan<'a>> {
-        let Sql::Integer(user) = filters.args[0] else {
-            return None;
-        };
-        if !filters.only_lists() {
-            return None;
-        }
-        let mut plan = Plan {
-            user,
-            from: key_at(period.start),
-            to: key_at(period.end),
-            hours,
-            ints: Vec::new(),
-            texts: Vec::new(),
-            ips: None,
-        };
-        for (column, values) in &filters.lists {
-            let ints = values.iter().map(|v| match v {
-                Sql::Integer(i) => Some(*i),
-                _ => None,
-            });
-            let texts = values.iter().map(|v| match v {
-                Sql::Text(t) => Some(t.as_str()),
-                _ => None,
-            });
-            if let Some(i) = INTS.iter().position(|c| c == column) {
-                plan.ints.push((i, ints.collect::<Option<_>>()?));
-            } else if let Some(i) = TEXTS.iter().position(|c| c == column) {
-                plan.texts.push((i, texts.collect::<Option<_>>()?));
-            } else if column == "ip" {
-                let (mut v4, mut other) = (HashSet::new(), HashSet::new());
-                for t in texts.collect::<Option<Vec<_>>>()? {
-                    match Ip::of_text(t) {
-                        Ip::V4(a) => v4.insert(a),
-                        _ => other.insert(t),
-                    };
-                }
-                plan.ips = Some((v4, other));
-            } else {
-                return None;
-            }
-        }
-        Some(plan)
-    }
-
-    fn in_window(&self, id: i64) -> bool {
-        if id < self.from || id >= self.to {
-            return false;
-        }
-        let Some(h) = self.hours else {
-            return true;
-        };
-        let bucket = (id >> 16).div_euclid(900_000) - h.first;
-        usize::try_from(bucket).is_ok_and(|b| h.keep.get(b) == Some(&true))
-    }
-
-    /// Hands `f` (id, address, unique flag) of every click that counts;
-    /// the id and flag are 0 unless asked for. Answers how many clicks
-    /// the chunks read held.
-    fn each(
-        &self,
-        conn: &Connection,
-        want_ids: bool,
-        want_uniq: bool,
-        mut f: impl FnMut(i64, Ip, i64),
-    ) -> rusqlite::Result<usize> {
-        let mut st = conn.prepare_cached(
-            "SELECT id, last, data FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
-        )?;
-        let mut rows = st.query(params![self.user, self.from, self.to])?;
-        let mut read = 0;
-        while let Some(r) = rows.next()? {
-            let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
-            read += chunk.n;
-            let edges = self.hours.is_some() || id < self.from || last >= self.to;
-            self.chunk(&chunk, edges, want_ids, want_uniq, &mut f)
-                .ok_or_else(|| damaged(id))?;
-        }
-        Ok(read)
-    }
-
-    fn chunk(
-        &self,
-        c: &Chunk,
-        edges: bool,
-        want_ids: bool,
-        want_uniq: bool,
-        f: &mut impl FnMut(i64, Ip, i64),
-    ) -> Option<()> {
-        // Per filtered column, which of this chunk's values it keeps; a
-        // chunk where one keeps none is skipped whole.
-        let mut masks: Vec<(Codes, Vec<bool>)> = Vec::new();
-        for (i, keep) in &self.ints {
-            let col = c.ints(*i)?;
-            masks.push((
-                col.codes,
-                col.dict.iter().map(|v| keep.contains(v)).collect(),
-            ));
-        }
-        for (i, keep) in &self.texts {
-            let col = c.texts(*i)?;
-            masks.push((
-                col.codes,
-                col.dict.iter().map(|v| keep.contains(v)).collect(),
-            ));
-        }
-        if masks.iter().any(|(_, m)| !m.contains(&true)) {
-            return Some(());
-        }
-        let ids = match edges || want_ids {
-            true => Some(c.ids()?),
-            false => None,
-        };
-        let uniq = match want_uniq {
-            true => Some(c.ints(0)?),
-            false => None,
-        };
-        let mut ips = c.ips()?;
-        for k in 0..c.n {
-            let id = ids.as_ref().map_or(0, |ids| ids[k]);
-            if edges && !self.in_window(id) {
-                continue;
-            }
-            let kept =
-                |(codes, mask): &(Codes, Vec<bool>)| mask.get(codes.get(k) as usize) == Some(&true);
-            if !masks.iter().all(kept) {
-                continue;
-            }
-            let ip = ips.at(k)?;
-            if let Some((v4, other)) = &self.ips {
-                let keep = match ip {
-                    Ip::V4(a) => v4.contains(&a),
-                    _ => other.contains(&*ip.text()),
-                };
-                if !keep {
-                    continue;
-                }
-            }
-            let u = match &uniq {
-                Some(col) => *col.value(k)?,
-                None => 0,
-            };
-            f(id, ip, u);
-        }
-        Some(())
-    }
-}
+use rusqlite::Connection;
+use std::collections::BinaryHeap;
+use std::sync::mpsc::sync_channel;
+use std::sync::{Arc, LazyLock};
 
 /// The `n` groups of item ip with the most clicks (ties by address
 /// text), with their sums; None when a filter is on a column the click
-/// columns lack. Half the addresses are read on `spare` when given.
+/// columns lack. The later half of the period is read on `spare` when
+/// given.
 pub fn top(
     conn: &Connection,
     spare: Option<&mut Connection>,
@@ -210,23 +39,198 @@ pub fn top(
     let Some(plan) = Plan::new(filters, period, hours) else {
         return Ok(None);
     };
-    let plan = &plan;
-    let period = (Some(period.start), Some(period.end));
-    let mut all = match spare {
-        Some(second) => {
-            let (a, b) = side_by_side(
-                conn,
-                second,
-                |c| part(c, plan, Some(0), n, period),
-                |c| part(c, plan, Some(1), n, period),
-            )?;
-            a.into_iter().chain(b).collect()
-        }
-        None => part(conn, plan, None, n, period)?,
+    let mid = match spare {
+        Some(_) => halfway(conn, Some(period.start), Some(period.end))?,
+        None => None,
     };
-    all.sort_by(|a, b| b.1.click.cmp(&a.1.click).then_with(|| a.0.cmp(&b.0)));
-    all.truncate(n);
-    Ok(Some(all))
+    let (top, sums) = match (spare, mid) {
+        (Some(second), Some(mid)) => in_halves(conn, second, &plan, period, mid, n)?,
+        _ => {
+            let _snapshot = conn.unchecked_transaction()?;
+            let top = Top::of(&[first_pass(conn, &plan)?], n);
+            let sums = second_pass(conn, &plan, &top, (period.start, period.end))?;
+            (Arc::new(top), sums)
+        }
+    };
+    let groups = top.groups.iter().zip(sums);
+    Ok(Some(
+        groups
+            .map(|((t, _), s)| (Key::Text(t.clone()), s))
+            .collect(),
+    ))
+}
+
+/// Both passes over `[start, mid)` on `conn` while another thread reads
+/// `[mid, end)` on `second`, each in its own snapshot; the kept groups
+/// come from both halves' keys.
+fn in_halves(
+    conn: &Connection,
+    second: &mut Connection,
+    plan: &Plan,
+    period: Period,
+    mid: i64,
+    n: usize,
+) -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
+    let (early, late) = (
+        plan.between(plan.from, key_at(mid)),
+        plan.between(key_at(mid), plan.to),
+    );
+    let late = &late;
+    std::thread::scope(|s| {
+        let (keys_tx, keys_rx) = sync_channel::<Keys>(1);
+        let (top_tx, top_rx) = sync_channel::<Arc<Top>>(1);
+        let other = s.spawn(move || -> rusqlite::Result<Vec<Sums>> {
+            let _snapshot = second.unchecked_transaction()?;
+            // A send fails only when this side already failed.
+            let _ = keys_tx.send(first_pass(second, late)?);
+            let Ok(top) = top_rx.recv() else {
+                return Ok(Vec::new());
+            };
+            second_pass(second, late, &top, (mid, period.end))
+        });
+        let mine = (|| -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
+            let _snapshot = conn.unchecked_transaction()?;
+            let keys = first_pass(conn, &early)?;
+            // No keys: the other thread failed, and its error is the one
+            // answered below.
+            let theirs = keys_rx.recv().map_err(|_| rusqlite::Error::InvalidQuery)?;
+            let top = Arc::new(Top::of(&[keys, theirs], n));
+            let _ = top_tx.send(top.clone());
+            let sums = second_pass(conn, &early, &top, (period.start, mid))?;
+            Ok((top, sums))
+        })();
+        drop(top_tx);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
+        let (top, mut sums) = mine?;
+        for (s, t) in sums.iter_mut().zip(theirs) {
+            s.merge(t);
+        }
+        Ok((top, sums))
+    })
+}
+
+/// The matching addresses of a share of the period, sorted: IPv4 as
+/// [`text_key`]s, the rest as text.
+struct Keys {
+    v4: Vec<u32>,
+    other: Vec<String>,
+}
+
+fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
+    let (mut v4, mut other) = (Vec::new(), Vec::new());
+    plan.each(conn, false, false, |ip, _| match ip {
+        Ip::V4(a) => v4.push(text_key(a)),
+        _ => other.push(ip.text().into_owned()),
+    })?;
+    v4.sort_unstable();
+    other.sort_unstable();
+    Ok(Keys { v4, other })
+}
+
+/// Sums of the kept groups over a share of the period, with the prices
+/// of their clicks (`period`: the share, Unix seconds).
+fn second_pass(
+    conn: &Connection,
+    plan: &Plan,
+    top: &Top,
+    (from, to): (i64, i64),
+) -> rusqlite::Result<Vec<Sums>> {
+    let mut sums = vec![Sums::default(); top.groups.len()];
+    let mut ids: Vec<(i64, usize)> = Vec::new();
+    let read = plan.each(conn, true, true, |ip, at| {
+        if let Some(g) = top.group(ip) {
+            sums[g].click += 1;
+            sums[g].unique += at.unique();
+            ids.push((at.id(), g));
+        }
+    })?;
+    ids.sort_unstable();
+    let only: Vec<i64> = ids.iter().map(|p| p.0).collect();
+    // Walking the period's prices costs about half a lookup per price.
+    let walk = 2 * only.len() > read;
+    for (price, (_, g)) in prices_of(conn, &only, (Some(from), Some(to)), walk)?
+        .into_iter()
+        .zip(&ids)
+    {
+        sums[*g].spend += price;
+    }
+    Ok(sums)
+}
+
+/// Bits of the filter that spares most clicks of the second pass a hash
+/// lookup: 2^20 bits, ~1% of them set by 10,000 groups.
+const FILTER_BITS: u32 = 20;
+
+/// The kept groups (address text, clicks; most clicks first) and how to
+/// find a click's.
+struct Top {
+    groups: Vec<(String, i64)>,
+    v4: foldhash::HashMap<u32, usize>,
+    other: foldhash::HashMap<String, usize>,
+    filter: Vec<u64>,
+}
+
+impl Top {
+    /// The `n` best groups of the shares' keys together.
+    fn of(shares: &[Keys], n: usize) -> Top {
+        let none = Keys {
+            v4: Vec::new(),
+            other: Vec::new(),
+        };
+        let (a, b) = (&shares[0], shares.get(1).unwrap_or(&none));
+        let mut groups: Vec<(String, i64, Option<u32>)> = best(runs(&a.v4, &b.v4), n)
+            .into_iter()
+            .map(|(k, c)| (Ip::V4(address(k)).text().into_owned(), c, Some(address(k))))
+            .chain(
+                best(runs(&a.other, &b.other), n)
+                    .into_iter()
+                    .map(|(t, c)| (t, c, None)),
+            )
+            .collect();
+        groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        groups.truncate(n);
+        let mut top = Top {
+            groups: Vec::with_capacity(groups.len()),
+            v4: Default::default(),
+            other: Default::default(),
+            filter: vec![0; 1 << (FILTER_BITS - 6)],
+        };
+        for (i, (t, c, a)) in groups.into_iter().enumerate() {
+            match a {
+                Some(a) => {
+                    let h = filter_bit(a);
+                    top.filter[h >> 6] |= 1 << (h & 63);
+                    top.v4.insert(a, i);
+                }
+                None => {
+                    top.other.insert(t.clone(), i);
+                }
+            }
+            top.groups.push((t, c));
+        }
+        top
+    }
+
+    #[inline]
+    fn group(&self, ip: Ip) -> Option<usize> {
+        match ip {
+            Ip::V4(a) => {
+                let h = filter_bit(a);
+                if self.filter[h >> 6] & (1 << (h & 63)) == 0 {
+                    return None;
+                }
+                self.v4.get(&a).copied()
+            }
+            _ => self.other.get(&*ip.text()).copied(),
+        }
+    }
+}
+
+#[inline]
+fn filter_bit(a: u32) -> usize {
+    (a.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS)) as usize
 }
 
 /// Octet → its place among the 256 octets ordered as text ("0" < "1" <
@@ -259,27 +263,41 @@ fn address(key: u32) -> u32 {
     octets_through(&TEXT_ORDER.1, key)
 }
 
-/// Which of two halves a key falls in.
-fn half(h: u64) -> u32 {
-    (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 63) as u32
-}
-
-fn text_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+/// Each distinct value of two sorted lists, with how often it occurs in
+/// both, in order.
+fn runs<'a, T: Ord>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = (&'a T, i64)> + 'a {
+    let (mut i, mut j) = (0, 0);
+    std::iter::from_fn(move || {
+        let v = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) => x.min(y),
+            (x, y) => x.or(y)?,
+        };
+        let mut count = 0;
+        while a.get(i) == Some(v) {
+            i += 1;
+            count += 1;
+        }
+        while b.get(j) == Some(v) {
+            j += 1;
+            count += 1;
+        }
+        Some((v, count))
     })
 }
 
 /// A group in the running for the top: more clicks first, then the
-/// smaller key; the heap's top is the worst one kept.
+/// smaller value; the heap's top is the worst one kept.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Worst<K>(std::cmp::Reverse<i64>, K);
 
-/// The `n` best (value, clicks) of a sorted list of values.
-fn best<K: Ord + Clone>(sorted: &[K], n: usize) -> Vec<(K, i64)> {
-    let mut heap: BinaryHeap<Worst<K>> = BinaryHeap::with_capacity(n + 1);
-    for run in sorted.chunk_by(|a, b| a == b) {
-        let entry = Worst(std::cmp::Reverse(run.len() as i64), run[0].clone());
+/// The `n` best (value, clicks) of `runs`.
+fn best<'a, K: Ord + Clone + 'a>(
+    runs: impl Iterator<Item = (&'a K, i64)>,
+    n: usize,
+) -> Vec<(K, i64)> {
+    let mut heap: BinaryHeap<Worst<&K>> = BinaryHeap::with_capacity(n + 1);
+    for (value, clicks) in runs {
+        let entry = Worst(std::cmp::Reverse(clicks), value);
         if heap.len() < n {
             heap.push(entry);
         } else if heap.peek().is_some_and(|w| entry < *w) {
@@ -287,81 +305,7 @@ fn best<K: Ord + Clone>(sorted: &[K], n: usize) -> Vec<(K, i64)> {
             heap.push(entry);
         }
     }
-    heap.into_iter().map(|w| (w.1, w.0 .0)).collect()
-}
-
-/// The groups of one half of the addresses (`which`, None: all), read on
-/// `conn` in one snapshot: the `n` best by clicks with their sums.
-fn part(
-    conn: &Connection,
-    plan: &Plan,
-    which: Option<u32>,
-    n: usize,
-    period: (Option<i64>, Option<i64>),
-) -> rusqlite::Result<Vec<(Key, Sums)>> {
-    // Both passes and the prices must read the same clicks.
-    let _snapshot = conn.unchecked_transaction()?;
-    let (mut v4, mut other) = (Vec::<u32>::new(), Vec::<String>::new());
-    plan.each(conn, false, false, |_, ip, _| match ip {
-        Ip::V4(a) => {
-            let k = text_key(a);
-            if which.is_none_or(|w| half(k as u64) == w) {
-                v4.push(k);
-            }
-        }
-        _ => {
-            let t = ip.text();
-            if which.is_none_or(|w| half(text_hash(&t)) == w) {
-                other.push(t.into_owned());
-            }
-        }
-    })?;
-    v4.sort_unstable();
-    other.sort_unstable();
-    let mut top: Vec<(String, i64, Option<u32>)> = best(&v4, n)
-        .into_iter()
-        .map(|(k, c)| (Ip::V4(address(k)).text().into_owned(), c, Some(address(k))))
-        .chain(best(&other, n).into_iter().map(|(t, c)| (t, c, None)))
-        .collect();
-    drop((v4, other));
-    top.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    top.truncate(n);
-    // Second pass: the kept groups' unique clicks and click ids.
-    let mut by_v4: foldhash::HashMap<u32, usize> = Default::default();
-    let mut by_text: foldhash::HashMap<&str, usize> = Default::default();
-    for (i, (t, _, a)) in top.iter().enumerate() {
-        match a {
-            Some(a) => by_v4.insert(*a, i),
-            None => by_text.insert(t, i),
-        };
-    }
-    let mut sums = vec![Sums::default(); top.len()];
-    let mut ids: Vec<(i64, usize)> = Vec::new();
-    let read = plan.each(conn, true, true, |id, ip, uniq| {
-        let group = match ip {
-            Ip::V4(a) => by_v4.get(&a),
-            _ => by_text.get(&*ip.text()),
-        };
-        if let Some(&g) = group {
-            sums[g].click += 1;
-            sums[g].unique += uniq;
-            ids.push((id, g));
-        }
-    })?;
-    ids.sort_unstable();
-    let only: Vec<i64> = ids.iter().map(|p| p.0).collect();
-    // Walking the period's prices costs about half a lookup per price.
-    for (price, (_, g)) in prices_of(conn, &only, period, 2 * only.len() > read)?
-        .into_iter()
-        .zip(&ids)
-    {
-        sums[*g].spend += price;
-    }
-    Ok(top
-        .into_iter()
-        .zip(sums)
-        .map(|((t, _, _), s)| (Key::Text(t), s))
-        .collect())
+    heap.into_iter().map(|w| (w.1.clone(), w.0 .0)).collect()
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@ use super::*;
 use crate::clicks::id::key_at;
 use crate::clicks::record::{ClickRecord, Tags};
 use crate::db::writer::{write_batch, Dict};
+use crate::stats::cols::format::Chunk;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use rusqlite::types::Value as Sql;
 
 const T0: i64 = 1_700_000_000;
 

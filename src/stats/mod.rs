@@ -182,13 +182,13 @@ pub fn run(call: &mut Call) -> ApiResult {
 }
 
 /// The 15-minute buckets of `period` that fall in local hour `hour`.
-fn ip_hours(period: Period, hour: i8, tz: &TimeZone) -> ip::Hours {
+fn ip_hours(period: Period, hour: i8, tz: &TimeZone) -> cols::read::Hours {
     let first = period.start.div_euclid(source::BUCKET);
     let end = (period.end - 1).div_euclid(source::BUCKET) + 1;
     let keep = (first..end)
         .map(|b| local(b * source::BUCKET, tz).hour() == hour)
         .collect();
-    ip::Hours { first, keep }
+    cols::read::Hours { first, keep }
 }
 
 /// The total of every click and lead of the request, for answers whose

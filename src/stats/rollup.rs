@@ -175,6 +175,10 @@ pub struct Query {
 /// the flow or on the item's own column, and the period falls on bucket
 /// edges (whole days always do). The columns come out as the table
 /// query's: bucket number, group value, then the extra and aggregates.
+/// Grouped by time alone (or not at all: a cut answer's total), one
+/// rolled-up dimension may be filtered too: its own rows, summed over
+/// the values kept, count each click once (a month of geo=de read the
+/// wide rollup's 890k rows in 150 ms for item ip's total).
 pub fn query(
     src: &Source,
     buckets: bool,
@@ -182,15 +186,26 @@ pub fn query(
     filters: &Where,
     period: crate::api::dates::Period,
 ) -> Option<Query> {
-    let kind = kind(column)?;
     if !filters.only_lists() || !on_bucket_edges(period) {
         return None;
     }
+    let rolled = column.or_else(|| {
+        let mut dims = filters
+            .lists
+            .iter()
+            .map(|l| l.0.as_str())
+            .filter(|c| *c != "flow");
+        match (dims.next(), dims.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        }
+    });
+    let kind = kind(rolled)?;
     // The value column of this kind: flow lives in its own column.
     let as_roll = |c: &str| {
         if c == "flow" {
             Some("flow")
-        } else if Some(c) == column {
+        } else if Some(c) == rolled {
             Some("value")
         } else {
             None

@@ -46,7 +46,11 @@ pub fn clicks_in(conn: &Connection, from: Option<i64>, to: Option<i64>) -> rusql
 /// Where the second connection's share of `[from, to)` starts: the first
 /// bucket by which half of its clicks (see [`buckets`]) have come. None
 /// when no split falls inside the range.
-fn halfway(conn: &Connection, from: Option<i64>, to: Option<i64>) -> rusqlite::Result<Option<i64>> {
+pub(super) fn halfway(
+    conn: &Connection,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> rusqlite::Result<Option<i64>> {
     let buckets = buckets(conn, from, to)?;
     let all: i64 = buckets.iter().map(|b| b.1).sum();
     let mut seen = 0;

@@ -14,6 +14,7 @@
 //! `flowtrack demo` and the test fixtures), so it never disagrees with the
 //! click table; never changed by spend.json (prices stay in click_cost).
 pub mod format;
+pub mod read;
 pub mod store;
 
 use crate::clicks::record::ClickRecord;
