@@ -160,14 +160,32 @@ pub fn run(call: &mut Call) -> ApiResult {
         )?,
     }
     let truncated = groups.len() > MAX_GROUPS;
-    source::leads(&call.conn, g, &req.filters, req.period, |a| {
+    // A cut answer reads the leads of its groups only (src/stats/source.rs).
+    let mut kept = Vec::new();
+    if truncated {
+        let keep = groups.keys().filter_map(|k| match k {
+            Key::Text(t) => Some(t.as_str()),
+            Key::Int(_) => None,
+        });
+        let keep: std::collections::HashSet<&str> = keep.collect();
+        let mut spare = call.state.pool.try_get();
+        let (f, p) = (&req.filters, req.period);
+        source::kept_leads(&call.conn, spare.as_deref_mut(), g, f, p, &keep, |a| {
+            kept.push(a)
+        })?;
+    }
+    let mut add = |a: source::LeadAgg| {
         if let Some(k) = folder.group(a.bucket, a.value) {
             // Cut answers keep their click groups only.
             if !truncated || groups.contains_key(&k) {
                 groups.entry(k).or_default().add_leads(&a.goal, &a.leads);
             }
         }
-    })?;
+    };
+    match truncated {
+        true => kept.into_iter().for_each(&mut add),
+        false => source::leads(&call.conn, g, &req.filters, req.period, &mut add)?,
+    }
     let total = if truncated {
         Some(total_row(call, &req, &mut folder)?)
     } else {

@@ -12,7 +12,8 @@ use super::items::Key;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use rusqlite::types::{Value as Sql, ValueRef};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::vtab::array::Array;
+use rusqlite::Connection;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -231,10 +232,26 @@ pub fn prices_of(
         let mut prices = Prices::new(conn, Some(period))?;
         return ids.iter().map(|&id| prices.of(id)).collect();
     }
-    let mut st = conn.prepare_cached("SELECT cost FROM click_cost WHERE id = ?1")?;
-    ids.iter()
-        .map(|&id| Ok(st.query_row([id], |r| r.get(0)).optional()?.unwrap_or(0.0)))
-        .collect()
+    // One statement for every id: its cursor moves on from the last id
+    // found instead of descending from the root for each (59k prices of
+    // item ip's top groups: 72 ms as one lookup each).
+    let mut st = conn.prepare_cached(
+        "SELECT k.id, k.cost FROM rarray(?1) r JOIN click_cost k ON k.id = r.value",
+    )?;
+    let list: Array = std::rc::Rc::new(ids.iter().map(|&id| Sql::Integer(id)).collect());
+    let mut found = st.query_map([list], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))?;
+    let mut next = found.next().transpose()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        match next {
+            Some((at, cost)) if at == id => {
+                out.push(cost);
+                next = found.next().transpose()?;
+            }
+            _ => out.push(0.0),
+        }
+    }
+    Ok(out)
 }
 
 /// click_cost rows of a period in id order, paged (no statement stays
