@@ -12,7 +12,7 @@
 //! connection the two halves of the period are read at once, as
 //! src/stats/scan.rs reads the click table.
 use super::cols::format::Ip;
-use super::cols::read::{Hours, Plan};
+use super::cols::read::{At, Hours, Need, Plan, Visit};
 use super::items::Key;
 use super::scan::halfway;
 use super::sums::{prices_of, Sums};
@@ -36,7 +36,7 @@ pub fn top(
     hours: Option<&Hours>,
     n: usize,
 ) -> rusqlite::Result<Option<Vec<(Key, Sums)>>> {
-    let Some(plan) = Plan::new(filters, period, hours) else {
+    let Some(plan) = Plan::new(filters, period, hours, None) else {
         return Ok(None);
     };
     let mid = match spare {
@@ -118,15 +118,45 @@ struct Keys {
     other: Vec<String>,
 }
 
+impl Visit for Keys {
+    fn click(&mut self, at: &mut At) {
+        match at.ip() {
+            Ip::V4(a) => self.v4.push(text_key(a)),
+            ip => self.other.push(ip.text().into_owned()),
+        }
+    }
+}
+
 fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
-    let (mut v4, mut other) = (Vec::new(), Vec::new());
-    plan.each(conn, false, false, |ip, _| match ip {
-        Ip::V4(a) => v4.push(text_key(a)),
-        _ => other.push(ip.text().into_owned()),
-    })?;
-    v4.sort_unstable();
-    other.sort_unstable();
-    Ok(Keys { v4, other })
+    let mut keys = Keys {
+        v4: Vec::new(),
+        other: Vec::new(),
+    };
+    let need = Need {
+        ip: true,
+        ..Need::default()
+    };
+    plan.each(conn, need, &mut keys)?;
+    keys.v4.sort_unstable();
+    keys.other.sort_unstable();
+    Ok(keys)
+}
+
+/// The second pass's sums, and the ids of the clicks counted.
+struct Counted<'t> {
+    top: &'t Top,
+    sums: Vec<Sums>,
+    ids: Vec<(i64, usize)>,
+}
+
+impl Visit for Counted<'_> {
+    fn click(&mut self, at: &mut At) {
+        if let Some(g) = self.top.group(at.ip()) {
+            self.sums[g].click += 1;
+            self.sums[g].unique += at.unique();
+            self.ids.push((at.id(), g));
+        }
+    }
 }
 
 /// Sums of the kept groups over a share of the period, with the prices
@@ -137,15 +167,20 @@ fn second_pass(
     top: &Top,
     (from, to): (i64, i64),
 ) -> rusqlite::Result<Vec<Sums>> {
-    let mut sums = vec![Sums::default(); top.groups.len()];
-    let mut ids: Vec<(i64, usize)> = Vec::new();
-    let read = plan.each(conn, true, true, |ip, at| {
-        if let Some(g) = top.group(ip) {
-            sums[g].click += 1;
-            sums[g].unique += at.unique();
-            ids.push((at.id(), g));
-        }
-    })?;
+    let mut counted = Counted {
+        top,
+        sums: vec![Sums::default(); top.groups.len()],
+        ids: Vec::new(),
+    };
+    let need = Need {
+        ids: true,
+        uniq: true,
+        ip: true,
+    };
+    let read = plan.each(conn, need, &mut counted)?;
+    let Counted {
+        mut sums, mut ids, ..
+    } = counted;
     ids.sort_unstable();
     let only: Vec<i64> = ids.iter().map(|p| p.0).collect();
     // Walking the period's prices costs about half a lookup per price.

@@ -115,12 +115,13 @@ pub fn run(call: &mut Call) -> ApiResult {
         local: HashMap::new(),
     };
     let mut groups: HashMap<Key, Row> = HashMap::new();
-    // About one address per click: the click columns answer item ip when
-    // they hold every filter (src/stats/ip.rs), already cut to the top
-    // groups and to the `hour` filter.
+    // The click columns keep the clicks of the `hour` filter themselves
+    // when grouping by a value (src/stats/cols).
+    let hours = req.hour.map(|h| hours_of(req.period, h, &user.tz));
+    // About one address per click: the click columns answer item ip
+    // (src/stats/ip.rs), already cut to the top groups.
     let top = match req.item {
         Item::Ip => {
-            let hours = req.hour.map(|h| ip_hours(req.period, h, &user.tz));
             let mut spare = call.state.pool.try_get();
             let (f, p) = (&req.filters, req.period);
             ip::top(
@@ -149,6 +150,7 @@ pub fn run(call: &mut Call) -> ApiResult {
             g,
             &req.filters,
             req.period,
+            hours.as_ref(),
             |a| {
                 if let Some(k) = folder.group(a.bucket, a.value) {
                     groups
@@ -200,7 +202,7 @@ pub fn run(call: &mut Call) -> ApiResult {
 }
 
 /// The 15-minute buckets of `period` that fall in local hour `hour`.
-fn ip_hours(period: Period, hour: i8, tz: &TimeZone) -> cols::read::Hours {
+fn hours_of(period: Period, hour: i8, tz: &TimeZone) -> cols::read::Hours {
     let first = period.start.div_euclid(source::BUCKET);
     let end = (period.end - 1).div_euclid(source::BUCKET) + 1;
     let keep = (first..end)
@@ -218,7 +220,7 @@ fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<
         top: None,
     };
     let mut total = Row::default();
-    source::clicks(&call.conn, None, g, &req.filters, req.period, |a| {
+    source::clicks(&call.conn, None, g, &req.filters, req.period, None, |a| {
         if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
             total.add_clicks(a.click, a.unique, a.spend);
         }

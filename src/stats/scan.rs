@@ -263,7 +263,7 @@ mod tests {
                 column: Some(column),
                 top: Some(n),
             };
-            source::clicks(conn, None, g, &owner, period, |a| add(&mut out, a)).unwrap();
+            source::clicks(conn, None, g, &owner, period, None, |a| add(&mut out, a)).unwrap();
             true
         } else {
             let each = |a| add(&mut out, a);

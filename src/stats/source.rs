@@ -13,7 +13,6 @@
 //! subid) are never held twice. Rollups answer most click requests
 //! (rollup.rs, wide.rs, day.rs); a grouping by value that none holds is
 //! read from the click table by scan.rs, two halves at once.
-use super::day::DayAnswer;
 use super::items::Key;
 use super::metrics::Leads;
 use super::sums::Sums;
@@ -165,6 +164,7 @@ pub fn clicks(
     g: Grouping,
     filters: &Where,
     period: Period,
+    hours: Option<&super::cols::read::Hours>,
     mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
     let rolled = super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
@@ -172,20 +172,16 @@ pub fn clicks(
     if let Some(q) = rolled {
         return read_clicks(conn, g, &q.sql, &q.args, q.summed, each);
     }
-    // Summed here when they fit in memory: a month of one item's daily
-    // rows (a million for 2,000 subids in 19 flows and countries) took
-    // SQLite's GROUP BY sort 600 ms.
-    let rolled = (g.buckets, g.column);
-    match super::day::sums(conn, pool, rolled, filters, period, g.top)? {
-        Some(DayAnswer::Summed(groups)) => {
-            super::scan::hand_out(groups, g.top, each);
-            return Ok(());
-        }
-        Some(DayAnswer::Grouped(sql, args)) => {
-            return read_clicks(conn, g, &sql, &args, true, each)
-        }
-        None => {}
+    // What no rollup holds: the click columns, two halves of the period
+    // at once when a second reader is free.
+    let mut spare = pool.and_then(|p| p.try_get());
+    let spare = spare.as_deref_mut();
+    if super::cols::group::clicks(conn, spare, g, filters, period, hours, &mut each)? {
+        return Ok(());
     }
+    // Too many values to hold (or item ip, src/stats/ip.rs, not
+    // answered there): SQLite groups the click rows, its sorter keeping
+    // memory bounded.
     let flows = filters.lists.iter().find(|(c, _)| c == "flow");
     let scan = scan_is_cheaper(
         conn,
@@ -194,26 +190,14 @@ pub fn clicks(
         period.start.div_euclid(BUCKET),
         period.end.div_euclid(BUCKET) + 1,
     )?;
-    let top = match g.column.filter(|_| !g.buckets) {
-        Some(column) => {
-            // A second reader while the report runs (scan.rs), if one is
-            // free; otherwise it reads on one.
-            let mut spare = pool.and_then(|p| p.try_get());
-            let spare = spare.as_deref_mut();
-            if super::scan::clicks(conn, spare, column, filters, period, scan, g.top, &mut each)? {
-                return Ok(());
-            }
-            g.top
-        }
-        None => None,
-    };
+    let top = g.column.filter(|_| !g.buckets).and(g.top);
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
     w.clicks_between("clicks.id", Some(period.start), Some(period.end));
     // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
     let sql = select(&exprs, CLICK_AGGREGATES, &clicks_with_cost(scan), &w, "");
-    // The groups scan.rs keeps when it can: most clicks, ties by value.
+    // The groups stats.json keeps: most clicks, ties by value.
     let sql = match (top, g.column) {
         (Some(n), Some(c)) => format!("{sql} ORDER BY count(*) DESC, {c} LIMIT {n}"),
         _ => sql,

@@ -13,7 +13,7 @@ use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::vtab::array::Array;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -58,7 +58,7 @@ impl Groups {
     }
 
     /// Adds the sums `s` to the group of `value`.
-    fn add(&mut self, value: ValueRef, s: Sums) {
+    pub(super) fn add(&mut self, value: ValueRef, s: Sums) {
         match value {
             ValueRef::Integer(n) => self.ints.entry(n).or_default().merge(s),
             ValueRef::Text(t) => {
@@ -206,7 +206,8 @@ pub fn each_click(
     let mut st = conn.prepare(&sql)?;
     let last = st.column_count() - 1;
     let mut rows = st.query(rusqlite::params_from_iter(&w.args))?;
-    let mut prices = Prices::new(conn, walk.then_some((from, to)))?;
+    let (lo, hi) = (from.map_or(i64::MIN, key_at), to.map_or(i64::MAX, key_at));
+    let mut prices = Prices::walk(conn, lo, if walk { hi } else { lo })?;
     while let Some(r) = rows.next()? {
         let spend = match walk {
             true => prices.of(r.get(0)?)?,
@@ -221,15 +222,16 @@ pub fn each_click(
 
 /// The prices of clicks `ids` (ascending) of `[from, to)` (Unix seconds):
 /// walked beside them when `walk` (they are a good part of the period's
-/// clicks, see [`Reading`]), else looked up one by one.
+/// clicks), else looked up.
 pub fn prices_of(
     conn: &Connection,
     ids: &[i64],
-    period: (Option<i64>, Option<i64>),
+    (from, to): (Option<i64>, Option<i64>),
     walk: bool,
 ) -> rusqlite::Result<Vec<f64>> {
     if walk {
-        let mut prices = Prices::new(conn, Some(period))?;
+        let (from, to) = (from.map_or(i64::MIN, key_at), to.map_or(i64::MAX, key_at));
+        let mut prices = Prices::walk(conn, from, to)?;
         return ids.iter().map(|&id| prices.of(id)).collect();
     }
     // One statement for every id: its cursor moves on from the last id
@@ -254,37 +256,34 @@ pub fn prices_of(
     Ok(out)
 }
 
-/// click_cost rows of a period in id order, paged (no statement stays
-/// open for a month of rows), read alongside clicks in id order.
-struct Prices<'c> {
+/// click_cost rows of a range of click ids in id order, paged (no
+/// statement stays open for a month of rows), read alongside clicks in id
+/// order. A walked price costs about half a looked-up one (1.4M lookups
+/// 0.3 s, 8.8M prices walked 0.7 s, on 2026-12-01).
+pub struct Prices<'c> {
+    conn: &'c Connection,
     /// The page statement and the next id to read from and the end.
     rows: Option<(rusqlite::Statement<'c>, i64, i64)>,
     page: std::vec::IntoIter<(i64, f64)>,
     /// The first row not yet passed.
     next: Option<(i64, f64)>,
+    /// The last click asked for.
+    last: i64,
 }
 
 const PRICE_PAGE: i64 = 65_536;
 
 impl<'c> Prices<'c> {
-    /// The prices of `[from, to)` (Unix seconds, None: unbounded) when
-    /// `period` is given; none at all otherwise.
-    fn new(
-        conn: &'c Connection,
-        period: Option<(Option<i64>, Option<i64>)>,
-    ) -> rusqlite::Result<Prices<'c>> {
+    /// The prices of click ids `[from, to)`.
+    pub fn walk(conn: &'c Connection, from: i64, to: i64) -> rusqlite::Result<Prices<'c>> {
         let sql = "SELECT id, cost FROM click_cost WHERE id >= ?1 AND id < ?2 ORDER BY id LIMIT ?3";
-        let rows = match period {
-            Some((from, to)) => {
-                let (from, to) = (from.map_or(i64::MIN, key_at), to.map_or(i64::MAX, key_at));
-                Some((conn.prepare(sql)?, from, to))
-            }
-            None => None,
-        };
         Ok(Prices {
-            rows,
+            conn,
+            rows: Some((conn.prepare(sql)?, from, to)),
             page: Vec::new().into_iter(),
             next: None,
+            // A click before `from` is looked up.
+            last: from,
         })
     }
 
@@ -307,9 +306,17 @@ impl<'c> Prices<'c> {
         Ok(self.page.next())
     }
 
-    /// The price of click `id` (0 without a row); ids must not decrease
-    /// from call to call.
-    fn of(&mut self, id: i64) -> rusqlite::Result<f64> {
+    /// The price of click `id` (0 without a row). Ids should not
+    /// decrease from call to call: one that does (a click queued late,
+    /// stored in a later chunk) is looked up.
+    pub fn of(&mut self, id: i64) -> rusqlite::Result<f64> {
+        if id < self.last {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT cost FROM click_cost WHERE id = ?1")?;
+            return Ok(st.query_row([id], |r| r.get(0)).optional()?.unwrap_or(0.0));
+        }
+        self.last = id;
         loop {
             if self.next.is_none() {
                 self.next = self.advance()?;

@@ -207,8 +207,8 @@ pub struct Builder {
     /// Per click: Ok(IPv4) or Err(index into `others`).
     ips: Vec<Result<u32, u32>>,
     others: Vec<Other>,
-    ints: [Dict<i64>; 7],
-    texts: [Dict<Box<str>>; 5],
+    ints: [Dict<i64>; INTS.len()],
+    texts: [Dict<Box<str>>; TEXTS.len()],
 }
 
 impl Builder {

@@ -12,6 +12,10 @@ fn row(id: i64, ip: &str, k: i64) -> Row<'_> {
             "fb",
             if k % 1000 == 0 { "x.example" } else { "" },
             "ü-cpc",
+            ["s1", "s22", "s333"][(k % 3) as usize],
+            "",
+            if k % 5 == 0 { "ad5" } else { "ad" },
+            ["", "kw"][(k % 2) as usize],
         ],
     }
 }

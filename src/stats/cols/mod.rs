@@ -13,7 +13,10 @@
 //! Kept in the same transaction as the clicks (rollup::Acc, by the writer,
 //! `flowtrack demo` and the test fixtures), so it never disagrees with the
 //! click table; never changed by spend.json (prices stay in click_cost).
+#[cfg(test)]
+pub mod fixture;
 pub mod format;
+pub mod group;
 pub mod read;
 pub mod store;
 
@@ -28,7 +31,9 @@ pub const CHUNK: usize = 16_384;
 /// The integer columns, in blob order.
 pub const INTS: [&str; 7] = ["uniq", "way", "site", "filter", "mobile", "os", "browser"];
 /// The text columns, in blob order.
-pub const TEXTS: [&str; 5] = ["flow", "geo", "utms", "domain", "utmm"];
+pub const TEXTS: [&str; 9] = [
+    "flow", "geo", "utms", "domain", "utmm", "subid", "utmc", "utmn", "utmt",
+];
 
 /// One click as the columns hold it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +43,7 @@ pub struct Row<'a> {
     /// The values of [`INTS`].
     pub ints: [i64; 7],
     /// The values of [`TEXTS`].
-    pub texts: [&'a str; 5],
+    pub texts: [&'a str; 9],
 }
 
 impl<'a> Row<'a> {
@@ -55,7 +60,17 @@ impl<'a> Row<'a> {
                 c.os as i64,
                 c.browser as i64,
             ],
-            texts: [&c.flow, &c.geo, &c.tags.utms, &c.domain, &c.tags.utmm],
+            texts: [
+                &c.flow,
+                &c.geo,
+                &c.tags.utms,
+                &c.domain,
+                &c.tags.utmm,
+                &c.tags.subid,
+                &c.tags.utmc,
+                &c.tags.utmn,
+                &c.tags.utmt,
+            ],
         }
     }
 }

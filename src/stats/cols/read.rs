@@ -2,7 +2,7 @@
 //! chunk's dictionaries turn a filter into a mask over its codes, so a
 //! click is tested with a few bit lookups, and a chunk none of whose
 //! values a filter keeps is skipped whole.
-use super::format::{Chunk, Codes, Column, Ip};
+use super::format::{Chunk, Codes, Column, Ip, Ips};
 use super::store::damaged;
 use super::{INTS, TEXTS};
 use crate::api::dates::Period;
@@ -31,18 +31,46 @@ pub struct Plan<'a> {
     texts: Vec<(usize, Vec<&'a str>)>,
     /// The `ip` filter: IPv4 addresses and other texts.
     ips: Option<(HashSet<u32>, HashSet<&'a str>)>,
+    group: Option<Group>,
 }
 
-/// A click handed out by [`Plan::each`]: its id and unique flag are
-/// read only when asked for.
-pub struct At<'c> {
+/// What a reader of [`Plan::each`] needs of each click besides its
+/// place: only those columns are decoded.
+#[derive(Clone, Copy, Default)]
+pub struct Need {
+    pub ids: bool,
+    pub uniq: bool,
+    pub ip: bool,
+}
+
+/// The dictionary of the column a plan groups by, in one chunk.
+pub enum Values<'c> {
+    Ints(&'c [i64]),
+    Texts(&'c [&'c str]),
+}
+
+/// A reader of the clicks a plan keeps.
+pub trait Visit {
+    /// A chunk begins: the dictionary of the grouped column in it.
+    fn chunk(&mut self, _group: Option<Values>) {}
+    fn click(&mut self, at: &mut At);
+    /// Whether the reader wants no more clicks (the rest is skipped).
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// A click handed out by [`Plan::each`]: what [`Need`] asked for.
+pub struct At<'c, 'a> {
     k: usize,
     ids: Option<&'c [i64]>,
-    uniq: Option<&'c Column<'c, i64>>,
+    uniq: Option<&'c Column<'a, i64>>,
+    ips: Option<&'c mut Ips<'a>>,
+    group: Option<Codes<'a>>,
 }
 
-impl At<'_> {
-    /// The click id (0 unless [`Plan::each`] was asked for ids).
+impl<'a> At<'_, 'a> {
+    /// The click id (0 unless asked for).
     pub fn id(&self) -> i64 {
         self.ids.map_or(0, |ids| ids[self.k])
     }
@@ -54,11 +82,39 @@ impl At<'_> {
             .and_then(|c| c.value(self.k).copied())
             .unwrap_or(0)
     }
+
+    /// The address (empty unless asked for; `Chunk::ips` checked that
+    /// every click has one).
+    pub fn ip(&mut self) -> Ip<'a> {
+        let k = self.k;
+        self.ips
+            .as_mut()
+            .and_then(|i| i.at(k))
+            .unwrap_or(Ip::Text(""))
+    }
+
+    /// The grouped column's code, into the dictionary of [`Visit::chunk`].
+    pub fn code(&self) -> usize {
+        self.group.map_or(0, |g| g.get(self.k) as usize)
+    }
+}
+
+/// Where a plan finds the column it groups by.
+#[derive(Clone, Copy)]
+enum Group {
+    Int(usize),
+    Text(usize),
 }
 
 impl<'a> Plan<'a> {
-    /// None when a filter is on a column the chunks lack.
-    pub fn new(filters: &'a Where, period: Period, hours: Option<&'a Hours>) -> Option<Plan<'a>> {
+    /// None when a filter, or `group` (the column the reader groups by,
+    /// if any), is on a column the chunks lack.
+    pub fn new(
+        filters: &'a Where,
+        period: Period,
+        hours: Option<&'a Hours>,
+        group: Option<&str>,
+    ) -> Option<Plan<'a>> {
         let Sql::Integer(user) = filters.args[0] else {
             return None;
         };
@@ -73,6 +129,13 @@ impl<'a> Plan<'a> {
             ints: Vec::new(),
             texts: Vec::new(),
             ips: None,
+            group: match group {
+                None => None,
+                Some(c) => Some(match INTS.iter().position(|i| *i == c) {
+                    Some(i) => Group::Int(i),
+                    None => Group::Text(TEXTS.iter().position(|t| *t == c)?),
+                }),
+            },
         };
         for (column, values) in &filters.lists {
             let ints = values.iter().map(|v| match v {
@@ -123,39 +186,36 @@ impl<'a> Plan<'a> {
         usize::try_from(bucket).is_ok_and(|b| h.keep.get(b) == Some(&true))
     }
 
-    /// Hands `f` the address of every click that counts, with its id
-    /// and unique flag when `ids` / `uniq` ask for them. Answers how many
-    /// clicks the chunks read held.
+    /// Hands `v` every click that counts, in chunk order (ascending ids
+    /// within a chunk), with what `need` asks for. Answers how many clicks
+    /// the chunks read held.
     pub fn each(
         &self,
         conn: &Connection,
-        ids: bool,
-        uniq: bool,
-        mut f: impl FnMut(Ip, &At),
+        need: Need,
+        v: &mut impl Visit,
     ) -> rusqlite::Result<usize> {
         let mut st = conn.prepare_cached(
-            "SELECT id, last, data FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
+            "SELECT id, last, data FROM click_cols
+             WHERE user_id = ?1 AND id < ?3 AND last >= ?2 ORDER BY id",
         )?;
         let mut rows = st.query(params![self.user, self.from, self.to])?;
         let mut read = 0;
         while let Some(r) = rows.next()? {
+            if v.done() {
+                break;
+            }
             let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
             let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
             read += chunk.n;
             let edges = self.hours.is_some() || id < self.from || last >= self.to;
-            self.chunk(&chunk, edges, (ids, uniq), &mut f)
+            self.chunk(&chunk, edges, need, v)
                 .ok_or_else(|| damaged(id))?;
         }
         Ok(read)
     }
 
-    fn chunk(
-        &self,
-        c: &Chunk,
-        edges: bool,
-        (want_ids, want_uniq): (bool, bool),
-        f: &mut impl FnMut(Ip, &At),
-    ) -> Option<()> {
+    fn chunk(&self, c: &Chunk, edges: bool, need: Need, v: &mut impl Visit) -> Option<()> {
         // Per filtered column, which of this chunk's values it keeps.
         let mut masks: Vec<(Codes, Vec<bool>)> = Vec::new();
         for (i, keep) in &self.ints {
@@ -175,22 +235,36 @@ impl<'a> Plan<'a> {
         if masks.iter().any(|(_, m)| !m.contains(&true)) {
             return Some(());
         }
-        let ids = match edges || want_ids {
+        let ids = match edges || need.ids {
             true => Some(c.ids()?),
             false => None,
         };
-        let uniq = match want_uniq {
+        let uniq = match need.uniq {
             true => Some(c.ints(0)?),
             false => None,
         };
-        let mut ips = c.ips()?;
+        let mut ips = match need.ip || self.ips.is_some() {
+            true => Some(c.ips()?),
+            false => None,
+        };
+        let group = match self.group {
+            None => {
+                v.chunk(None);
+                None
+            }
+            Some(Group::Int(i)) => {
+                let col = c.ints(i)?;
+                v.chunk(Some(Values::Ints(&col.dict)));
+                Some(col.codes)
+            }
+            Some(Group::Text(i)) => {
+                let col = c.texts(i)?;
+                v.chunk(Some(Values::Texts(&col.dict)));
+                Some(col.codes)
+            }
+        };
         for k in 0..c.n {
-            let at = At {
-                k,
-                ids: ids.as_deref(),
-                uniq: uniq.as_ref(),
-            };
-            if edges && !self.in_window(at.id()) {
+            if edges && !self.in_window(ids.as_ref().map_or(0, |ids| ids[k])) {
                 continue;
             }
             let kept =
@@ -198,8 +272,15 @@ impl<'a> Plan<'a> {
             if !masks.iter().all(kept) {
                 continue;
             }
-            let ip = ips.at(k)?;
+            let mut at = At {
+                k,
+                ids: ids.as_deref(),
+                uniq: uniq.as_ref(),
+                ips: ips.as_mut(),
+                group,
+            };
             if let Some((v4, other)) = &self.ips {
+                let ip = at.ip();
                 let keep = match ip {
                     Ip::V4(a) => v4.contains(&a),
                     _ => other.contains(&*ip.text()),
@@ -208,7 +289,7 @@ impl<'a> Plan<'a> {
                     continue;
                 }
             }
-            f(ip, &at);
+            v.click(&mut at);
         }
         Some(())
     }

@@ -6,7 +6,7 @@
 //! or [`CHUNK`] clicks in them: per-chunk dictionaries and row overhead
 //! cost little only in big chunks.
 use super::format::{Builder, Chunk, Ip};
-use super::{Row, CHUNK};
+use super::{Row, CHUNK, TEXTS};
 use crate::clicks::record::ClickRecord;
 use rusqlite::{params, Connection};
 use std::borrow::Cow;
@@ -99,7 +99,7 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     let mut st = conn.prepare(
         "SELECT id, user_id, ip, uniq, way, site, filter, mobile, os, browser,
-                flow, geo, utms, domain, utmm FROM clicks ORDER BY id",
+                flow, geo, utms, domain, utmm, subid, utmc, utmn, utmt FROM clicks ORDER BY id",
     )?;
     let mut rows = st.query([])?;
     let mut users: BTreeMap<i64, Builder> = BTreeMap::new();
@@ -107,7 +107,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     while let Some(r) = rows.next()? {
         let user: i64 = r.get(1)?;
         let ip = text(r, 2)?;
-        let mut texts: [Cow<str>; 5] = Default::default();
+        let mut texts: [Cow<str>; TEXTS.len()] = Default::default();
         for (k, t) in texts.iter_mut().enumerate() {
             *t = text(r, 10 + k)?;
         }
@@ -120,7 +120,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
             id: r.get(0)?,
             ip: Ip::of_text(&ip),
             ints,
-            texts: [0, 1, 2, 3, 4].map(|i| &*texts[i]),
+            texts: std::array::from_fn(|i| &*texts[i]),
         });
         held += 1;
         if b.len() == CHUNK {

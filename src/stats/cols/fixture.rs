@@ -1,0 +1,89 @@
+//! Clicks for the click columns' tests, written the way the writer
+//! writes them.
+use crate::api::filters::Where;
+use crate::clicks::record::{ClickRecord, Tags};
+use crate::db::writer::{write_batch, Dict};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::types::Value as Sql;
+use rusqlite::Connection;
+
+pub const T0: i64 = 1_700_000_000;
+
+/// 12,000 clicks of user 1 (and some of user 2) over three days, written
+/// in writer-sized batches so small chunks get merged, some batches
+/// holding a click that arrived late (an id below the last batch's);
+/// addresses repeat (ties), some are IPv6, text or empty; a price on
+/// some clicks.
+pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ip.db");
+    let mut conn = crate::db::open_and_migrate(&path).unwrap();
+    let second = crate::db::open(&path).unwrap();
+    let mut rng = SmallRng::seed_from_u64(7);
+    let mut dict = Dict::default();
+    let mut t_ms = T0 * 1000;
+    let mut batch = Vec::new();
+    for i in 0..12_000i64 {
+        t_ms += rng.random_range(1..40_000);
+        let late = i % 97 == 50;
+        let key = if late {
+            (t_ms - 90_000) << 16 | 7
+        } else {
+            t_ms << 16
+        };
+        let ip = match rng.random_range(0..20) {
+            0 => "2001:db8::".to_string() + &rng.random_range(0..30).to_string(),
+            1 => String::new(),
+            2 => "unknown".into(),
+            3..=8 => format!(
+                "10.0.{}.{}",
+                rng.random_range(0..3),
+                rng.random_range(0..20)
+            ),
+            _ => format!(
+                "{}.{}.7.{}",
+                rng.random_range(1..256),
+                i % 100,
+                rng.random_range(0..256)
+            ),
+        };
+        batch.push(ClickRecord {
+            key,
+            user_id: 1 + (i % 11 == 0) as i64,
+            flow: ["fa", "fb", "fc"][rng.random_range(0..3)].into(),
+            filter: rng.random_range(0..3),
+            unique: rng.random_bool(0.7),
+            ip,
+            geo: ["de", "br", "", "us"][rng.random_range(0..4)].into(),
+            os: rng.random_range(0..4),
+            mobile: rng.random_bool(0.5),
+            domain: "d.example".into(),
+            tags: Tags {
+                subid: format!("s{}", i % 5),
+                ..Tags::default()
+            },
+            cost: if rng.random_bool(0.3) { 0.25 } else { 0.0 },
+            ..ClickRecord::default()
+        });
+        if batch.len() >= rng.random_range(1..60) {
+            write_batch(&mut conn, &mut dict, &batch).unwrap();
+            batch.clear();
+        }
+    }
+    write_batch(&mut conn, &mut dict, &batch).unwrap();
+    (dir, conn, second)
+}
+
+pub fn filters(user: i64, lists: &[(&str, Vec<Sql>)]) -> Where {
+    let mut w = Where::owner(user);
+    for (column, values) in lists {
+        w.push_in(column, values);
+        w.lists.push((column.to_string(), values.clone()));
+    }
+    w
+}
+
+pub fn texts(v: &[&str]) -> Vec<Sql> {
+    v.iter().map(|s| Sql::Text(s.to_string())).collect()
+}
