@@ -30,14 +30,10 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         )
         .unwrap();
     }
-    // Today's writer path (below) also keeps the daily rollup of steps 4
-    // and 5 and the click columns of step 6, which version 1 did not
-    // have: stand-in tables, dropped after.
+    // Today's writer path (below) also keeps the click columns of step 6,
+    // which version 1 did not have: a stand-in table, dropped after.
     conn.execute_batch(
-        "CREATE TABLE click_day (user_id INTEGER, kind INTEGER, day INTEGER, flow TEXT,
-           geo TEXT, value TEXT, clicks INTEGER, uniq INTEGER, cost REAL,
-           PRIMARY KEY (user_id, kind, day, flow, geo, value));
-         CREATE TABLE click_cols (id INTEGER PRIMARY KEY, user_id INTEGER, last INTEGER,
+        "CREATE TABLE click_cols (id INTEGER PRIMARY KEY, user_id INTEGER, last INTEGER,
            n INTEGER, data BLOB);",
     )
     .unwrap();
@@ -58,7 +54,6 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         "UPDATE clicks SET cost = 0.25 WHERE flow = 'm1';
          UPDATE click_roll SET cost = clicks * 0.25 WHERE flow = 'm1';
          UPDATE click_wide SET cost = clicks * 0.25 WHERE flow = 'm1';
-         DROP TABLE click_day;
          DROP TABLE click_cols;",
     )
     .unwrap();
@@ -123,8 +118,8 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
         spend_by_flow(&app),
         json!({"m1": 6.0, "m2": 2.0, "total": 8.0})
     );
-    // Per subid from the daily rollup (step 5 filled it from the clicks
-    // and their prices, per country) and from the click table.
+    // Per subid from the click columns (step 6 filled them from the
+    // clicks), a whole day and one second less at each end.
     let start = utc("2024-05-10 00:00");
     let a = app.api("stats", "from=2024-05-10&to=2024-05-10&item=subid");
     let b = app.api(

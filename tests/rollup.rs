@@ -89,10 +89,10 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
         "date", "hour", "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "utms",
         "utmd", "utmm", "subid", "utmc", "utmn", "utmt", "ip",
     ];
-    // Filters on the flow or the item itself use the narrow rollups (the
-    // daily one for subid and utm_campaign/content/term, also with the
-    // country), any other mix the wide one; ufrom/uto off the bucket
-    // edges read clicks.
+    // Filters on the flow or the item itself use the narrow rollups, any
+    // other mix of low-cardinality ones the wide one; subid and
+    // utm_campaign/content/term, their filters, and ufrom/uto off the
+    // bucket edges read the click columns.
     let filters = [
         "",
         "&flow=ra",
@@ -123,15 +123,13 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
     }
 }
 
-/// The daily rollup (subid, utm_campaign/content/term) holds UTC days; a
-/// period in another timezone takes its whole UTC days from there and the
-/// hours at both ends from the clicks, and spend.json on flows sets whole
-/// UTC days as whole rows and reads the ends from the clicks. In
-/// Asia/Kolkata (UTC+5:30) one local day never holds a whole UTC day, so
-/// single days come from the clicks alone, and longer periods must add up
-/// to exactly the sum of their days.
+/// subid and utm_campaign/content/term (the click columns) in a timezone
+/// whose days are no UTC days: in Asia/Kolkata (UTC+5:30) a local day
+/// holds parts of two UTC days. Longer periods must add up to exactly the
+/// sum of their days, before and after spend.json on flows, whose prices
+/// are written per click.
 #[test]
-fn daily_rollup_periods_in_another_timezone_add_up_from_days_and_edges() {
+fn subid_periods_in_another_timezone_add_up_from_their_days() {
     let app = spawn_app();
     app.flow_with_urls("dk", &["https://a.test/"]);
     app.flow_with_urls("dl", &["https://b.test/"]);

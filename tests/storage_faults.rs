@@ -51,7 +51,7 @@ fn wait_stored(app: &TestApp, ids: &[String]) -> usize {
 
 /// After a fault the rollups still count every stored click exactly once
 /// (a failed batch is retried whole): per flow (15-minute rollup), per
-/// subid (daily rollup) and in the click table itself.
+/// subid (click columns) and in the click table itself.
 fn assert_rollups_match_clicks(app: &TestApp) {
     let clicks: i64 = app
         .db()

@@ -53,7 +53,6 @@ pub fn run(call: &mut Call) -> ApiResult {
                     "UPDATE click_cost SET cost = cost * ?1 WHERE id IN (SELECT id FROM clicks WHERE user_id = ?2)",
                     "UPDATE click_roll SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
                     "UPDATE click_wide SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
-                    "UPDATE click_day SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
                     "UPDATE lead_roll SET mh = mh * ?1, ma = ma * ?1 WHERE user_id = ?2",
                     "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
                 ] {

@@ -100,9 +100,15 @@ impl Where {
                 None => Ok(Sql::Text(v.clone())),
             })
             .collect::<ApiResult<Vec<_>>>()?;
-        self.push_in(column, &args);
-        self.lists.push((column.to_string(), args));
+        self.list_of(column, args);
         Ok(())
+    }
+
+    /// `column IN (...)` for `values`, recorded in `lists` as a
+    /// parameter's would be.
+    pub fn list_of(&mut self, column: &str, values: Vec<Sql>) {
+        self.push_in(column, &values);
+        self.lists.push((column.to_string(), values));
     }
 
     /// `column IN (...)` for `values` (not recorded in `lists`: rollup

@@ -25,7 +25,7 @@ fn progress(done: u64, total: u64, started: Instant) {
     let _ = std::io::stderr().flush();
 }
 
-/// Clicks per batch (DAY_BATCHES of them make one transaction). Each one
+/// Clicks per batch (TX_BATCHES of them make one transaction). Each one
 /// made or waiting holds ~55 MB of records: with 100,000 a 10M demo took
 /// 46.3-47.6 s and peaked at 449-469 MB of RSS, with 50,000 47.0-48.5 s
 /// and 310 MB (alternately, 2026-12-04).
@@ -100,18 +100,15 @@ fn generate(
     // Making a click (random values, formatted addresses and ids) costs
     // about as much as storing it: a second thread makes the batches while
     // this one writes them, and the writing thread never waits for clicks.
-    // A batch travels with its rollup sums, made on the generating thread
-    // too: the writing thread is the slower of the two. The daily sums
-    // (click_day) are carried over DAY_BATCHES batches, written in one
-    // transaction with them: a third of a day of a 10M demo holds most of
-    // a day's ~42,000 (kind, flow, country, value) keys, and upserting them
-    // per 100,000 clicks took 9.8 s of a 10M demo, per 500,000 3.7 s (2.2 s
-    // before the country was in the key).
-    const DAY_BATCHES: u64 = 10;
+    // A batch travels with its rollup sums and click columns, made on the
+    // generating thread too: the writing thread is the slower of the two.
+    // TX_BATCHES batches make one transaction (500,000 clicks): a commit
+    // per batch wrote the rollup pages again each time.
+    const TX_BATCHES: u64 = 10;
     type Batch = (
         Vec<(ClickRecord, Option<i64>)>,
         crate::stats::rollup::Acc,
-        Option<crate::stats::day::DayAcc>,
+        bool,
     );
     // One batch waiting is enough to keep the writing thread busy; each
     // one more holds another batch of records (with two, and the leads'
@@ -125,7 +122,7 @@ fn generate(
         scope.spawn(move || {
             let mut rng = click_rng;
             let mut made = 0u64;
-            let (mut day, mut n) = (crate::stats::day::DayAcc::default(), 0);
+            let mut n = 0;
             while made < clicks {
                 n += 1;
                 let end = (made + per_batch).min(clicks);
@@ -215,19 +212,18 @@ fn generate(
                     // A lead for some unique target clicks, a while later.
                     let lead = (filter == 0 && record.unique && rng.random_bool(0.035))
                         .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
-                    roll.add_buckets(&record);
-                    day.add_click(&record);
+                    roll.add(&record);
                     batch.push((record, lead));
                 }
-                let day = (n % DAY_BATCHES == 0 || end == clicks).then(|| std::mem::take(&mut day));
+                let commit = n % TX_BATCHES == 0 || end == clicks;
                 // The writer stopped (an error): nothing more to make.
-                if to_writer.send((batch, roll, day)).is_err() {
+                if to_writer.send((batch, roll, commit)).is_err() {
                     return;
                 }
                 made = end;
             }
         });
-        for (batch, mut roll, day) in batches {
+        for (batch, mut roll, commit) in batches {
             // A failed batch returns with the transaction open: dropping
             // the connection rolls it back.
             if conn.is_autocommit() {
@@ -248,8 +244,7 @@ fn generate(
                     }
                 }
             }
-            if let Some(mut day) = day {
-                day.flush(conn)?;
+            if commit {
                 conn.execute_batch("COMMIT")?;
             }
             done += batch.len() as u64;

@@ -82,7 +82,6 @@ pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
          DELETE FROM clicks WHERE user_id = {user};
          DELETE FROM click_roll WHERE user_id = {user};
          DELETE FROM click_wide WHERE user_id = {user};
-         DELETE FROM click_day WHERE user_id = {user};
          DELETE FROM click_cols WHERE user_id = {user};
          DELETE FROM lead_roll WHERE user_id = {user};
          DELETE FROM ways WHERE user_id = {user};

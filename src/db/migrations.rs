@@ -23,12 +23,13 @@ const STEPS: &[Step] = &[
     // code, and databases already past step 4 never run it again. As one
     // SQL GROUP BY it took 3 minutes on 10.66M clicks, thrown away.
     (include_str!("step4_click_day.sql"), None),
-    // 5: the daily rollup with the country in its key, refilled.
-    (
-        include_str!("step5_click_day_geo.sql"),
-        Some(crate::stats::day::fill_from_clicks),
-    ),
-    // 6: the click columns (item ip), filled from the clicks.
+    // 5: the daily rollup with the country in its key. Its Rust fill is
+    // no longer run, for the reason step 4's is not: step 6 always follows
+    // it in the same `migrate` and drops the table (the click columns
+    // answer what it did), and databases already past step 5 never run
+    // it again.
+    (include_str!("step5_click_day_geo.sql"), None),
+    // 6: the click columns, filled from the clicks; the daily rollup goes.
     (
         include_str!("step6_click_cols.sql"),
         Some(crate::stats::cols::store::fill_from_clicks),

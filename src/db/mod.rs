@@ -65,11 +65,11 @@ pub fn serving(conn: &Connection) -> rusqlite::Result<()> {
 pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(path).with_init(|c| {
         configure(c, READER_CACHE_KIB)?;
-        // A sort too big for the page cache (GROUP BY ip over a month,
-        // src/stats/scan.rs) sorts and merges its runs on a second thread
-        // too: item ip over a month of the 10M demo 17.8-18.6 -> 12.1-13.8
-        // s (in one country, within this machine's noise). Readers only:
-        // the writer never sorts that much.
+        // A sort too big for the page cache (GROUP BY over a month of
+        // click rows with more values than src/stats/cols holds) sorts
+        // and merges its runs on a second thread too: item ip over a month
+        // of the 10M demo, when it was read so, 17.8-18.6 -> 12.1-13.8 s.
+        // Readers only: the writer never sorts that much.
         c.execute_batch("PRAGMA threads=2")?;
         serving(c)
     });

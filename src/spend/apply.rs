@@ -11,12 +11,6 @@
 //! Otherwise (subid, utm_campaign/content/term, unique, times inside a
 //! bucket) the matching clicks themselves are summed.
 //!
-//! The daily rollup (click_day: subid and utm_campaign/content/term per
-//! UTC day, flow and country) needs the matching clicks' own values, read
-//! before their prices change: the slow path sums them in its pass, the
-//! fast path in the pass that collects their ids; on flows and countries
-//! alone only the partial days at the ends are read (src/spend/day.rs).
-//!
 //! The prices are written from the click ids alone. Conditions on flows
 //! and the period are answered by an index; any other condition reads
 //! the click rows once, into a list of ids in memory (8 bytes a click),
@@ -27,12 +21,13 @@
 //! free, and the list goes to SQLite as one rarray parameter.
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
+use crate::api::dates::Period;
 use crate::api::filters::Where;
+use crate::clicks::id::key_at;
 use crate::db::Pool;
-use crate::stats::day::{add_clicks_of, DayAcc, RowAt, COLUMNS as DAY_COLUMNS};
-use crate::stats::scan::{clicks_in, in_halves};
+use crate::stats::cols::read::{At, Need, Plan, Visit};
+use crate::stats::scan::in_halves;
 use crate::stats::source::clicks_with_cost;
-use crate::stats::sums::Reading;
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
@@ -46,14 +41,11 @@ pub fn apply(
     conn: &Connection,
     pool: Option<&Pool>,
 ) -> rusqlite::Result<usize> {
-    let (n, price, ids, day) = match req.wide_where() {
+    let (n, price, ids) = match req.wide_where() {
         Some(wide) => fast(req, conn, &wide, pool)?,
         None => slow(req, conn)?,
     };
     if n > 0 {
-        // The daily rollup moves by each click's old price, so before
-        // the prices are written.
-        day.into_spend_change(price).flush(conn)?;
         ids.write_prices(conn, price)?;
     }
     Ok(n as usize)
@@ -66,7 +58,7 @@ fn fast(
     conn: &Connection,
     wide: &Where,
     pool: Option<&Pool>,
-) -> rusqlite::Result<(i64, f64, Ids, DayAcc)> {
+) -> rusqlite::Result<(i64, f64, Ids)> {
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
@@ -77,7 +69,7 @@ fn fast(
     )?;
     let price = per_click(req.price, n);
     if n == 0 {
-        return Ok((0, price, Ids::Index(req.clicks_where()), DayAcc::default()));
+        return Ok((0, price, Ids::Index(req.clicks_where())));
     }
     if req.flows_only() {
         // Every narrow row of these flows and buckets matches whole too
@@ -92,48 +84,26 @@ fn fast(
         Deltas::read(conn, &sql, &wide.args, |_| Ok(()))?.write(conn, price, false)?;
     }
     set_whole_rows(conn, "click_wide", wide, price)?;
-    let (ids, day) = match (req.flows_only(), req.whole_days()) {
-        (true, _) => (
-            Ids::Index(req.clicks_where()),
-            super::day::whole_days(conn, req, price)?,
-        ),
-        // The daily rows match whole: the clicks only give their ids.
-        (false, true) => (
-            Ids::collect(conn, req, n, pool, false)?.0,
-            super::day::whole_days(conn, req, price)?,
-        ),
-        (false, false) => Ids::collect(conn, req, n, pool, true)?,
+    let ids = match req.flows_only() {
+        true => Ids::Index(req.clicks_where()),
+        false => Ids::collect(conn, req, pool)?,
     };
-    Ok((n, price, ids, day))
+    Ok((n, price, ids))
 }
 
-/// Where the slow path's rows hold the daily rollup's columns: flow is
-/// COLUMNS[0] and geo COLUMNS[4], the id and the values follow the 11
-/// COLUMNS and the price.
-const SLOW_ROW: RowAt = RowAt {
-    user: 0,
-    id: 15,
-    flow: 2,
-    geo: 6,
-    values: 16,
-    uniq: None,
-};
-
 /// The rollups from the matching clicks themselves, in one pass that also
-/// keeps their ids and their sums for the daily rollup.
-fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids, DayAcc)> {
+/// keeps their ids.
+fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids)> {
     let table = clicks_with_cost(super::plan::scan(conn, req)?);
     let w = req.clicks_where();
     let sql = format!(
-        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id, {DAY_COLUMNS}
+        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id
          FROM {table} WHERE {}",
         COLUMNS.join(", "),
         w.sql()
     );
     let mut ids = Vec::new();
-    let mut day = DayAcc::default();
     let deltas = Deltas::read(conn, &sql, &w.args, |r| {
-        day.add_row(r, &SLOW_ROW, r.get(14)?)?;
         ids.push(r.get(15)?);
         Ok(())
     })?;
@@ -142,7 +112,7 @@ fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Id
     if n > 0 {
         deltas.write(conn, price, true)?;
     }
-    Ok((n, price, Ids::Listed(ids), day))
+    Ok((n, price, Ids::Listed(ids)))
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -173,48 +143,48 @@ enum Ids {
 }
 
 impl Ids {
-    /// Reads the matching click ids, in one pass over the clicks as
-    /// src/spend/plan.rs decides, which also sums them for the daily
-    /// rollup when `daily`; without, their values and prices are not read
-    /// (a spend on the 1.39M clicks of one country among 10.6M: 3.7-4.7 s
-    /// with them, 2.8-3.7 s without). Reading the rows is most of a spend
-    /// on a condition the
-    /// indexes lack (geo: 2.5 s of 3.9 s for the 1.4M clicks of one
-    /// country among 10M), so a second pooled reader, when one is free,
-    /// reads the later half of the period at the same time
-    /// (src/stats/scan.rs). It sees what `conn` sees: `conn` holds the
-    /// write lock and has changed only rollups so far.
+    /// Reads the matching click ids from the click columns (src/stats/
+    /// cols), which hold every spend condition: reading the click rows
+    /// was most of a spend on a condition the indexes lack (geo: 2.5 s of
+    /// 3.9 s for the 1.4M clicks of one country among 10M). A second
+    /// pooled reader, when one is free, reads the later half of the
+    /// period at the same time (src/stats/scan.rs). It sees what `conn`
+    /// sees: `conn` holds the write lock and has changed only rollups so
+    /// far.
     fn collect(
         conn: &Connection,
         req: &SpendRequest,
-        n: i64,
         pool: Option<&Pool>,
-        daily: bool,
-    ) -> rusqlite::Result<(Ids, DayAcc)> {
-        // `n` of the period's clicks match (the wide rollup counted them).
-        let dense = 2 * n >= clicks_in(conn, req.from, req.to)?;
-        let scan = super::plan::scan(conn, req)?;
-        let how = Reading::new(scan, dense);
-        let filters = req.clicks_where_in(None, None);
-        let read = |c: &Connection, from, to| {
-            let (mut ids, mut day) = (Vec::new(), DayAcc::default());
-            if !daily {
-                return Ok((ids_of(c, &filters, scan, (from, to))?, day));
-            }
-            add_clicks_of(c, &filters, how, (from, to), false, &mut day, |_, id| {
-                ids.push(id);
-                Ok(())
-            })?;
-            Ok((ids, day))
+    ) -> rusqlite::Result<Ids> {
+        let mut w = req.dims.clone();
+        if req.valid {
+            w.list_of("filter", vec![Sql::Integer(0)]);
+        }
+        if req.unique {
+            w.list_of("uniq", vec![Sql::Integer(1)]);
+        }
+        let (from, to) = (req.from.unwrap_or(i64::MIN), req.to.unwrap_or(i64::MAX));
+        let period = Period {
+            start: from,
+            end: to,
+        };
+        // Every spend condition is a column of the chunks.
+        let plan = Plan::new(&w, period, None, None).ok_or(rusqlite::Error::InvalidQuery)?;
+        let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
+            let key = |t: Option<i64>, open| t.map_or(open, key_at);
+            let half = plan.between(key(from, 0), key(to, i64::MAX));
+            let mut ids = Listing(Vec::new());
+            let need = Need {
+                ids: true,
+                ..Need::default()
+            };
+            half.each(c, need, &mut ids)?;
+            Ok(ids.0)
         };
         let mut spare = pool.and_then(|p| p.try_get());
-        let period = (req.from, req.to);
-        let ((mut ids, mut day), later) = in_halves(conn, spare.as_deref_mut(), period, read)?;
-        if let Some((more, d)) = later {
-            ids.extend(more);
-            day.merge(d);
-        }
-        Ok((Ids::Listed(ids), day))
+        let (mut ids, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
+        ids.extend(later.into_iter().flatten());
+        Ok(Ids::Listed(ids))
     }
 
     /// Sets the price of every matching click; a price of 0 is no row.
@@ -248,24 +218,13 @@ impl Ids {
     }
 }
 
-/// The ids of the clicks of `filters` in `[from, to)` (Unix seconds, None:
-/// unbounded), read in id order when `scan` (src/stats/source.rs).
-fn ids_of(
-    conn: &Connection,
-    filters: &Where,
-    scan: bool,
-    (from, to): (Option<i64>, Option<i64>),
-) -> rusqlite::Result<Vec<i64>> {
-    let mut w = filters.clone();
-    w.clicks_between("clicks.id", from, to);
-    let sql = format!(
-        "SELECT clicks.id FROM {} WHERE {}",
-        crate::stats::source::click_table(scan),
-        w.sql()
-    );
-    let mut st = conn.prepare(&sql)?;
-    let ids = st.query_map(rusqlite::params_from_iter(&w.args), |r| r.get(0))?;
-    ids.collect()
+/// The ids of the clicks a plan keeps.
+struct Listing(Vec<i64>);
+
+impl Visit for Listing {
+    fn click(&mut self, at: &mut At) {
+        self.0.push(at.id());
+    }
 }
 
 /// Sets the price of every click `w` finds on the click indexes alone.

@@ -8,7 +8,6 @@
 //! `errors` with their index) while the others are applied. Both forms
 //! also answer `clicks`, how many clicks got a price.
 mod apply;
-mod day;
 mod deltas;
 mod plan;
 pub mod request;

@@ -121,20 +121,7 @@ impl SpendRequest {
     /// then the click indexes alone find the clicks, and every rollup row
     /// of those flows and buckets matches whole (src/spend/apply.rs).
     pub fn flows_only(&self) -> bool {
-        self.whole_days() && self.dims.lists.iter().all(|(c, _)| c == "flow")
-    }
-
-    /// True when the only conditions are the owner, flows, countries and
-    /// the period: every daily rollup row of those flows and countries on
-    /// a UTC day inside the period matches whole (src/spend/day.rs).
-    pub fn whole_days(&self) -> bool {
-        !self.valid
-            && !self.unique
-            && self
-                .dims
-                .lists
-                .iter()
-                .all(|(c, _)| c == "flow" || c == "geo")
+        !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
     }
 
     /// The conditions on the click table. The period is a rowid range

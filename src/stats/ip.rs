@@ -9,8 +9,8 @@
 //! groups with the most clicks (ties by text, as stats.json orders them);
 //! the second counts those groups' unique clicks and collects their click
 //! ids, whose prices come from click_cost. With a second pooled
-//! connection the two halves of the period are read at once, as
-//! src/stats/scan.rs reads the click table.
+//! connection the two halves of the period are read at once
+//! (src/stats/scan.rs).
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
 use super::items::Key;

@@ -7,7 +7,6 @@
 //! two aggregate queries (src/stats/source.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
 pub mod cols;
-pub mod day;
 pub mod ip;
 pub mod items;
 pub mod lead_roll;

@@ -3,9 +3,9 @@
 //! sums. A month of a busy flow is a few thousand rows per dimension
 //! instead of millions of clicks, so the common reports (date, hour, flow,
 //! geo, utm_source, ...) stay fast at any size. Mixed requests go to the
-//! wide rollup (src/stats/wide.rs), subid and utm_campaign/content/term
-//! reports to the daily one (src/stats/day.rs); the rest (ip, or those
-//! items filtered by another dimension) read the clicks.
+//! wide rollup (src/stats/wide.rs); the rest (subid, utm_campaign/
+//! content/term, ip, or any item filtered by a dimension the rollups
+//! lack) read the click columns (src/stats/cols).
 //!
 //! Kept in the same transaction as the clicks they count (the writer and
 //! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
@@ -58,20 +58,12 @@ type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i
 #[derive(Default)]
 pub struct Acc {
     wide: super::wide::WideAcc,
-    day: super::day::DayAcc,
     cols: super::cols::store::ColsAcc,
 }
 
 impl Acc {
+    /// Counts a click in the rollups and its click columns.
     pub fn add(&mut self, c: &ClickRecord) {
-        self.add_buckets(c);
-        self.day.add_click(c);
-    }
-
-    /// Counts a click in the 15-minute rollups only: its daily sums go
-    /// to a [`super::day::DayAcc`] of the caller's (`flowtrack demo`
-    /// carries one over several batches).
-    pub fn add_buckets(&mut self, c: &ClickRecord) {
         self.wide.add(c);
         self.cols.add(c);
     }
@@ -79,7 +71,6 @@ impl Acc {
     /// Empties the sums, keeping the room the maps have.
     pub fn clear(&mut self) {
         self.wide.clear();
-        self.day.clear();
         self.cols.clear();
     }
 
@@ -132,7 +123,6 @@ impl Acc {
             ])?;
         }
         self.wide.flush(conn)?;
-        self.day.flush(conn)?;
         self.cols.flush(conn)
     }
 }

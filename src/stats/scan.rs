@@ -1,22 +1,12 @@
-//! stats.json grouped by a column straight from the click table, for what
-//! no rollup holds: a high-cardinality item (subid, utm_campaign/content/
-//! term, ip) filtered by anything but its flow, or any item filtered by a
-//! dimension the wide rollup lacks. Issue 6 wants any item with one filter
-//! under 1 s on 10M clicks; SQLite's GROUP BY on one connection took 1.5 s
-//! for a month of subids in one country.
-//!
-//! The period is read as two halves at once, each on its own pooled
-//! connection (one report used one core of the two), and summed in memory
-//! (src/stats/sums.rs). When the values are too many to hold (ip, about
-//! one per click, goes there directly) the caller runs SQLite's GROUP BY
-//! on one connection: its sorter keeps memory bounded, and two sorts at
-//! once through temporary files were slower than one (ip in one country
-//! 1.9 -> 2.7 s).
+//! Reading a period of clicks as two halves at once, each on its own
+//! pooled connection (one report or spend used one core of the two):
+//! the click columns (src/stats/cols), the leads of a cut answer
+//! (src/stats/source.rs) and spend's click ids (src/spend/apply.rs).
+//! The halves split the period's clicks in two by the time-only rollup.
+//! Also the top groups of an answer cut to the busiest.
 use super::items::Key;
 use super::source::{ClickAgg, BUCKET};
-use super::sums::{self, Groups, Sums};
-use crate::api::dates::Period;
-use crate::api::filters::Where;
+use super::sums::{Groups, Sums};
 use rusqlite::Connection;
 
 /// Clicks per 15-minute bucket of `[from, to)` (Unix seconds, None:
@@ -63,17 +53,6 @@ pub(super) fn halfway(
         }
     }
     Ok(None)
-}
-
-/// Whether `filters` may match half of the clicks a scan of `period`
-/// reads ([`sums::Reading`]): the wide rollup's count when it has one,
-/// else yes. Prices walked for the 14% of a month in one country took
-/// 1.25 s against 1.05 s looked up, for every click 1.95 s against 2.7 s.
-fn dense(conn: &Connection, filters: &Where, period: Period) -> rusqlite::Result<bool> {
-    let Some(most) = super::wide::at_most(conn, filters, period.start, period.end)? else {
-        return Ok(true);
-    };
-    Ok(2 * most >= clicks_in(conn, Some(period.start), Some(period.end))?)
 }
 
 /// Runs `read` over the clicks of `[from, to)` (Unix seconds, None:
@@ -136,196 +115,10 @@ fn top(groups: Groups, top: Option<usize>) -> Vec<(Key, Sums)> {
     all
 }
 
-/// Click count, unique count and spend per value of `column` over the
-/// period, the `top` groups with the most clicks (ties by value), half of
-/// the period read on `spare` at the same time when there is one.
-/// `scan`: read the period's rows in id order rather than through an
-/// index (src/stats/source.rs). Ok(false), having handed out nothing,
-/// when the values are too many to hold in memory.
-#[allow(clippy::too_many_arguments)]
-pub fn clicks(
-    conn: &Connection,
-    spare: Option<&mut Connection>,
-    column: &str,
-    filters: &Where,
-    period: Period,
-    scan: bool,
-    top_n: Option<usize>,
-    each: impl FnMut(ClickAgg),
-) -> rusqlite::Result<bool> {
-    if column == "ip" {
-        // About one value per click: the attempt would only give up.
-        return Ok(false);
-    }
-    let how = sums::Reading::new(scan, scan && dense(conn, filters, period)?);
-    let share = |c: &Connection, from: Option<i64>, to: Option<i64>| {
-        let all = (period.start, period.end);
-        sums::share(
-            c,
-            column,
-            filters,
-            how,
-            from.unwrap_or(all.0),
-            to.unwrap_or(all.1),
-        )
-    };
-    let period = (Some(period.start), Some(period.end));
-    let groups = match in_halves(conn, spare, period, share)? {
-        (a, Some(b)) => Groups::both(a, b),
-        (a, None) => a,
-    };
-    let Some(groups) = groups else {
-        return Ok(false);
-    };
-    hand_out(groups, top_n, each);
-    Ok(true)
-}
-
 /// Hands `each` the `top_n` groups with the most clicks (all without
 /// `top_n`), one aggregate per value.
 pub fn hand_out(groups: Groups, top_n: Option<usize>, mut each: impl FnMut(ClickAgg)) {
     for (key, s) in top(groups, top_n) {
         each(ClickAgg::of(None, Some(key), s));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::source::{self, Grouping};
-    use super::*;
-    use crate::clicks::id::key_at;
-
-    /// 250,000 clicks of user 1 over two days: ip nearly one per click
-    /// (too many to hold: SQLite's GROUP BY sums them) except for a few
-    /// busy ones, subid ten values (summed in memory), a price on every
-    /// third click, and the time-only rollup that splits the period.
-    fn fixture() -> (tempfile::TempDir, Connection, Connection, Period) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("scan.db");
-        let conn = crate::db::open_and_migrate(&path).unwrap();
-        let second = crate::db::open(&path).unwrap();
-        let t0 = 1_700_000_000;
-        conn.execute_batch(&format!(
-            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 250000)
-             INSERT INTO clicks (id, secret, user_id, flow, uniq, ip, subid)
-             SELECT {k0} + i * 45000 * 65536 / 65, 0, 1, 'f', i % 2,
-                    CASE WHEN i % 50 = 0 THEN 'busy' || (i % 7) ELSE 'ip' || i END,
-                    's' || (i % 10)
-             FROM n;
-             INSERT INTO click_cost (id, cost) SELECT id, 0.25 FROM clicks WHERE id % 3 = 0;
-             INSERT INTO click_roll (user_id, kind, bucket, flow, value, clicks)
-             SELECT 1, 0, (id >> 16) / 900000, flow, '', count(*) FROM clicks GROUP BY 3;",
-            k0 = key_at(t0)
-        ))
-        .unwrap();
-        let period = Period {
-            start: t0,
-            end: t0 + 3 * 86_400,
-        };
-        (dir, conn, second, period)
-    }
-
-    /// What the report must hold, straight from SQL.
-    fn expected(conn: &Connection, column: &str, n: usize) -> Vec<(String, i64, i64, f64)> {
-        let sql = format!(
-            "SELECT {column}, count(*), SUM(uniq), COALESCE(SUM(k.cost), 0.0)
-             FROM clicks LEFT JOIN click_cost k USING (id)
-             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {n}"
-        );
-        let mut st = conn.prepare(&sql).unwrap();
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)));
-        rows.unwrap().map(Result::unwrap).collect()
-    }
-
-    type Answer = Vec<(String, i64, i64, f64)>;
-
-    /// The report through scan.rs alone (None: it gave up), or through
-    /// source.rs, which then runs SQLite's GROUP BY.
-    fn report(
-        conn: &Connection,
-        second: &mut Connection,
-        column: &'static str,
-        period: Period,
-        n: usize,
-        whole: bool,
-    ) -> Option<Answer> {
-        let mut out = Vec::new();
-        let add = |out: &mut Answer, a: ClickAgg| {
-            let Some(Key::Text(key)) = a.value else {
-                panic!("{:?}", a.value)
-            };
-            out.push((key, a.click, a.unique, a.spend));
-        };
-        let owner = Where::owner(1);
-        let done = if whole {
-            let g = Grouping {
-                buckets: false,
-                column: Some(column),
-                top: Some(n),
-            };
-            source::clicks(conn, None, g, &owner, period, None, |a| add(&mut out, a)).unwrap();
-            true
-        } else {
-            let each = |a| add(&mut out, a);
-            clicks(
-                conn,
-                Some(second),
-                column,
-                &owner,
-                period,
-                true,
-                Some(n),
-                each,
-            )
-            .unwrap()
-        };
-        // stats.json's own order (src/stats/mod.rs).
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        done.then_some(out)
-    }
-
-    fn same(a: &[(String, i64, i64, f64)], b: &[(String, i64, i64, f64)]) {
-        assert_eq!(a.len(), b.len());
-        for (x, y) in a.iter().zip(b) {
-            assert_eq!((&x.0, x.1, x.2), (&y.0, y.1, y.2));
-            assert!((x.3 - y.3).abs() < 1e-6, "{x:?} {y:?}");
-        }
-    }
-
-    #[test]
-    fn both_ways_of_reading_the_click_table_keep_the_same_top_groups() {
-        let (_dir, conn, mut second, period) = fixture();
-        assert!(halfway(&conn, Some(period.start), Some(period.end))
-            .unwrap()
-            .is_some());
-        // subid: summed in memory over two halves at once.
-        for n in [4, 100] {
-            let got = report(&conn, &mut second, "subid", period, n, false);
-            same(&got.expect("held in memory"), &expected(&conn, "subid", n));
-        }
-        // Prices walked beside the clicks or looked up: the same sums.
-        let owner = Where::owner(1);
-        let read = |how| {
-            let (from, to) = (period.start, period.end);
-            let groups = sums::share(&conn, "subid", &owner, how, from, to).unwrap();
-            let mut v: Vec<_> = top(groups.expect("ten values"), None)
-                .into_iter()
-                .map(|(k, s)| (format!("{k:?}"), s.click, s.unique, (s.spend * 1e6).round()))
-                .collect();
-            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-            v
-        };
-        let walked = read(sums::Reading::ScanWalk);
-        assert!(walked.iter().all(|g| g.3 > 0.0), "{walked:?}");
-        assert_eq!(read(sums::Reading::Scan), walked);
-        assert_eq!(read(sums::Reading::Index), walked);
-        // ip: too many values, so SQLite's GROUP BY; ties (one click
-        // each) are cut by value, as in memory.
-        let how = sums::Reading::ScanWalk;
-        let share = sums::share(&conn, "ip", &owner, how, period.start, period.end);
-        assert!(share.unwrap().is_none());
-        assert!(report(&conn, &mut second, "ip", period, 12, false).is_none());
-        let got = report(&conn, &mut second, "ip", period, 12, true).unwrap();
-        same(&got, &expected(&conn, "ip", 12));
     }
 }

@@ -1,8 +1,7 @@
-//! Where stats.json's numbers come from: one aggregate query over clicks
-//! and one over leads per request, each limited to the period (a rowid
-//! range for clicks, the `leads_user_time` index for leads), so SQLite
-//! does the summing and Rust only folds the grouped rows; except a click
-//! grouping by value that no rollup holds, which scan.rs sums itself.
+//! Where stats.json's numbers come from: the click rollups, or the click
+//! columns (src/stats/cols) for what no rollup holds, and one aggregate
+//! query over leads per request (lead rollups or the leads table by the
+//! `leads_user_time` index).
 //!
 //! Grouping by time happens in 15-minute UTC buckets: every real timezone
 //! offset is a multiple of 15 minutes, so each bucket lies within exactly
@@ -11,8 +10,9 @@
 //!
 //! Both functions hand out rows through a callback so large groupings (ip,
 //! subid) are never held twice. Rollups answer most click requests
-//! (rollup.rs, wide.rs, day.rs); a grouping by value that none holds is
-//! read from the click table by scan.rs, two halves at once.
+//! (rollup.rs, wide.rs); the click columns the rest, two halves of the
+//! period at once; a grouping with more values than they hold (a subid
+//! per click) has SQLite group the click rows.
 use super::items::Key;
 use super::metrics::Leads;
 use super::sums::Sums;

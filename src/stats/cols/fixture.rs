@@ -87,3 +87,52 @@ pub fn filters(user: i64, lists: &[(&str, Vec<Sql>)]) -> Where {
 pub fn texts(v: &[&str]) -> Vec<Sql> {
     v.iter().map(|s| Sql::Text(s.to_string())).collect()
 }
+
+/// Asserts that the click columns hold every stored click exactly once,
+/// with the values of its row.
+pub fn assert_columns_hold_the_clicks(conn: &Connection) {
+    use super::format::Chunk;
+    use super::{INTS, TEXTS};
+    type Held = (i64, i64, String, Vec<i64>, Vec<String>);
+    let mut held: Vec<Held> = Vec::new();
+    let mut st = conn
+        .prepare("SELECT id, user_id, n, data FROM click_cols")
+        .unwrap();
+    let mut rows = st.query([]).unwrap();
+    while let Some(r) = rows.next().unwrap() {
+        let (id, user, n): (i64, i64, usize) = (
+            r.get(0).unwrap(),
+            r.get(1).unwrap(),
+            r.get::<_, i64>(2).unwrap() as usize,
+        );
+        let chunk = Chunk::parse(id, r.get_ref(3).unwrap().as_blob().unwrap()).unwrap();
+        let clicks = chunk.rows().unwrap();
+        assert_eq!((clicks.len(), clicks[0].id), (n, id));
+        for c in clicks {
+            let texts = c.texts.iter().map(|t| t.to_string()).collect();
+            held.push((c.id, user, c.ip.text().into_owned(), c.ints.to_vec(), texts));
+        }
+    }
+    held.sort();
+    let sql = format!(
+        "SELECT id, user_id, ip, {}, {} FROM clicks ORDER BY id",
+        INTS.join(", "),
+        TEXTS.join(", ")
+    );
+    let mut st = conn.prepare(&sql).unwrap();
+    let stored: Vec<Held> = st
+        .query_map([], |r| {
+            let ints = (0..INTS.len())
+                .map(|i| r.get(3 + i))
+                .collect::<Result<_, _>>()?;
+            let texts = (0..TEXTS.len())
+                .map(|i| r.get(3 + INTS.len() + i))
+                .collect::<Result<_, _>>()?;
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, ints, texts))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(held.len(), stored.len());
+    assert!(held == stored, "the click columns differ from the clicks");
+}
