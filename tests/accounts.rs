@@ -249,12 +249,18 @@ fn changing_the_base_currency_converts_stored_costs_and_lead_values() {
         .date();
     let totals =
         || app.api("stats", &format!("item=flow&from={today}&to={today}"))["total"].clone();
+    // Per subid the spend comes from the click columns' prices.
+    let by_subid = || {
+        let r = app.api("stats", &format!("item=subid&from={today}&to={today}"));
+        r["total"]["spend"].as_f64().unwrap()
+    };
     let before = totals();
     assert_eq!(
         (before["ma"].as_f64(), before["spend"].as_f64()),
         (Some(10.0), Some(1.72)),
         "{before}"
     );
+    assert_eq!(by_subid(), 1.72);
     // Shipped table: 0.86 eur per usd.
     assert_eq!(app.api("profile", "currency=eur")["currency"], "eur");
     let cost = app.api("clicks", "")["clicks"][0]["cost"].as_f64().unwrap();
@@ -266,6 +272,7 @@ fn changing_the_base_currency_converts_stored_costs_and_lead_values() {
         (ma - 8.6).abs() < 0.01 && (spend - 1.72 * 0.86).abs() < 0.01,
         "{after}"
     );
+    assert!((by_subid() - 1.72 * 0.86).abs() < 0.01, "{}", by_subid());
     // The price is still stored as given.
     assert_eq!(app.api("leads", "")["leads"][0]["price"], 10.0);
 }

@@ -31,10 +31,11 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         .unwrap();
     }
     // Today's writer path (below) also keeps the click columns of step 6,
-    // which version 1 did not have: a stand-in table, dropped after.
+    // which version 1 did not have: stand-in tables, dropped after.
     conn.execute_batch(
         "CREATE TABLE click_cols (id INTEGER PRIMARY KEY, user_id INTEGER, last INTEGER,
-           n INTEGER, data BLOB);",
+           n INTEGER, data BLOB);
+         CREATE TABLE click_cols_cost (id INTEGER PRIMARY KEY, data BLOB);",
     )
     .unwrap();
     drop(conn);
@@ -54,7 +55,8 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
         "UPDATE clicks SET cost = 0.25 WHERE flow = 'm1';
          UPDATE click_roll SET cost = clicks * 0.25 WHERE flow = 'm1';
          UPDATE click_wide SET cost = clicks * 0.25 WHERE flow = 'm1';
-         DROP TABLE click_cols;",
+         DROP TABLE click_cols;
+         DROP TABLE click_cols_cost;",
     )
     .unwrap();
     (dir, db)

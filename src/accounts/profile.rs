@@ -58,6 +58,7 @@ pub fn run(call: &mut Call) -> ApiResult {
                 ] {
                     tx.execute(sql, params![factor, user.id])?;
                 }
+                crate::stats::cols::store::scale_prices(&tx, user.id, factor)?;
             }
             tx.execute(
                 "UPDATE users SET currency = ?1 WHERE id = ?2",

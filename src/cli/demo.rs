@@ -28,8 +28,10 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// Clicks per batch (TX_BATCHES of them make one transaction). Each one
 /// made or waiting holds ~55 MB of records: with 100,000 a 10M demo took
 /// 46.3-47.6 s and peaked at 449-469 MB of RSS, with 50,000 47.0-48.5 s
-/// and 310 MB (alternately, 2026-12-04).
-const BATCH: u64 = 50_000;
+/// and 310 MB (alternately, 2026-12-04). Three chunks of click columns
+/// exactly: a batch's remainder would wait for others' to be merged with
+/// them into a chunk overlapping theirs (src/stats/cols/store.rs).
+const BATCH: u64 = 3 * crate::stats::cols::CHUNK as u64;
 
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
 /// clicks at a time; answers its password, its token and the clicks per second.

@@ -82,6 +82,7 @@ pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
          DELETE FROM clicks WHERE user_id = {user};
          DELETE FROM click_roll WHERE user_id = {user};
          DELETE FROM click_wide WHERE user_id = {user};
+         DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
          DELETE FROM click_cols WHERE user_id = {user};
          DELETE FROM lead_roll WHERE user_id = {user};
          DELETE FROM ways WHERE user_id = {user};

@@ -47,6 +47,9 @@ pub fn apply(
     };
     if n > 0 {
         ids.write_prices(conn, price)?;
+        // The same clicks' prices in their click columns.
+        let w = req.columns_where();
+        crate::stats::cols::store::set_prices(conn, &columns_plan(req, &w)?, price)?;
     }
     Ok(n as usize)
 }
@@ -156,20 +159,8 @@ impl Ids {
         req: &SpendRequest,
         pool: Option<&Pool>,
     ) -> rusqlite::Result<Ids> {
-        let mut w = req.dims.clone();
-        if req.valid {
-            w.list_of("filter", vec![Sql::Integer(0)]);
-        }
-        if req.unique {
-            w.list_of("uniq", vec![Sql::Integer(1)]);
-        }
-        let (from, to) = (req.from.unwrap_or(i64::MIN), req.to.unwrap_or(i64::MAX));
-        let period = Period {
-            start: from,
-            end: to,
-        };
-        // Every spend condition is a column of the chunks.
-        let plan = Plan::new(&w, period, None, None).ok_or(rusqlite::Error::InvalidQuery)?;
+        let w = req.columns_where();
+        let plan = columns_plan(req, &w)?;
         let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
             let key = |t: Option<i64>, open| t.map_or(open, key_at);
             let half = plan.between(key(from, 0), key(to, i64::MAX));
@@ -216,6 +207,18 @@ impl Ids {
         }
         Ok(())
     }
+}
+
+/// The request's clicks as the click columns find them (`w`: its
+/// [`SpendRequest::columns_where`]).
+fn columns_plan<'w>(req: &SpendRequest, w: &'w Where) -> rusqlite::Result<Plan<'w>> {
+    let (from, to) = (req.from.unwrap_or(i64::MIN), req.to.unwrap_or(i64::MAX));
+    let period = Period {
+        start: from,
+        end: to,
+    };
+    // Every spend condition is a column of the chunks.
+    Plan::new(w, period, None, None).ok_or(rusqlite::Error::InvalidQuery)
 }
 
 /// The ids of the clicks a plan keeps.

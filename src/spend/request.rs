@@ -144,6 +144,19 @@ impl SpendRequest {
         w
     }
 
+    /// The conditions as lists of column values, as the click columns
+    /// test them (src/stats/cols): valid and unique are lists too.
+    pub fn columns_where(&self) -> Where {
+        let mut w = self.dims.clone();
+        if self.valid {
+            w.list_of("filter", vec![Sql::Integer(0)]);
+        }
+        if self.unique {
+            w.list_of("uniq", vec![Sql::Integer(1)]);
+        }
+        w
+    }
+
     /// The same conditions on the wide rollup, when it can tell exactly
     /// which clicks match: every condition is one of its columns (flow,
     /// way, geo, domain, utm_source, utm_medium, valid as filter 0) and

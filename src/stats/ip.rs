@@ -15,7 +15,7 @@ use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
 use super::items::Key;
 use super::scan::halfway;
-use super::sums::{prices_of, Sums};
+use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
@@ -44,11 +44,11 @@ pub fn top(
         None => None,
     };
     let (top, sums) = match (spare, mid) {
-        (Some(second), Some(mid)) => in_halves(conn, second, &plan, period, mid, n)?,
+        (Some(second), Some(mid)) => in_halves(conn, second, &plan, mid, n)?,
         _ => {
             let _snapshot = conn.unchecked_transaction()?;
             let top = Top::of(&[first_pass(conn, &plan)?], n);
-            let sums = second_pass(conn, &plan, &top, (period.start, period.end))?;
+            let sums = second_pass(conn, &plan, &top)?;
             (Arc::new(top), sums)
         }
     };
@@ -67,7 +67,6 @@ fn in_halves(
     conn: &Connection,
     second: &mut Connection,
     plan: &Plan,
-    period: Period,
     mid: i64,
     n: usize,
 ) -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
@@ -86,7 +85,7 @@ fn in_halves(
             let Ok(top) = top_rx.recv() else {
                 return Ok(Vec::new());
             };
-            second_pass(second, late, &top, (mid, period.end))
+            second_pass(second, late, &top)
         });
         let mine = (|| -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
             let _snapshot = conn.unchecked_transaction()?;
@@ -96,7 +95,7 @@ fn in_halves(
             let theirs = keys_rx.recv().map_err(|_| rusqlite::Error::InvalidQuery)?;
             let top = Arc::new(Top::of(&[keys, theirs], n));
             let _ = top_tx.send(top.clone());
-            let sums = second_pass(conn, &early, &top, (period.start, mid))?;
+            let sums = second_pass(conn, &early, &top)?;
             Ok((top, sums))
         })();
         drop(top_tx);
@@ -142,56 +141,37 @@ fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
     Ok(keys)
 }
 
-/// The second pass's sums, and the ids of the clicks counted.
+/// The second pass's sums.
 struct Counted<'t> {
     top: &'t Top,
     sums: Vec<Sums>,
-    ids: Vec<(i64, usize)>,
 }
 
 impl Visit for Counted<'_> {
     fn click(&mut self, at: &mut At) {
         if let Some(g) = self.top.group(at.ip()) {
-            self.sums[g].click += 1;
-            self.sums[g].unique += at.unique();
-            self.ids.push((at.id(), g));
+            let s = &mut self.sums[g];
+            s.click += 1;
+            s.unique += at.unique();
+            s.spend += at.cost();
         }
     }
 }
 
-/// Sums of the kept groups over a share of the period, with the prices
-/// of their clicks (`period`: the share, Unix seconds).
-fn second_pass(
-    conn: &Connection,
-    plan: &Plan,
-    top: &Top,
-    (from, to): (i64, i64),
-) -> rusqlite::Result<Vec<Sums>> {
+/// Sums of the kept groups over a share of the period.
+fn second_pass(conn: &Connection, plan: &Plan, top: &Top) -> rusqlite::Result<Vec<Sums>> {
     let mut counted = Counted {
         top,
         sums: vec![Sums::default(); top.groups.len()],
-        ids: Vec::new(),
     };
     let need = Need {
-        ids: true,
+        ids: false,
         uniq: true,
         ip: true,
+        cost: true,
     };
-    let read = plan.each(conn, need, &mut counted)?;
-    let Counted {
-        mut sums, mut ids, ..
-    } = counted;
-    ids.sort_unstable();
-    let only: Vec<i64> = ids.iter().map(|p| p.0).collect();
-    // Walking the period's prices costs about half a lookup per price.
-    let walk = 2 * only.len() > read;
-    for (price, (_, g)) in prices_of(conn, &only, (Some(from), Some(to)), walk)?
-        .into_iter()
-        .zip(&ids)
-    {
-        sums[*g].spend += price;
-    }
-    Ok(sums)
+    plan.each(conn, need, &mut counted)?;
+    Ok(counted.sums)
 }
 
 /// Bits of the filter that spares most clicks of the second pass a hash

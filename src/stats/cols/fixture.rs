@@ -89,46 +89,48 @@ pub fn texts(v: &[&str]) -> Vec<Sql> {
 }
 
 /// Asserts that the click columns hold every stored click exactly once,
-/// with the values of its row.
+/// with the values of its row and its price.
 pub fn assert_columns_hold_the_clicks(conn: &Connection) {
-    use super::format::Chunk;
+    use super::format::{Chunk, Costs};
     use super::{INTS, TEXTS};
-    type Held = (i64, i64, String, Vec<i64>, Vec<String>);
+    type Held = (i64, i64, String, Vec<i64>, Vec<String>, String);
     let mut held: Vec<Held> = Vec::new();
-    let mut st = conn
-        .prepare("SELECT id, user_id, n, data FROM click_cols")
-        .unwrap();
+    let sql = "SELECT c.id, user_id, n, c.data, k.data FROM click_cols c
+               JOIN click_cols_cost k USING (id)";
+    let mut st = conn.prepare(sql).unwrap();
     let mut rows = st.query([]).unwrap();
     while let Some(r) = rows.next().unwrap() {
-        let (id, user, n): (i64, i64, usize) = (
-            r.get(0).unwrap(),
-            r.get(1).unwrap(),
-            r.get::<_, i64>(2).unwrap() as usize,
-        );
+        let (id, user): (i64, i64) = (r.get(0).unwrap(), r.get(1).unwrap());
+        let n = r.get::<_, i64>(2).unwrap() as usize;
         let chunk = Chunk::parse(id, r.get_ref(3).unwrap().as_blob().unwrap()).unwrap();
-        let clicks = chunk.rows().unwrap();
+        let costs = Costs::parse(r.get_ref(4).unwrap().as_blob().unwrap(), n).unwrap();
+        let clicks = chunk.rows(Some(&costs)).unwrap();
         assert_eq!((clicks.len(), clicks[0].id), (n, id));
         for c in clicks {
             let texts = c.texts.iter().map(|t| t.to_string()).collect();
-            held.push((c.id, user, c.ip.text().into_owned(), c.ints.to_vec(), texts));
+            let (ip, cost) = (c.ip.text().into_owned(), format!("{:.9}", c.cost));
+            held.push((c.id, user, ip, c.ints.to_vec(), texts, cost));
         }
     }
     held.sort();
     let sql = format!(
-        "SELECT id, user_id, ip, {}, {} FROM clicks ORDER BY id",
+        "SELECT c.id, user_id, ip, {}, {}, COALESCE(k.cost, 0.0) FROM clicks c
+         LEFT JOIN click_cost k ON k.id = c.id ORDER BY c.id",
         INTS.join(", "),
         TEXTS.join(", ")
     );
     let mut st = conn.prepare(&sql).unwrap();
     let stored: Vec<Held> = st
         .query_map([], |r| {
+            let at = |i: usize| 3 + i;
             let ints = (0..INTS.len())
-                .map(|i| r.get(3 + i))
+                .map(|i| r.get(at(i)))
                 .collect::<Result<_, _>>()?;
             let texts = (0..TEXTS.len())
-                .map(|i| r.get(3 + INTS.len() + i))
+                .map(|i| r.get(at(INTS.len() + i)))
                 .collect::<Result<_, _>>()?;
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, ints, texts))
+            let cost = format!("{:.9}", r.get::<_, f64>(at(INTS.len() + TEXTS.len()))?);
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, ints, texts, cost))
         })
         .unwrap()
         .map(Result::unwrap)

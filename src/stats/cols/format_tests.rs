@@ -17,6 +17,7 @@ fn row(id: i64, ip: &str, k: i64) -> Row<'_> {
             if k % 5 == 0 { "ad5" } else { "ad" },
             ["", "kw"][(k % 2) as usize],
         ],
+        cost: [0.0, 0.25, 1.0 / 3.0][(k % 3) as usize],
     }
 }
 
@@ -27,11 +28,16 @@ fn round_trip(rows: &[Row]) -> Vec<Row<'static>> {
     }
     let order = b.order();
     let (first, last, blob) = b.encode(&order);
+    let costs: &'static [u8] = Box::leak(b.encode_costs(&order).into_boxed_slice());
     let mut want = rows.to_vec();
     want.sort_by_key(|r| r.id);
     assert_eq!((first, last), (want[0].id, want[want.len() - 1].id));
     let blob: &'static [u8] = Box::leak(blob.into_boxed_slice());
-    let got = Chunk::parse(first, blob).unwrap().rows().unwrap();
+    let costs = Costs::parse(costs, rows.len()).unwrap();
+    let got = Chunk::parse(first, blob)
+        .unwrap()
+        .rows(Some(&costs))
+        .unwrap();
     assert_eq!(got, want);
     got
 }
@@ -115,18 +121,31 @@ fn a_damaged_blob_is_refused_and_never_panics() {
     let mut b = Builder::default();
     rows.iter().for_each(|r| b.push(r));
     let (first, _, blob) = b.encode(&b.order());
-    for cut in 0..blob.len() {
-        if let Some(c) = Chunk::parse(first, &blob[..cut]) {
-            let _ = c.rows();
+    let costs = b.encode_costs(&b.order());
+    let read = |blob: &[u8], costs: &[u8]| {
+        let costs = Costs::parse(costs, 50);
+        if let Some(c) = Chunk::parse(first, blob) {
+            let _ = c.rows(costs.as_ref());
         }
+    };
+    for cut in 0..blob.len() {
+        read(&blob[..cut], &costs);
+    }
+    for cut in 0..costs.len() {
+        read(&blob, &costs[..cut]);
     }
     for at in 0..blob.len() {
         for bit in 0..8 {
             let mut bad = blob.clone();
             bad[at] ^= 1 << bit;
-            if let Some(c) = Chunk::parse(first, &bad) {
-                let _ = c.rows();
-            }
+            read(&bad, &costs);
+        }
+    }
+    for at in 0..costs.len() {
+        for bit in 0..8 {
+            let mut bad = costs.clone();
+            bad[at] ^= 1 << bit;
+            read(&blob, &bad);
         }
     }
     assert!(Chunk::parse(first, &[2, 1]).is_none());

@@ -5,27 +5,21 @@
 //! rows); the columns are ~14 bytes a click.
 //!
 //! Two halves of the period are read at once, each on its own connection
-//! (src/stats/scan.rs `in_halves`). A click's price comes from click_cost:
-//! looked up, for the first [`LOOKUPS`] matching clicks of a half, then
-//! walked beside the clicks (cheaper once many match).
+//! (src/stats/scan.rs `in_halves`). A click's price is its chunk's
+//! (click_cols_cost), read beside it.
 use super::read::{At, Hours, Need, Plan, Values, Visit};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use crate::stats::scan::{hand_out, in_halves};
 use crate::stats::source::{ClickAgg, Grouping, BUCKET};
-use crate::stats::sums::{prices_of, Groups, Prices, Sums};
+use crate::stats::sums::{Groups, Sums};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 /// Most values one half sums; past that it gives up and the caller has
 /// SQLite group the click rows, whose sorter keeps memory bounded.
 const MAX_HELD: usize = 100_000;
-
-/// Matching clicks of a half whose prices are looked up: a lookup costs
-/// ~0.75 us, a walked price ~50 ns, so past about 5% of a half's clicks
-/// walking the rest is cheaper. (Tests switch after a few hundred.)
-const LOOKUPS: usize = if cfg!(test) { 300 } else { 250_000 };
 
 /// Click count, unique count and spend per group of `g` (a value, or a
 /// 15-minute bucket), handed to `each`; the `top` groups with the most
@@ -95,23 +89,17 @@ enum Value {
 }
 
 /// Reads a half: each click into its group's slot.
-struct Summer<'c> {
-    conn: &'c Connection,
-    plan: &'c Plan<'c>,
+#[derive(Default)]
+struct Summer {
     by_value: bool,
     /// Per slot: the value (by value) or bucket, and the sums.
     slots: Vec<(Value, Sums)>,
     index: foldhash::HashMap<Value, usize>,
     /// This chunk's codes → slots.
     remap: Vec<usize>,
-    /// Clicks (id, slot) whose prices are still to look up, until
-    /// [`LOOKUPS`]; then the walk.
-    pending: Vec<(i64, usize)>,
-    walk: Option<Prices<'c>>,
-    error: Option<rusqlite::Error>,
 }
 
-impl Summer<'_> {
+impl Summer {
     fn slot(&mut self, v: Value) -> usize {
         if let Some(&s) = self.index.get(&v) {
             return s;
@@ -120,37 +108,10 @@ impl Summer<'_> {
         self.index.insert(v, self.slots.len() - 1);
         self.slots.len() - 1
     }
-
-    fn price(&mut self, id: i64, slot: usize) -> rusqlite::Result<()> {
-        if let Some(w) = &mut self.walk {
-            self.slots[slot].1.spend += w.of(id)?;
-            return Ok(());
-        }
-        self.pending.push((id, slot));
-        if self.pending.len() >= LOOKUPS {
-            self.look_up()?;
-            self.walk = Some(Prices::walk(self.conn, id + 1, self.plan.to)?);
-        }
-        Ok(())
-    }
-
-    /// Prices the pending clicks.
-    fn look_up(&mut self) -> rusqlite::Result<()> {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_unstable();
-        let ids: Vec<i64> = pending.iter().map(|p| p.0).collect();
-        for (price, (_, slot)) in prices_of(self.conn, &ids, (None, None), false)?
-            .into_iter()
-            .zip(pending)
-        {
-            self.slots[slot].1.spend += price;
-        }
-        Ok(())
-    }
 }
 
-impl Visit for Summer<'_> {
-    fn chunk(&mut self, group: Option<Values>) {
+impl Visit for Summer {
+    fn chunk(&mut self, _id: i64, _n: usize, group: Option<Values>) {
         self.remap = match group {
             None => Vec::new(),
             Some(Values::Ints(v)) => v.iter().map(|&i| self.slot(Value::Int(i))).collect(),
@@ -179,13 +140,11 @@ impl Visit for Summer<'_> {
         };
         s.click += 1;
         s.unique += at.unique();
-        if let Err(e) = self.price(at.id(), slot) {
-            self.error = Some(e);
-        }
+        s.spend += at.cost();
     }
 
     fn done(&self) -> bool {
-        self.error.is_some() || self.slots.len() > MAX_HELD
+        self.slots.len() > MAX_HELD
     }
 }
 
@@ -193,29 +152,19 @@ impl Visit for Summer<'_> {
 /// [`MAX_HELD`] values.
 fn share(conn: &Connection, plan: &Plan, by_value: bool) -> rusqlite::Result<Option<Summed>> {
     let mut s = Summer {
-        conn,
-        plan,
         by_value,
-        slots: Vec::new(),
-        index: Default::default(),
-        remap: Vec::new(),
-        pending: Vec::new(),
-        walk: None,
-        error: None,
+        ..Summer::default()
     };
     let need = Need {
-        ids: true,
+        ids: !by_value,
         uniq: true,
         ip: false,
+        cost: true,
     };
     plan.each(conn, need, &mut s)?;
-    if let Some(e) = s.error.take() {
-        return Err(e);
-    }
     if s.slots.len() > MAX_HELD {
         return Ok(None);
     }
-    s.look_up()?;
     let mut out = Summed::default();
     for (v, sums) in s.slots {
         // A value with no click kept in this half is no group.

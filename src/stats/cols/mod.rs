@@ -13,6 +13,7 @@
 //! Kept in the same transaction as the clicks (rollup::Acc, by the writer,
 //! `flowtrack demo` and the test fixtures), so it never disagrees with the
 //! click table; never changed by spend.json (prices stay in click_cost).
+mod decode;
 #[cfg(test)]
 pub mod fixture;
 pub mod format;
@@ -44,6 +45,8 @@ pub struct Row<'a> {
     pub ints: [i64; 7],
     /// The values of [`TEXTS`].
     pub texts: [&'a str; 9],
+    /// Its price (click_cost), in the user's base currency.
+    pub cost: f64,
 }
 
 impl<'a> Row<'a> {
@@ -71,6 +74,7 @@ impl<'a> Row<'a> {
                 &c.tags.utmn,
                 &c.tags.utmt,
             ],
+            cost: c.cost,
         }
     }
 }

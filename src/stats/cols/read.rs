@@ -2,7 +2,7 @@
 //! chunk's dictionaries turn a filter into a mask over its codes, so a
 //! click is tested with a few bit lookups, and a chunk none of whose
 //! values a filter keeps is skipped whole.
-use super::format::{Chunk, Codes, Column, Ip, Ips};
+use super::format::{Chunk, Codes, Column, Costs, Ip, Ips};
 use super::store::damaged;
 use super::{INTS, TEXTS};
 use crate::api::dates::Period;
@@ -41,6 +41,7 @@ pub struct Need {
     pub ids: bool,
     pub uniq: bool,
     pub ip: bool,
+    pub cost: bool,
 }
 
 /// The dictionary of the column a plan groups by, in one chunk.
@@ -51,8 +52,9 @@ pub enum Values<'c> {
 
 /// A reader of the clicks a plan keeps.
 pub trait Visit {
-    /// A chunk begins: the dictionary of the grouped column in it.
-    fn chunk(&mut self, _group: Option<Values>) {}
+    /// A chunk begins (its id and clicks): the dictionary of the grouped
+    /// column in it.
+    fn chunk(&mut self, _id: i64, _n: usize, _group: Option<Values>) {}
     fn click(&mut self, at: &mut At);
     /// Whether the reader wants no more clicks (the rest is skipped).
     fn done(&self) -> bool {
@@ -67,6 +69,7 @@ pub struct At<'c, 'a> {
     uniq: Option<&'c Column<'a, i64>>,
     ips: Option<&'c mut Ips<'a>>,
     group: Option<Codes<'a>>,
+    costs: Option<&'c Costs<'a>>,
 }
 
 impl<'a> At<'_, 'a> {
@@ -91,6 +94,16 @@ impl<'a> At<'_, 'a> {
             .as_mut()
             .and_then(|i| i.at(k))
             .unwrap_or(Ip::Text(""))
+    }
+
+    /// The price (0 unless asked for).
+    pub fn cost(&self) -> f64 {
+        self.costs.map_or(0.0, |c| c.get(self.k))
+    }
+
+    /// The click's place in its chunk.
+    pub fn position(&self) -> usize {
+        self.k
     }
 
     /// The grouped column's code, into the dictionary of [`Visit::chunk`].
@@ -196,8 +209,9 @@ impl<'a> Plan<'a> {
         v: &mut impl Visit,
     ) -> rusqlite::Result<usize> {
         let mut st = conn.prepare_cached(
-            "SELECT id, last, data FROM click_cols
-             WHERE user_id = ?1 AND id < ?3 AND last >= ?2 ORDER BY id",
+            "SELECT c.id, c.last, c.data, k.data FROM click_cols c
+             LEFT JOIN click_cols_cost k USING (id)
+             WHERE c.user_id = ?1 AND c.id < ?3 AND c.last >= ?2 ORDER BY c.id",
         )?;
         let mut rows = st.query(params![self.user, self.from, self.to])?;
         let mut read = 0;
@@ -207,15 +221,29 @@ impl<'a> Plan<'a> {
             }
             let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
             let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
+            // The prices' blob is read only when asked for.
+            let costs = match need.cost {
+                true => Some(
+                    Costs::parse(r.get_ref(3)?.as_blob()?, chunk.n).ok_or_else(|| damaged(id))?,
+                ),
+                false => None,
+            };
             read += chunk.n;
             let edges = self.hours.is_some() || id < self.from || last >= self.to;
-            self.chunk(&chunk, edges, need, v)
+            self.chunk(&chunk, costs.as_ref(), edges, need, v)
                 .ok_or_else(|| damaged(id))?;
         }
         Ok(read)
     }
 
-    fn chunk(&self, c: &Chunk, edges: bool, need: Need, v: &mut impl Visit) -> Option<()> {
+    fn chunk(
+        &self,
+        c: &Chunk,
+        costs: Option<&Costs>,
+        edges: bool,
+        need: Need,
+        v: &mut impl Visit,
+    ) -> Option<()> {
         // Per filtered column, which of this chunk's values it keeps.
         let mut masks: Vec<(Codes, Vec<bool>)> = Vec::new();
         for (i, keep) in &self.ints {
@@ -249,17 +277,17 @@ impl<'a> Plan<'a> {
         };
         let group = match self.group {
             None => {
-                v.chunk(None);
+                v.chunk(c.first, c.n, None);
                 None
             }
             Some(Group::Int(i)) => {
                 let col = c.ints(i)?;
-                v.chunk(Some(Values::Ints(&col.dict)));
+                v.chunk(c.first, c.n, Some(Values::Ints(&col.dict)));
                 Some(col.codes)
             }
             Some(Group::Text(i)) => {
                 let col = c.texts(i)?;
-                v.chunk(Some(Values::Texts(&col.dict)));
+                v.chunk(c.first, c.n, Some(Values::Texts(&col.dict)));
                 Some(col.codes)
             }
         };
@@ -278,6 +306,7 @@ impl<'a> Plan<'a> {
                 uniq: uniq.as_ref(),
                 ips: ips.as_mut(),
                 group,
+                costs,
             };
             if let Some((v4, other)) = &self.ips {
                 let ip = at.ip();

@@ -5,7 +5,8 @@
 //! load, one when idle) are merged once a user has [`MAX_OPEN`] of them
 //! or [`CHUNK`] clicks in them: per-chunk dictionaries and row overhead
 //! cost little only in big chunks.
-use super::format::{Builder, Chunk, Ip};
+use super::format::{encode_prices, Builder, Chunk, Costs, Ip};
+use super::read::{At, Need, Plan, Values, Visit};
 use super::{Row, CHUNK, TEXTS};
 use crate::clicks::record::ClickRecord;
 use rusqlite::{params, Connection};
@@ -44,14 +45,18 @@ impl ColsAcc {
     }
 }
 
-/// Stores the clicks of `b` as chunks of at most [`CHUNK`] clicks.
+/// Stores the clicks of `b` as chunks of at most [`CHUNK`] clicks, each
+/// with its prices.
 fn write(conn: &Connection, user: i64, b: &Builder) -> rusqlite::Result<()> {
     let mut st = conn.prepare_cached(
         "INSERT INTO click_cols (id, user_id, last, n, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
+    let mut costs =
+        conn.prepare_cached("INSERT INTO click_cols_cost (id, data) VALUES (?1, ?2)")?;
     for piece in b.order().chunks(CHUNK) {
         let (first, last, blob) = b.encode(piece);
         st.execute(params![first, user, last, piece.len() as i64, blob])?;
+        costs.execute(params![first, b.encode_costs(piece)])?;
     }
     Ok(())
 }
@@ -80,15 +85,27 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
         return Ok(());
     }
     let mut b = Builder::default();
-    let mut st = conn.prepare_cached(&format!("SELECT id, data {open}"))?;
+    let sql = format!(
+        "SELECT c.id, c.n, c.data, k.data FROM click_cols c LEFT JOIN click_cols_cost k USING (id)
+         WHERE c.user_id = ?1 AND c.n < {CHUNK}"
+    );
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query([user])?;
     while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let chunk = Chunk::parse(id, r.get_ref(1)?.as_blob()?).ok_or_else(|| damaged(id))?;
-        for row in chunk.rows().ok_or_else(|| damaged(id))? {
+        let (id, n): (i64, usize) = (r.get(0)?, r.get::<_, i64>(1)? as usize);
+        let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?);
+        let costs = Costs::parse(r.get_ref(3)?.as_blob()?, n);
+        let rows = chunk
+            .and_then(|c| c.rows(Some(&costs?)))
+            .ok_or_else(|| damaged(id))?;
+        for row in rows {
             b.push(&row);
         }
     }
+    conn.prepare_cached(&format!(
+        "DELETE FROM click_cols_cost WHERE id IN (SELECT id {open})"
+    ))?
+    .execute([user])?;
     conn.prepare_cached(&format!("DELETE {open}"))?
         .execute([user])?;
     write(conn, user, &b)
@@ -98,8 +115,9 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 /// in id order, holding at most [`MAX_HELD`] clicks.
 pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     let mut st = conn.prepare(
-        "SELECT id, user_id, ip, uniq, way, site, filter, mobile, os, browser,
-                flow, geo, utms, domain, utmm, subid, utmc, utmn, utmt FROM clicks ORDER BY id",
+        "SELECT c.id, user_id, ip, uniq, way, site, filter, mobile, os, browser,
+                flow, geo, utms, domain, utmm, subid, utmc, utmn, utmt, COALESCE(k.cost, 0.0)
+         FROM clicks c LEFT JOIN click_cost k ON k.id = c.id ORDER BY c.id",
     )?;
     let mut rows = st.query([])?;
     let mut users: BTreeMap<i64, Builder> = BTreeMap::new();
@@ -121,6 +139,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
             ip: Ip::of_text(&ip),
             ints,
             texts: std::array::from_fn(|i| &*texts[i]),
+            cost: r.get(19)?,
         });
         held += 1;
         if b.len() == CHUNK {
@@ -141,4 +160,72 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The clicks a plan keeps, per chunk: (chunk id, clicks, one bit each).
+#[derive(Default)]
+struct Kept(Vec<(i64, usize, Vec<u64>)>);
+
+impl Visit for Kept {
+    fn chunk(&mut self, id: i64, n: usize, _group: Option<Values>) {
+        self.0.push((id, n, vec![0; n.div_ceil(64)]));
+    }
+
+    fn click(&mut self, at: &mut At) {
+        if let Some((_, _, bits)) = self.0.last_mut() {
+            let k = at.position();
+            bits[k / 64] |= 1 << (k % 64);
+        }
+    }
+}
+
+/// Rewrites the price blobs of `chunks` (id, clicks, what `change` needs)
+/// as `change` says, given every click's price.
+fn reprice<T>(
+    conn: &Connection,
+    chunks: impl IntoIterator<Item = (i64, usize, T)>,
+    mut change: impl FnMut(T, &mut [f64]),
+) -> rusqlite::Result<()> {
+    let mut read = conn.prepare_cached("SELECT data FROM click_cols_cost WHERE id = ?1")?;
+    let mut write = conn.prepare_cached("UPDATE click_cols_cost SET data = ?2 WHERE id = ?1")?;
+    for (id, n, t) in chunks {
+        let blob: Vec<u8> = read.query_row([id], |r| r.get(0))?;
+        let costs = Costs::parse(&blob, n).ok_or_else(|| damaged(id))?;
+        let mut prices: Vec<f64> = (0..n).map(|k| costs.get(k)).collect();
+        change(t, &mut prices);
+        write.execute(params![id, encode_prices(&prices)])?;
+    }
+    Ok(())
+}
+
+/// Sets the price of every click `plan` keeps to `price` in its chunk, as
+/// spend.json sets click_cost (src/spend/apply.rs). The chunks are read
+/// first, then rewritten.
+pub fn set_prices(conn: &Connection, plan: &Plan, price: f64) -> rusqlite::Result<()> {
+    let mut kept = Kept::default();
+    plan.each(conn, Need::default(), &mut kept)?;
+    kept.0.retain(|(_, _, bits)| bits.iter().any(|&b| b != 0));
+    reprice(conn, kept.0, |bits, prices| {
+        for (k, p) in prices.iter_mut().enumerate() {
+            if bits[k / 64] >> (k % 64) & 1 == 1 {
+                *p = price;
+            }
+        }
+    })
+}
+
+/// Multiplies every price in the user's chunks by `rate`, as a change of
+/// base currency does to click_cost (src/accounts/profile.rs).
+pub fn scale_prices(conn: &Connection, user: i64, rate: f64) -> rusqlite::Result<()> {
+    let mut st = conn.prepare("SELECT id, n FROM click_cols WHERE user_id = ?1")?;
+    let chunks = st
+        .query_map([user], |r| {
+            Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, ()))
+        })?
+        .collect::<rusqlite::Result<Vec<(i64, usize, ())>>>()?;
+    reprice(conn, chunks, |(), prices| {
+        for p in prices {
+            *p *= rate;
+        }
+    })
 }
