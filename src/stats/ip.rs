@@ -1,16 +1,14 @@
-//! stats.json item ip from the click columns (src/stats/cols), when every
-//! filter is on a column they hold (all but subid and utm_campaign/
-//! content/term). A month of 10M clicks has ~10M addresses; SQLite's
-//! GROUP BY over the click table took 6-8 s for it.
+//! stats.json item ip from the click columns (src/stats/cols). A month of
+//! 10M clicks has ~10M addresses; SQLite's GROUP BY over the click table
+//! took 6-8 s for it, and summing them in a hash map would take ~200 MB.
 //!
 //! Two passes over the period's chunks, each share of the period in one
 //! snapshot: the first sorts the matching IPv4 addresses as 4-byte keys
 //! (4 bytes of memory per click), and the sorted shares give the `n`
 //! groups with the most clicks (ties by text, as stats.json orders them);
-//! the second counts those groups' unique clicks and collects their click
-//! ids, whose prices come from click_cost. With a second pooled
-//! connection the two halves of the period are read at once
-//! (src/stats/scan.rs).
+//! the second sums those groups' clicks, unique clicks and prices. With
+//! a second pooled connection the two halves of the period are read at
+//! once (src/stats/scan.rs).
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
 use super::items::Key;

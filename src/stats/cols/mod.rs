@@ -2,17 +2,19 @@
 //! report filters and groups clicks by, packed column by column into
 //! chunks of up to [`CHUNK`] clicks of one user (table `click_cols`).
 //!
-//! Why: item ip has about one value per click, so no rollup can hold it,
-//! and reading a month of 10M clicks from the click table (158 bytes a
-//! row) took 1.1-1.5 s before any grouping, and SQLite's GROUP BY sort
-//! 5-7 s more. Here a click costs about 9 bytes: its id as a delta, its
-//! IPv4 address in 4 bytes, and every low-cardinality dimension as a few
-//! bits into the chunk's own dictionary of that column. A month of ips
-//! reads ~100 MB of blobs instead of 1.5 GB of rows.
+//! Why: what no rollup holds (item ip, about one value per click; subid
+//! and utm_campaign/content/term; any item filtered by a dimension the
+//! rollups lack) read a month of 10M clicks from the click table (158
+//! bytes a row) in 1.1-1.5 s before any grouping. Here a click costs
+//! about 13 bytes: its id as a delta, its IPv4 address in 4 bytes, and
+//! every other dimension as a few bits into the chunk's own dictionary of
+//! that column; its price is one more such column in a table of its own
+//! (click_cols_cost), which spend.json rewrites without the chunk.
 //!
 //! Kept in the same transaction as the clicks (rollup::Acc, by the writer,
-//! `flowtrack demo` and the test fixtures), so it never disagrees with the
-//! click table; never changed by spend.json (prices stay in click_cost).
+//! `flowtrack demo` and the test fixtures) and as their prices
+//! (click_cost: spend.json, a change of base currency), so it never
+//! disagrees with them.
 mod decode;
 #[cfg(test)]
 pub mod fixture;
