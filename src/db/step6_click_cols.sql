@@ -17,7 +17,7 @@ CREATE TABLE click_cols (
 ) STRICT;
 CREATE INDEX click_cols_user ON click_cols(user_id, id);
 -- The chunks still to be merged (src/stats/cols/store.rs): n < CHUNK.
-CREATE INDEX click_cols_open ON click_cols(user_id) WHERE n < 16384;
+CREATE INDEX click_cols_open ON click_cols(user_id, n) WHERE n < 16384;
 -- Each chunk's click prices, the same as click_cost's (0 without a row
 -- there), apart so that spend.json rewrites a few bytes a click, not the
 -- chunk: reports read the price beside each click instead of walking

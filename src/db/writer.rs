@@ -247,7 +247,9 @@ fn write_items(
         }
         roll.flush(&tx)?;
     }
-    tx.commit()
+    tx.commit()?;
+    roll.committed();
+    Ok(())
 }
 
 fn run(mut conn: Connection, rx: Receiver<Msg>) {

@@ -74,6 +74,11 @@ impl Acc {
         self.cols.clear();
     }
 
+    /// The batch that [`Acc::flush`] wrote is committed.
+    pub fn committed(&mut self) {
+        self.cols.committed();
+    }
+
     /// The narrow sums of the batch, folded from the wide ones.
     fn narrow(&self) -> Narrow<'_> {
         let mut sums = Narrow::default();

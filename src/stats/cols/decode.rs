@@ -147,6 +147,10 @@ impl<'a> Costs<'a> {
         Some(Costs(col))
     }
 
+    pub(super) fn column(&self) -> &Column<'a, f64> {
+        &self.0
+    }
+
     /// The price of click `k` (0 where damaged).
     #[inline]
     pub fn get(&self, k: usize) -> f64 {

@@ -14,7 +14,7 @@
 //! itself), so decoding gives back exactly the text the click row holds.
 pub use super::decode::{Chunk, Codes, Column, Costs, Ips};
 use super::{Row, INTS, TEXTS};
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -126,6 +126,8 @@ struct Dict<K> {
     values: Vec<K>,
     index: HashMap<K, u32, foldhash::fast::RandomState>,
     codes: Vec<u32>,
+    /// The code interned last.
+    last: Option<u32>,
 }
 
 impl<K> Default for Dict<K> {
@@ -134,17 +136,26 @@ impl<K> Default for Dict<K> {
             values: Vec::new(),
             index: HashMap::default(),
             codes: Vec::new(),
+            last: None,
         }
     }
 }
 
 impl<K: std::hash::Hash + Eq> Dict<K> {
-    fn push<Q>(&mut self, v: &Q, owned: impl Fn(&Q) -> K)
+    /// The code of `v`, added to the dictionary if new.
+    fn intern<Q>(&mut self, v: &Q, owned: impl Fn(&Q) -> K) -> u32
     where
-        K: std::borrow::Borrow<Q>,
+        K: Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
     {
-        let code = match self.index.get(v) {
+        // The last click's value again (a batch of one flow, one country):
+        // a compare instead of a hash.
+        if let Some(c) = self.last {
+            if self.values[c as usize].borrow() == v {
+                return c;
+            }
+        }
+        let c = match self.index.get(v) {
             Some(&c) => c,
             None => {
                 let c = self.values.len() as u32;
@@ -153,7 +164,39 @@ impl<K: std::hash::Hash + Eq> Dict<K> {
                 c
             }
         };
+        self.last = Some(c);
+        c
+    }
+
+    fn push<Q>(&mut self, v: &Q, owned: impl Fn(&Q) -> K)
+    where
+        K: Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let code = self.intern(v, owned);
         self.codes.push(code);
+    }
+
+    /// Appends a chunk's column: its dictionary interned once, then each
+    /// click's code translated. None when a code is past the dictionary.
+    fn absorb<V>(
+        &mut self,
+        col: &Column<V>,
+        n: usize,
+        intern: impl Fn(&mut Self, &V) -> u32,
+    ) -> Option<()> {
+        let remap: Vec<u32> = col.dict.iter().map(|v| intern(self, v)).collect();
+        for k in 0..n {
+            self.codes.push(*remap.get(col.codes.get(k) as usize)?);
+        }
+        Some(())
+    }
+
+    fn clear(&mut self) {
+        self.values.clear();
+        self.index.clear();
+        self.codes.clear();
+        self.last = None;
     }
 
     /// Writes the dictionary of the clicks `order` (only the values they
@@ -238,6 +281,44 @@ impl Builder {
             d.push(v, |s: &str| Box::from(s));
         }
         self.costs.push(&r.cost.to_bits(), |v| *v);
+    }
+
+    /// Appends every click of a chunk with its prices, its dictionaries
+    /// translated once instead of each click's values looked up (merging
+    /// small chunks, src/stats/cols/store.rs). None when damaged.
+    pub fn absorb(&mut self, c: &Chunk, costs: &Costs) -> Option<()> {
+        let ids = c.ids()?;
+        let mut ips = c.ips()?;
+        for k in 0..c.n {
+            let ip = match ips.at(k)? {
+                Ip::V4(a) => Ok(a),
+                Ip::V6(b) => Err(self.other(Other::V6(b))),
+                Ip::Text(s) => Err(self.other(Other::Text(s.into()))),
+            };
+            self.ips.push(ip);
+        }
+        for (i, d) in self.ints.iter_mut().enumerate() {
+            d.absorb(&c.ints(i)?, c.n, |d, v| d.intern(v, |v| *v))?;
+        }
+        for (i, d) in self.texts.iter_mut().enumerate() {
+            d.absorb(&c.texts(i)?, c.n, |d, v| {
+                d.intern(*v, |s: &str| Box::from(s))
+            })?;
+        }
+        self.costs
+            .absorb(costs.column(), c.n, |d, v| d.intern(&v.to_bits(), |v| *v))?;
+        self.ids.extend(ids);
+        Some(())
+    }
+
+    /// Empties the builder, keeping the room its lists have.
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.ips.clear();
+        self.others.clear();
+        self.ints.iter_mut().for_each(Dict::clear);
+        self.texts.iter_mut().for_each(Dict::clear);
+        self.costs.clear();
     }
 
     fn other(&mut self, o: Other) -> u32 {

@@ -11,19 +11,30 @@ use super::{Row, CHUNK, TEXTS};
 use crate::clicks::record::ClickRecord;
 use rusqlite::{params, Connection};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Chunks of fewer than [`CHUNK`] clicks a user may have before they are
-/// merged into as few as can hold them.
-const MAX_OPEN: i64 = 64;
+/// merged into as few as can hold them: under load (writer batches of
+/// ~200 clicks) they are merged once, when they hold a chunk's clicks.
+pub const MAX_OPEN: i64 = 256;
 
 /// Clicks a migration holds before writing them (about 60 bytes each).
 const MAX_HELD: usize = 1 << 20;
 
-/// The clicks of one batch, per user.
+/// A user's small chunks (fewer than [`CHUNK`] clicks): how many, and
+/// their clicks.
+type Open = (i64, i64);
+
+/// The clicks of one batch, per user; the builders are kept from batch
+/// to batch for the room their lists have grown. Each user's [`Open`]
+/// chunks are known from the last commit on (read once, not at every
+/// batch: that query was 5% of the writer's work).
 #[derive(Default)]
 pub struct ColsAcc {
     users: BTreeMap<i64, Builder>,
+    open: HashMap<i64, Open>,
+    /// As this transaction leaves them.
+    pending: HashMap<i64, Open>,
 }
 
 impl ColsAcc {
@@ -31,40 +42,67 @@ impl ColsAcc {
         self.users.entry(c.user_id).or_default().push(&Row::of(c));
     }
 
+    /// Forgets the batch (and what a failed one would have left).
     pub fn clear(&mut self) {
-        self.users.clear();
+        self.users.values_mut().for_each(Builder::clear);
+        self.pending.clear();
     }
 
     /// Writes the batch's chunks, merges small ones, and empties itself.
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        for (user, b) in std::mem::take(&mut self.users) {
-            write(conn, user, &b)?;
-            merge_open(conn, user)?;
+        for (&user, b) in self.users.iter_mut().filter(|(_, b)| !b.is_empty()) {
+            let known = self.pending.get(&user).or(self.open.get(&user)).copied();
+            let (count, clicks) = match known {
+                Some(open) => open,
+                None => open_of(conn, user)?,
+            };
+            let (more, more_clicks) = write(conn, user, b)?;
+            let mut now = (count + more, clicks + more_clicks);
+            if now.0 >= 2 && (now.0 >= MAX_OPEN || now.1 >= CHUNK as i64) {
+                now = merge_open(conn, user)?;
+            }
+            self.pending.insert(user, now);
+            b.clear();
         }
         Ok(())
     }
+
+    /// The transaction of the last flush is committed.
+    pub fn committed(&mut self) {
+        self.open.extend(self.pending.drain());
+    }
+}
+
+/// The user's [`Open`] chunks as stored. (A stale count, if another
+/// process wrote the user's chunks, only moves a merge: the merge reads
+/// the chunks themselves.)
+fn open_of(conn: &Connection, user: i64) -> rusqlite::Result<Open> {
+    // `n < 16384` as the partial index click_cols_open spells it.
+    let sql = format!(
+        "SELECT count(*), COALESCE(SUM(n), 0) FROM click_cols WHERE user_id = ?1 AND n < {CHUNK}"
+    );
+    conn.prepare_cached(&sql)?
+        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))
 }
 
 /// Stores the clicks of `b` as chunks of at most [`CHUNK`] clicks, each
-/// with its prices.
-fn write(conn: &Connection, user: i64, b: &Builder) -> rusqlite::Result<()> {
+/// with its prices; answers the [`Open`] ones among them.
+fn write(conn: &Connection, user: i64, b: &Builder) -> rusqlite::Result<Open> {
     let mut st = conn.prepare_cached(
         "INSERT INTO click_cols (id, user_id, last, n, data) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     let mut costs =
         conn.prepare_cached("INSERT INTO click_cols_cost (id, data) VALUES (?1, ?2)")?;
+    let mut open = (0, 0);
     for piece in b.order().chunks(CHUNK) {
         let (first, last, blob) = b.encode(piece);
         st.execute(params![first, user, last, piece.len() as i64, blob])?;
         costs.execute(params![first, b.encode_costs(piece)])?;
+        if piece.len() < CHUNK {
+            open = (open.0 + 1, open.1 + piece.len() as i64);
+        }
     }
-    Ok(())
-}
-
-/// Text column `i` of a row (any bytes: a damaged text must not stop a
-/// migration).
-fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Cow<'r, str>> {
-    Ok(String::from_utf8_lossy(r.get_ref(i)?.as_bytes()?))
+    Ok(open)
 }
 
 /// An error for a blob that does not decode.
@@ -72,18 +110,11 @@ pub fn damaged(id: i64) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("click_cols chunk {id} is damaged").into())
 }
 
-/// Merges the user's small chunks when there are enough of them (see
-/// [`MAX_OPEN`]). Their clicks may interleave (a click queued late lands
-/// in a later batch): the merged chunks are in id order again.
-fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
-    // `n < 16384` as the partial index click_cols_open spells it.
+/// Merges the user's small chunks. Their clicks may interleave (a click
+/// queued late lands in a later batch): the merged chunks are in id order
+/// again. Answers the [`Open`] chunks left.
+fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<Open> {
     let open = format!("FROM click_cols WHERE user_id = ?1 AND n < {CHUNK}");
-    let (count, clicks): (i64, i64) = conn
-        .prepare_cached(&format!("SELECT count(*), COALESCE(SUM(n), 0) {open}"))?
-        .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    if count < 2 || (count < MAX_OPEN && clicks < CHUNK as i64) {
-        return Ok(());
-    }
     let mut b = Builder::default();
     let sql = format!(
         "SELECT c.id, c.n, c.data, k.data FROM click_cols c LEFT JOIN click_cols_cost k USING (id)
@@ -93,14 +124,9 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
     let mut rows = st.query([user])?;
     while let Some(r) = rows.next()? {
         let (id, n): (i64, usize) = (r.get(0)?, r.get::<_, i64>(1)? as usize);
-        let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?);
-        let costs = Costs::parse(r.get_ref(3)?.as_blob()?, n);
-        let rows = chunk
-            .and_then(|c| c.rows(Some(&costs?)))
-            .ok_or_else(|| damaged(id))?;
-        for row in rows {
-            b.push(&row);
-        }
+        let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
+        let costs = Costs::parse(r.get_ref(3)?.as_blob()?, n).ok_or_else(|| damaged(id))?;
+        b.absorb(&chunk, &costs).ok_or_else(|| damaged(id))?;
     }
     conn.prepare_cached(&format!(
         "DELETE FROM click_cols_cost WHERE id IN (SELECT id {open})"
@@ -109,6 +135,12 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(&format!("DELETE {open}"))?
         .execute([user])?;
     write(conn, user, &b)
+}
+
+/// Text column `i` of a row (any bytes: a damaged text must not stop a
+/// migration).
+fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Cow<'r, str>> {
+    Ok(String::from_utf8_lossy(r.get_ref(i)?.as_bytes()?))
 }
 
 /// Fills click_cols from every stored click (migration step 6), one pass
