@@ -1,6 +1,6 @@
 use super::*;
 use crate::clicks::id::key_at;
-use crate::stats::cols::fixture::{filters, fixture, texts, T0};
+use crate::stats::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use rusqlite::types::Value as Sql;
 
 type Answer = Vec<(String, i64, i64, i64)>;
@@ -35,15 +35,8 @@ type Case = (i64, Vec<(&'static str, Vec<Sql>)>, &'static str);
 #[test]
 fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
     let (_dir, conn, mut second) = fixture();
-    let whole = Period {
-        start: T0,
-        end: T0 + 6 * 86_400,
-    };
-    // Edges inside chunks, on both sides.
-    let inside = Period {
-        start: T0 + 40_000,
-        end: T0 + 150_000,
-    };
+    // The whole period, and edges inside chunks.
+    let [whole, inside] = periods();
     let cases: Vec<Case> = vec![
         (1, vec![], "1"),
         (2, vec![], "1"),
@@ -85,12 +78,8 @@ fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
         }
     }
     // The `hour` filter: UTC hour 5 here.
-    let first = whole.start.div_euclid(900);
-    let keep = (first..whole.end.div_euclid(900) + 1)
-        .map(|b| b * 900 / 3600 % 24 == 5)
-        .collect();
-    let hours = Hours { first, keep };
-    let want = expected(&conn, 1, "(id >> 16) / 3600000 % 24 = 5", whole, 40);
+    let (hours, at_5) = utc_hour(whole, 5);
+    let want = expected(&conn, 1, &at_5, whole, 40);
     assert!(!want.is_empty());
     let w = Where::owner(1);
     let two = top(&conn, Some(&mut second), &w, whole, Some(&hours), 40);

@@ -1,5 +1,7 @@
 //! Clicks for the click columns' tests, written the way the writer
 //! writes them.
+use super::read::Hours;
+use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::record::{ClickRecord, Tags};
 use crate::db::writer::{write_batch, Dict};
@@ -78,10 +80,34 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
 pub fn filters(user: i64, lists: &[(&str, Vec<Sql>)]) -> Where {
     let mut w = Where::owner(user);
     for (column, values) in lists {
-        w.push_in(column, values);
-        w.lists.push((column.to_string(), values.clone()));
+        w.list_of(column, values.clone());
     }
     w
+}
+
+/// The fixture's whole period, and one whose edges fall inside chunks.
+pub fn periods() -> [Period; 2] {
+    let whole = Period {
+        start: T0,
+        end: T0 + 6 * 86_400,
+    };
+    let inside = Period {
+        start: T0 + 40_000,
+        end: T0 + 150_000,
+    };
+    [whole, inside]
+}
+
+/// The buckets of `p` in UTC hour `hour`, and the same as SQL on clicks.
+pub fn utc_hour(p: Period, hour: i64) -> (Hours, String) {
+    let first = p.start.div_euclid(900);
+    let keep = (first..p.end.div_euclid(900) + 1)
+        .map(|b| b * 900 / 3600 % 24 == hour)
+        .collect();
+    (
+        Hours { first, keep },
+        format!("(id >> 16) / 3600000 % 24 = {hour}"),
+    )
 }
 
 pub fn texts(v: &[&str]) -> Vec<Sql> {

@@ -1,5 +1,5 @@
 use super::*;
-use crate::stats::cols::fixture::{filters, fixture, texts, T0};
+use crate::stats::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use crate::stats::items::Key;
 use rusqlite::types::Value as Sql;
 
@@ -58,14 +58,8 @@ type Case = (Vec<(&'static str, Vec<Sql>)>, &'static str);
 #[test]
 fn groups_from_the_columns_are_those_of_the_click_table() {
     let (_dir, conn, mut second) = fixture();
-    let whole = Period {
-        start: T0,
-        end: T0 + 6 * 86_400,
-    };
-    let inside = Period {
-        start: T0 + 40_000,
-        end: T0 + 150_000,
-    };
+    // The whole period, and edges inside chunks.
+    let [whole, inside] = periods();
     let cases: Vec<Case> = vec![
         (vec![], "1"),
         (
@@ -102,12 +96,8 @@ fn groups_from_the_columns_are_those_of_the_click_table() {
         }
     }
     // A value item with the `hour` filter (UTC hour 5 here).
-    let first = whole.start.div_euclid(900);
-    let keep = (first..whole.end.div_euclid(900) + 1)
-        .map(|b| b * 900 / 3600 % 24 == 5)
-        .collect();
-    let hours = Hours { first, keep };
-    let want = expected(&conn, Some("subid"), "(id >> 16) / 3600000 % 24 = 5", whole);
+    let (hours, at_5) = utc_hour(whole, 5);
+    let want = expected(&conn, Some("subid"), &at_5, whole);
     assert!(!want.is_empty());
     let w = Where::owner(1);
     let got = report(
