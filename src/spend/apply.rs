@@ -11,14 +11,11 @@
 //! Otherwise (subid, utm_campaign/content/term, unique, times inside a
 //! bucket) the matching clicks themselves are summed.
 //!
-//! The prices are written from the click ids alone. Conditions on flows
-//! and the period are answered by an index; any other condition reads
-//! the click rows once, into a list of ids in memory (8 bytes a click),
-//! before click_cost is written: reading 2.6 GB of rows while writing
-//! click_cost pushes the dirty click_cost pages out of the cache mid-way
-//! (1.4M matching clicks out of 10.6M: 3.9 s interleaved, 2.7 s in two
-//! steps). That read is two halves at once when a second pooled reader is
-//! free, and the list goes to SQLite as one rarray parameter.
+//! The prices are written from the click ids alone, found in the click
+//! columns (src/stats/cols) into a list in memory (8 bytes a click)
+//! before click_cost is written, two halves of the period at once when a
+//! second pooled reader is free; the list goes to SQLite as rarray
+//! parameters. The click columns' own prices are set after.
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::dates::Period;
@@ -46,7 +43,7 @@ pub fn apply(
         None => slow(req, conn)?,
     };
     if n > 0 {
-        ids.write_prices(conn, price)?;
+        write_prices(conn, ids, price)?;
         // The same clicks' prices in their click columns.
         let w = req.columns_where();
         crate::stats::cols::store::set_prices(conn, &columns_plan(req, &w)?, price)?;
@@ -61,7 +58,7 @@ fn fast(
     conn: &Connection,
     wide: &Where,
     pool: Option<&Pool>,
-) -> rusqlite::Result<(i64, f64, Ids)> {
+) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
@@ -72,7 +69,7 @@ fn fast(
     )?;
     let price = per_click(req.price, n);
     if n == 0 {
-        return Ok((0, price, Ids::Index(req.clicks_where())));
+        return Ok((0, price, Vec::new()));
     }
     if req.flows_only() {
         // Every narrow row of these flows and buckets matches whole too
@@ -87,16 +84,12 @@ fn fast(
         Deltas::read(conn, &sql, &wide.args, |_| Ok(()))?.write(conn, price, false)?;
     }
     set_whole_rows(conn, "click_wide", wide, price)?;
-    let ids = match req.flows_only() {
-        true => Ids::Index(req.clicks_where()),
-        false => Ids::collect(conn, req, pool)?,
-    };
-    Ok((n, price, ids))
+    Ok((n, price, collect(conn, req, pool)?))
 }
 
 /// The rollups from the matching clicks themselves, in one pass that also
 /// keeps their ids.
-fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Ids)> {
+fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
     let table = clicks_with_cost(super::plan::scan(conn, req)?);
     let w = req.clicks_where();
     let sql = format!(
@@ -115,7 +108,7 @@ fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Id
     if n > 0 {
         deltas.write(conn, price, true)?;
     }
-    Ok((n, price, Ids::Listed(ids)))
+    Ok((n, price, ids))
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -137,76 +130,62 @@ fn set_whole_rows(conn: &Connection, table: &str, w: &Where, price: f64) -> rusq
 /// Ids priced by one statement.
 const PRICE_SLICE: usize = 65_536;
 
-/// Where the ids of the matching clicks come from.
-enum Ids {
-    /// These conditions, on the click indexes alone.
-    Index(Where),
-    /// Read from the click rows by [`Ids::collect`] or the slow path.
-    Listed(Vec<i64>),
+/// Reads the matching click ids from the click columns (src/stats/cols),
+/// which hold every spend condition: reading the click rows was most of
+/// a spend on a condition the indexes lack (geo: 2.5 s of 3.9 s for the
+/// 1.4M clicks of one country among 10M). A second pooled reader, when
+/// one is free, reads the later half of the period at the same time
+/// (src/stats/scan.rs). It sees what `conn` sees: `conn` holds the write
+/// lock and has changed only rollups so far.
+fn collect(
+    conn: &Connection,
+    req: &SpendRequest,
+    pool: Option<&Pool>,
+) -> rusqlite::Result<Vec<i64>> {
+    let w = req.columns_where();
+    let plan = columns_plan(req, &w)?;
+    let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
+        let key = |t: Option<i64>, open| t.map_or(open, key_at);
+        let half = plan.between(key(from, 0), key(to, i64::MAX));
+        let mut ids = Listing(Vec::new());
+        let need = Need {
+            ids: true,
+            ..Need::default()
+        };
+        half.each(c, need, &mut ids)?;
+        Ok(ids.0)
+    };
+    let mut spare = pool.and_then(|p| p.try_get());
+    let (mut ids, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
+    ids.extend(later.into_iter().flatten());
+    Ok(ids)
 }
 
-impl Ids {
-    /// Reads the matching click ids from the click columns (src/stats/
-    /// cols), which hold every spend condition: reading the click rows
-    /// was most of a spend on a condition the indexes lack (geo: 2.5 s of
-    /// 3.9 s for the 1.4M clicks of one country among 10M). A second
-    /// pooled reader, when one is free, reads the later half of the
-    /// period at the same time (src/stats/scan.rs). It sees what `conn`
-    /// sees: `conn` holds the write lock and has changed only rollups so
-    /// far.
-    fn collect(
-        conn: &Connection,
-        req: &SpendRequest,
-        pool: Option<&Pool>,
-    ) -> rusqlite::Result<Ids> {
-        let w = req.columns_where();
-        let plan = columns_plan(req, &w)?;
-        let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
-            let key = |t: Option<i64>, open| t.map_or(open, key_at);
-            let half = plan.between(key(from, 0), key(to, i64::MAX));
-            let mut ids = Listing(Vec::new());
-            let need = Need {
-                ids: true,
-                ..Need::default()
-            };
-            half.each(c, need, &mut ids)?;
-            Ok(ids.0)
-        };
-        let mut spare = pool.and_then(|p| p.try_get());
-        let (mut ids, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
-        ids.extend(later.into_iter().flatten());
-        Ok(Ids::Listed(ids))
-    }
-
-    /// Sets the price of every matching click; a price of 0 is no row.
-    fn write_prices(self, conn: &Connection, price: f64) -> rusqlite::Result<()> {
-        let mut ids = match self {
-            Ids::Index(w) => return write_prices_of(conn, &w, price),
-            Ids::Listed(ids) => ids,
-        };
-        // In id order, each write lands next to the last one. A
-        // statement over a slice of the list (rarray) at a time: one run
-        // per id cost half as much again, and a slice bounds the SQL
-        // values built (32 bytes an id).
-        ids.sort_unstable();
-        let sql = match price == 0.0 {
-            true => "DELETE FROM click_cost WHERE id IN (SELECT value FROM rarray(?1))",
-            // `WHERE true`: an upsert after a bare SELECT would read as a join.
-            false => {
-                "INSERT INTO click_cost (id, cost) SELECT value, ?2 FROM rarray(?1) WHERE true
-                 ON CONFLICT (id) DO UPDATE SET cost = excluded.cost"
-            }
-        };
-        let mut st = conn.prepare(sql)?;
-        for slice in ids.chunks(PRICE_SLICE) {
-            let slice: Array = Rc::new(slice.iter().map(|&id| Sql::Integer(id)).collect());
-            match price == 0.0 {
-                true => st.execute([slice])?,
-                false => st.execute(rusqlite::params![slice, price])?,
-            };
+/// Sets the price of every matching click (`ids`); a price of 0 is no
+/// row.
+fn write_prices(conn: &Connection, mut ids: Vec<i64>, price: f64) -> rusqlite::Result<()> {
+    // In id order, each write lands next to the last one. A statement
+    // over a slice of the list (rarray) at a time: one run per id cost
+    // half as much again, and a slice bounds the SQL values built (32
+    // bytes an id).
+    ids.sort_unstable();
+    let sql = match price == 0.0 {
+        true => "DELETE FROM click_cost WHERE id IN (SELECT value FROM rarray(?1))",
+        // `WHERE true`: an upsert after a bare SELECT would read as a join.
+        false => {
+            "INSERT INTO click_cost (id, cost) SELECT value, ?2 FROM rarray(?1) WHERE true
+             ON CONFLICT (id) DO UPDATE SET cost = excluded.cost"
         }
-        Ok(())
+    };
+    let mut st = conn.prepare(sql)?;
+    for slice in ids.chunks(PRICE_SLICE) {
+        let slice: Array = Rc::new(slice.iter().map(|&id| Sql::Integer(id)).collect());
+        match price == 0.0 {
+            true => st.execute([slice])?,
+            false => st.execute(rusqlite::params![slice, price])?,
+        };
     }
+    Ok(())
 }
 
 /// The request's clicks as the click columns find them (`w`: its
@@ -230,24 +209,6 @@ impl Visit for Listing {
     }
 }
 
-/// Sets the price of every click `w` finds on the click indexes alone.
-fn write_prices_of(conn: &Connection, w: &Where, price: f64) -> rusqlite::Result<()> {
-    let ids = format!("SELECT clicks.id FROM clicks WHERE {}", w.sql());
-    if price == 0.0 {
-        let sql = format!("DELETE FROM click_cost WHERE id IN ({ids})");
-        conn.execute(&sql, rusqlite::params_from_iter(&w.args))?;
-        return Ok(());
-    }
-    // `WHERE true`: an upsert after a bare SELECT would read as a join.
-    let sql = format!(
-        "INSERT INTO click_cost (id, cost) SELECT id, ? FROM ({ids}) WHERE true
-         ON CONFLICT (id) DO UPDATE SET cost = excluded.cost"
-    );
-    let args = std::iter::once(Sql::Real(price)).chain(w.args.iter().cloned());
-    conn.execute(&sql, rusqlite::params_from_iter(args))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,12 +224,12 @@ mod tests {
             conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .unwrap()
         };
-        let ids = || Ids::Listed((1..=n).rev().collect());
-        ids().write_prices(&conn, 0.5).unwrap();
+        let ids = || (1..=n).rev().collect();
+        write_prices(&conn, ids(), 0.5).unwrap();
         assert_eq!(priced(&conn), (n, 0.5 * n as f64));
-        ids().write_prices(&conn, 0.25).unwrap();
+        write_prices(&conn, ids(), 0.25).unwrap();
         assert_eq!(priced(&conn), (n, 0.25 * n as f64));
-        ids().write_prices(&conn, 0.0).unwrap();
+        write_prices(&conn, ids(), 0.0).unwrap();
         assert_eq!(priced(&conn), (0, 0.0));
     }
 }

@@ -118,8 +118,8 @@ impl SpendRequest {
     }
 
     /// True when the only conditions are the owner, flows and the period:
-    /// then the click indexes alone find the clicks, and every rollup row
-    /// of those flows and buckets matches whole (src/spend/apply.rs).
+    /// then every narrow rollup row of those flows and buckets matches
+    /// whole (src/spend/apply.rs).
     pub fn flows_only(&self) -> bool {
         !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
     }

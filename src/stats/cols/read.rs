@@ -12,6 +12,10 @@ use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
 use std::collections::HashSet;
 
+/// A chunk with its prices, as [`Plan`] reads it.
+const ROW: &str = "SELECT c.id, c.last, c.data, k.data FROM click_cols c
+                   LEFT JOIN click_cols_cost k USING (id)";
+
 /// The 15-minute buckets (Unix seconds / 900) a request keeps, from
 /// `first` on: the `hour` filter's local hour in the user's timezone.
 pub struct Hours {
@@ -208,32 +212,63 @@ impl<'a> Plan<'a> {
         need: Need,
         v: &mut impl Visit,
     ) -> rusqlite::Result<usize> {
-        let mut st = conn.prepare_cached(
-            "SELECT c.id, c.last, c.data, k.data FROM click_cols c
-             LEFT JOIN click_cols_cost k USING (id)
-             WHERE c.user_id = ?1 AND c.id < ?3 AND c.last >= ?2 ORDER BY c.id",
-        )?;
+        let mut st = conn.prepare_cached(&format!(
+            "{ROW} WHERE c.user_id = ?1 AND c.id < ?3 AND c.last >= ?2 ORDER BY c.id"
+        ))?;
         let mut rows = st.query(params![self.user, self.from, self.to])?;
         let mut read = 0;
         while let Some(r) = rows.next()? {
             if v.done() {
                 break;
             }
-            let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
-            let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
-            // The prices' blob is read only when asked for.
-            let costs = match need.cost {
-                true => Some(
-                    Costs::parse(r.get_ref(3)?.as_blob()?, chunk.n).ok_or_else(|| damaged(id))?,
-                ),
-                false => None,
-            };
-            read += chunk.n;
-            let edges = self.hours.is_some() || id < self.from || last >= self.to;
-            self.chunk(&chunk, costs.as_ref(), edges, need, v)
-                .ok_or_else(|| damaged(id))?;
+            read += self.one(r, need, v)?;
         }
         Ok(read)
+    }
+
+    /// The chunks that may hold the plan's clicks: (id, last click id).
+    pub fn chunks(&self, conn: &Connection) -> rusqlite::Result<Vec<(i64, i64)>> {
+        let mut st = conn.prepare_cached(
+            "SELECT id, last FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
+        )?;
+        let rows = st.query_map(params![self.user, self.from, self.to], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        rows.collect()
+    }
+
+    /// [`Plan::each`] over chunk `id` alone (one of [`Plan::chunks`]).
+    pub fn each_in(
+        &self,
+        conn: &Connection,
+        id: i64,
+        need: Need,
+        v: &mut impl Visit,
+    ) -> rusqlite::Result<usize> {
+        let mut st = conn.prepare_cached(&format!("{ROW} WHERE c.id = ?1 AND c.user_id = ?2"))?;
+        let mut rows = st.query(params![id, self.user])?;
+        match rows.next()? {
+            Some(r) => self.one(r, need, v),
+            None => Ok(0),
+        }
+    }
+
+    /// One row of [`ROW`]: its clicks to `v`; answers how many it held.
+    fn one(&self, r: &rusqlite::Row, need: Need, v: &mut impl Visit) -> rusqlite::Result<usize> {
+        let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
+        // The prices' blob is read only when asked for.
+        let costs = match need.cost {
+            true => {
+                let blob = r.get_ref(3)?.as_blob()?;
+                Some(Costs::parse(blob, chunk.n).ok_or_else(|| damaged(id))?)
+            }
+            false => None,
+        };
+        let edges = self.hours.is_some() || id < self.from || last >= self.to;
+        self.chunk(&chunk, costs.as_ref(), edges, need, v)
+            .ok_or_else(|| damaged(id))?;
+        Ok(chunk.n)
     }
 
     fn chunk(
