@@ -42,6 +42,10 @@ for item in ${ITEMS:-date flow geo utms hour way site filter mobile os browser u
   e=$(t3 "stats.json?from=$FROM&to=$TO&item=$item&subid=s42")
   printf '%-8s %8sms %12sms %8sms %6sms %8sms\n' "$item" "$(ms "$a")" "$(ms "$b")" "$(ms "$c")" "$(ms "$d")" "$(ms "$e")"
 done
+# The click log's newest 1,000 clicks, unfiltered and filtered.
+for f in "" "&flow=demo-fb" "&geo=de&os=1" "&subid=s42"; do
+  echo "clicks.json limit=1000$f: $(ms "$(t3 "clicks.json?limit=1000$f")") ms"
+done
 # A new total every run: a price equal to the stored one rewrites no page
 # (SQLite skips identical cells), which would flatter a second run. The
 # pause lets the checkpoint thread copy the first import's pages back.
