@@ -128,13 +128,8 @@ impl SpendRequest {
     /// (clicks are clustered by time, src/clicks/id.rs); `clicks.id` is
     /// spelled out because the queries also read click_cost.
     pub fn clicks_where(&self) -> Where {
-        self.clicks_where_in(self.from, self.to)
-    }
-
-    /// [`Self::clicks_where`] over a part `[from, to)` of the period.
-    pub fn clicks_where_in(&self, from: Option<i64>, to: Option<i64>) -> Where {
         let mut w = self.dims.clone();
-        w.clicks_between("clicks.id", from, to);
+        w.clicks_between("clicks.id", self.from, self.to);
         if self.valid {
             w.push("filter = 0", []);
         }

@@ -27,12 +27,6 @@ fn buckets(
     rows.collect()
 }
 
-/// How many clicks (every user's) `[from, to)` holds, rounded outwards
-/// to whole 15-minute buckets: what a scan of it reads.
-pub fn clicks_in(conn: &Connection, from: Option<i64>, to: Option<i64>) -> rusqlite::Result<i64> {
-    Ok(buckets(conn, from, to)?.iter().map(|b| b.1).sum())
-}
-
 /// Where the second connection's share of `[from, to)` starts: the first
 /// bucket by which half of its clicks (see [`buckets`]) have come. None
 /// when no split falls inside the range.

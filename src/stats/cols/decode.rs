@@ -1,7 +1,9 @@
 //! Reading the blobs of src/stats/cols/format.rs, every bound checked: a
 //! damaged blob is an error, never a panic.
 use super::format::{unzigzag, Ip, KIND_V6, SECTIONS, VERSION};
-use super::{Row, INTS, TEXTS};
+use super::INTS;
+#[cfg(test)]
+use super::{Row, TEXTS};
 
 /// Reads a blob, checking every bound.
 struct Reader<'a> {
@@ -259,7 +261,8 @@ impl<'a> Chunk<'a> {
         })
     }
 
-    /// Every click whole, with its price from `costs` (compaction, tests).
+    /// Every click whole, with its price from `costs`.
+    #[cfg(test)]
     pub fn rows(&self, costs: Option<&Costs>) -> Option<Vec<Row<'a>>> {
         let ids = self.ids()?;
         let mut ips = self.ips()?;

@@ -16,6 +16,7 @@
 //! (click_cost: spend.json, a change of base currency), so it never
 //! disagrees with them.
 mod decode;
+mod dict;
 #[cfg(test)]
 pub mod fixture;
 pub mod format;
