@@ -7,7 +7,7 @@
 //! cost little only in big chunks.
 use super::format::{encode_prices, Builder, Chunk, Costs, Ip};
 use super::read::{At, Need, Plan, Values, Visit};
-use super::{Row, CHUNK, TEXTS};
+use super::{Row, CHUNK, INTS, TEXTS};
 use crate::clicks::record::ClickRecord;
 use rusqlite::{params, Connection};
 use std::borrow::Cow;
@@ -161,7 +161,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
         for (k, t) in texts.iter_mut().enumerate() {
             *t = text(r, 10 + k)?;
         }
-        let mut ints = [0i64; 7];
+        let mut ints = [0i64; INTS.len()];
         for (k, v) in ints.iter_mut().enumerate() {
             *v = r.get(3 + k)?;
         }
