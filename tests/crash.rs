@@ -100,6 +100,17 @@ fn answered_clicks_survive_sigkill_and_the_file_stays_intact() {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(integrity, "ok");
+        // The click columns are written in the clicks' transactions: as
+        // many clicks in them as in the click table, each chunk priced.
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(
+            count("SELECT COALESCE(SUM(n), 0) FROM click_cols"),
+            count("SELECT count(*) FROM clicks")
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM click_cols LEFT JOIN click_cols_cost k USING (id) WHERE k.id IS NULL"),
+            0
+        );
         let mut missing = Vec::new();
         for (at, id) in answered.iter().filter(|(at, _)| *at + GRACE < killed_at) {
             let (key, secret) =
