@@ -24,7 +24,6 @@ use crate::clicks::id::key_at;
 use crate::db::Pool;
 use crate::stats::cols::read::{At, Need, Plan, Visit};
 use crate::stats::scan::in_halves;
-use crate::stats::source::clicks_with_cost;
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
@@ -87,22 +86,14 @@ fn fast(
     Ok((n, price, collect(conn, req, pool)?))
 }
 
-/// The rollups from the matching clicks themselves, in one pass that also
-/// keeps their ids.
+/// The rollups from the matching clicks themselves, read from the click
+/// columns with their old prices, in one pass that also keeps their ids.
 fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
-    let table = clicks_with_cost(super::plan::scan(conn, req)?);
-    let w = req.clicks_where();
-    let sql = format!(
-        "SELECT user_id, (clicks.id >> 16) / 900000, {}, 1, COALESCE(k.cost, 0.0), clicks.id
-         FROM {table} WHERE {}",
-        COLUMNS.join(", "),
-        w.sql()
-    );
-    let mut ids = Vec::new();
-    let deltas = Deltas::read(conn, &sql, &w.args, |r| {
-        ids.push(r.get(15)?);
-        Ok(())
-    })?;
+    let w = req.columns_where();
+    let Sql::Integer(user) = w.args[0] else {
+        return Err(rusqlite::Error::InvalidQuery);
+    };
+    let (deltas, ids) = Deltas::of_columns(conn, &columns_plan(req, &w)?, user)?;
     let n = deltas.clicks();
     let price = per_click(req.price, n);
     if n > 0 {

@@ -8,6 +8,10 @@
 //! click or per key) and rows are updated in primary-key order (in hash
 //! order every update would land on another page of tables far larger
 //! than the page cache).
+use crate::stats::cols::format::Chunk;
+use crate::stats::cols::read::{At, Need, Plan, Values, Visit};
+use crate::stats::cols::store::damaged;
+use crate::stats::cols::{INTS, TEXTS};
 use crate::stats::rollup::KINDS;
 use crate::stats::texts::{IdMap, Texts};
 use crate::stats::wide::COLUMNS;
@@ -34,6 +38,14 @@ pub struct Deltas {
 }
 
 impl Deltas {
+    fn new() -> Deltas {
+        Deltas {
+            texts: Texts::default(),
+            groups: IdMap::default(),
+            text: COLUMNS.map(|c| TEXT_COLUMNS.contains(&c)),
+        }
+    }
+
     /// Sums the rows of `sql`: user, bucket, the 11 COLUMNS, then a click
     /// count and their spend; `each` also sees every row.
     pub fn read(
@@ -42,11 +54,7 @@ impl Deltas {
         args: &[Sql],
         mut each: impl FnMut(&rusqlite::Row) -> rusqlite::Result<()>,
     ) -> rusqlite::Result<Deltas> {
-        let mut d = Deltas {
-            texts: Texts::default(),
-            groups: IdMap::default(),
-            text: COLUMNS.map(|c| TEXT_COLUMNS.contains(&c)),
-        };
+        let mut d = Deltas::new();
         let mut st = conn.prepare(sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args))?;
         while let Some(r) = rows.next()? {
@@ -65,6 +73,32 @@ impl Deltas {
             each(r)?;
         }
         Ok(d)
+    }
+
+    /// Sums the clicks of `user` that `plan` keeps, read from the click
+    /// columns with their prices; answers their ids too.
+    pub fn of_columns(
+        conn: &Connection,
+        plan: &Plan,
+        user: i64,
+    ) -> rusqlite::Result<(Deltas, Vec<i64>)> {
+        let mut v = FromColumns {
+            d: Deltas::new(),
+            user,
+            keys: Vec::new(),
+            ids: Vec::new(),
+            damaged: None,
+        };
+        let need = Need {
+            ids: true,
+            cost: true,
+            ..Need::default()
+        };
+        plan.each(conn, need, &mut v)?;
+        match v.damaged {
+            Some(id) => Err(damaged(id)),
+            None => Ok((v.d, v.ids)),
+        }
     }
 
     /// How many clicks matched.
@@ -180,5 +214,70 @@ impl Deltas {
                 .find(|o| o.is_ne())
                 .unwrap_or(Ordering::Equal)
         })
+    }
+}
+
+/// Reads the click columns into [`Deltas`]: each chunk's wide keys, then
+/// each kept click's.
+struct FromColumns {
+    d: Deltas,
+    user: i64,
+    /// This chunk's clicks' COLUMNS, text as [`Texts`] ids.
+    keys: Vec<[i64; 11]>,
+    ids: Vec<i64>,
+    /// A chunk that did not decode.
+    damaged: Option<i64>,
+}
+
+impl FromColumns {
+    fn keys_of(&mut self, c: &Chunk) -> Option<()> {
+        self.keys.clear();
+        self.keys.resize(c.n, [0; 11]);
+        for (j, name) in COLUMNS.iter().enumerate() {
+            let values: Vec<i64> = match INTS.iter().position(|x| x == name) {
+                Some(i) => {
+                    let col = c.ints(i)?;
+                    (0..c.n)
+                        .map(|k| col.value(k).copied())
+                        .collect::<Option<_>>()?
+                }
+                None => {
+                    let col = c.texts(TEXTS.iter().position(|x| x == name)?)?;
+                    let ids: Vec<i64> = col.dict.iter().map(|t| self.d.texts.id(t)).collect();
+                    (0..c.n)
+                        .map(|k| ids.get(col.codes.get(k) as usize).copied())
+                        .collect::<Option<_>>()?
+                }
+            };
+            for (key, v) in self.keys.iter_mut().zip(values) {
+                key[j] = v;
+            }
+        }
+        Some(())
+    }
+}
+
+impl Visit for FromColumns {
+    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
+        if self.keys_of(c).is_none() {
+            self.damaged = Some(c.first);
+        }
+    }
+
+    fn click(&mut self, at: &mut At) {
+        let Some(&cols) = self.keys.get(at.position()) else {
+            return;
+        };
+        let id = at.id();
+        // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
+        let bucket = (id >> 16).div_euclid(900_000);
+        let e = self.d.groups.entry((self.user, bucket, cols)).or_default();
+        e.0 += 1;
+        e.1 += at.cost();
+        self.ids.push(id);
+    }
+
+    fn done(&self) -> bool {
+        self.damaged.is_some()
     }
 }

@@ -9,7 +9,6 @@
 //! also answer `clicks`, how many clicks got a price.
 mod apply;
 mod deltas;
-mod plan;
 pub mod request;
 
 use crate::api::error::{ApiError, ApiResult};

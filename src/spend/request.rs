@@ -124,21 +124,6 @@ impl SpendRequest {
         !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
     }
 
-    /// The conditions on the click table. The period is a rowid range
-    /// (clicks are clustered by time, src/clicks/id.rs); `clicks.id` is
-    /// spelled out because the queries also read click_cost.
-    pub fn clicks_where(&self) -> Where {
-        let mut w = self.dims.clone();
-        w.clicks_between("clicks.id", self.from, self.to);
-        if self.valid {
-            w.push("filter = 0", []);
-        }
-        if self.unique {
-            w.push("uniq = 1", []);
-        }
-        w
-    }
-
     /// The conditions as lists of column values, as the click columns
     /// test them (src/stats/cols): valid and unique are lists too.
     pub fn columns_where(&self) -> Where {

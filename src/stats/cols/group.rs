@@ -7,6 +7,7 @@
 //! Two halves of the period are read at once, each on its own connection
 //! (src/stats/scan.rs `in_halves`). A click's price is its chunk's
 //! (click_cols_cost), read beside it.
+use super::format::Chunk;
 use super::read::{At, Hours, Need, Plan, Values, Visit};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -111,7 +112,7 @@ impl Summer {
 }
 
 impl Visit for Summer {
-    fn chunk(&mut self, _id: i64, _n: usize, group: Option<Values>) {
+    fn chunk(&mut self, _chunk: &Chunk, group: Option<Values>) {
         self.remap = match group {
             None => Vec::new(),
             Some(Values::Ints(v)) => v.iter().map(|&i| self.slot(Value::Int(i))).collect(),

@@ -56,9 +56,9 @@ pub enum Values<'c> {
 
 /// A reader of the clicks a plan keeps.
 pub trait Visit {
-    /// A chunk begins (its id and clicks): the dictionary of the grouped
-    /// column in it.
-    fn chunk(&mut self, _id: i64, _n: usize, _group: Option<Values>) {}
+    /// A chunk begins (a reader may decode more of its columns): the
+    /// dictionary of the grouped column in it.
+    fn chunk(&mut self, _chunk: &Chunk, _group: Option<Values>) {}
     fn click(&mut self, at: &mut At);
     /// Whether the reader wants no more clicks (the rest is skipped).
     fn done(&self) -> bool {
@@ -312,17 +312,17 @@ impl<'a> Plan<'a> {
         };
         let group = match self.group {
             None => {
-                v.chunk(c.first, c.n, None);
+                v.chunk(c, None);
                 None
             }
             Some(Group::Int(i)) => {
                 let col = c.ints(i)?;
-                v.chunk(c.first, c.n, Some(Values::Ints(&col.dict)));
+                v.chunk(c, Some(Values::Ints(&col.dict)));
                 Some(col.codes)
             }
             Some(Group::Text(i)) => {
                 let col = c.texts(i)?;
-                v.chunk(c.first, c.n, Some(Values::Texts(&col.dict)));
+                v.chunk(c, Some(Values::Texts(&col.dict)));
                 Some(col.codes)
             }
         };

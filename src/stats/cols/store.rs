@@ -199,8 +199,8 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
 struct Kept(Vec<(i64, usize, Vec<u64>)>);
 
 impl Visit for Kept {
-    fn chunk(&mut self, id: i64, n: usize, _group: Option<Values>) {
-        self.0.push((id, n, vec![0; n.div_ceil(64)]));
+    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
+        self.0.push((c.first, c.n, vec![0; c.n.div_ceil(64)]));
     }
 
     fn click(&mut self, at: &mut At) {
