@@ -130,28 +130,16 @@ pub(super) fn select(
     )
 }
 
-/// The click table: the period's rows in id order (`scan`, see
-/// [`scan_is_cheaper`]) or through SQLite's choice of index.
-pub fn click_table(scan: bool) -> &'static str {
-    match scan {
-        true => "clicks NOT INDEXED",
-        false => "clicks",
-    }
-}
-
 /// The click table with each click's price as `k.cost`: its click_cost
 /// row (migration step 3), no row being 0. A join, so that the price is
 /// read in id order as the clicks are; a correlated lookup in SUM would
 /// run after GROUP BY's sort, in group order, one random page per click
-/// (4x slower for a month of subids or ips on 10M clicks).
-pub fn clicks_with_cost(scan: bool) -> String {
-    format!(
-        "{} LEFT JOIN click_cost k ON k.id = clicks.id",
-        click_table(scan)
-    )
-}
+/// (4x slower for a month of subids or ips on 10M clicks). The click rows
+/// have no index but their id (step 6): the period's rows are read in id
+/// order.
+const CLICKS_WITH_COST: &str = "clicks LEFT JOIN click_cost k ON k.id = clicks.id";
 
-/// Count, unique count and spend of [`clicks_with_cost`].
+/// Count, unique count and spend of [`CLICKS_WITH_COST`].
 pub(super) const CLICK_AGGREGATES: &str =
     "count(*), COALESCE(SUM(uniq), 0), COALESCE(SUM(k.cost), 0.0)";
 
@@ -182,56 +170,19 @@ pub fn clicks(
     // Too many values to hold (or item ip, src/stats/ip.rs, not
     // answered there): SQLite groups the click rows, its sorter keeping
     // memory bounded.
-    let scan = scan_is_cheaper(
-        conn,
-        &filters.args[0],
-        period.start.div_euclid(BUCKET),
-        period.end.div_euclid(BUCKET) + 1,
-    )?;
     let top = g.column.filter(|_| !g.buckets).and(g.top);
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
     w.clicks_between("clicks.id", Some(period.start), Some(period.end));
     // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
-    let sql = select(&exprs, CLICK_AGGREGATES, &clicks_with_cost(scan), &w, "");
+    let sql = select(&exprs, CLICK_AGGREGATES, CLICKS_WITH_COST, &w, "");
     // The groups stats.json keeps: most clicks, ties by value.
     let sql = match (top, g.column) {
         (Some(n), Some(c)) => format!("{sql} ORDER BY count(*) DESC, {c} LIMIT {n}"),
         _ => sql,
     };
     read_clicks(conn, g, &sql, &w.args, true, each)
-}
-
-/// Rows read in id order per row looked up through an index, about:
-/// 10.6M clicks of one user scanned in 1.2 s, 5.1M of one flow looked up
-/// through an index in 2.1 s.
-const LOOKUP_COST: i64 = 3;
-
-/// Whether the clicks of `user` in buckets `from..to` are cheaper to read
-/// by scanning every click of those buckets in id order than through the
-/// user's index (clicks_user), which SQLite always prefers and which
-/// costs a row lookup per candidate. Scanning wins when the candidates
-/// are more than a third of all clicks of the period: on a one-user
-/// install, always. Both counts come from the time-only rollup (a few
-/// rows per flow and 15 minutes), rounded outwards to whole buckets.
-pub fn scan_is_cheaper(
-    conn: &Connection,
-    user: &Sql,
-    from: i64,
-    to: i64,
-) -> rusqlite::Result<bool> {
-    let sql = "SELECT COALESCE(SUM(clicks), 0) FROM click_roll
-               WHERE user_id = ? AND kind = 0 AND bucket >= ? AND bucket < ?";
-    let args = [user.clone(), Sql::Integer(from), Sql::Integer(to)];
-    let candidates: i64 = conn.query_row(sql, rusqlite::params_from_iter(&args), |r| r.get(0))?;
-    let all: i64 = conn.query_row(
-        "SELECT COALESCE(SUM(clicks), 0) FROM click_roll
-         WHERE user_id IN (SELECT id FROM users) AND kind = 0 AND bucket >= ? AND bucket < ?",
-        [from, to],
-        |r| r.get(0),
-    )?;
-    Ok(all <= LOOKUP_COST * candidates)
 }
 
 /// Runs a click query (click table or rollup, same columns: group
