@@ -80,7 +80,7 @@ fn fast(
             COLUMNS.join(", "),
             wide.sql()
         );
-        Deltas::read(conn, &sql, &wide.args, |_| Ok(()))?.write(conn, price, false)?;
+        Deltas::read(conn, &sql, &wide.args)?.write(conn, price, false)?;
     }
     set_whole_rows(conn, "click_wide", wide, price)?;
     Ok((n, price, collect(conn, req, pool)?))

@@ -47,13 +47,8 @@ impl Deltas {
     }
 
     /// Sums the rows of `sql`: user, bucket, the 11 COLUMNS, then a click
-    /// count and their spend; `each` also sees every row.
-    pub fn read(
-        conn: &Connection,
-        sql: &str,
-        args: &[Sql],
-        mut each: impl FnMut(&rusqlite::Row) -> rusqlite::Result<()>,
-    ) -> rusqlite::Result<Deltas> {
+    /// count and their spend.
+    pub fn read(conn: &Connection, sql: &str, args: &[Sql]) -> rusqlite::Result<Deltas> {
         let mut d = Deltas::new();
         let mut st = conn.prepare(sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(args))?;
@@ -70,7 +65,6 @@ impl Deltas {
             let e = d.groups.entry((r.get(0)?, r.get(1)?, cols)).or_default();
             e.0 += r.get::<_, i64>(13)?;
             e.1 += r.get::<_, f64>(14)?;
-            each(r)?;
         }
         Ok(d)
     }
