@@ -34,6 +34,12 @@ pub fn key_time(key: i64) -> i64 {
     (key >> 16) / 1000
 }
 
+/// The 15-minute bucket (Unix seconds / 900) of a row key, as the rollups
+/// count it.
+pub fn key_bucket(key: i64) -> i64 {
+    (key >> 16).div_euclid(900_000)
+}
+
 /// The smallest row key at or after unix second `t`.
 /// Saturates for the open ends of a period.
 pub fn key_at(t: i64) -> i64 {

@@ -90,10 +90,7 @@ fn fast(
 /// columns with their old prices, in one pass that also keeps their ids.
 fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
     let w = req.columns_where();
-    let Sql::Integer(user) = w.args[0] else {
-        return Err(rusqlite::Error::InvalidQuery);
-    };
-    let (deltas, ids) = Deltas::of_columns(conn, &columns_plan(req, &w)?, user)?;
+    let (deltas, ids) = Deltas::of_columns(conn, &columns_plan(req, &w)?)?;
     let n = deltas.clicks();
     let price = per_click(req.price, n);
     if n > 0 {

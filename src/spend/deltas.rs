@@ -69,16 +69,12 @@ impl Deltas {
         Ok(d)
     }
 
-    /// Sums the clicks of `user` that `plan` keeps, read from the click
-    /// columns with their prices; answers their ids too.
-    pub fn of_columns(
-        conn: &Connection,
-        plan: &Plan,
-        user: i64,
-    ) -> rusqlite::Result<(Deltas, Vec<i64>)> {
+    /// Sums the clicks `plan` keeps, read from the click columns with
+    /// their prices; answers their ids too.
+    pub fn of_columns(conn: &Connection, plan: &Plan) -> rusqlite::Result<(Deltas, Vec<i64>)> {
         let mut v = FromColumns {
             d: Deltas::new(),
-            user,
+            user: plan.user(),
             keys: Vec::new(),
             ids: Vec::new(),
             damaged: None,
@@ -263,9 +259,8 @@ impl Visit for FromColumns {
             return;
         };
         let id = at.id();
-        // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
-        let bucket = (id >> 16).div_euclid(900_000);
-        let e = self.d.groups.entry((self.user, bucket, cols)).or_default();
+        let key = (self.user, crate::clicks::id::key_bucket(id), cols);
+        let e = self.d.groups.entry(key).or_default();
         e.0 += 1;
         e.1 += at.cost();
         self.ids.push(id);

@@ -11,7 +11,7 @@ use super::format::Chunk;
 use super::read::{At, Hours, Need, Plan, Values, Visit};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::key_at;
+use crate::clicks::id::{key_at, key_bucket};
 use crate::stats::scan::{hand_out, in_halves};
 use crate::stats::source::{ClickAgg, Grouping, BUCKET};
 use crate::stats::sums::{Groups, Sums};
@@ -133,8 +133,7 @@ impl Visit for Summer {
                 Some(&slot) => slot,
                 None => return,
             },
-            // at.id() >> 16 is the click's Unix millisecond.
-            false => self.slot(Value::Int((at.id() >> 16).div_euclid(BUCKET * 1000))),
+            false => self.slot(Value::Int(key_bucket(at.id()))),
         };
         let Some((_, s)) = self.slots.get_mut(slot) else {
             return;

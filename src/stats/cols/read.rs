@@ -183,6 +183,11 @@ impl<'a> Plan<'a> {
         Some(plan)
     }
 
+    /// The user whose clicks the plan reads.
+    pub fn user(&self) -> i64 {
+        self.user
+    }
+
     /// The same plan over click ids `[from, to)` only.
     pub fn between(&self, from: i64, to: i64) -> Plan<'a> {
         Plan {
@@ -199,31 +204,24 @@ impl<'a> Plan<'a> {
         let Some(h) = self.hours else {
             return true;
         };
-        let bucket = (id >> 16).div_euclid(900_000) - h.first;
+        let bucket = crate::clicks::id::key_bucket(id) - h.first;
         usize::try_from(bucket).is_ok_and(|b| h.keep.get(b) == Some(&true))
     }
 
     /// Hands `v` every click that counts, in chunk order (ascending ids
-    /// within a chunk), with what `need` asks for. Answers how many clicks
-    /// the chunks read held.
-    pub fn each(
-        &self,
-        conn: &Connection,
-        need: Need,
-        v: &mut impl Visit,
-    ) -> rusqlite::Result<usize> {
+    /// within a chunk), with what `need` asks for.
+    pub fn each(&self, conn: &Connection, need: Need, v: &mut impl Visit) -> rusqlite::Result<()> {
         let mut st = conn.prepare_cached(&format!(
             "{ROW} WHERE c.user_id = ?1 AND c.id < ?3 AND c.last >= ?2 ORDER BY c.id"
         ))?;
         let mut rows = st.query(params![self.user, self.from, self.to])?;
-        let mut read = 0;
         while let Some(r) = rows.next()? {
             if v.done() {
                 break;
             }
-            read += self.one(r, need, v)?;
+            self.one(r, need, v)?;
         }
-        Ok(read)
+        Ok(())
     }
 
     /// The chunks that may hold the plan's clicks: (id, last click id).
@@ -244,17 +242,17 @@ impl<'a> Plan<'a> {
         id: i64,
         need: Need,
         v: &mut impl Visit,
-    ) -> rusqlite::Result<usize> {
+    ) -> rusqlite::Result<()> {
         let mut st = conn.prepare_cached(&format!("{ROW} WHERE c.id = ?1 AND c.user_id = ?2"))?;
         let mut rows = st.query(params![id, self.user])?;
         match rows.next()? {
             Some(r) => self.one(r, need, v),
-            None => Ok(0),
+            None => Ok(()),
         }
     }
 
-    /// One row of [`ROW`]: its clicks to `v`; answers how many it held.
-    fn one(&self, r: &rusqlite::Row, need: Need, v: &mut impl Visit) -> rusqlite::Result<usize> {
+    /// One row of [`ROW`]: its clicks to `v`.
+    fn one(&self, r: &rusqlite::Row, need: Need, v: &mut impl Visit) -> rusqlite::Result<()> {
         let (id, last): (i64, i64) = (r.get(0)?, r.get(1)?);
         let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
         // The prices' blob is read only when asked for.
@@ -267,8 +265,7 @@ impl<'a> Plan<'a> {
         };
         let edges = self.hours.is_some() || id < self.from || last >= self.to;
         self.chunk(&chunk, costs.as_ref(), edges, need, v)
-            .ok_or_else(|| damaged(id))?;
-        Ok(chunk.n)
+            .ok_or_else(|| damaged(id))
     }
 
     fn chunk(
