@@ -15,8 +15,10 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 /// or subids) freed: RSS on the 10M-click database grew by one report per
 /// thread, 50 -> 196 MiB after six of them (issue 6: < 150 MiB). With one
 /// arena the memory is reused: 108 MiB after the same six, and the click
-/// rate did not move (measured with bench/clicks.sh). Called before any
-/// thread starts.
+/// rate did not move (measured with bench/clicks.sh). The binary's Rust
+/// allocations have since moved to mimalloc (src/main.rs); this still
+/// holds for SQLite's own (page caches, sorters), which use glibc's.
+/// Called before any thread starts.
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; no other thread
