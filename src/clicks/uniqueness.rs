@@ -11,6 +11,7 @@
 use crate::stats::texts::IdMap;
 use foldhash::fast::RandomState;
 use rusqlite::Connection;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::{LazyLock, Mutex};
@@ -50,16 +51,19 @@ impl Shard {
     }
 
     /// The entry for `key` in the current generation, rotating when full.
+    /// One lookup in the current generation when it has room (a click
+    /// remembers two keys, and each lookup of a new one misses the cache).
     fn entry(&mut self, key: u64, fresh: Seen) -> &mut Seen {
-        if !self.current.contains_key(&key) {
+        if self.current.len() >= SHARD_CAP && !self.current.contains_key(&key) {
             let carried = self.previous.remove(&key);
-            if self.current.len() >= SHARD_CAP {
-                self.previous = std::mem::take(&mut self.current);
-                self.current.reserve(SHARD_CAP);
-            }
+            self.previous = std::mem::take(&mut self.current);
+            self.current.reserve(SHARD_CAP);
             return self.current.entry(key).or_insert(carried.unwrap_or(fresh));
         }
-        self.current.get_mut(&key).expect("checked above")
+        match self.current.entry(key) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(self.previous.remove(&key).unwrap_or(fresh)),
+        }
     }
 }
 
@@ -201,5 +205,50 @@ impl Visitors {
         }
         self.refill(batch.into_iter());
         Ok(rows.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Seen, Shard, SHARD_CAP};
+
+    fn seen(time: u32) -> Seen {
+        Seen { time, way: 0 }
+    }
+
+    /// Fills the current generation up to its cap with keys from `from`.
+    fn fill(s: &mut Shard, from: u64) {
+        let mut k = from;
+        while s.current.len() < SHARD_CAP {
+            s.entry(k, seen(2));
+            k += 1;
+        }
+    }
+
+    #[test]
+    fn a_visitor_is_carried_over_and_forgotten_two_generations_later() {
+        let mut s = Shard::default();
+        s.entry(1, seen(1));
+        fill(&mut s, 1_000);
+        // A new key in a full generation starts the next one.
+        s.entry(u64::MAX, seen(3));
+        assert_eq!(s.current.len(), 1);
+        assert_eq!(s.get(1).map(|v| v.time), Some(1));
+        // A visitor of the previous generation keeps its time when seen again.
+        s.entry(1, seen(9)).way = 7;
+        assert_eq!(s.current.get(&1).map(|v| (v.time, v.way)), Some((1, 7)));
+        assert!(!s.previous.contains_key(&1));
+        assert!(s.get(1_000).is_some());
+        fill(&mut s, 1_000_000);
+        s.entry(u64::MAX - 1, seen(4));
+        // Unseen for two generations: forgotten; seen in the last: kept.
+        assert!(s.get(1_000).is_none());
+        assert_eq!(s.get(1).map(|v| (v.time, v.way)), Some((1, 7)));
+        // An existing key of a full generation is updated in place.
+        fill(&mut s, 5_000_000);
+        let before = s.previous.len();
+        s.entry(u64::MAX - 1, seen(5)).time = 5;
+        assert_eq!((s.previous.len(), s.current.len()), (before, SHARD_CAP));
+        assert_eq!(s.get(u64::MAX - 1).map(|v| v.time), Some(5));
     }
 }
