@@ -5,8 +5,9 @@ use clap::Parser;
 /// built on a request thread and freed on the writer thread; with glibc
 /// (one arena, src/cli/mod.rs) every such free took the lock the request
 /// threads allocate under. Measured alternately with bench/clicks.sh's
-/// pairs (issue 6): click ÷ /health median 0.72-0.75 against 0.69; the
-/// RSS after the reports of bench/stats.sh on 10M clicks stayed 126 MiB.
+/// pairs (issue 6): click ÷ /health medians 0.72-0.75 against 0.69-0.72
+/// with glibc; the RSS after the reports of bench/stats.sh on 10M clicks
+/// stayed 126 MiB.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
