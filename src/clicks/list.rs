@@ -6,6 +6,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::stats::cols::read::{At, Need, Plan, Visit};
+use crate::stats::scan::keep_smallest;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
 use rusqlite::{Connection, ToSql};
@@ -188,13 +189,7 @@ struct Newest {
 
 impl Visit for Newest {
     fn click(&mut self, at: &mut At) {
-        let id = at.id();
-        if self.ids.len() < self.want {
-            self.ids.push(Reverse(id));
-        } else if self.ids.peek().is_some_and(|Reverse(oldest)| id > *oldest) {
-            self.ids.pop();
-            self.ids.push(Reverse(id));
-        }
+        keep_smallest(&mut self.ids, self.want, Reverse(at.id()));
     }
 }
 

@@ -12,7 +12,7 @@
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
 use super::items::Key;
-use super::scan::halfway;
+use super::scan::{halfway, keep_smallest};
 use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -110,6 +110,7 @@ fn in_halves(
 
 /// The matching addresses of a share of the period, sorted: IPv4 as
 /// [`text_key`]s, the rest as text.
+#[derive(Default)]
 struct Keys {
     v4: Vec<u32>,
     other: Vec<String>,
@@ -125,10 +126,7 @@ impl Visit for Keys {
 }
 
 fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
-    let mut keys = Keys {
-        v4: Vec::new(),
-        other: Vec::new(),
-    };
+    let mut keys = Keys::default();
     let need = Need {
         ip: true,
         ..Need::default()
@@ -188,10 +186,7 @@ struct Top {
 impl Top {
     /// The `n` best groups of the shares' keys together.
     fn of(shares: &[Keys], n: usize) -> Top {
-        let none = Keys {
-            v4: Vec::new(),
-            other: Vec::new(),
-        };
+        let none = Keys::default();
         let (a, b) = (&shares[0], shares.get(1).unwrap_or(&none));
         // The keys below a pivot and those above it on two threads: ten
         // million keys took one 67 ms.
@@ -325,13 +320,7 @@ fn best<'a, K: Ord + Clone + 'a>(
 ) -> Vec<(K, i64)> {
     let mut heap: BinaryHeap<Worst<&K>> = BinaryHeap::with_capacity(n + 1);
     for (value, clicks) in runs {
-        let entry = Worst(std::cmp::Reverse(clicks), value);
-        if heap.len() < n {
-            heap.push(entry);
-        } else if heap.peek().is_some_and(|w| entry < *w) {
-            heap.pop();
-            heap.push(entry);
-        }
+        keep_smallest(&mut heap, n, Worst(std::cmp::Reverse(clicks), value));
     }
     heap.into_iter().map(|w| (w.1.clone(), w.0 .0)).collect()
 }

@@ -8,6 +8,7 @@ use super::items::Key;
 use super::source::{ClickAgg, BUCKET};
 use super::sums::{Groups, Sums};
 use rusqlite::Connection;
+use std::collections::BinaryHeap;
 
 /// Clicks per 15-minute bucket of `[from, to)` (Unix seconds, None:
 /// unbounded), every user's (a scan reads them all), in bucket order,
@@ -114,5 +115,18 @@ fn top(groups: Groups, top: Option<usize>) -> Vec<(Key, Sums)> {
 pub fn hand_out(groups: Groups, top_n: Option<usize>, mut each: impl FnMut(ClickAgg)) {
     for (key, s) in top(groups, top_n) {
         each(ClickAgg::of(None, Some(key), s));
+    }
+}
+
+/// Offers `item` to `heap`, which keeps the `cap` smallest items offered:
+/// its top, the greatest of them, is the first to go (item ip's busiest
+/// groups, src/stats/ip.rs; clicks.json's newest ids, src/clicks/list.rs).
+pub fn keep_smallest<T: Ord>(heap: &mut BinaryHeap<T>, cap: usize, item: T) {
+    if heap.len() < cap {
+        heap.push(item);
+    } else if let Some(mut top) = heap.peek_mut() {
+        if item < *top {
+            *top = item;
+        }
     }
 }

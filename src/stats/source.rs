@@ -270,14 +270,24 @@ pub fn leads(
     Ok(())
 }
 
-/// The leads-table query of [`leads`] when no rollup serves the request.
-fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
+/// A lead's 15-minute bucket in the leads table.
+const LEAD_BUCKET: &str = "time / 900";
+
+/// `filters` and the leads of `[from, to)` (Unix seconds, `leads.time`,
+/// which the `leads_user_time` index holds).
+fn leads_between(filters: &Where, from: i64, to: i64) -> Where {
     let mut w = filters.clone();
     w.push(
         "time >= ? AND time < ?",
-        [Sql::Integer(period.start), Sql::Integer(period.end)],
+        [Sql::Integer(from), Sql::Integer(to)],
     );
-    let exprs = group_exprs(g, "time / 900");
+    w
+}
+
+/// The leads-table query of [`leads`] when no rollup serves the request.
+fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
+    let w = leads_between(filters, period.start, period.end);
+    let exprs = group_exprs(g, LEAD_BUCKET);
     let sql = select(
         &exprs,
         "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
@@ -320,13 +330,9 @@ pub fn kept_leads(
         return leads(conn, g, filters, period, each);
     }
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
-        let mut w = filters.clone();
-        w.push(
-            "time >= ? AND time < ?",
-            [from, to].map(|t| Sql::Integer(t.unwrap_or_default())),
-        );
+        let w = leads_between(filters, from.unwrap_or_default(), to.unwrap_or_default());
         let sql = format!(
-            "SELECT time / 900, {column}, goal, stage, base FROM leads WHERE {}",
+            "SELECT {LEAD_BUCKET}, {column}, goal, stage, base FROM leads WHERE {}",
             w.sql()
         );
         let mut st = c.prepare(&sql)?;

@@ -151,12 +151,7 @@ impl Builder {
 
     pub fn push(&mut self, r: &Row) {
         self.ids.push(r.id);
-        let ip = match r.ip {
-            Ip::V4(a) => Ok(a),
-            Ip::V6(b) => Err(self.other(Other::V6(b))),
-            Ip::Text(s) => Err(self.other(Other::Text(s.into()))),
-        };
-        self.ips.push(ip);
+        self.push_ip(r.ip);
         for (d, v) in self.ints.iter_mut().zip(r.ints) {
             d.push(&v, |v| *v);
         }
@@ -173,12 +168,7 @@ impl Builder {
         let ids = c.ids()?;
         let mut ips = c.ips()?;
         for k in 0..c.n {
-            let ip = match ips.at(k)? {
-                Ip::V4(a) => Ok(a),
-                Ip::V6(b) => Err(self.other(Other::V6(b))),
-                Ip::Text(s) => Err(self.other(Other::Text(s.into()))),
-            };
-            self.ips.push(ip);
+            self.push_ip(ips.at(k)?);
         }
         for (i, d) in self.ints.iter_mut().enumerate() {
             d.absorb(&c.ints(i)?, c.n, |d, v| d.intern(v, |v| *v))?;
@@ -204,9 +194,18 @@ impl Builder {
         self.costs.clear();
     }
 
-    fn other(&mut self, o: Other) -> u32 {
-        self.others.push(o);
-        self.others.len() as u32 - 1
+    /// A click's address: IPv4 in place, any other among `others`.
+    fn push_ip(&mut self, ip: Ip) {
+        let other = match ip {
+            Ip::V4(a) => {
+                self.ips.push(Ok(a));
+                return;
+            }
+            Ip::V6(b) => Other::V6(b),
+            Ip::Text(s) => Other::Text(s.into()),
+        };
+        self.ips.push(Err(self.others.len() as u32));
+        self.others.push(other);
     }
 
     /// The clicks' positions in id order.
@@ -255,11 +254,7 @@ impl Builder {
 
     /// The price blob (table click_cols_cost) of the clicks `order`.
     pub fn encode_costs(&self, order: &[u32]) -> Vec<u8> {
-        let mut out = vec![VERSION];
-        self.costs.encode(order, &mut out, |o, v| {
-            o.extend_from_slice(&v.to_le_bytes())
-        });
-        out
+        price_blob(&self.costs, order)
     }
 
     fn encode_ips(&self, order: &[u32]) -> Vec<u8> {
@@ -306,8 +301,13 @@ pub fn encode_prices(prices: &[f64]) -> Vec<u8> {
         d.push(&p.to_bits(), |v| *v);
     }
     let order: Vec<u32> = (0..prices.len() as u32).collect();
+    price_blob(&d, &order)
+}
+
+/// The price blob of the clicks `order` of a price dictionary (by bits).
+fn price_blob(prices: &Dict<u64>, order: &[u32]) -> Vec<u8> {
     let mut out = vec![VERSION];
-    d.encode(&order, &mut out, |o, v| {
+    prices.encode(order, &mut out, |o, v| {
         o.extend_from_slice(&v.to_le_bytes())
     });
     out

@@ -77,13 +77,14 @@ impl ColsAcc {
 /// process wrote the user's chunks, only moves a merge: the merge reads
 /// the chunks themselves.)
 fn open_of(conn: &Connection, user: i64) -> rusqlite::Result<Open> {
-    // `n < 16384` as the partial index click_cols_open spells it.
-    let sql = format!(
-        "SELECT count(*), COALESCE(SUM(n), 0) FROM click_cols WHERE user_id = ?1 AND n < {CHUNK}"
-    );
+    let sql = format!("SELECT count(*), COALESCE(SUM(n), 0) FROM click_cols WHERE {OPEN}");
     conn.prepare_cached(&sql)?
         .query_row([user], |r| Ok((r.get(0)?, r.get(1)?)))
 }
+
+/// The rows of user `?1`'s [`Open`] chunks, as the partial index
+/// click_cols_open (step 6) spells them; [`CHUNK`] is 16384.
+const OPEN: &str = "user_id = ?1 AND n < 16384";
 
 /// Stores the clicks of `b` as chunks of at most [`CHUNK`] clicks, each
 /// with its prices; answers the [`Open`] ones among them.
@@ -114,11 +115,10 @@ pub fn damaged(id: i64) -> rusqlite::Error {
 /// queued late lands in a later batch): the merged chunks are in id order
 /// again. Answers the [`Open`] chunks left.
 fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<Open> {
-    let open = format!("FROM click_cols WHERE user_id = ?1 AND n < {CHUNK}");
     let mut b = Builder::default();
     let sql = format!(
-        "SELECT c.id, c.n, c.data, k.data FROM click_cols c LEFT JOIN click_cols_cost k USING (id)
-         WHERE c.user_id = ?1 AND c.n < {CHUNK}"
+        "SELECT id, n, c.data, k.data FROM click_cols c LEFT JOIN click_cols_cost k USING (id)
+         WHERE {OPEN}"
     );
     let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query([user])?;
@@ -129,10 +129,10 @@ fn merge_open(conn: &Connection, user: i64) -> rusqlite::Result<Open> {
         b.absorb(&chunk, &costs).ok_or_else(|| damaged(id))?;
     }
     conn.prepare_cached(&format!(
-        "DELETE FROM click_cols_cost WHERE id IN (SELECT id {open})"
+        "DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE {OPEN})"
     ))?
     .execute([user])?;
-    conn.prepare_cached(&format!("DELETE {open}"))?
+    conn.prepare_cached(&format!("DELETE FROM click_cols WHERE {OPEN}"))?
         .execute([user])?;
     write(conn, user, &b)
 }
@@ -260,4 +260,16 @@ pub fn scale_prices(conn: &Connection, user: i64, rate: f64) -> rusqlite::Result
             *p *= rate;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// The partial index serves the open chunks' queries only while they
+    /// spell its condition, which is [`super::CHUNK`].
+    #[test]
+    fn open_chunks_are_those_under_a_chunk_of_clicks() {
+        assert!(super::OPEN.ends_with(&format!("n < {}", super::CHUNK)));
+        let step6 = include_str!("../../db/step6_click_cols.sql");
+        assert!(step6.contains(&format!("WHERE n < {};", super::CHUNK)));
+    }
 }
