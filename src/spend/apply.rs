@@ -15,14 +15,16 @@
 //! columns (src/stats/cols) into a list in memory (8 bytes a click)
 //! before click_cost is written, two halves of the period at once when a
 //! second pooled reader is free; the list goes to SQLite as rarray
-//! parameters. The click columns' own prices are set after.
+//! parameters. The click columns' own prices are set after, at the
+//! clicks' places in their chunks found in the same pass.
 use super::deltas::Deltas;
 use super::request::{Price, SpendRequest};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use crate::db::Pool;
-use crate::stats::cols::read::{At, Need, Plan, Visit};
+use crate::stats::cols::read::{Need, Plan};
+use crate::stats::cols::store::{set_prices, Matched};
 use crate::stats::scan::in_halves;
 use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
@@ -37,27 +39,26 @@ pub fn apply(
     conn: &Connection,
     pool: Option<&Pool>,
 ) -> rusqlite::Result<usize> {
-    let (n, price, ids) = match req.wide_where() {
+    let (n, price, mut matched) = match req.wide_where() {
         Some(wide) => fast(req, conn, &wide, pool)?,
         None => slow(req, conn)?,
     };
     if n > 0 {
-        write_prices(conn, ids, price)?;
+        write_prices(conn, std::mem::take(&mut matched.ids), price)?;
         // The same clicks' prices in their click columns.
-        let w = req.columns_where();
-        crate::stats::cols::store::set_prices(conn, &columns_plan(req, &w)?, price)?;
+        set_prices(conn, matched, price)?;
     }
     Ok(n as usize)
 }
 
 /// The rollups from click_wide rows that match whole (`wide`): answers
-/// the number of matching clicks, their price, and where their ids are.
+/// the number of matching clicks, their price, and the clicks.
 fn fast(
     req: &SpendRequest,
     conn: &Connection,
     wide: &Where,
     pool: Option<&Pool>,
-) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
+) -> rusqlite::Result<(i64, f64, Matched)> {
     let n: i64 = conn.query_row(
         &format!(
             "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
@@ -68,7 +69,7 @@ fn fast(
     )?;
     let price = per_click(req.price, n);
     if n == 0 {
-        return Ok((0, price, Vec::new()));
+        return Ok((0, price, Matched::default()));
     }
     if req.flows_only() {
         // Every narrow row of these flows and buckets matches whole too
@@ -87,16 +88,16 @@ fn fast(
 }
 
 /// The rollups from the matching clicks themselves, read from the click
-/// columns with their old prices, in one pass that also keeps their ids.
-fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Vec<i64>)> {
+/// columns with their old prices, in one pass that also keeps the clicks.
+fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Matched)> {
     let w = req.columns_where();
-    let (deltas, ids) = Deltas::of_columns(conn, &columns_plan(req, &w)?)?;
+    let (deltas, matched) = Deltas::of_columns(conn, &columns_plan(req, &w)?)?;
     let n = deltas.clicks();
     let price = per_click(req.price, n);
     if n > 0 {
         deltas.write(conn, price, true)?;
     }
-    Ok((n, price, ids))
+    Ok((n, price, matched))
 }
 
 /// The price of each of `n` matching clicks: `cost` is an equal share.
@@ -118,8 +119,9 @@ fn set_whole_rows(conn: &Connection, table: &str, w: &Where, price: f64) -> rusq
 /// Ids priced by one statement.
 const PRICE_SLICE: usize = 65_536;
 
-/// Reads the matching click ids from the click columns (src/stats/cols),
-/// which hold every spend condition: reading the click rows was most of
+/// Reads the matching clicks from the click columns (src/stats/cols): their
+/// ids, and their places in the chunks whose prices are set after. These
+/// hold every spend condition: reading the click rows was most of
 /// a spend on a condition the indexes lack (geo: 2.5 s of 3.9 s for the
 /// 1.4M clicks of one country among 10M). A second pooled reader, when
 /// one is free, reads the later half of the period at the same time
@@ -129,24 +131,26 @@ fn collect(
     conn: &Connection,
     req: &SpendRequest,
     pool: Option<&Pool>,
-) -> rusqlite::Result<Vec<i64>> {
+) -> rusqlite::Result<Matched> {
     let w = req.columns_where();
     let plan = columns_plan(req, &w)?;
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
         let key = |t: Option<i64>, open| t.map_or(open, key_at);
         let half = plan.between(key(from, 0), key(to, i64::MAX));
-        let mut ids = Listing(Vec::new());
+        let mut matched = Matched::default();
         let need = Need {
             ids: true,
             ..Need::default()
         };
-        half.each(c, need, &mut ids)?;
-        Ok(ids.0)
+        half.each(c, need, &mut matched)?;
+        Ok(matched)
     };
     let mut spare = pool.and_then(|p| p.try_get());
-    let (mut ids, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
-    ids.extend(later.into_iter().flatten());
-    Ok(ids)
+    let (mut matched, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
+    if let Some(later) = later {
+        matched.extend(later);
+    }
+    Ok(matched)
 }
 
 /// Sets the price of every matching click (`ids`); a price of 0 is no
@@ -186,15 +190,6 @@ fn columns_plan<'w>(req: &SpendRequest, w: &'w Where) -> rusqlite::Result<Plan<'
     };
     // Every spend condition is a column of the chunks.
     Plan::new(w, period, None, None).ok_or(rusqlite::Error::InvalidQuery)
-}
-
-/// The ids of the clicks a plan keeps.
-struct Listing(Vec<i64>);
-
-impl Visit for Listing {
-    fn click(&mut self, at: &mut At) {
-        self.0.push(at.id());
-    }
 }
 
 #[cfg(test)]

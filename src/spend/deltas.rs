@@ -10,7 +10,7 @@
 //! than the page cache).
 use crate::stats::cols::format::Chunk;
 use crate::stats::cols::read::{At, Need, Plan, Values, Visit};
-use crate::stats::cols::store::damaged;
+use crate::stats::cols::store::{damaged, Matched};
 use crate::stats::cols::{INTS, TEXTS};
 use crate::stats::rollup::KINDS;
 use crate::stats::texts::{IdMap, Texts};
@@ -70,13 +70,13 @@ impl Deltas {
     }
 
     /// Sums the clicks `plan` keeps, read from the click columns with
-    /// their prices; answers their ids too.
-    pub fn of_columns(conn: &Connection, plan: &Plan) -> rusqlite::Result<(Deltas, Vec<i64>)> {
+    /// their prices; answers the clicks too.
+    pub fn of_columns(conn: &Connection, plan: &Plan) -> rusqlite::Result<(Deltas, Matched)> {
         let mut v = FromColumns {
             d: Deltas::new(),
             user: plan.user(),
             keys: Vec::new(),
-            ids: Vec::new(),
+            matched: Matched::default(),
             damaged: None,
         };
         let need = Need {
@@ -87,7 +87,7 @@ impl Deltas {
         plan.each(conn, need, &mut v)?;
         match v.damaged {
             Some(id) => Err(damaged(id)),
-            None => Ok((v.d, v.ids)),
+            None => Ok((v.d, v.matched)),
         }
     }
 
@@ -214,7 +214,7 @@ struct FromColumns {
     user: i64,
     /// This chunk's clicks' COLUMNS, text as [`Texts`] ids.
     keys: Vec<[i64; 11]>,
-    ids: Vec<i64>,
+    matched: Matched,
     /// A chunk that did not decode.
     damaged: Option<i64>,
 }
@@ -252,6 +252,7 @@ impl Visit for FromColumns {
         if self.keys_of(c).is_none() {
             self.damaged = Some(c.first);
         }
+        self.matched.begin(c);
     }
 
     fn click(&mut self, at: &mut At) {
@@ -263,7 +264,7 @@ impl Visit for FromColumns {
         let e = self.d.groups.entry(key).or_default();
         e.0 += 1;
         e.1 += at.cost();
-        self.ids.push(id);
+        self.matched.keep(at);
     }
 
     fn done(&self) -> bool {

@@ -6,7 +6,7 @@
 //! or [`CHUNK`] clicks in them: per-chunk dictionaries and row overhead
 //! cost little only in big chunks.
 use super::format::{encode_prices, Builder, Chunk, Costs, Ip};
-use super::read::{At, Need, Plan, Values, Visit};
+use super::read::{At, Values, Visit};
 use super::{Row, CHUNK, INTS, TEXTS};
 use crate::clicks::record::ClickRecord;
 use rusqlite::{params, Connection};
@@ -194,20 +194,44 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The clicks a plan keeps, per chunk: (chunk id, clicks, one bit each).
+/// The clicks a plan keeps, as spend.json needs them: their ids (for
+/// click_cost), and per chunk (chunk id, clicks, one bit each) for
+/// [`set_prices`], gathered in the pass that finds them.
 #[derive(Default)]
-struct Kept(Vec<(i64, usize, Vec<u64>)>);
+pub struct Matched {
+    pub ids: Vec<i64>,
+    chunks: Vec<(i64, usize, Vec<u64>)>,
+}
 
-impl Visit for Kept {
-    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
-        self.0.push((c.first, c.n, vec![0; c.n.div_ceil(64)]));
+impl Matched {
+    /// A chunk's clicks follow (a [`Visit::chunk`]).
+    pub fn begin(&mut self, c: &Chunk) {
+        self.chunks.push((c.first, c.n, vec![0; c.n.div_ceil(64)]));
     }
 
-    fn click(&mut self, at: &mut At) {
-        if let Some((_, _, bits)) = self.0.last_mut() {
+    /// A kept click of the last chunk begun; needs its id ([`Need::ids`]).
+    pub fn keep(&mut self, at: &At) {
+        self.ids.push(at.id());
+        if let Some((_, _, bits)) = self.chunks.last_mut() {
             let k = at.position();
             bits[k / 64] |= 1 << (k % 64);
         }
+    }
+
+    /// Adds `o`'s clicks (another share of the period).
+    pub fn extend(&mut self, o: Matched) {
+        self.ids.extend(o.ids);
+        self.chunks.extend(o.chunks);
+    }
+}
+
+impl Visit for Matched {
+    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
+        self.begin(c);
+    }
+
+    fn click(&mut self, at: &mut At) {
+        self.keep(at);
     }
 }
 
@@ -230,14 +254,14 @@ fn reprice<T>(
     Ok(())
 }
 
-/// Sets the price of every click `plan` keeps to `price` in its chunk, as
-/// spend.json sets click_cost (src/spend/apply.rs). The chunks are read
-/// first, then rewritten.
-pub fn set_prices(conn: &Connection, plan: &Plan, price: f64) -> rusqlite::Result<()> {
-    let mut kept = Kept::default();
-    plan.each(conn, Need::default(), &mut kept)?;
-    kept.0.retain(|(_, _, bits)| bits.iter().any(|&b| b != 0));
-    reprice(conn, kept.0, |bits, prices| {
+/// Sets the price of the `matched` clicks to `price` in their chunks, as
+/// spend.json sets click_cost (src/spend/apply.rs). A chunk read in two
+/// shares of the period is rewritten once per share, each time from what
+/// the last left.
+pub fn set_prices(conn: &Connection, matched: Matched, price: f64) -> rusqlite::Result<()> {
+    let mut chunks = matched.chunks;
+    chunks.retain(|(_, _, bits)| bits.iter().any(|&b| b != 0));
+    reprice(conn, chunks, |bits, prices| {
         for (k, p) in prices.iter_mut().enumerate() {
             if bits[k / 64] >> (k % 64) & 1 == 1 {
                 *p = price;
