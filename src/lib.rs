@@ -12,6 +12,7 @@ pub mod geo;
 pub mod goals;
 pub mod leads;
 pub mod money;
+pub mod proxy;
 pub mod sites;
 pub mod snapshot;
 pub mod spend;
