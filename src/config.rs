@@ -1,4 +1,6 @@
 //! Command line and environment options (SPEC 5.1).
+use crate::proxy::{PublicUrl, TrustedProxies};
+use actix_web::http::header::{self, HeaderName};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -34,9 +36,39 @@ pub struct Config {
         global = true
     )]
     pub listen: String,
-    /// Take the visitor IP and country from proxy headers.
+    /// Take the visitor IP (and country, behind Cloudflare) from the
+    /// headers of the proxy in front: the socket peer is trusted.
     #[arg(long, env = "FLOWTRACK_TRUST_PROXY", global = true)]
     pub trust_proxy: bool,
+    /// With --trust-proxy, the header that holds the visitor IP:
+    /// X-Forwarded-For (its right-most untrusted address), or one the proxy
+    /// overwrites, e.g. X-Real-IP or CF-Connecting-IP.
+    #[arg(
+        long,
+        env = "FLOWTRACK_IP_HEADER",
+        value_name = "NAME",
+        default_value = "X-Forwarded-For",
+        value_parser = crate::proxy::parse_ip_header,
+        global = true
+    )]
+    pub ip_header: HeaderName,
+    /// With --trust-proxy, further proxies to skip from the right of
+    /// X-Forwarded-For (e.g. a CDN in front of nginx): comma-separated IPs
+    /// and CIDRs.
+    #[arg(
+        long,
+        env = "FLOWTRACK_TRUSTED_PROXIES",
+        value_name = "CIDRS",
+        default_value = "",
+        hide_default_value = true,
+        global = true
+    )]
+    pub trusted_proxies: TrustedProxies,
+    /// The URL visitors and advertisers reach this tracker at, e.g.
+    /// https://track.example.com: the origin of the postback URL; https
+    /// makes the visitor cookie Secure.
+    #[arg(long, env = "FLOWTRACK_PUBLIC_URL", value_name = "URL", global = true)]
+    pub public_url: Option<PublicUrl>,
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
@@ -49,6 +81,9 @@ impl Config {
             db: db.into(),
             listen: "127.0.0.1:0".into(),
             trust_proxy: false,
+            ip_header: header::X_FORWARDED_FOR,
+            trusted_proxies: TrustedProxies::default(),
+            public_url: None,
             geoip: None,
         }
     }

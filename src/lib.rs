@@ -12,6 +12,7 @@ pub mod geo;
 pub mod goals;
 pub mod leads;
 pub mod money;
+pub mod proxy;
 pub mod sites;
 pub mod snapshot;
 pub mod spend;
@@ -62,10 +63,11 @@ impl Application {
                 "Created user admin\n  password: {}\n  token:    {}",
                 c.password, c.token
             );
-            println!(
-                "Log in at http://{}/app/ (load demo data: flowtrack demo)",
-                config.listen
-            );
+            let origin = match &config.public_url {
+                Some(url) => url.as_str().to_string(),
+                None => format!("http://{}", config.listen),
+            };
+            println!("Log in at {origin}/app/ (load demo data: flowtrack demo)");
         }
         let max: Option<i64> = conn
             .query_row("SELECT max(id) FROM clicks", [], |r| r.get(0))
@@ -88,7 +90,7 @@ impl Application {
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: Default::default(),
-            trust_proxy: config.trust_proxy,
+            proxy: proxy::Proxy::new(&config),
             login_throttle: Default::default(),
         });
         // Refill the visitor memory beside live traffic: a large database

@@ -13,7 +13,8 @@ pub struct AppState {
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub geo: GeoDb,
     pub visitors: Visitors,
-    pub trust_proxy: bool,
+    /// What proxy headers are believed, and the public origin.
+    pub proxy: crate::proxy::Proxy,
     pub login_throttle: crate::accounts::throttle::Throttle,
     /// Stops the checkpoint thread when the state goes.
     pub checkpointer: crate::db::checkpoint::Checkpointer,

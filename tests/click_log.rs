@@ -18,7 +18,7 @@ fn ids(list: &[Value]) -> Vec<String> {
 
 fn proxied(app: &TestApp, path: &str, ip: &str, country: &str, ua: &str) -> Resp {
     let h = [
-        ("X-Forwarded-For", ip),
+        ("CF-Connecting-IP", ip),
         ("CF-IPCountry", country),
         ("User-Agent", ua),
     ];
@@ -27,7 +27,7 @@ fn proxied(app: &TestApp, path: &str, ip: &str, country: &str, ua: &str) -> Resp
 
 #[test]
 fn click_log_shows_every_field_of_a_click() {
-    let app = spawn_with(|c| c.trust_proxy = true);
+    let app = spawn_with(behind_cloudflare);
     let site = app.api_json(
         "site",
         &json!({"name": "Offer", "url": "https://o.test/?c={click}"}),
@@ -41,7 +41,7 @@ fn click_log_shows_every_field_of_a_click() {
     let q = "/full?utm_source=s&utm_campaign=c&utm_content=n&utm_term=t&utm_medium=m\
              &subid=sub&uuid=uu&fbclid=fb&data1=d1&data2=d2";
     let h = [
-        ("X-Forwarded-For", "10.7.7.7"),
+        ("CF-Connecting-IP", "10.7.7.7"),
         ("CF-IPCountry", "DE"),
         ("User-Agent", IPHONE_UA),
         ("Accept-Language", "de-DE,de;q=0.9"),
@@ -96,7 +96,7 @@ fn click_log_shows_every_field_of_a_click() {
 
 #[test]
 fn click_log_filters_like_leads_plus_unique() {
-    let app = spawn_with(|c| c.trust_proxy = true);
+    let app = spawn_with(behind_cloudflare);
     app.flow_with_urls("fa", &["https://t.test/"]);
     app.flow_with_urls("fb", &["https://t.test/"]);
     proxied(

@@ -7,13 +7,13 @@ use common::*;
 use serde_json::{json, Value};
 
 fn proxy_app() -> TestApp {
-    spawn_with(|c| c.trust_proxy = true)
+    spawn_with(behind_cloudflare)
 }
 
 /// A click through the trusted proxy from `ip` in `country`; returns its id.
 fn visit(app: &TestApp, path: &str, ip: &str, country: &str, ua: &str) -> String {
     let h = [
-        ("X-Forwarded-For", ip),
+        ("CF-Connecting-IP", ip),
         ("CF-IPCountry", country),
         ("User-Agent", ua),
     ];
@@ -104,7 +104,7 @@ fn a_lead_shows_every_reference_field_by_name_and_type() {
         &json!({"flow": "ecb4", "ways": [{"site": site["site"]}]}),
     );
     let h = [
-        ("X-Forwarded-For", "10.12.34.56"),
+        ("CF-Connecting-IP", "10.12.34.56"),
         ("CF-IPCountry", "DE"),
         ("User-Agent", IPHONE_UA),
         ("Referer", "https://meow.test/c8/?subid=purr"),

@@ -16,7 +16,7 @@ mod order;
 
 /// A flow `f1` whose one way goes to a site; returns the app.
 fn app_with_flow() -> TestApp {
-    let app = spawn_with(|c| c.trust_proxy = true);
+    let app = spawn_with(behind_cloudflare);
     let site = app.api_json(
         "site",
         &json!({"name": "Offer", "url": "https://o.test/?c={click}"}),
@@ -100,7 +100,7 @@ fn a_postback_by_click_creates_a_new_lead_with_the_clicks_data() {
         &app,
         &app.token.clone(),
         "/f1?utm_source=fb&subid=purr&fbclid=ad1&data1=d1",
-        &[("X-Forwarded-For", "10.5.6.7"), ("CF-IPCountry", "DE")],
+        &[("CF-Connecting-IP", "10.5.6.7"), ("CF-IPCountry", "DE")],
     );
     let before = jiff::Timestamp::now().as_second();
     assert_eq!(pb(&app, &format!("click={c}")), ok(1, true, "new"));

@@ -14,7 +14,7 @@ const UAS: [&str; 3] = [CHROME_UA, IPHONE_UA, "curl/8.0"];
 
 #[test]
 fn rollups_answer_exactly_what_the_click_table_answers() {
-    let app = spawn_with(|c| c.trust_proxy = true);
+    let app = spawn_with(behind_cloudflare);
     app.flow_with_urls("ra", &["https://a.test/", "https://b.test/"]);
     let r = app.api_json(
         "flow",
@@ -38,7 +38,7 @@ fn rollups_answer_exactly_what_the_click_table_answers() {
             &path,
             &[
                 ("User-Agent", UAS[i % 3]),
-                ("X-Forwarded-For", &ip),
+                ("CF-Connecting-IP", &ip),
                 ("CF-IPCountry", geos[i % 4]),
             ],
             b"",
@@ -232,7 +232,7 @@ fn subid_periods_in_another_timezone_add_up_from_their_days() {
 /// no group of its own.
 #[test]
 fn rollup_rows_without_clicks_make_no_group_but_keep_their_price() {
-    let app = spawn_with(|c| c.trust_proxy = true);
+    let app = spawn_with(behind_cloudflare);
     app.flow_with_urls("ra", &["https://a.test/"]);
     for geo in ["de", "de", "us"] {
         app.request(

@@ -32,7 +32,8 @@ pub struct Call<'a> {
     pub params: Params,
     pub conn: PooledConn,
     pub ip: Option<IpAddr>,
-    /// `scheme://host` the client used, for ready-made URLs.
+    /// `scheme://host` for ready-made URLs: `--public-url`, else the Host
+    /// the request was sent to (src/proxy.rs).
     pub origin: String,
     user: Option<Arc<User>>,
 }
@@ -253,11 +254,10 @@ pub async fn dispatch(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
-    let ip = crate::clicks::visitor::Visitor::client_ip(&req, state.trust_proxy);
-    let origin = {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    };
+    // The login throttle keys on this address: the same one the click
+    // log records, so rotating what a client writes changes nothing.
+    let ip = state.proxy.client_ip(&req);
+    let origin = state.proxy.origin(&req);
     let csv = ep
         .csv
         .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f.eq_ignore_ascii_case("csv")));

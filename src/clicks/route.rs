@@ -29,12 +29,12 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let now = now_ms / 1000;
-    let v = Visitor::from_request(&req, state.trust_proxy);
+    let v = Visitor::from_request(&req, &state.proxy);
     let ua = user_agent::classify_cached(&v.ua);
     let ip_text = v.ip.map(ip_text).unwrap_or_default();
     let geo = match (&v.proxy_country, v.ip) {
-        // A trusted proxy's country header wins only when no database
-        // knows the address (SPEC 2 step 4).
+        // Cloudflare's country header (believed only behind it) counts
+        // only when no database knows the address.
         (Some(c), Some(ip)) => Some(state.geo.country(ip))
             .filter(|g| !g.is_empty())
             .unwrap_or_else(|| c.clone()),
@@ -102,7 +102,8 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 
     let mut builder = HttpResponse::Ok();
     if new_cookie {
-        builder.insert_header((header::SET_COOKIE, set_cookie(cookie)));
+        let secure = state.proxy.https(&req);
+        builder.insert_header((header::SET_COOKIE, set_cookie(cookie, secure)));
     }
     match target {
         Some(url) => answer::go(builder, flow.method, &url),

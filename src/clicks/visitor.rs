@@ -2,6 +2,7 @@
 //! and the tags of the query string.
 use super::record::Tags;
 use crate::api::params::{cut, cut_str};
+use crate::proxy::Proxy;
 use actix_web::http::header::{self, AsHeaderName};
 use actix_web::HttpRequest;
 use std::net::IpAddr;
@@ -16,7 +17,8 @@ pub struct Visitor<'a> {
     pub accept_language: &'a str,
     pub referer: String,
     pub domain: String,
-    /// Country from a trusted proxy (CF-IPCountry), lower case.
+    /// Country from Cloudflare (CF-IPCountry), lower case; only believed
+    /// behind it (`Proxy::country`).
     pub proxy_country: Option<String>,
     pub cookie: Option<u64>,
 }
@@ -32,19 +34,14 @@ fn header(req: &HttpRequest, name: impl AsHeaderName) -> &str {
         .unwrap_or("")
 }
 
-/// The first address of a proxy header, when it parses.
-fn proxy_ip(req: &HttpRequest) -> Option<IpAddr> {
-    ["CF-Connecting-IP", "X-Real-IP", "X-Forwarded-For"]
-        .iter()
-        .filter_map(|h| header(req, *h).split(',').next())
-        .find_map(|v| v.trim().parse().ok())
-}
-
 /// The Set-Cookie value giving a new visitor `cookie`, as 16 hex digits
 /// ([`read_cookie`] reads it back), written without the formatter.
-pub fn set_cookie(cookie: u64) -> String {
+/// `secure` when the visit came over HTTPS (`Proxy::https`), so that the
+/// browser never sends it over plain HTTP.
+pub fn set_cookie(cookie: u64, secure: bool) -> String {
     const ATTRS: &str = "; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax";
-    let mut out = String::with_capacity(COOKIE.len() + 17 + ATTRS.len());
+    const SECURE: &str = "; Secure";
+    let mut out = String::with_capacity(COOKIE.len() + 17 + ATTRS.len() + SECURE.len());
     out.push_str(COOKIE);
     out.push('=');
     for shift in (0..16).rev() {
@@ -53,6 +50,9 @@ pub fn set_cookie(cookie: u64) -> String {
         ));
     }
     out.push_str(ATTRS);
+    if secure {
+        out.push_str(SECURE);
+    }
     out
 }
 
@@ -89,25 +89,9 @@ fn primary_language(header: &str) -> String {
 }
 
 impl<'a> Visitor<'a> {
-    /// The client's address: the socket peer, or a trusted proxy's header.
-    pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-        let peer = req.peer_addr().map(|a| a.ip());
-        let ip = if trust_proxy {
-            proxy_ip(req).or(peer)
-        } else {
-            peer
-        };
-        ip.map(|ip| match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
-            v4 => v4,
-        })
-    }
-
-    pub fn from_request(req: &'a HttpRequest, trust_proxy: bool) -> Visitor<'a> {
-        let ip = Self::client_ip(req, trust_proxy);
-        let proxy_country = trust_proxy
-            .then(|| header(req, "CF-IPCountry").trim().to_ascii_lowercase())
-            .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_lowercase()) && c != "xx");
+    pub fn from_request(req: &'a HttpRequest, proxy: &Proxy) -> Visitor<'a> {
+        let ip = proxy.client_ip(req);
+        let proxy_country = proxy.country(req);
         let accept_language = cut_str(header(req, header::ACCEPT_LANGUAGE), 512);
         let host = header(req, header::HOST);
         let domain = host
@@ -248,10 +232,11 @@ mod tests {
     #[test]
     fn set_cookie_writes_sixteen_hex_digits() {
         assert_eq!(
-            set_cookie(0xab),
+            set_cookie(0xab, false),
             "ftv=00000000000000ab; Max-Age=31536000; Path=/; HttpOnly; SameSite=Lax"
         );
-        assert!(set_cookie(u64::MAX).starts_with("ftv=ffffffffffffffff;"));
+        assert!(set_cookie(u64::MAX, false).starts_with("ftv=ffffffffffffffff;"));
+        assert!(set_cookie(1, true).ends_with("; SameSite=Lax; Secure"));
     }
 
     #[test]

@@ -301,3 +301,11 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// For `spawn_with`: behind Cloudflare (README "Behind Caddy or nginx"),
+/// the visitor IP from `CF-Connecting-IP` and the country from
+/// `CF-IPCountry`, the one setup where that header is believed.
+pub fn behind_cloudflare(c: &mut flowtrack::config::Config) {
+    c.trust_proxy = true;
+    c.ip_header = "CF-Connecting-IP".parse().unwrap();
+}

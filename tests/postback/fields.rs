@@ -136,7 +136,7 @@ fn tag_and_visitor_fields_replace_what_the_click_gave() {
         &app,
         &app.token.clone(),
         "/f1?utm_source=fb&utm_campaign=c1&subid=s1&data2=x",
-        &[("X-Forwarded-For", "10.5.6.7"), ("CF-IPCountry", "DE")],
+        &[("CF-Connecting-IP", "10.5.6.7"), ("CF-IPCountry", "DE")],
     );
     let q = format!(
         "click={c}&utm_source=tt&utm_campaign=c2&utm_content=n2&utm_term=t2&utm_medium=m2\
