@@ -40,6 +40,10 @@ pub struct Config {
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
+    /// Session expiry and login waits read the time here (tests set a
+    /// manual clock; src/clock.rs).
+    #[arg(skip)]
+    pub clock: crate::clock::ClockRef,
 }
 
 impl Config {
@@ -50,6 +54,7 @@ impl Config {
             listen: "127.0.0.1:0".into(),
             trust_proxy: false,
             geoip: None,
+            clock: Default::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod clicks;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod flows;
@@ -90,6 +91,7 @@ impl Application {
             visitors: Default::default(),
             trust_proxy: config.trust_proxy,
             login_throttle: Default::default(),
+            clock: config.clock.clone(),
         });
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (issue 6).
