@@ -73,6 +73,7 @@ impl Application {
             .map_err(io)?;
         clicks::id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
+        let keys = accounts::keys::Keys::load(&conn).map_err(io)?;
         let window = snapshot
             .flows
             .values()
@@ -91,6 +92,7 @@ impl Application {
             visitors: Default::default(),
             trust_proxy: config.trust_proxy,
             login_throttle: Default::default(),
+            keys,
             clock: config.clock.clone(),
         });
         // Refill the visitor memory beside live traffic: a large database

@@ -15,6 +15,8 @@ pub struct AppState {
     pub visitors: Visitors,
     pub trust_proxy: bool,
     pub login_throttle: crate::accounts::throttle::Throttle,
+    /// The install secret: credential hashes and postback keys.
+    pub keys: crate::accounts::keys::Keys,
     /// The time sessions and login waits go by (src/clock.rs).
     pub clock: crate::clock::ClockRef,
     /// Stops the checkpoint thread when the state goes.

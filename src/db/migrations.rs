@@ -34,6 +34,12 @@ const STEPS: &[Step] = &[
         include_str!("step6_click_cols.sql"),
         Some(crate::stats::cols::store::fill_from_clicks),
     ),
+    // 7: separate credentials: hashed API tokens, the install secret,
+    // postback key generations and dashboard sessions.
+    (
+        include_str!("step7_credentials.sql"),
+        Some(crate::accounts::keys::upgrade),
+    ),
 ];
 
 /// The version a fully migrated database has.
