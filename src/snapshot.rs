@@ -14,8 +14,8 @@ pub struct User {
     pub timezone: String,
     pub tz: jiff::tz::TimeZone,
     pub currency: String,
-    /// The generation of the user's postback key (src/accounts/keys.rs).
-    pub postback_gen: i64,
+    /// The nonce in the user's postback key (src/accounts/keys.rs).
+    pub postback_nonce: i64,
     /// The token from before credentials were split still posts conversions.
     pub legacy_postback: bool,
 }
@@ -122,7 +122,7 @@ impl Snapshot {
     pub fn load(conn: &Connection) -> rusqlite::Result<Snapshot> {
         let mut snap = Snapshot::default();
         let mut st = conn.prepare(
-            "SELECT id, name, timezone, currency, postback_gen, legacy_postback_hash IS NOT NULL
+            "SELECT id, name, timezone, currency, postback_nonce, legacy_postback_hash IS NOT NULL
              FROM users",
         )?;
         let users = st.query_map([], |r| {
@@ -134,7 +134,7 @@ impl Snapshot {
                 timezone,
                 tz,
                 currency: r.get(3)?,
-                postback_gen: r.get(4)?,
+                postback_nonce: r.get(4)?,
                 legacy_postback: r.get(5)?,
             })
         })?;

@@ -185,6 +185,37 @@ fn token_rotation_ends_the_old_token_and_keeps_sessions() {
     assert_eq!(app.api_as(&s, "goals", "")["status"], "ok");
 }
 
+#[test]
+fn a_leaked_backup_gives_the_postback_key_only_until_it_is_rotated() {
+    let app = spawn_app();
+    let key = app.api("profile", "")["postback_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // What a backup holds (the install secret and the users' rows) is
+    // enough to derive the current key, as README says...
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("leaked.db");
+    cli_last_line(&app.db, &["backup", copy.to_str().unwrap()]);
+    let leaked =
+        flowtrack::accounts::keys::Keys::load(&rusqlite::Connection::open(&copy).unwrap()).unwrap();
+    let value: i64 = key.split('_').nth(2).unwrap().parse().unwrap();
+    assert_eq!(leaked.postback_key(1, value), key);
+    // ...but not the one that replaces it: no guess from it works.
+    let guesses: Vec<String> = (1..=3)
+        .flat_map(|d| [value + d, value - d])
+        .map(|v| leaked.postback_key(1, v))
+        .collect();
+    let r = app.api("postback-key", "");
+    assert_eq!(r["status"], "ok", "{r}");
+    assert_eq!(app.api_as(&key, "postback", ""), access());
+    for guess in &guesses {
+        assert_eq!(app.api_as(guess, "postback", ""), access(), "{guess}");
+    }
+    let new = r["postback_key"].as_str().unwrap();
+    assert_eq!(app.api_as(new, "postback", "")["error"], "no-click");
+}
+
 /// Every stored text and blob of the credential tables, and the whole
 /// database file once the app has stopped (WAL checkpointed), must not
 /// hold any of `secrets`.

@@ -7,13 +7,14 @@
 //! use with its own personalization) under a 32-byte random secret kept
 //! in the `install` table.
 //!
-//! Postback keys are not stored at all but derived: `pk_{user}_{gen}_{mac}`
-//! where the MAC is keyed BLAKE2b over the user id and the key's
-//! generation. So the profile can always show the key, checking one needs
-//! no database lookup, and rotating it (a new generation) ends the old one.
+//! Postback keys are not stored at all but derived: `pk_{user}_{nonce}_{mac}`
+//! where the MAC is keyed BLAKE2b over the user id and the user's postback
+//! nonce. So the profile can always show the key, checking one needs no
+//! database lookup, and rotating it (a new nonce) ends the old one.
 //! Whoever can read the database file can derive every postback key from
 //! the secret in it; a postback key only posts conversions, and rotating it
-//! after a backup leaked ends that.
+//! after a backup leaked ends that. That is why the nonce is random and not
+//! a counter: with a counter, the old backup would give the next key too.
 use blake2::digest::{consts::U32, Mac};
 use blake2::Blake2bMac;
 use rusqlite::{params, Connection};
@@ -68,29 +69,34 @@ impl Keys {
             .into_bytes())
     }
 
-    fn postback_mac(&self, user: i64, generation: i64) -> Mac32 {
-        self.mac(POSTBACK, &[&user.to_le_bytes(), &generation.to_le_bytes()])
+    fn postback_mac(&self, user: i64, nonce: i64) -> Mac32 {
+        self.mac(POSTBACK, &[&user.to_le_bytes(), &nonce.to_le_bytes()])
     }
 
-    /// The postback key of `user` at `generation`.
-    pub fn postback_key(&self, user: i64, generation: i64) -> String {
-        let mac = self.postback_mac(user, generation).finalize().into_bytes();
-        format!("{POSTBACK_PREFIX}{user}_{generation}_{}", hex(&mac))
+    /// The postback key of `user` with postback nonce `nonce`.
+    pub fn postback_key(&self, user: i64, nonce: i64) -> String {
+        let mac = self.postback_mac(user, nonce).finalize().into_bytes();
+        format!("{POSTBACK_PREFIX}{user}_{nonce}_{}", hex(&mac))
     }
 
-    /// The user and generation a postback key names, if its MAC is right
+    /// The user and nonce a postback key names, if its MAC is right
     /// (compared in constant time). Only the canonical spelling is taken.
     pub fn check_postback_key(&self, key: &str) -> Option<(i64, i64)> {
         let mut parts = key.strip_prefix(POSTBACK_PREFIX)?.splitn(3, '_');
         let number = |s: &str| s.parse::<i64>().ok().filter(|n| n.to_string() == s);
         let user = number(parts.next()?)?;
-        let generation = number(parts.next()?)?;
+        let nonce = number(parts.next()?)?;
         let mac = unhex(parts.next()?)?;
-        self.postback_mac(user, generation)
+        self.postback_mac(user, nonce)
             .verify_slice(&mac)
             .ok()
-            .map(|()| (user, generation))
+            .map(|()| (user, nonce))
     }
+}
+
+/// A new postback nonce: 63 random bits (a positive SQLite integer).
+pub fn new_nonce() -> i64 {
+    (rand::random::<u64>() >> 1) as i64
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -114,8 +120,9 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Migration step 7's Rust half: creates the install secret and replaces
-/// every plaintext token by its hash, which also becomes the user's
+/// Migration step 7's Rust half: creates the install secret, draws each
+/// user's postback nonce and replaces every plaintext token by its hash,
+/// which also becomes the user's
 /// legacy postback key (README "Credentials": URLs already given out keep
 /// working until the postback key is rotated). `secure_delete` overwrites
 /// the old rows' bytes, so the plaintext does not linger in free space.
@@ -134,8 +141,9 @@ pub fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
     for (id, token) in users {
         let hash = keys.token_hash(&token);
         conn.execute(
-            "UPDATE users SET token_hash = ?1, legacy_postback_hash = ?1 WHERE id = ?2",
-            params![hash, id],
+            "UPDATE users SET token_hash = ?1, legacy_postback_hash = ?1, postback_nonce = ?2
+             WHERE id = ?3",
+            params![hash, new_nonce(), id],
         )?;
     }
     conn.pragma_update(None, "secure_delete", false)

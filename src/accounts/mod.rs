@@ -45,8 +45,9 @@ pub fn create_user(conn: &Connection, name: &str) -> rusqlite::Result<Created> {
     let token = tokens::random(32);
     let hash = keys::Keys::load(conn)?.token_hash(&token);
     conn.execute(
-        "INSERT INTO users (name, token_hash, password, created) VALUES (?1, ?2, ?3, unixepoch())",
-        params![name, hash, hash_password(&password)],
+        "INSERT INTO users (name, token_hash, password, postback_nonce, created)
+         VALUES (?1, ?2, ?3, ?4, unixepoch())",
+        params![name, hash, hash_password(&password), keys::new_nonce()],
     )?;
     Ok(Created {
         id: conn.last_insert_rowid(),

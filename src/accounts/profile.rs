@@ -117,7 +117,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         .get(&user.id)
         .cloned()
         .ok_or_else(ApiError::access)?;
-    let key = call.state.keys.postback_key(user.id, user.postback_gen);
+    let key = call.state.keys.postback_key(user.id, user.postback_nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     // The API token is stored only hashed: token.json makes a new one.
     Ok(json!({
@@ -143,14 +143,13 @@ pub fn rotate_token(call: &mut Call) -> ApiResult {
 /// before credentials were split, stop working as postback keys.
 pub fn rotate_postback_key(call: &mut Call) -> ApiResult {
     let user = call.user()?;
-    let generation: i64 = call.conn.query_row(
-        "UPDATE users SET postback_gen = postback_gen + 1, legacy_postback_hash = NULL
-         WHERE id = ?1 RETURNING postback_gen",
-        [user.id],
-        |r| r.get(0),
+    let nonce = crate::accounts::keys::new_nonce();
+    call.conn.execute(
+        "UPDATE users SET postback_nonce = ?1, legacy_postback_hash = NULL WHERE id = ?2",
+        params![nonce, user.id],
     )?;
     call.reload()?;
-    let key = call.state.keys.postback_key(user.id, generation);
+    let key = call.state.keys.postback_key(user.id, nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     Ok(json!({
         "postback_key": key,

@@ -1,7 +1,7 @@
 //! Random secrets and who a credential belongs to (README "Credentials").
 //! Each kind is told by its look, so a check costs one keyed hash and one
 //! indexed lookup (a postback key none):
-//! - `pk_...`: a postback key, its MAC checked (keys.rs), its generation
+//! - `pk_...`: a postback key, its MAC checked (keys.rs), its nonce
 //!   compared with the in-memory snapshot;
 //! - `ses_...`: a dashboard session (sessions.rs);
 //! - anything else: the API token, by `users.token_hash`; on postback.json
@@ -52,14 +52,14 @@ pub fn authenticate(
         if !advertiser {
             return Ok(None);
         }
-        let Some((id, generation)) = state.keys.check_postback_key(secret) else {
+        let Some((id, nonce)) = state.keys.check_postback_key(secret) else {
             return Ok(None);
         };
         // Rotation reloads the snapshot, so a lagging one never takes an
         // old key; a user the CLI added since is found by a reload.
         let user = user_by_id(state, conn, id)?;
         return Ok(user
-            .filter(|u| u.postback_gen == generation)
+            .filter(|u| u.postback_nonce == nonce)
             .map(|u| (u, Credential::PostbackKey)));
     }
     let (id, credential) = if secret.starts_with(sessions::PREFIX) {

@@ -35,7 +35,7 @@ const STEPS: &[Step] = &[
         Some(crate::stats::cols::store::fill_from_clicks),
     ),
     // 7: separate credentials: hashed API tokens, the install secret,
-    // postback key generations and dashboard sessions.
+    // postback key nonces and dashboard sessions.
     (
         include_str!("step7_credentials.sql"),
         Some(crate::accounts::keys::upgrade),

@@ -1,6 +1,7 @@
 -- Separate credentials (README "Credentials"): the users' plaintext
 -- tokens become keyed hashes (filled by src/accounts/keys.rs `upgrade`,
--- which also creates the install secret), each old token also stays a
+-- which also creates the install secret and draws the postback nonces),
+-- each old token also stays a
 -- postback key until the user rotates the postback key, and dashboard
 -- sessions get their own table.
 CREATE TABLE install (
@@ -9,8 +10,9 @@ CREATE TABLE install (
 ) STRICT;
 
 ALTER TABLE users RENAME COLUMN token TO token_hash;
--- Generation of the user's postback key: rotating it bumps this.
-ALTER TABLE users ADD COLUMN postback_gen INTEGER NOT NULL DEFAULT 0;
+-- A random number in the user's postback key; rotating the key draws a
+-- new one (src/accounts/keys.rs says why it is not a counter).
+ALTER TABLE users ADD COLUMN postback_nonce INTEGER NOT NULL DEFAULT 0;
 -- The hash of the token the user had before this step, which postback
 -- URLs already handed out carry; cleared when the postback key rotates.
 ALTER TABLE users ADD COLUMN legacy_postback_hash TEXT;
