@@ -72,6 +72,10 @@ pub struct Config {
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
+    /// Session expiry and login waits read the time here (tests set a
+    /// manual clock; src/clock.rs).
+    #[arg(skip)]
+    pub clock: crate::clock::ClockRef,
 }
 
 impl Config {
@@ -85,6 +89,7 @@ impl Config {
             trusted_proxies: TrustedProxies::default(),
             public_url: None,
             geoip: None,
+            clock: Default::default(),
         }
     }
 }

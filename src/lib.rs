@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod clicks;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod flows;
@@ -74,6 +75,7 @@ impl Application {
             .map_err(io)?;
         clicks::id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
+        let keys = accounts::keys::Keys::load(&conn).map_err(io)?;
         let window = snapshot
             .flows
             .values()
@@ -92,6 +94,8 @@ impl Application {
             visitors: Default::default(),
             proxy: proxy::Proxy::new(&config),
             login_throttle: Default::default(),
+            keys,
+            clock: config.clock.clone(),
         });
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (issue 6).

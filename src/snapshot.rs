@@ -1,4 +1,4 @@
-//! In-memory copy of the configuration the hot paths need: users by token,
+//! In-memory copy of the configuration the hot paths need: users by id,
 //! active flows with their ways and resolved URLs, each user's blacklist.
 //! Swapped whole after every management change (DESIGN 1).
 use ipnet::IpNet;
@@ -11,10 +11,13 @@ use std::sync::Arc;
 pub struct User {
     pub id: i64,
     pub name: String,
-    pub token: String,
     pub timezone: String,
     pub tz: jiff::tz::TimeZone,
     pub currency: String,
+    /// The nonce in the user's postback key (src/accounts/keys.rs).
+    pub postback_nonce: i64,
+    /// The token from before credentials were split still posts conversions.
+    pub legacy_postback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,17 +121,21 @@ pub fn parse_net(entry: &str) -> Option<IpNet> {
 impl Snapshot {
     pub fn load(conn: &Connection) -> rusqlite::Result<Snapshot> {
         let mut snap = Snapshot::default();
-        let mut st = conn.prepare("SELECT id, name, token, timezone, currency FROM users")?;
+        let mut st = conn.prepare(
+            "SELECT id, name, timezone, currency, postback_nonce, legacy_postback_hash IS NOT NULL
+             FROM users",
+        )?;
         let users = st.query_map([], |r| {
-            let timezone: String = r.get(3)?;
+            let timezone: String = r.get(2)?;
             let tz = jiff::tz::TimeZone::get(&timezone).unwrap_or(jiff::tz::TimeZone::UTC);
             Ok(User {
                 id: r.get(0)?,
                 name: r.get(1)?,
-                token: r.get(2)?,
                 timezone,
                 tz,
-                currency: r.get(4)?,
+                currency: r.get(3)?,
+                postback_nonce: r.get(4)?,
+                legacy_postback: r.get(5)?,
             })
         })?;
         for u in users {

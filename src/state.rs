@@ -16,6 +16,10 @@ pub struct AppState {
     /// What proxy headers are believed, and the public origin.
     pub proxy: crate::proxy::Proxy,
     pub login_throttle: crate::accounts::throttle::Throttle,
+    /// The install secret: credential hashes and postback keys.
+    pub keys: crate::accounts::keys::Keys,
+    /// The time sessions and login waits go by (src/clock.rs).
+    pub clock: crate::clock::ClockRef,
     /// Stops the checkpoint thread when the state goes.
     pub checkpointer: crate::db::checkpoint::Checkpointer,
 }

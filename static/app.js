@@ -70,13 +70,17 @@ async function login(e) {
     clearMsg();
     route();
   } catch (err) {
-    showError(err, err.code === 'access' ? 'wrong user name or password' : undefined);
+    const hint = err.code === 'access' ? 'wrong user name or password'
+      : err.code === 'slow-down' ? 'too many failed log-ins: try again in ' + (err.retryAfter || 10) + ' s' : undefined;
+    showError(err, hint);
   } finally {
     btn.disabled = false;
   }
 }
 
-function logout() {
+async function logout() {
+  // Ends the session on the server too; an ended one is fine to leave.
+  try { await api('logout', {}, { post: true, auth: 'quiet' }); } catch { /* already ended */ }
   clearToken();
   showLogin();
   showMsg('Logged out');

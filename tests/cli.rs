@@ -48,7 +48,9 @@ fn user_add_prints_a_token_that_works_against_the_running_app() {
     );
     let r = app.api_as(&token, "profile", "");
     assert_eq!(r["user"], "bob", "{r}");
-    assert_eq!(r["token"], token.as_str());
+    // Only a hash is stored: the profile cannot show it (README
+    // "Credentials").
+    assert_eq!(r["token"], false, "{r}");
     // bob is another user: he does not see admin's goals.
     assert_eq!(app.api("goal", "goal=admin-only")["status"], "ok");
     assert_eq!(app.api_as(&token, "goals", "")["goals"], json!([]));
@@ -58,19 +60,23 @@ fn user_add_prints_a_token_that_works_against_the_running_app() {
         .lines()
         .find_map(|l| l.strip_prefix("password: "))
         .expect("password line");
-    assert_eq!(login(&app, "bob", password)["token"], token.as_str());
+    assert_eq!(
+        app.api_as(&session(&app, "bob", password), "profile", "")["user"],
+        "bob"
+    );
+}
+
+/// Logs in; answers the dashboard session's secret.
+fn session(app: &TestApp, user: &str, password: &str) -> String {
+    let r = login(app, user, password);
+    assert_eq!(r["status"], "ok", "{r}");
+    r["token"].as_str().unwrap().to_string()
 }
 
 #[test]
 fn user_add_of_an_existing_or_invalid_name_fails() {
     let app = spawn_app();
-    last_line(&flowtrack(&app.db, &["user", "add", "bob"]));
-    let bob: String = app
-        .db()
-        .query_row("SELECT token FROM users WHERE name = 'bob'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let bob = last_line(&flowtrack(&app.db, &["user", "add", "bob"]));
     for name in ["bob", "admin", "", "a b", "bob/../x"] {
         let out = flowtrack(&app.db, &["user", "add", name]);
         assert!(!out.status.success(), "user add {name:?}: {out:?}");
@@ -105,11 +111,19 @@ fn user_password_prints_a_new_password_that_logs_in() {
     let token = last_line(&flowtrack(&app.db, &["user", "add", "bob"]));
     let first = last_line(&flowtrack(&app.db, &["user", "password", "bob"]));
     assert!(first.len() >= 12, "{first}");
-    assert_eq!(login(&app, "bob", &first)["token"], token.as_str());
+    assert_eq!(
+        app.api_as(&session(&app, "bob", &first), "profile", "")["user"],
+        "bob"
+    );
     let second = last_line(&flowtrack(&app.db, &["user", "password", "bob"]));
     assert_ne!(first, second);
     assert_eq!(login(&app, "bob", &first), access());
-    assert_eq!(login(&app, "bob", &second)["token"], token.as_str());
+    assert_eq!(
+        app.api_as(&session(&app, "bob", &second), "profile", "")["user"],
+        "bob"
+    );
+    // The API token outlives password changes.
+    assert_eq!(app.api_as(&token, "profile", "")["user"], "bob");
     let out = flowtrack(&app.db, &["user", "password", "nobody"]);
     assert!(!out.status.success() && out.stdout.is_empty(), "{out:?}");
 }
@@ -164,13 +178,12 @@ fn backup_while_the_app_takes_clicks_is_a_consistent_copy() {
         )
         .unwrap();
     assert_eq!(kept, 40);
-    // The copy is a whole database: users, flows and ways came along.
-    let admin: String = copy
-        .query_row("SELECT token FROM users WHERE name = 'admin'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    assert_eq!(admin, app.token);
+    // The copy is a whole database: users (with their credentials), flows
+    // and ways came along.
+    let credentials = "SELECT token_hash || hex(secret) FROM users, install WHERE name = 'admin'";
+    let admin: String = copy.query_row(credentials, [], |r| r.get(0)).unwrap();
+    let original: String = app.db().query_row(credentials, [], |r| r.get(0)).unwrap();
+    assert_eq!(admin, original);
     let ways: i64 = copy
         .query_row(
             "SELECT count(*) FROM ways WHERE flow_id = 'bk-flow'",

@@ -134,7 +134,13 @@ fn demo_fills_a_fresh_file_with_a_working_account() {
             "/api/tracker/login.json?user=demo&password={password}"
         ))
         .json();
-    assert_eq!(login["token"], token.as_str(), "{login}");
+    // A dashboard session of the demo user.
+    let session = login["token"].as_str().expect("a session");
+    assert_eq!(
+        app.api_as(session, "profile", "")["user"],
+        "demo",
+        "{login}"
+    );
 
     let days = expected_days(30);
     let today = TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date();

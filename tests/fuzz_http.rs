@@ -227,7 +227,7 @@ fn fingerprint(conn: &rusqlite::Connection) -> String {
                 (SELECT count(*) FROM goals) || '|' || (SELECT count(*) FROM blacklist) || '|' ||
                 (SELECT count(*) || ':' || coalesce(sum(stage), 0) FROM leads) || '|' || (SELECT count(*) FROM lead_stages) || '|' ||
                 (SELECT coalesce(sum(cost), 0) FROM click_cost) || '|' ||
-                (SELECT group_concat(token || timezone || currency || password) FROM users) || '|' ||
+                (SELECT group_concat(token_hash || timezone || currency || password) FROM users) || '|' ||
                 (SELECT count(*) || ':' || sum(rate) FROM rates)",
         [],
         |r| r.get(0),

@@ -22,7 +22,16 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch(include_str!("../schema.sql")).unwrap();
     conn.execute_batch("PRAGMA user_version = 1").unwrap();
-    let admin = flowtrack::accounts::create_user(&conn, "admin").unwrap().id;
+    // Version 1's users had one plaintext token.
+    conn.execute(
+        "INSERT INTO users (name, token, password, created) VALUES ('admin', ?1, ?2, 0)",
+        [
+            flowtrack::accounts::tokens::random(32),
+            flowtrack::accounts::hash_password("v1 password"),
+        ],
+    )
+    .unwrap();
+    let admin = conn.last_insert_rowid();
     for flow in ["m1", "m2"] {
         conn.execute(
             "INSERT INTO flows (id, user_id, name, created) VALUES (?1, ?2, ?1, 0)",

@@ -1,8 +1,33 @@
-//! login.json: user + password gives the token (the one call without one).
+//! login.json: user + password starts a dashboard session and answers its
+//! secret as `token` (the one call without a credential). Attempts wait
+//! for their turn first (throttle.rs, [`wait_turn`]).
+use super::throttle::{self, Admission};
 use crate::api::error::{ApiError, ApiResult};
+use crate::api::params::Params;
 use crate::api::Call;
+use crate::state::AppState;
 use rusqlite::OptionalExtension;
 use serde_json::json;
+use std::net::IpAddr;
+
+/// Waits for the attempt's turn, holding no thread and no connection: the
+/// dispatcher awaits this before running the login. An attempt without a
+/// user or password is not one (the login answers what is missing).
+pub async fn wait_turn(state: &AppState, params: &Params, ip: Option<IpAddr>) -> ApiResult<()> {
+    let (Ok(Some(user)), Ok(Some(_))) = (params.text("user"), params.text("password")) else {
+        return Ok(());
+    };
+    let now = state.clock.now_ms();
+    match state.login_throttle.admit(&throttle::keys(&user, ip), now) {
+        Admission::Refused { retry_after } => Err(ApiError::slow_down(retry_after)),
+        Admission::At(turn) => {
+            if turn > now {
+                state.clock.sleep_until(turn).await;
+            }
+            Ok(())
+        }
+    }
+}
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call
@@ -13,36 +38,38 @@ pub fn run(call: &mut Call) -> ApiResult {
         .params
         .text("password")?
         .ok_or_else(|| ApiError::field("no-password", "password"))?;
-    // Refused outright while another throttled attempt from this IP waits
-    // (throttle.rs); the password is not even checked then.
-    let Some(admission) = call.state.login_throttle.admit(call.ip) else {
-        return Err(ApiError::access());
-    };
-    if !admission.delay.is_zero() {
-        std::thread::sleep(admission.delay);
-    }
-    let row: Option<(String, String)> = call
+    let row: Option<(i64, String)> = call
         .conn
         .query_row(
-            "SELECT password, token FROM users WHERE name = ?1",
+            "SELECT id, password FROM users WHERE name = ?1",
             [&user],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
     // An unknown user costs the same hash check as a known one, so that
     // answer times do not tell which user names exist.
-    let (hash, token) = row.unwrap_or_else(|| (dummy_hash().to_string(), String::new()));
-    if crate::accounts::verify_password(&password, &hash) && !token.is_empty() {
-        call.state.login_throttle.succeeded(call.ip);
-        Ok(json!({"token": token, "user": user}))
-    } else {
-        call.state.login_throttle.failed(call.ip);
-        Err(ApiError::access())
+    let (id, hash) = row.unwrap_or_else(|| (0, dummy_hash().to_string()));
+    if !(crate::accounts::verify_password(&password, &hash) && id != 0) {
+        return Err(ApiError::access());
     }
+    let now_ms = call.state.clock.now_ms();
+    call.state
+        .login_throttle
+        .succeeded(&throttle::keys(&user, call.ip), now_ms);
+    let now = now_ms.div_euclid(1000);
+    let (session, secret) = super::sessions::create(
+        &call.conn,
+        &call.state.keys,
+        id,
+        now,
+        call.ip,
+        &call.user_agent,
+    )?;
+    Ok(json!({"token": secret, "session": session, "user": user}))
 }
 
 /// A hash of a random password nobody knows, made once.
-fn dummy_hash() -> &'static str {
+pub(crate) fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| crate::accounts::hash_password(&crate::accounts::tokens::random(32)))
 }

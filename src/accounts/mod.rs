@@ -1,12 +1,16 @@
-//! Users: creation, tokens, passwords, profile, login and blacklist (SPEC 5).
+//! Users: creation, credentials, passwords, profile, login and blacklist
+//! (SPEC 5, README "Credentials").
 pub mod blacklist;
+pub mod keys;
 pub mod login;
 pub mod profile;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+/// A new user's credentials, in plaintext this once (to be printed).
 pub struct Created {
     pub id: i64,
     pub password: String,
@@ -35,13 +39,15 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Creates a user with a random password and token.
+/// Creates a user with a random password and API token.
 pub fn create_user(conn: &Connection, name: &str) -> rusqlite::Result<Created> {
     let password = tokens::random(16);
     let token = tokens::random(32);
+    let hash = keys::Keys::load(conn)?.token_hash(&token);
     conn.execute(
-        "INSERT INTO users (name, token, password, created) VALUES (?1, ?2, ?3, unixepoch())",
-        params![name, token, hash_password(&password)],
+        "INSERT INTO users (name, token_hash, password, postback_nonce, created)
+         VALUES (?1, ?2, ?3, ?4, unixepoch())",
+        params![name, hash, hash_password(&password), keys::new_nonce()],
     )?;
     Ok(Created {
         id: conn.last_insert_rowid(),
@@ -55,21 +61,36 @@ pub fn user_id(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
         .optional()
 }
 
-/// Gives a user a fresh token and returns it.
+/// Gives a user a fresh API token and returns it (the old one ends).
 pub fn rotate_token(conn: &Connection, user: i64) -> rusqlite::Result<String> {
     let token = tokens::random(32);
-    conn.execute(
-        "UPDATE users SET token = ?1 WHERE id = ?2",
-        params![token, user],
-    )?;
+    set_api_token(conn, user, &token)?;
     Ok(token)
 }
 
-pub fn set_password(conn: &Connection, user: i64, password: &str) -> rusqlite::Result<()> {
+/// Makes `token` the user's API token (stored as its keyed hash).
+pub fn set_api_token(conn: &Connection, user: i64, token: &str) -> rusqlite::Result<()> {
+    let hash = keys::Keys::load(conn)?.token_hash(token);
+    conn.execute(
+        "UPDATE users SET token_hash = ?1 WHERE id = ?2",
+        params![hash, user],
+    )?;
+    Ok(())
+}
+
+/// Sets a user's password and ends their dashboard sessions, all but
+/// `keep` (the session that made the change, if one did).
+pub fn set_password(
+    conn: &Connection,
+    user: i64,
+    password: &str,
+    keep: Option<i64>,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE users SET password = ?1 WHERE id = ?2",
         params![hash_password(password), user],
     )?;
+    sessions::end_all_but(conn, user, keep)?;
     Ok(())
 }
 

@@ -1,9 +1,47 @@
-//! profile.json and token.json (SPEC 5.2).
+//! profile.json, token.json and postback-key.json (SPEC 5.2, README
+//! "Credentials").
+use super::throttle::{self, Admission};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
 use crate::money;
+use crate::snapshot::User;
 use rusqlite::params;
 use serde_json::json;
+
+/// A password change needs the current password, checked like a log-in
+/// (throttled by user name and address, but answered at once: a turn
+/// still ahead is `slow-down`). Wrong or missing: `bad-password` with
+/// field `current_password` (not `access`, which would end a dashboard
+/// session over a typo).
+fn check_current_password(call: &Call, user: &User) -> ApiResult<()> {
+    let bad = || ApiError::field("bad-password", "current_password");
+    let current = call.params.text("current_password")?.ok_or_else(bad)?;
+    let keys = throttle::keys(&user.name, call.ip);
+    let throttle = &call.state.login_throttle;
+    let now = call.state.clock.now_ms();
+    if let Admission::Refused { retry_after } = throttle.admit_now(&keys, now) {
+        return Err(ApiError::slow_down(retry_after));
+    }
+    let hash: String =
+        call.conn
+            .query_row("SELECT password FROM users WHERE id = ?1", [user.id], |r| {
+                r.get(0)
+            })?;
+    if !crate::accounts::verify_password(&current, &hash) {
+        return Err(bad());
+    }
+    throttle.succeeded(&keys, now);
+    Ok(())
+}
+
+/// The ready postback URLs for a postback key.
+fn postback_urls(origin: &str, key: &str) -> (String, String) {
+    let postback = format!("{origin}/api/tracker/postback.json?id={key}&click={{click}}");
+    let full = format!(
+        "{postback}&status={{status}}&price={{price}}&currency={{currency}}&uid={{uid}}&goal={{goal}}"
+    );
+    (postback, full)
+}
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
@@ -30,6 +68,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         if p.chars().count() < 8 || p.len() > 1024 {
             return Err(ApiError::field("bad-password", "password"));
         }
+        check_current_password(call, &user)?;
     }
     if timezone.is_some() || currency.is_some() || password.is_some() {
         let tx = call.conn.transaction()?;
@@ -66,7 +105,7 @@ pub fn run(call: &mut Call) -> ApiResult {
             )?;
         }
         if let Some(p) = &password {
-            crate::accounts::set_password(&tx, user.id, p)?;
+            crate::accounts::set_password(&tx, user.id, p, call.session)?;
         }
         tx.commit()?;
         call.reload()?;
@@ -78,23 +117,43 @@ pub fn run(call: &mut Call) -> ApiResult {
         .get(&user.id)
         .cloned()
         .ok_or_else(ApiError::access)?;
-    let postback = format!(
-        "{}/api/tracker/postback.json?id={}&click={{click}}",
-        call.origin, user.token
-    );
+    let key = call.state.keys.postback_key(user.id, user.postback_nonce);
+    let (postback, postback_full) = postback_urls(&call.origin, &key);
+    // The API token is stored only hashed: token.json makes a new one.
     Ok(json!({
         "user": user.name,
         "timezone": user.timezone,
         "currency": user.currency,
-        "token": user.token,
+        "token": false,
+        "postback_key": key,
+        "legacy_postback": user.legacy_postback,
         "postback": postback,
-        "postback_full": format!("{postback}&status={{status}}&price={{price}}&currency={{currency}}&uid={{uid}}&goal={{goal}}"),
+        "postback_full": postback_full,
     }))
 }
 
+/// token.json: a new API token, answered this once.
 pub fn rotate_token(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let token = crate::accounts::rotate_token(&call.conn, user.id)?;
-    call.reload()?;
     Ok(json!({ "token": token }))
+}
+
+/// postback-key.json: a new postback key; the old one, and the token from
+/// before credentials were split, stop working as postback keys.
+pub fn rotate_postback_key(call: &mut Call) -> ApiResult {
+    let user = call.user()?;
+    let nonce = crate::accounts::keys::new_nonce();
+    call.conn.execute(
+        "UPDATE users SET postback_nonce = ?1, legacy_postback_hash = NULL WHERE id = ?2",
+        params![nonce, user.id],
+    )?;
+    call.reload()?;
+    let key = call.state.keys.postback_key(user.id, nonce);
+    let (postback, postback_full) = postback_urls(&call.origin, &key);
+    Ok(json!({
+        "postback_key": key,
+        "postback": postback,
+        "postback_full": postback_full,
+    }))
 }

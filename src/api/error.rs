@@ -6,18 +6,32 @@ use serde_json::{json, Value};
 pub struct ApiError {
     pub code: &'static str,
     pub field: Option<String>,
+    /// `slow-down`: seconds after which a new try is not refused.
+    pub retry_after: Option<u64>,
 }
 
 pub type ApiResult<T = Value> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(code: &'static str) -> Self {
-        ApiError { code, field: None }
+        ApiError {
+            code,
+            field: None,
+            retry_after: None,
+        }
     }
     pub fn field(code: &'static str, field: impl Into<String>) -> Self {
         ApiError {
             code,
             field: Some(field.into()),
+            retry_after: None,
+        }
+    }
+    /// Refused for throttling (src/accounts/throttle.rs), never `access`.
+    pub fn slow_down(retry_after: u64) -> Self {
+        ApiError {
+            retry_after: Some(retry_after),
+            ..Self::new("slow-down")
         }
     }
     pub fn access() -> Self {
@@ -27,10 +41,14 @@ impl ApiError {
         Self::new("db")
     }
     pub fn to_json(&self) -> Value {
-        match &self.field {
+        let mut v = match &self.field {
             Some(f) => json!({"status": "error", "error": self.code, "field": f}),
             None => json!({"status": "error", "error": self.code}),
+        };
+        if let Some(secs) = self.retry_after {
+            v["retry_after"] = secs.into();
         }
+        v
     }
 }
 

@@ -1,5 +1,6 @@
 //! The API layer (SPEC 3): one route for every `/api/tracker/{fn}.json`,
-//! parameters merged from query and body, the token checked, the handler
+//! parameters merged from query and body, the credential checked
+//! (src/accounts/tokens.rs), the handler
 //! run on a pooled connection inside `web::block`, and every outcome —
 //! including malformed input — answered as HTTP 200 JSON.
 pub mod csv;
@@ -35,6 +36,10 @@ pub struct Call<'a> {
     /// `scheme://host` for ready-made URLs: `--public-url`, else the Host
     /// the request was sent to (src/proxy.rs).
     pub origin: String,
+    /// The request's User-Agent (a new session records it).
+    pub user_agent: String,
+    /// The dashboard session the call came with, if it did.
+    pub session: Option<i64>,
     user: Option<Arc<User>>,
 }
 
@@ -69,7 +74,7 @@ pub enum Run {
 pub struct Endpoint {
     pub name: &'static str,
     pub run: Run,
-    /// Needs no token (login).
+    /// Needs no credential (login; its attempts wait their turn first).
     pub open: bool,
     /// Must see every click answered before the call (SPEC 2).
     pub fresh: bool,
@@ -130,6 +135,13 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep("blacklist", crate::accounts::blacklist::run),
     ep("profile", crate::accounts::profile::run),
     ep("token", crate::accounts::profile::rotate_token),
+    ep(
+        "postback-key",
+        crate::accounts::profile::rotate_postback_key,
+    ),
+    ep("sessions", crate::accounts::sessions::list),
+    ep("session-delete", crate::accounts::sessions::delete),
+    ep("logout", crate::accounts::sessions::logout),
     Endpoint {
         open: true,
         ..ep("login", crate::accounts::login::run)
@@ -182,15 +194,24 @@ async fn read_params(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
     Ok(params)
 }
 
-/// Token from `id` or an `Authorization: Bearer` header.
+/// The credential from `id` or an `Authorization: Bearer` header, and
+/// whether it may call `function` (README "Credentials").
 fn authenticate(
     state: &AppState,
     conn: &PooledConn,
     params: &Params,
     bearer: Option<String>,
-) -> ApiResult<Arc<User>> {
-    let token = params.text("id")?.or(bearer).ok_or_else(ApiError::access)?;
-    crate::accounts::tokens::find_user(state, conn, &token)?.ok_or_else(ApiError::access)
+    function: &str,
+) -> ApiResult<(Arc<User>, Option<i64>)> {
+    use crate::accounts::tokens::{authenticate, Credential};
+    let secret = params.text("id")?.or(bearer).ok_or_else(ApiError::access)?;
+    let (user, credential) =
+        authenticate(state, conn, &secret, function)?.ok_or_else(ApiError::access)?;
+    let session = match credential {
+        Credential::Session(id) => Some(id),
+        Credential::Token | Credential::PostbackKey => None,
+    };
+    Ok((user, session))
 }
 
 /// What the dispatcher read from the request for the handler.
@@ -199,6 +220,7 @@ struct Input {
     bearer: Option<String>,
     ip: Option<IpAddr>,
     origin: String,
+    user_agent: String,
 }
 
 /// Builds the call on a pooled connection and runs `f` on it. Blocking:
@@ -216,10 +238,11 @@ fn with_call<T>(
         return Err(ApiError::db());
     }
     let conn = st.pool.get()?;
-    let user = if ep.open {
-        None
+    let (user, session) = if ep.open {
+        (None, None)
     } else {
-        Some(authenticate(st, &conn, &input.params, input.bearer)?)
+        let (user, session) = authenticate(st, &conn, &input.params, input.bearer, ep.name)?;
+        (Some(user), session)
     };
     let mut call = Call {
         state: st,
@@ -227,6 +250,8 @@ fn with_call<T>(
         conn,
         ip: input.ip,
         origin: input.origin,
+        user_agent: input.user_agent,
+        session,
         user,
     };
     f(&mut call)
@@ -258,15 +283,28 @@ pub async fn dispatch(
     // log records, so rotating what a client writes changes nothing.
     let ip = state.proxy.client_ip(&req);
     let origin = state.proxy.origin(&req);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let csv = ep
         .csv
         .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f.eq_ignore_ascii_case("csv")));
+    // A log-in waits for its turn here, holding no thread or connection.
+    if ep.open {
+        if let Err(e) = crate::accounts::login::wait_turn(&state, &params, ip).await {
+            return error_reply(&e);
+        }
+    }
     let st = state.clone();
     let input = Input {
         params,
         bearer,
         ip,
         origin,
+        user_agent,
     };
     let result = match ep.run {
         Run::Pool(handler) => web::block(move || with_call(&st, ep, input, handler))

@@ -46,10 +46,9 @@ fn generate(
         None => crate::accounts::create_user(conn, "demo")?.id,
     };
     let password = crate::accounts::tokens::random(12);
-    crate::accounts::set_password(conn, user, &password)?;
-    let token: String = conn.query_row("SELECT token FROM users WHERE id = ?1", [user], |r| {
-        r.get(0)
-    })?;
+    crate::accounts::set_password(conn, user, &password, None)?;
+    // Only its hash is stored: each run prints a new token.
+    let token = crate::accounts::rotate_token(conn, user)?;
     let tx = conn.transaction()?;
     clear(&tx, user)?;
     let ways = setup(&tx, user)?;

@@ -103,7 +103,8 @@ fn user(config: &Config, action: UserAction) -> ExitCode {
         UserAction::Password { name } => match crate::accounts::user_id(&conn, &name) {
             Ok(Some(id)) => {
                 let password = crate::accounts::tokens::random(16);
-                crate::accounts::set_password(&conn, id, &password).map(|_| println!("{password}"))
+                crate::accounts::set_password(&conn, id, &password, None)
+                    .map(|_| println!("{password}"))
             }
             Ok(None) => return fail(format!("no user {name}")),
             Err(e) => Err(e),

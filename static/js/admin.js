@@ -1,8 +1,9 @@
 // Sites (#sites), goals (#goals), blacklist (#blacklist) and profile (#profile).
 import {
   el, txt, api, invalidateRefs, field, button, showError, showMsg, copyButton, confirmAsk,
-  getToken, setToken, safeUrl, datalist,
+  safeUrl, datalist,
 } from './util.js';
+import { sessionsCard } from './sessions.js';
 
 const MACROS = [
   ['{click}', 'click id (pass it to the offer, it comes back in the postback)'],
@@ -187,8 +188,8 @@ const PB_PARAMS = [
   ['utm_source … subid, adid, data1, data2, ip, geo, ua, referer', 'replace what the click recorded'],
 ];
 
-function copyRow(label, id, value, what) {
-  const input = el('input', { id, type: 'text', readOnly: true, value, class: 'mono', spellcheck: 'false' });
+function copyRow(label, id, value, what, placeholder) {
+  const input = el('input', { id, type: 'text', readOnly: true, value, class: 'mono', spellcheck: 'false', placeholder });
   input.addEventListener('focus', () => input.select());
   return el('div', { class: 'field copy-row' }, el('span', { class: 'field-label' }, label),
     el('div', { class: 'copy-line' }, input, copyButton('copy-' + id.replace(/^profile-/, ''), () => input.value, what)));
@@ -198,9 +199,11 @@ export function renderProfile(root) {
   const box = el('div', { id: 'profile-box' });
   root.append(el('h1', {}, 'Profile'), box);
 
+  // The API token is stored only hashed: it is shown once, after rotating.
+  let newToken = '';
   const showProfile = (p) => {
-    const token = txt(p.token) || getToken();
-    const base = location.origin + '/api/tracker/postback.json?id=' + encodeURIComponent(token);
+    const key = txt(p.postback_key);
+    const base = location.origin + '/api/tracker/postback.json?id=' + encodeURIComponent(key);
     // profile.json's `postback` carries only the click id; a network needs
     // status and payout too, so add whatever macros the URL lacks.
     const add = (u, names) => names.reduce((s, n) => (new RegExp('[?&]' + n + '=').test(s) ? s : s + '&' + n + '={' + n + '}'), u);
@@ -214,6 +217,7 @@ export function renderProfile(root) {
     try { if (Intl.supportedValuesOf) zones = Intl.supportedValuesOf('timeZone'); } catch { /* old browser */ }
     const tz = el('input', { id: 'profile-timezone', type: 'text', value: txt(p.timezone) || 'UTC', list: 'dl-zones', autocomplete: 'off', spellcheck: 'false' });
     const cur = el('input', { id: 'profile-currency', type: 'text', value: txt(p.currency) || 'usd', list: 'dl-currencies', maxlength: 3, autocomplete: 'off', spellcheck: 'false' });
+    const current = el('input', { id: 'profile-password-current', type: 'password', autocomplete: 'current-password' });
     const pw = el('input', { id: 'profile-password', type: 'password', autocomplete: 'new-password' });
     const pw2 = el('input', { id: 'profile-password2', type: 'password', autocomplete: 'new-password' });
 
@@ -223,19 +227,25 @@ export function renderProfile(root) {
         e.preventDefault();
         if (pw.value !== pw2.value) { showError({ code: 'password', field: 'password' }, 'the two passwords differ'); return; }
         const body = { timezone: tz.value.trim(), currency: cur.value.trim().toLowerCase() };
-        if (pw.value) body.password = pw.value;
+        if (pw.value) {
+          body.password = pw.value;
+          body.current_password = current.value;
+        }
         try {
           await api('profile', body, { post: true });
-          showMsg('Profile saved' + (body.password ? ', password changed' : ''));
+          showMsg('Profile saved' + (body.password ? ', password changed (your other sessions have ended)' : ''));
           invalidateRefs();
           load();
-        } catch (err) { showError(err); }
+        } catch (err) {
+          showError(err, err.field === 'current_password' ? 'the current password is wrong' : undefined);
+        }
       },
     }, el('h2', {}, 'Settings'),
     el('div', { class: 'grid' },
       field('Time zone', tz, el('span', {}, 'statistics days use it; this browser: ',
         el('button', { type: 'button', class: 'link', onclick: () => { tz.value = browserTz; } }, browserTz))),
       field('Base currency', cur, 'statistics money is converted to it'),
+      field('Current password', current, 'needed to set a new one'),
       field('New password', pw, 'leave empty to keep'),
       field('Repeat password', pw2)),
     datalist('dl-zones', zones.map((z) => [z])),
@@ -245,26 +255,35 @@ export function renderProfile(root) {
     const api_ = el('section', { class: 'card' },
       el('h2', {}, 'API access'),
       el('p', {}, 'User: ', el('strong', { id: 'profile-user' }, txt(p.user))),
-      copyRow('API token', 'profile-token', token, 'Token'),
+      copyRow('API token', 'profile-token', newToken, 'Token', 'hidden: rotate to see a new one'),
+      el('p', { class: 'note' }, 'For scripts (spend imports, reports). Only a hash of it is kept, so it is shown once, when made.'),
       el('div', { class: 'actions' }, button('Rotate token', async () => {
-        if (!confirmAsk('Make a new token? The old one stops working at once, also in postback URLs you gave to networks.')) return;
+        if (!confirmAsk('Make a new API token? The old one stops working at once for your scripts.')) return;
         try {
-          const d = await api('token', {}, { post: true });
-          if (d.token) setToken(d.token);
-          showMsg('New token issued; update your postback URLs');
+          newToken = txt((await api('token', {}, { post: true })).token);
+          showMsg('New API token made: copy it now, it is not shown again');
           load();
         } catch (e) { showError(e); }
       }, { id: 'token-rotate', class: 'btn btn-danger' })),
       el('h3', {}, 'Postback URLs'),
-      el('p', { class: 'note' }, 'Give one to the affiliate network. Replace each {macro} with the network\'s own macro for that value (for example {click} → the network\'s sub-id macro where you passed the click id).'),
+      el('p', { class: 'note' }, 'Give one to the affiliate network. Replace each {macro} with the network\'s own macro for that value (for example {click} → the network\'s sub-id macro where you passed the click id). Their key only posts conversions.'),
+      p.legacy_postback ? el('p', { class: 'note', id: 'profile-legacy-postback' }, 'Postback URLs with your old token still work until you rotate the postback key.') : null,
       copyRow('Postback by click id', 'profile-postback', postback, 'Postback URL'),
       copyRow('With goal and lead uid', 'profile-postback-goal', withGoal, 'Postback URL'),
       copyRow('By flow + subid (no click id)', 'profile-postback-flow', byFlow, 'Postback URL'),
+      el('div', { class: 'actions' }, button('Rotate postback key', async () => {
+        if (!confirmAsk('Make a new postback key? Postback URLs you gave to networks stop working at once.')) return;
+        try {
+          await api('postback-key', {}, { post: true });
+          showMsg('New postback key; update your postback URLs');
+          load();
+        } catch (e) { showError(e); }
+      }, { id: 'postback-key-rotate', class: 'btn btn-danger' })),
       el('details', { class: 'help', open: true }, el('summary', {}, 'Postback parameters'),
         el('dl', { class: 'macros' }, PB_PARAMS.flatMap(([k, d]) => [el('dt', {}, el('code', {}, k)), el('dd', {}, d)])),
         el('p', {}, 'Spend: ', el('code', {}, location.origin + '/api/tracker/spend.json?id=TOKEN&flow=FLOW&from=YYYY-MM-DD&to=YYYY-MM-DD&cost=100'))));
 
-    box.replaceChildren(api_, settings);
+    box.replaceChildren(api_, settings, sessionsCard());
   };
 
   const load = async () => {

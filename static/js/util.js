@@ -179,6 +179,7 @@ const HINTS = {
   'bad-timezone': 'unknown IANA time zone', 'bad-currency': 'unknown currency code',
   'bad-param': 'a parameter has a wrong value', 'bad-site': 'unknown site', 'bad-goal': 'goal id: a-z, 0-9, _ and -',
   'no-changes': 'nothing to change', empty: 'nothing to do', db: 'database error on the server',
+  'slow-down': 'too many attempts: wait a little and try again',
 };
 export function showError(err, hint) {
   const code = (err && err.code) || 'error';
@@ -254,7 +255,9 @@ async function request(fn, params, opts) {
 async function checkError(data, opts) {
   if (data && data.status === 'ok') return;
   const err = new ApiError((data && data.error) || 'bad-answer', data && data.field);
-  if (err.code === 'access' && opts.auth !== false) {
+  if (data && data.retry_after) err.retryAfter = Number(data.retry_after);
+  // auth 'quiet': the caller handles a lost session itself (logging out).
+  if (err.code === 'access' && opts.auth !== false && opts.auth !== 'quiet') {
     // flow.json says `access` for a flow id owned by someone else: make sure the session is really gone
     if (opts.accessProbe) await api('profile');
     else lostAccess();

@@ -213,13 +213,19 @@ await step(page, 'clicks', async () => {
 
 await step(page, 'profile', async () => {
   await gotoPage(page, '#profile', '#profile-token');
-  check((await page.inputValue('#profile-token')) === token, 'profile shows another token');
+  // The API token is stored only hashed: the profile offers a new one
+  // instead of showing it; the postback URLs carry the postback key.
+  check((await page.inputValue('#profile-token')) === '', 'profile shows an API token it cannot know');
+  const key = (await apiCall('profile', {}, token)).postback_key;
   const pb = await page.inputValue('#profile-postback');
-  check(pb.includes('postback.json?id=' + token), 'postback URL without the token: ' + pb);
+  check(key && pb.includes('postback.json?id=' + key), 'postback URL without the postback key: ' + pb);
   // A network needs the click id, the status and the payout in one URL.
   for (const m of ['click={click}', 'status={status}', 'price={price}', 'currency={currency}']) {
     check(pb.includes(m), 'the postback URL lacks ' + m + ': ' + pb);
   }
+  // This tab's session is listed; a new password needs the current one.
+  await page.waitForSelector('#sessions-table tbody tr.current', { timeout: T });
+  check(await page.isVisible('#profile-password-current'), 'no current-password field');
   await shot(page, 'profile-1280.png');
 });
 
@@ -230,6 +236,16 @@ await step(page, 'sites-goals-blacklist', async () => {
   await shot(page, 'goals-1280.png', false);
   await gotoPage(page, '#blacklist', '#blacklist-table tbody tr[data-ip]');
   await shot(page, 'blacklist-1280.png', false);
+});
+
+await step(page, 'logout', async () => {
+  const own = await page.evaluate(() => sessionStorage.getItem('flowtrack.token'));
+  await page.click('#logout');
+  await page.waitForSelector('#login-user', { state: 'visible', timeout: T });
+  check(!(await page.evaluate(() => sessionStorage.getItem('flowtrack.token'))), 'the tab kept its session after log-out');
+  let code = 'ok';
+  try { await apiCall('goals', {}, own); } catch (e) { code = e.code; }
+  check(code === 'access', 'the session still works after log-out: ' + code);
 });
 
 // Phone width: the stats page at 375 px.

@@ -81,12 +81,7 @@ fn start(
     });
     // The tweak may point the app at another file.
     let (port, handle, db) = rx.recv().expect("app started");
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    let token: String = conn
-        .query_row("SELECT token FROM users WHERE name = 'admin'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let token = known_token(&db, "admin").unwrap_or_default();
     TestApp {
         port,
         token,
@@ -308,4 +303,25 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 pub fn behind_cloudflare(c: &mut flowtrack::config::Config) {
     c.trust_proxy = true;
     c.ip_header = "CF-Connecting-IP".parse().unwrap();
+}
+
+/// The plaintext API token of `user` for tests, or None without such a
+/// user. Only its hash is stored (README "Credentials"), so the harness
+/// makes the token itself from the install's secret and the name: a
+/// restart or a backup copy of the database has the same token, another
+/// database another. Stored (hashed) when the user does not have it yet.
+pub fn known_token(db: &std::path::Path, user: &str) -> Option<String> {
+    let conn = flowtrack::db::open(db).unwrap();
+    let id = flowtrack::accounts::user_id(&conn, user).unwrap()?;
+    let keys = flowtrack::accounts::keys::Keys::load(&conn).unwrap();
+    let token = keys.token_hash(&format!("test harness token of {user}"))[..32].to_string();
+    let stored: String = conn
+        .query_row("SELECT token_hash FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    if stored != keys.token_hash(&token) {
+        flowtrack::accounts::set_api_token(&conn, id, &token).unwrap();
+    }
+    Some(token)
 }

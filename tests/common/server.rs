@@ -54,12 +54,9 @@ impl Server {
         http(self.port, "GET", path, &[], b"")
     }
 
+    /// A plaintext API token of `user` (see `known_token`).
     pub fn token(&self, user: &str) -> String {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        conn.query_row("SELECT token FROM users WHERE name = ?1", [user], |r| {
-            r.get(0)
-        })
-        .unwrap()
+        super::known_token(&self.db, user).expect("no such user")
     }
 
     /// Sends a signal (`TERM`, `KILL`, ...) to the process.
