@@ -40,6 +40,12 @@ pub struct Config {
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
+    /// Keys per shard and generation of the visitor memory
+    /// (src/clicks/uniqueness.rs): tests shrink it rather than send a
+    /// million clicks.
+    #[arg(skip = crate::clicks::uniqueness::SHARD_CAP)]
+    #[doc(hidden)]
+    pub visitor_shard_cap: usize,
 }
 
 impl Config {
@@ -50,6 +56,7 @@ impl Config {
             listen: "127.0.0.1:0".into(),
             trust_proxy: false,
             geoip: None,
+            visitor_shard_cap: crate::clicks::uniqueness::SHARD_CAP,
         }
     }
 }

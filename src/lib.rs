@@ -87,7 +87,7 @@ impl Application {
             writer: db::writer::Writer::start(conn),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
-            visitors: Default::default(),
+            visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),
             trust_proxy: config.trust_proxy,
             login_throttle: Default::default(),
         });
@@ -95,6 +95,7 @@ impl Application {
         // must not delay the first redirect (issue 6).
         let refill = state.clone();
         std::thread::spawn(move || {
+            let started = std::time::Instant::now();
             let result = refill
                 .pool
                 .get()
@@ -106,7 +107,11 @@ impl Application {
                         .map_err(|e| e.to_string())
                 });
             match result {
-                Ok(n) => tracing::debug!(clicks = n, "visitor memory refilled"),
+                Ok(n) => tracing::debug!(
+                    clicks = n,
+                    ms = started.elapsed().as_millis() as u64,
+                    "visitor memory refilled"
+                ),
                 Err(e) => tracing::error!(error = %e, "refilling visitor memory failed"),
             }
         });
