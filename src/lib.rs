@@ -96,16 +96,12 @@ impl Application {
         let refill = state.clone();
         std::thread::spawn(move || {
             let started = std::time::Instant::now();
-            let result = refill
-                .pool
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|conn| {
-                    refill
-                        .visitors
-                        .refill_from(&conn, window)
-                        .map_err(|e| e.to_string())
-                });
+            let result = refill.pool.get().map_err(db::log_cut).and_then(|conn| {
+                refill
+                    .visitors
+                    .refill_from(&conn, window)
+                    .map_err(|e| db::log_text(&e))
+            });
             match result {
                 Ok(n) => tracing::debug!(
                     clicks = n,
