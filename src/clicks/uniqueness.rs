@@ -13,15 +13,12 @@
 //! user reach its shard after it: at [`SHARD_CAP`], about 220,000
 //! visitors a day (two keys each) for a 24-hour window, in 17 MiB per
 //! user at most (tests/uniqueness_tenants.rs measures both).
-use crate::stats::cols::format::Chunk;
+mod refill;
+
 use crate::stats::texts::IdMap;
 use foldhash::fast::RandomState;
-use rusqlite::types::Value as Sql;
-use rusqlite::{params, Connection};
 use std::collections::hash_map::Entry;
-use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::rc::Rc;
 use std::sync::{LazyLock, Mutex};
 
 const SHARDS: usize = 16;
@@ -33,7 +30,7 @@ pub const SHARD_CAP: usize = 28_672;
 pub const MAX_WINDOW: i64 = 720 * 3600;
 
 /// 8 bytes: with its 8-byte key, 16 bytes an entry.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
     /// Unix seconds of the last unique visit.
     time: u32,
@@ -204,90 +201,6 @@ impl Visitors {
             e.way = seen.way;
         }
     }
-
-    /// Reads back each user's clicks of the longest uniqueness window in
-    /// use, at most what their memory holds (the newest), so that a
-    /// restart does not make returning visitors unique again. Answers the
-    /// clicks read.
-    pub fn refill_from(&self, conn: &Connection, window: i64) -> rusqlite::Result<usize> {
-        let now = jiff::Timestamp::now().as_second();
-        let since = super::id::key_at(now - window.min(MAX_WINDOW));
-        // Two keys a click fill both generations of every shard.
-        let limit = SHARDS * self.cap;
-        let users: Vec<i64> = conn
-            .prepare("SELECT id FROM users ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let mut uas: HashMap<i64, String> = HashMap::new();
-        let mut total = 0;
-        for user in users {
-            let ids = newest_ids(conn, user, since, limit)?;
-            total += ids.len();
-            self.refill_clicks(conn, user, ids, &mut uas)?;
-        }
-        Ok(total)
-    }
-
-    /// Refills `user`'s clicks `ids` (ascending), read by id: the click
-    /// rows have no index by user (README, Storage).
-    fn refill_clicks(
-        &self,
-        conn: &Connection,
-        user: i64,
-        ids: Vec<i64>,
-        uas: &mut HashMap<i64, String>,
-    ) -> rusqlite::Result<()> {
-        let ids: rusqlite::vtab::array::Array =
-            Rc::new(ids.into_iter().map(Sql::Integer).collect());
-        let mut st = conn.prepare(
-            "SELECT id, flow, vid, ip, ua, uniq, way FROM clicks
-             WHERE id IN (SELECT value FROM rarray(?1)) ORDER BY id",
-        )?;
-        let mut ua_st = conn.prepare_cached("SELECT value FROM dict WHERE id = ?1")?;
-        let mut rows = st.query([ids])?;
-        while let Some(r) = rows.next()? {
-            let (key, flow, vid): (i64, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let (ip, ua): (String, i64) = (r.get(3)?, r.get(4)?);
-            let (unique, way) = (r.get::<_, i64>(5)? != 0, r.get(6)?);
-            let ua_text = uas
-                .entry(ua)
-                .or_insert_with(|| ua_st.query_row([ua], |r| r.get(0)).unwrap_or_default());
-            let iu = ip_ua_key(&flow, &ip, ua_text);
-            let t = super::id::key_time(key);
-            self.refill(user, cookie_key(&flow, vid as u64), unique, t, way);
-            self.refill(user, iu, unique, t, way);
-        }
-        Ok(())
-    }
-}
-
-/// The ids of `user`'s newest clicks from click id `since` on, at most
-/// `limit`, ascending, from the click columns (README, Storage): a
-/// user's clicks without reading the other users'. A damaged chunk is
-/// skipped (its clicks are only not refilled).
-fn newest_ids(
-    conn: &Connection,
-    user: i64,
-    since: i64,
-    limit: usize,
-) -> rusqlite::Result<Vec<i64>> {
-    let mut st = conn.prepare(
-        "SELECT id, data FROM click_cols WHERE user_id = ?1 AND last >= ?2 ORDER BY id DESC",
-    )?;
-    let mut rows = st.query(params![user, since])?;
-    let mut ids = Vec::new();
-    while ids.len() < limit {
-        let Some(r) = rows.next()? else { break };
-        let first: i64 = r.get(0)?;
-        let chunk = Chunk::parse(first, r.get_ref(1)?.as_blob()?);
-        if let Some(chunk_ids) = chunk.and_then(|c| c.ids()) {
-            ids.extend(chunk_ids.into_iter().filter(|id| *id >= since));
-        }
-    }
-    // A click queued late may sit in a later chunk than newer ones.
-    ids.sort_unstable();
-    ids.drain(..ids.len().saturating_sub(limit));
-    Ok(ids)
 }
 
 #[cfg(test)]
