@@ -28,6 +28,7 @@ fn with_suffix(db: &Path, suffix: &str) -> std::path::PathBuf {
 fn database_wal_shm_and_backup_files_are_private() {
     // The usual umask, whatever the test runner has: only the program's
     // own care may make the files private.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: umask only sets the process's file creation mask.
     unsafe {
         libc::umask(0o022);
