@@ -76,6 +76,12 @@ pub struct Config {
     /// manual clock; src/clock.rs).
     #[arg(skip)]
     pub clock: crate::clock::ClockRef,
+    /// Keys per shard and generation of the visitor memory
+    /// (src/clicks/uniqueness.rs): tests shrink it rather than send a
+    /// million clicks.
+    #[arg(skip = crate::clicks::uniqueness::SHARD_CAP)]
+    #[doc(hidden)]
+    pub visitor_shard_cap: usize,
 }
 
 impl Config {
@@ -90,6 +96,7 @@ impl Config {
             public_url: None,
             geoip: None,
             clock: Default::default(),
+            visitor_shard_cap: crate::clicks::uniqueness::SHARD_CAP,
         }
     }
 }

@@ -91,7 +91,7 @@ impl Application {
             writer: db::writer::Writer::start(conn),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
-            visitors: Default::default(),
+            visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),
             proxy: proxy::Proxy::new(&config),
             login_throttle: Default::default(),
             keys,
@@ -101,18 +101,19 @@ impl Application {
         // must not delay the first redirect (issue 6).
         let refill = state.clone();
         std::thread::spawn(move || {
-            let result = refill
-                .pool
-                .get()
-                .map_err(|e| e.to_string())
-                .and_then(|conn| {
-                    refill
-                        .visitors
-                        .refill_from(&conn, window)
-                        .map_err(|e| e.to_string())
-                });
+            let started = std::time::Instant::now();
+            let result = refill.pool.get().map_err(db::log_cut).and_then(|conn| {
+                refill
+                    .visitors
+                    .refill_from(&conn, window)
+                    .map_err(|e| db::log_text(&e))
+            });
             match result {
-                Ok(n) => tracing::debug!(clicks = n, "visitor memory refilled"),
+                Ok(n) => tracing::debug!(
+                    clicks = n,
+                    ms = started.elapsed().as_millis() as u64,
+                    "visitor memory refilled"
+                ),
                 Err(e) => tracing::error!(error = %e, "refilling visitor memory failed"),
             }
         });

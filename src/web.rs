@@ -2,7 +2,7 @@
 //! small fixed answers of reserved paths.
 use crate::state::AppState;
 use actix_web::http::{header, Method};
-use actix_web::{web as aweb, HttpRequest, HttpResponse};
+use actix_web::{web as aweb, HttpRequest, HttpResponse, HttpResponseBuilder};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "static/"]
@@ -21,27 +21,36 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
+/// The dashboard is never shown in another site's frame, where a page
+/// could trick a logged-in user into clicking its buttons (clickjacking):
+/// `frame-ancestors` for current browsers, `X-Frame-Options` for older.
+fn unframed(mut b: HttpResponseBuilder) -> HttpResponseBuilder {
+    b.insert_header((header::X_FRAME_OPTIONS, "DENY"));
+    b
+}
+
 pub async fn app_file(req: HttpRequest) -> HttpResponse {
     let path = req.match_info().get("path").unwrap_or("");
     let path = if path.is_empty() { "index.html" } else { path };
     match Static::get(path) {
-        Some(file) => HttpResponse::Ok()
+        Some(file) => unframed(HttpResponse::Ok())
             .content_type(content_type(path))
             .insert_header((header::CACHE_CONTROL, "no-cache"))
             .insert_header(("X-Content-Type-Options", "nosniff"))
             .insert_header((
                 "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'",
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
+                 frame-ancestors 'none'",
             ))
             .body(file.data.into_owned()),
-        None => HttpResponse::NotFound()
+        None => unframed(HttpResponse::NotFound())
             .content_type("text/plain")
             .body("not found"),
     }
 }
 
 pub async fn app_redirect() -> HttpResponse {
-    HttpResponse::Found()
+    unframed(HttpResponse::Found())
         .insert_header((header::LOCATION, "/app/"))
         .finish()
 }
@@ -65,9 +74,7 @@ pub async fn fallback(req: HttpRequest, state: aweb::Data<AppState>) -> HttpResp
         return crate::api::unknown().await;
     }
     if req.path() == "/" {
-        return HttpResponse::Found()
-            .insert_header((header::LOCATION, "/app/"))
-            .finish();
+        return app_redirect().await;
     }
     if matches!(*req.method(), Method::GET | Method::HEAD)
         && crate::clicks::route::flow_segment(&req).is_some()

@@ -20,7 +20,8 @@ fn cell(v: &Value, out: &mut String) {
         }
         other => other.to_string(),
     };
-    if text.contains([',', '"', '\n', '\r']) {
+    // `;` too: spreadsheets in much of Europe split CSV on it.
+    if text.contains([',', ';', '"', '\n', '\r']) {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');

@@ -54,14 +54,14 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        tracing::error!(error = %e, "database error");
+        tracing::error!(error = %crate::db::log_text(&e), "database error");
         ApiError::db()
     }
 }
 
 impl From<r2d2::Error> for ApiError {
     fn from(e: r2d2::Error) -> Self {
-        tracing::error!(error = %e, "database pool error");
+        tracing::error!(error = %crate::db::log_cut(&e), "database pool error");
         ApiError::db()
     }
 }

@@ -29,6 +29,13 @@ pub const DIMENSIONS: &[Dimension] = &[
     ("subid", "subid", None),
 ];
 
+/// Most values a request's list filters bind together: SQLite binds at
+/// most 32,766 parameters a statement, and the statements built from a
+/// [`Where`] add a few of their own (the owner, the period, a rollup's
+/// kind). A request past it answers `bad-param` naming the list that
+/// passed it (README, Error codes) instead of failing in SQLite.
+pub const MAX_VALUES: usize = 32_000;
+
 #[derive(Debug, Default, Clone)]
 pub struct Where {
     clauses: Vec<String>,
@@ -36,6 +43,8 @@ pub struct Where {
     /// The `column IN (...)` filters added by [`Where::list`], so that a
     /// rollup can tell whether it serves them (src/stats/rollup.rs).
     pub lists: Vec<(String, Vec<Sql>)>,
+    /// List values bound so far, against [`MAX_VALUES`].
+    listed: usize,
 }
 
 impl Where {
@@ -46,12 +55,23 @@ impl Where {
             clauses: vec!["user_id = ?".into()],
             args: vec![Sql::Integer(user)],
             lists: Vec::new(),
+            listed: 0,
         }
     }
 
     /// True when every condition beyond the owner is a `list` filter.
     pub fn only_lists(&self) -> bool {
         self.clauses.len() == 1 + self.lists.len()
+    }
+
+    /// Counts `n` more list values of `param`: `bad-param` naming it when
+    /// they pass [`MAX_VALUES`].
+    pub fn take_room(&mut self, param: &str, n: usize) -> ApiResult<()> {
+        self.listed = self.listed.saturating_add(n);
+        match self.listed > MAX_VALUES {
+            true => Err(ApiError::field("bad-param", param)),
+            false => Ok(()),
+        }
     }
 
     pub fn push(&mut self, clause: impl Into<String>, args: impl IntoIterator<Item = Sql>) {
@@ -89,6 +109,7 @@ impl Where {
         if values.is_empty() {
             return Ok(());
         }
+        self.take_room(param, values.len())?;
         let args = values
             .iter()
             .map(|v| match range {

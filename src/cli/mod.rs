@@ -28,7 +28,19 @@ fn one_malloc_arena() {
     }
 }
 
+/// Every file the program creates (the database, its `-wal` and `-shm`,
+/// a backup) is its owner's only, whatever path created it (README,
+/// Storage).
+fn private_files() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: umask only sets the process's file creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 pub fn run(cli: Cli) -> ExitCode {
+    private_files();
     let config = cli.global;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
@@ -127,6 +139,11 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
     if !config.db.is_file() {
         return fail(format!("no database at {}", config.db.display()));
     }
+    // An empty file of the owner's only (VACUUM INTO fills an empty
+    // file): a copy holds the same secrets as the database.
+    if let Err(e) = crate::db::create_private(file) {
+        return fail(format!("{}: {e}", file.display()));
+    }
     let result = crate::db::open(&config.db).and_then(|conn| {
         conn.execute("VACUUM INTO ?1", [file.to_string_lossy()])?;
         Ok(())
@@ -136,7 +153,10 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
             println!("backup written to {}", file.display());
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => {
+            let _ = std::fs::remove_file(file);
+            fail(e)
+        }
     }
 }
 

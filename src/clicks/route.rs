@@ -51,7 +51,9 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let ck = cookie_key(&flow.id, cookie);
     let iu = ip_ua_key(&flow.id, &ip_text, &v.ua);
     let lookup = if new_cookie { iu } else { ck };
-    let previous = state.visitors.previous(lookup, now, flow.uniq_secs);
+    let previous = state
+        .visitors
+        .previous(flow.user_id, lookup, now, flow.uniq_secs);
 
     let ctx = filters::Ctx {
         ua,
@@ -64,9 +66,13 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         Filter::Target(w) => (0u8, Some(w)),
         Filter::Blocked(code) => (code, None),
     };
-    state
-        .visitors
-        .remember(&[ck, iu], now, way.map_or(0, |w| w.id), previous.unique);
+    state.visitors.remember(
+        flow.user_id,
+        &[ck, iu],
+        now,
+        way.map_or(0, |w| w.id),
+        previous.unique,
+    );
 
     let record = ClickRecord {
         key: id::next_key(now_ms),

@@ -40,11 +40,58 @@ const WRITER_CACHE_KIB: u32 = 16_000;
 /// Page cache of each pooled reader connection, KiB.
 const READER_CACHE_KIB: u32 = 2_000;
 
-/// Opens one connection with the pragmas applied.
+/// Creates an empty file readable by its owner only (an error when it
+/// exists): a database holds password hashes and tokens, and SQLite
+/// gives the `-wal` and `-shm` files it creates beside it the database
+/// file's permissions (README, Storage).
+pub fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
+}
+
+/// Opens one connection with the pragmas applied. A missing database is
+/// created private ([`create_private`]); an existing file keeps the
+/// permissions its operator gave it, and one that cannot be created here
+/// is left for SQLite to report.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let _ = create_private(path);
     let conn = Connection::open(path)?;
     configure(&conn, WRITER_CACHE_KIB)?;
     Ok(conn)
+}
+
+/// Most bytes of an error a log line carries: a message can echo input
+/// (a value that failed to convert, a name), and a request's input can be
+/// megabytes.
+const LOG_BYTES: usize = 200;
+
+/// `text` cut to [`LOG_BYTES`] for a log line.
+pub fn log_cut(text: impl std::fmt::Display) -> String {
+    let mut s = text.to_string();
+    if s.len() > LOG_BYTES {
+        let mut end = LOG_BYTES;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str("...");
+    }
+    s
+}
+
+/// What a log line says of a database error: never the statement (the
+/// Display of rusqlite's `SqlInputError` holds it whole, a list filter's
+/// thousands of parameters included), cut by [`log_cut`].
+pub fn log_text(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, offset, .. } => {
+            log_cut(format_args!("{msg} (at offset {offset} of the statement)"))
+        }
+        e => log_cut(e),
+    }
 }
 
 /// Opens the database, creating or upgrading it in place.
@@ -74,4 +121,27 @@ pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
         serving(c)
     });
     r2d2::Pool::builder().max_size(size).build(manager)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_logged_database_error_has_no_statement_and_is_short() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        // Past SQLite's 32,766 parameters: rusqlite's error holds the
+        // whole statement.
+        let marks = vec!["?"; 40_000].join(",");
+        let e = conn
+            .prepare(&format!("SELECT 1 WHERE 1 IN ({marks})"))
+            .expect_err("too many SQL variables");
+        assert!(e.to_string().contains("SELECT"), "{e}");
+        let logged = super::log_text(&e);
+        assert!(logged.contains("too many SQL variables"), "{logged}");
+        assert!(
+            !logged.contains("SELECT") && logged.len() <= 203,
+            "{logged}"
+        );
+        let long = rusqlite::Error::InvalidColumnName("é".repeat(1_000));
+        assert!(super::log_text(&long).len() <= 203);
+    }
 }

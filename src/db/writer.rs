@@ -315,7 +315,7 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
                 // Keep the clicks and retry: a full or read-only disk must
                 // not lose what was answered. The queue bounds the memory.
                 // Jobs answer `db` now; their callers may send them again.
-                tracing::error!(error = %e, pending = items.len(), "writing the batch failed; clicks will be retried");
+                tracing::error!(error = %super::log_text(&e), pending = items.len(), "writing the batch failed; clicks will be retried");
                 dict.cache.clear();
                 for item in std::mem::take(&mut items) {
                     match item {

@@ -36,15 +36,17 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
     w.dimensions(p)?;
     let stages = stage::filter(p)?.into_iter().map(Sql::Integer).collect();
     push_in(&mut w, "stage", stages);
-    let goals = p
+    let goals: Vec<Sql> = p
         .list("goal")?
         .into_iter()
         .map(|g| Sql::Text(g.to_ascii_lowercase()))
         .collect();
+    w.take_room("goal", goals.len())?;
     push_in(&mut w, "goal", goals);
     // Click ids by their row key (indexed) and their full text, so a
     // guessed key with a wrong secret matches nothing.
     let clicks = p.list("click")?;
+    w.take_room("click", 2 * clicks.len())?;
     if !clicks.is_empty() {
         let mut keys = Vec::new();
         for c in &clicks {
