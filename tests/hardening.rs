@@ -143,10 +143,7 @@ fn log_lines_carry_no_sql_and_no_whole_input() {
         assert!(Instant::now() < deadline, "flowtrack did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let token: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row("SELECT token FROM users", [], |r| r.get(0))
-        .unwrap();
+    let token = common::known_token(&db, "admin").expect("admin");
     let auth = format!("Bearer {token}");
     let post = |func: &str, body: &Value| {
         let r = http(
