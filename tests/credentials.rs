@@ -177,7 +177,14 @@ fn token_rotation_ends_the_old_token_and_keeps_sessions() {
     let app = spawn_app();
     let password = admin_password(&app);
     let s = session(&app, "admin", &password);
+    // A session alone cannot make a token that outlives it.
     let r = app.api_as(&s, "token", "");
+    assert_eq!(r["error"], "bad-password", "{r}");
+    assert_eq!(r["field"], "current_password", "{r}");
+    let r = app.api_as(&s, "token", "current_password=wrong-password");
+    assert_eq!(r["error"], "bad-password", "{r}");
+    assert_eq!(app.api_as(&app.token, "goals", "")["status"], "ok");
+    let r = app.api_as(&s, "token", &format!("current_password={}", enc(&password)));
     let new = r["token"].as_str().expect("the new token").to_string();
     assert_ne!(new, app.token);
     assert_eq!(app.api_as(&app.token, "goals", ""), access());
@@ -266,7 +273,8 @@ fn no_token_session_secret_or_key_is_stored_in_plaintext() {
             .to_string(),
     );
     secrets.push(app.add_user("bob"));
-    let rotated = app.api_as(&secrets[2], "token", "")["token"]
+    let with_password = format!("current_password={}", enc(&password));
+    let rotated = app.api_as(&secrets[2], "token", &with_password)["token"]
         .as_str()
         .unwrap()
         .to_string();

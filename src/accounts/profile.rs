@@ -132,9 +132,14 @@ pub fn run(call: &mut Call) -> ApiResult {
     }))
 }
 
-/// token.json: a new API token, answered this once.
+/// token.json: a new API token, answered this once. From a dashboard
+/// session it needs the current password too: the token never expires,
+/// so a session (which does) must not be able to mint one on its own.
 pub fn rotate_token(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    if call.session.is_some() {
+        check_current_password(call, &user)?;
+    }
     let token = crate::accounts::rotate_token(&call.conn, user.id)?;
     Ok(json!({ "token": token }))
 }

@@ -259,8 +259,11 @@ export function renderProfile(root) {
       el('p', { class: 'note' }, 'For scripts (spend imports, reports). Only a hash of it is kept, so it is shown once, when made.'),
       el('div', { class: 'actions' }, button('Rotate token', async () => {
         if (!confirmAsk('Make a new API token? The old one stops working at once for your scripts.')) return;
+        // A token outlives this session, so making one needs the password.
+        const current = window.prompt('Your current password:');
+        if (!current) return;
         try {
-          newToken = txt((await api('token', {}, { post: true })).token);
+          newToken = txt((await api('token', { current_password: current }, { post: true })).token);
           showMsg('New API token made: copy it now, it is not shown again');
           load();
         } catch (e) { showError(e); }
