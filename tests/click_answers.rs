@@ -258,6 +258,27 @@ fn head_answers_like_get_without_a_body() {
 }
 
 #[test]
+fn head_is_answered_but_not_recorded() {
+    let app = spawn_app();
+    app.flow_with_urls("hr", &["https://t.test/?c={click}"]);
+    // A link checker's HEADs, then the visitor's GET from the same
+    // browser: one click, and it is unique.
+    for _ in 0..3 {
+        let head = app.request("HEAD", "/hr", &[("User-Agent", CHROME_UA)], b"");
+        assert_eq!(head.status, 302);
+        assert!(head
+            .header("location")
+            .unwrap()
+            .starts_with("https://t.test/?c="));
+    }
+    assert_eq!(app.click("/hr", &[]).status, 302);
+    let log = app.api("clicks", "");
+    let clicks = log["clicks"].as_array().unwrap();
+    assert_eq!(clicks.len(), 1, "{log}");
+    assert_eq!(clicks[0]["unique"], true, "{log}");
+}
+
+#[test]
 fn an_unknown_flow_is_a_404_page_and_records_nothing() {
     let app = spawn_app();
     let r = app.click("/no-such-flow?subid=1", &[]);

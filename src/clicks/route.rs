@@ -66,13 +66,19 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         Filter::Target(w) => (0u8, Some(w)),
         Filter::Blocked(code) => (code, None),
     };
-    state.visitors.remember(
-        flow.user_id,
-        &[ck, iu],
-        now,
-        way.map_or(0, |w| w.id),
-        previous.unique,
-    );
+    // HEAD gets the same answer but is not a visit: link checkers and
+    // prefetchers must neither add clicks nor make the visitor's real
+    // click look like a return (README "The click path").
+    let record_it = req.method() != actix_web::http::Method::HEAD;
+    if record_it {
+        state.visitors.remember(
+            flow.user_id,
+            &[ck, iu],
+            now,
+            way.map_or(0, |w| w.id),
+            previous.unique,
+        );
+    }
 
     let record = ClickRecord {
         key: id::next_key(now_ms),
@@ -104,7 +110,9 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .as_ref()
             .map(|(_, url)| macros::expand(url, &record, &click_id)),
     };
-    state.writer.enqueue(record);
+    if record_it {
+        state.writer.enqueue(record);
+    }
 
     let mut builder = HttpResponse::Ok();
     if new_cookie {

@@ -28,6 +28,33 @@ fn by_name(s: &str) -> Option<i64> {
         .map(|i| i as i64)
 }
 
+/// The words affiliate networks commonly send for each stage, in stage
+/// order, for calls that bring no lists of their own (README "postback
+/// status words"). A call's `stn`...`stt` lists and the stage names come
+/// first, so a network that means something else by one of these words
+/// says so in its own list.
+pub const DEFAULT_WORDS: [&[&str]; 5] = [
+    &["lead", "created"],
+    &["pending", "held", "processing", "waiting"],
+    &["approved", "confirmed", "sale", "accepted", "paid"],
+    &[
+        "cancelled",
+        "canceled",
+        "rejected",
+        "declined",
+        "refunded",
+        "chargeback",
+    ],
+    &["fraud", "invalid", "spam", "duplicate", "test"],
+];
+
+fn by_default_word(s: &str) -> Option<i64> {
+    DEFAULT_WORDS
+        .iter()
+        .position(|words| words.contains(&s))
+        .map(|i| i as i64)
+}
+
 /// The advertiser's own status words for each stage (`sta=Confirmed,paid`).
 #[derive(Debug, Default)]
 pub struct StatusMap {
@@ -48,9 +75,10 @@ impl StatusMap {
     }
 
     /// The stage of a raw status: the lists first (first list wins when a
-    /// word is in two), then the stage names; both case-insensitive. None
-    /// for a status nobody recognises (SPEC 4: such a status creates the
-    /// lead as new and leaves an existing lead's stage alone).
+    /// word is in two), then the stage names, then the networks' common
+    /// words ([`DEFAULT_WORDS`]); all case-insensitive. None for a status
+    /// nobody recognises: such a status creates the lead as new and leaves
+    /// an existing lead's stage alone.
     pub fn stage(&self, status: &str) -> Option<i64> {
         let s = status.trim().to_lowercase();
         self.lists
@@ -58,6 +86,7 @@ impl StatusMap {
             .position(|l| l.contains(&s))
             .map(|i| i as i64)
             .or_else(|| by_name(&s))
+            .or_else(|| by_default_word(&s))
     }
 }
 
@@ -113,6 +142,23 @@ mod tests {
         assert_eq!(m.stage("WAIT"), Some(1));
         assert_eq!(m.stage("Cancel"), Some(3));
         assert_eq!(m.stage("whatever"), None);
+    }
+
+    #[test]
+    fn networks_common_words_map_without_lists() {
+        let m = StatusMap::from_params(&params("")).unwrap();
+        for (stage, words) in DEFAULT_WORDS.iter().enumerate() {
+            for w in *words {
+                assert_eq!(m.stage(w), Some(stage as i64), "{w}");
+                assert_eq!(m.stage(&w.to_uppercase()), Some(stage as i64), "{w}");
+            }
+        }
+        assert_eq!(m.stage("Approved"), Some(2));
+        assert_eq!(m.stage("whatever"), None);
+        // A call's own list wins over the common words.
+        let m = StatusMap::from_params(&params("stc=sale")).unwrap();
+        assert_eq!(m.stage("sale"), Some(3));
+        assert_eq!(m.stage("paid"), Some(2));
     }
 
     #[test]

@@ -97,8 +97,9 @@ impl Row {
         out.insert("click".into(), self.click.into());
         out.insert("unique".into(), self.unique.into());
         self.leads.write(self.unique, &mut out);
-        let mt = self.leads.mh + self.leads.ma;
-        let profit = mt - self.spend;
+        // Approved money only, like `epc`: hold money may still be
+        // cancelled, so it is shown as `mh` but not counted as earned.
+        let profit = self.leads.ma - self.spend;
         out.insert("spend".into(), round2(self.spend).into());
         out.insert("profit".into(), round2(profit).into());
         out.insert("roi".into(), ratio_f(profit * 100.0, self.spend).into());
@@ -160,8 +161,9 @@ mod tests {
         assert_eq!(v["epc"], 6.14);
         assert_eq!(v["appr"], 50.0);
         assert_eq!(v["app"], 33.33);
-        assert_eq!(v["profit"], 145.0);
-        assert_eq!(v["roi"], 1450.0);
+        // ma − spend: the 20 on hold is not earned yet.
+        assert_eq!(v["profit"], 125.0);
+        assert_eq!(v["roi"], 1250.0);
         assert_eq!(v["goal"]["lead"]["cr"], 18.18);
         assert!(v["goal"]["lead"].get("click").is_none());
         let empty = Row::default().to_json(Map::new());

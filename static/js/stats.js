@@ -60,7 +60,7 @@ export const COLS = [
   { k: 'appr', label: 'Appr. %', t: 'pct', title: 'Approved / valid leads × 100' },
   { k: 'app', label: 'App. %', t: 'pct', title: 'Approved / all leads × 100' },
   { k: 'spend', label: 'Spend', t: 'money', title: 'Traffic cost (spend.json)' },
-  { k: 'profit', label: 'Profit', t: 'money', title: 'Revenue − spend' },
+  { k: 'profit', label: 'Profit', t: 'money', title: 'Approved revenue − spend (hold money is not counted)' },
   { k: 'roi', label: 'ROI %', t: 'pct', title: 'Profit / spend × 100' },
 ];
 const FMT = { int: fmtInt, money: fmtMoney, pct: fmtPct };

@@ -37,25 +37,54 @@ fn status_maps_through_the_lists_then_the_stage_names_case_insensitively() {
 }
 
 #[test]
+fn networks_common_status_words_map_to_stages_without_lists() {
+    let app = app_with_flow();
+    let cases = [
+        ("approved", "approve"),
+        ("Confirmed", "approve"),
+        ("SALE", "approve"),
+        ("pending", "hold"),
+        ("rejected", "cancel"),
+        ("chargeback", "cancel"),
+        ("fraud", "trash"),
+        ("lead", "new"),
+        // A call's own list still wins.
+        ("sale&stc=sale", "cancel"),
+    ];
+    for (i, (status, stage)) in cases.iter().enumerate() {
+        let c = click(&app, "/f1");
+        let r = pb(&app, &format!("click={c}&status={status}"));
+        assert_eq!(r, ok(i as i64 + 1, true, stage), "{status}");
+    }
+    // An existing lead moves by them too.
+    let c = click(&app, "/f1");
+    let id = cases.len() as i64 + 1;
+    assert_eq!(pb(&app, &format!("click={c}")), ok(id, true, "new"));
+    let r = pb(&app, &format!("click={c}&status=approved"));
+    assert_eq!(r, ok(id, false, "approve"));
+}
+
+#[test]
 fn an_unrecognised_status_keeps_the_stage_of_an_existing_lead() {
     let app = app_with_flow();
     let c = click(&app, "/f1");
     let q = |rest: &str| pb(&app, &format!("click={c}&{rest}"));
     assert_eq!(q("status=approve"), ok(1, true, "approve"));
-    assert_eq!(q("status=Processing"), ok(1, false, "approve"));
+    // `Processing` would be hold by the networks' common words.
+    assert_eq!(q("status=Reviewing"), ok(1, false, "approve"));
     let l = lead(&app, &json!(1));
     assert_eq!(
         (l["status"].clone(), l["custom"].clone()),
-        (json!("approve"), json!("Processing"))
+        (json!("approve"), json!("Reviewing"))
     );
-    assert_eq!(q("status=Processing"), err("no-changes"));
+    assert_eq!(q("status=Reviewing"), err("no-changes"));
     assert_eq!(q("status=cancel"), ok(1, false, "cancel"));
     assert_eq!(q("name=Hans"), ok(1, false, "cancel"));
     assert_eq!(
         history(&app, 1),
         vec![
             (2, "approve".to_string()),
-            (2, "Processing".to_string()),
+            (2, "Reviewing".to_string()),
             (3, "cancel".to_string())
         ]
     );
