@@ -386,3 +386,24 @@ fn get_form_json_and_csv_give_the_same_leads() {
     );
     assert_eq!(lines.filter(|l| !l.is_empty()).count(), 2);
 }
+
+/// A period that ends before it starts is a mistake, not "no traffic":
+/// `bad-date` naming the end, for leads.json and clicks.json alike.
+#[test]
+fn a_period_that_ends_before_it_starts_is_bad_date() {
+    let app = spawn_app();
+    for func in ["leads", "clicks"] {
+        let r = app.api(func, "from=2024-05-02&to=2024-05-01");
+        assert_eq!(
+            r,
+            json!({"status": "error", "error": "bad-date", "field": "to"}),
+            "{func}"
+        );
+        let r = app.api(func, "ufrom=1714600000&uto=1714500000");
+        assert_eq!(r["field"], "uto", "{func}: {r}");
+        assert_eq!(
+            app.api(func, "from=2024-05-02&to=2024-05-02")["status"],
+            "ok"
+        );
+    }
+}

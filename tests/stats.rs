@@ -77,19 +77,23 @@ fn stats_requires_from_to_and_a_known_item() {
     let app = spawn_app();
     let err = |code: &str| json!({"status": "error", "error": code});
     let field = |code: &str, f: &str| json!({"status": "error", "error": code, "field": f});
+    // An unknown item answers the valid ones.
+    let mut unknown = field("no-item", "item");
+    unknown["valid"] = json!([
+        "date", "hour", "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "ip",
+        "utmd", "subid", "utms", "utmc", "utmn", "utmt", "utmm"
+    ]);
     for (q, expect) in [
         ("", err("no-from")),
         ("to=2024-05-01&item=date", err("no-from")),
         ("from=2024-05-01&item=date", err("no-to")),
         ("from=2024-05-01&to=2024-05-02", err("no-item")),
         ("from=2024-05-01&to=2024-05-02&item=", err("no-item")),
+        ("from=2024-05-01&to=2024-05-02&item=domain", unknown.clone()),
+        ("from=2024-05-01&to=2024-05-02&item=DATE", unknown.clone()),
         (
-            "from=2024-05-01&to=2024-05-02&item=domain",
-            field("no-item", "item"),
-        ),
-        (
-            "from=2024-05-01&to=2024-05-02&item=DATE",
-            field("no-item", "item"),
+            "from=2024-05-02&to=2024-05-01&item=date",
+            field("bad-date", "to"),
         ),
         (
             "from=yesterday&to=2024-05-02&item=date",

@@ -72,8 +72,12 @@ pub fn parse_moment(s: &str, tz: &TimeZone, end: bool) -> Option<i64> {
 
 /// The period of `from`/`to` (days in `tz`) or `ufrom`/`uto`; open ends
 /// reach to all time. `required` makes missing from/to `no-from`/`no-to`.
+/// A period whose start is not before its end (`from` after `to`) is
+/// `bad-date` naming the end's parameter, rather than an empty answer that
+/// looks like "no traffic".
 pub fn period(p: &Params, tz: &TimeZone, required: bool) -> ApiResult<Period> {
     let mut period = Period::ALL;
+    let mut end_field = "to";
     match p.text("from")? {
         Some(f) => {
             period.start =
@@ -95,10 +99,14 @@ pub fn period(p: &Params, tz: &TimeZone, required: bool) -> ApiResult<Period> {
         None => {
             if let Some(t) = p.int("uto", 0, 1 << 40, "bad-date")? {
                 period.end = t + 1;
+                end_field = "uto";
             } else if required {
                 return Err(ApiError::new("no-to"));
             }
         }
+    }
+    if period.start >= period.end {
+        return Err(ApiError::field("bad-date", end_field));
     }
     Ok(period)
 }
@@ -111,6 +119,21 @@ pub fn local(t: i64, tz: &TimeZone) -> DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_that_ends_before_it_starts_is_bad_date() {
+        let tz = TimeZone::UTC;
+        let ask = |q: &str| {
+            let mut p = Params::default();
+            p.add_urlencoded(q).unwrap();
+            period(&p, &tz, false)
+        };
+        let bad = |f: &str| Err(ApiError::field("bad-date", f));
+        assert_eq!(ask("from=2024-05-11&to=2024-05-10"), bad("to"));
+        assert_eq!(ask("ufrom=200&uto=100"), bad("uto"));
+        assert!(ask("from=2024-05-10&to=2024-05-10").is_ok());
+        assert!(ask("ufrom=100&uto=100").is_ok());
+    }
 
     #[test]
     fn days_are_whole_days_in_the_users_zone() {

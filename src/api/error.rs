@@ -8,6 +8,9 @@ pub struct ApiError {
     pub field: Option<String>,
     /// `slow-down`: seconds after which a new try is not refused.
     pub retry_after: Option<u64>,
+    /// The values the parameter may take, where a list helps more than a
+    /// code (an unknown stats item answers the valid ones).
+    pub valid: Option<&'static [&'static str]>,
 }
 
 pub type ApiResult<T = Value> = Result<T, ApiError>;
@@ -18,6 +21,7 @@ impl ApiError {
             code,
             field: None,
             retry_after: None,
+            valid: None,
         }
     }
     pub fn field(code: &'static str, field: impl Into<String>) -> Self {
@@ -25,6 +29,7 @@ impl ApiError {
             code,
             field: Some(field.into()),
             retry_after: None,
+            valid: None,
         }
     }
     /// Refused for throttling (src/accounts/throttle.rs), never `access`.
@@ -32,6 +37,13 @@ impl ApiError {
         ApiError {
             retry_after: Some(retry_after),
             ..Self::new("slow-down")
+        }
+    }
+    /// `code` for `field`, with the values it may take.
+    pub fn one_of(code: &'static str, field: &str, valid: &'static [&'static str]) -> Self {
+        ApiError {
+            valid: Some(valid),
+            ..Self::field(code, field)
         }
     }
     pub fn access() -> Self {
@@ -47,6 +59,9 @@ impl ApiError {
         };
         if let Some(secs) = self.retry_after {
             v["retry_after"] = secs.into();
+        }
+        if let Some(valid) = self.valid {
+            v["valid"] = valid.into();
         }
         v
     }

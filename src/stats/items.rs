@@ -62,6 +62,17 @@ const ITEMS: [(&str, Item); 18] = [
     ("utmm", Item::Utmm),
 ];
 
+/// The item names, in [`ITEMS`]' order (an unknown item answers them).
+pub const ITEM_NAMES: [&str; 18] = {
+    let mut names = [""; 18];
+    let mut i = 0;
+    while i < ITEMS.len() {
+        names[i] = ITEMS[i].0;
+        i += 1;
+    }
+    names
+};
+
 impl Item {
     pub fn parse(s: &str) -> Option<Item> {
         ITEMS.iter().find(|(n, _)| *n == s).map(|(_, i)| *i)

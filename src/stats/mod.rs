@@ -48,7 +48,8 @@ impl StatsRequest {
         let period = period(p, tz, true)?;
         let item = match p.text("item")? {
             None => return Err(ApiError::new("no-item")),
-            Some(s) => Item::parse(&s).ok_or_else(|| ApiError::field("no-item", "item"))?,
+            Some(s) => Item::parse(&s)
+                .ok_or_else(|| ApiError::one_of("no-item", "item", &items::ITEM_NAMES))?,
         };
         let hour = p.int("hour", 0, 23, "bad-param")?.map(|h| h as i8);
         let mut filters = Where::owner(user);
