@@ -145,6 +145,17 @@ fn trafficback(conn: &Connection, user: i64, p: &Params) -> ApiResult<Trafficbac
 
 pub fn save(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&[
+        "flow",
+        "name",
+        "method",
+        "geo",
+        "lang",
+        "bots",
+        "unique",
+        "trafficback",
+        "ways",
+    ])?;
     let p = &call.params;
     let id = match p.text("flow")? {
         Some(f) if valid_id(&f) => f,
@@ -263,9 +274,22 @@ pub fn save(call: &mut Call) -> ApiResult {
             .query_map([&id], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
     }
+    // Saved as asked, but a flow that can send nobody anywhere is almost
+    // always a mistake (a typo'd `ways`): every visitor would get a 404.
+    let (active, trafficback): (i64, bool) = tx.query_row(
+        "SELECT (SELECT count(*) FROM ways WHERE flow_id = ?1 AND archived = 0 AND active = 1),
+                tb_site IS NOT NULL OR tb_url <> '' FROM flows WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     tx.commit()?;
     call.reload()?;
-    Ok(json!({ "flow": id, "ways": way_ids }))
+    let mut answer = json!({ "flow": id, "ways": way_ids });
+    if active == 0 && !trafficback {
+        answer["warning"] =
+            "no active way and no trafficback: every visitor gets a 404 page (filter 5)".into();
+    }
+    Ok(answer)
 }
 
 fn exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -276,6 +300,7 @@ fn exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
 
 pub fn delete(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["flow"])?;
     let id = call
         .params
         .text("flow")?

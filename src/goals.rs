@@ -34,6 +34,7 @@ pub fn list(call: &mut Call) -> ApiResult {
 
 pub fn save(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["goal", "name"])?;
     let goal = call
         .params
         .text("goal")?

@@ -47,6 +47,7 @@ pub fn owned(conn: &rusqlite::Connection, user: i64, site: i64) -> ApiResult<()>
 
 pub fn save(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["site", "name", "url"])?;
     let id = call.params.int("site", 1, i64::MAX, "bad-site")?;
     let name = call.params.text_max("name", 255)?;
     let url = call.params.text("url")?;
@@ -80,6 +81,7 @@ pub fn save(call: &mut Call) -> ApiResult {
 
 pub fn delete(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["site"])?;
     let id = call
         .params
         .int("site", 1, i64::MAX, "bad-site")?

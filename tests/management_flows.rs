@@ -272,3 +272,78 @@ fn bad_flows_change_nothing() {
     }
     check_all(&app, cases);
 }
+
+/// A parameter a management function does not know is `bad-param` naming
+/// it, and changes nothing: `site=1` on flow.json used to save a flow
+/// without ways whose every visitor got a 404.
+#[test]
+fn unknown_management_parameters_are_refused() {
+    let app = setup();
+    check_all(
+        &app,
+        vec![
+            ("flow", get("flow=main&site=1"), err("bad-param", "site")),
+            (
+                "flow",
+                Req::Json(json!({"flow": "main", "way": [{"url": "https://x.test/"}]})),
+                err("bad-param", "way"),
+            ),
+            (
+                "flow-delete",
+                get("flow=main&force=1"),
+                err("bad-param", "force"),
+            ),
+            (
+                "site",
+                get("name=S&url=https://s.test/&sitename=x"),
+                err("bad-param", "sitename"),
+            ),
+            (
+                "site-delete",
+                get("site=1&flow=main"),
+                err("bad-param", "flow"),
+            ),
+            (
+                "goal",
+                get("goal=reg&title=Registration"),
+                err("bad-param", "title"),
+            ),
+            (
+                "blacklist",
+                get("add=1.2.3.4&ip=5.6.7.8"),
+                err("bad-param", "ip"),
+            ),
+            (
+                "profile",
+                get("timezone=UTC&tz=Europe/Berlin"),
+                err("bad-param", "tz"),
+            ),
+        ],
+    );
+}
+
+/// A flow that can send nobody anywhere is saved (the user may add ways
+/// later) but the answer warns; one with an active way or a trafficback
+/// does not.
+#[test]
+fn a_flow_without_an_active_way_or_trafficback_is_saved_with_a_warning() {
+    let app = common::spawn_app();
+    let r = app.api_json("flow", &json!({"flow": "empty"}));
+    assert_eq!(r["status"], "ok", "{r}");
+    assert!(r["warning"].as_str().unwrap().contains("404"), "{r}");
+    let r = app.api_json(
+        "flow",
+        &json!({"flow": "paused", "ways": [{"url": "https://p.test/", "active": 0}]}),
+    );
+    assert!(r["warning"].is_string(), "{r}");
+    let r = app.api_json(
+        "flow",
+        &json!({"flow": "paused", "trafficback": "https://tb.test/"}),
+    );
+    assert!(r.get("warning").is_none(), "{r}");
+    let r = app.api_json(
+        "flow",
+        &json!({"flow": "live", "ways": [{"url": "https://l.test/"}]}),
+    );
+    assert_eq!(r, json!({"status": "ok", "flow": "live", "ways": [2]}));
+}

@@ -24,6 +24,7 @@ fn entries(call: &Call, name: &str) -> ApiResult<Vec<String>> {
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["add", "remove"])?;
     let add = entries(call, "add")?;
     let remove = entries(call, "remove")?;
     if add.len() + remove.len() > 10_000 {

@@ -45,6 +45,8 @@ fn postback_urls(origin: &str, key: &str) -> (String, String) {
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params
+        .only(&["timezone", "currency", "password", "current_password"])?;
     // Stored by its canonical IANA name (lookups ignore case).
     let timezone = match call.params.text("timezone")? {
         Some(name) => {
@@ -137,6 +139,7 @@ pub fn run(call: &mut Call) -> ApiResult {
 /// so a session (which does) must not be able to mint one on its own.
 pub fn rotate_token(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["current_password"])?;
     if call.session.is_some() {
         check_current_password(call, &user)?;
     }
@@ -148,6 +151,7 @@ pub fn rotate_token(call: &mut Call) -> ApiResult {
 /// before credentials were split, stop working as postback keys.
 pub fn rotate_postback_key(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&[])?;
     let nonce = crate::accounts::keys::new_nonce();
     call.conn.execute(
         "UPDATE users SET postback_nonce = ?1, legacy_postback_hash = NULL WHERE id = ?2",

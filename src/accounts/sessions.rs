@@ -143,6 +143,7 @@ pub fn list(call: &mut Call) -> ApiResult {
 /// another user's, or none, is `access`.
 pub fn delete(call: &mut Call) -> ApiResult {
     let user = call.user()?;
+    call.params.only(&["session"])?;
     let id = call
         .params
         .int("session", 1, i64::MAX, "bad-param")?

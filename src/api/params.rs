@@ -98,6 +98,21 @@ impl Params {
         }
     }
 
+    /// Refuses parameters a management function does not know: a typo
+    /// (`site=1` where `ways` was meant) would otherwise be ignored and
+    /// save something else than the caller meant. `id` (the token) is
+    /// always allowed. The first unknown name is the error's `field`.
+    pub fn only(&self, known: &[&str]) -> ApiResult<()> {
+        match self
+            .map
+            .keys()
+            .find(|k| *k != "id" && !known.contains(&k.as_str()))
+        {
+            Some(k) => Err(ApiError::field("bad-param", crate::api::params::cut(k, 64))),
+            None => Ok(()),
+        }
+    }
+
     pub fn raw(&self, name: &str) -> Option<&Value> {
         self.map.get(name).filter(|v| !v.is_null())
     }

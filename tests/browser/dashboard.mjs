@@ -2,13 +2,13 @@
 // started by tests/browser.rs on an app filled by `flowtrack demo`.
 //
 //   node dashboard.mjs --url http://127.0.0.1:PORT --user demo --password PW \
-//     --shots DIR [--chromium /usr/bin/chromium] [--xss-lead 0|1]
+//     --shots DIR [--chromium /usr/bin/chromium]
 //
 // Exit 0: every check passed. Exit 1: a check failed (all failures are
 // listed, each with a screenshot fail-*.png). Exit 2: bad arguments/timeout.
 import { chromium } from 'playwright-core';
 import {
-  args, BASE, SHOTS, XSS_LEAD, LAUNCH, T, failures, log, apiCall, watch, shot, step, check,
+  args, BASE, SHOTS, LAUNCH, T, failures, log, apiCall, watch, shot, step, check,
   noErrorShown, gotoPage, rowCount, pageText, STATS_ROWS, LEAD_ROWS, CLICK_ROWS,
 } from './lib.mjs';
 
@@ -23,18 +23,12 @@ log('chromium ' + browser.version());
 
 let token = '';
 let timezoneId = 'UTC';
-let leadsImplemented = true;
 try {
   token = (await apiCall('login', { user: args.user, password: args.password })).token;
   timezoneId = (await apiCall('profile', {}, token)).timezone || 'UTC';
   // The dashboard's default dates are the browser's local days; run the
   // browser in the user's zone so they are the user's statistics days.
   log('user ' + args.user + ', timezone ' + timezoneId);
-  try { await apiCall('leads', { limit: 1 }, token); } catch (e) {
-    if (e.code !== 'no-function') throw e;
-    leadsImplemented = false;
-    log('NOTE: leads.json answers no-function (not implemented yet): leads-table checks skipped');
-  }
 } catch (e) {
   console.error('FAIL: setup through the API: ' + e.message);
   process.exit(1);
@@ -192,15 +186,9 @@ await step(page, 'flow-create', async () => {
 });
 
 await step(page, 'leads', async () => {
-  if (leadsImplemented) {
-    await gotoPage(page, '#leads', '#leads-table');
-    const n = await rowCount(page, LEAD_ROWS);
-    check(n > 0, 'leads table has no rows for the last 7 days of a demo database');
-  } else {
-    await page.evaluate(() => { location.hash = '#leads'; });
-    await page.waitForSelector('#leads-box p.empty', { timeout: T });
-    page.problems.splice(0); // the no-function error it shows is expected for now
-  }
+  await gotoPage(page, '#leads', '#leads-table');
+  const n = await rowCount(page, LEAD_ROWS);
+  check(n > 0, 'leads table has no rows for the last 7 days of a demo database');
   await shot(page, 'leads-1280.png', false);
 });
 
@@ -309,20 +297,16 @@ await step(page, 'logout', async () => {
     await noInjection('stats utms');
     await shot(x, 'xss-stats-utms.png');
   });
-  if (XSS_LEAD && leadsImplemented) {
-    await step(x, 'xss-leads', async () => {
-      await x.evaluate(() => { location.hash = '#leads'; });
-      await x.waitForSelector('#leads-table', { timeout: T });
-      await x.fill('#leads-f-subid', 'xss-probe');
-      await x.click('#leads-go');
-      await x.waitForFunction(() => document.querySelectorAll('#leads-table tbody tr[data-id]').length >= 1, null, { timeout: T });
-      check((await pageText(x)).includes(XSS_SVG), 'the leads page does not show the name text ' + XSS_SVG);
-      await noInjection('leads');
-      await shot(x, 'xss-leads.png');
-    });
-  } else {
-    log('NOTE: no hostile lead (postback.json or leads.json not implemented yet): leads XSS check skipped');
-  }
+  await step(x, 'xss-leads', async () => {
+    await x.evaluate(() => { location.hash = '#leads'; });
+    await x.waitForSelector('#leads-table', { timeout: T });
+    await x.fill('#leads-f-subid', 'xss-probe');
+    await x.click('#leads-go');
+    await x.waitForFunction(() => document.querySelectorAll('#leads-table tbody tr[data-id]').length >= 1, null, { timeout: T });
+    check((await pageText(x)).includes(XSS_SVG), 'the leads page does not show the name text ' + XSS_SVG);
+    await noInjection('leads');
+    await shot(x, 'xss-leads.png');
+  });
   await xctx.close();
 }
 

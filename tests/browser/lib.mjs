@@ -12,7 +12,6 @@ for (const k of ['url', 'user', 'password', 'shots']) {
 }
 export const BASE = args.url.replace(/\/+$/, '');
 export const SHOTS = path.resolve(args.shots);
-export const XSS_LEAD = args['xss-lead'] === '1';
 fs.mkdirSync(SHOTS, { recursive: true });
 
 // Without the background-networking flags Chromium dials out at start and
