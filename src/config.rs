@@ -40,6 +40,16 @@ pub struct Config {
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
+    /// Time budget of one report (stats, leads, clicks), in milliseconds;
+    /// past it the report stops and answers `timeout`.
+    #[arg(
+        long,
+        env = "FLOWTRACK_READ_TIMEOUT_MS",
+        default_value_t = crate::api::reads::BUDGET_MS,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub read_timeout_ms: u64,
 }
 
 impl Config {
@@ -50,6 +60,7 @@ impl Config {
             listen: "127.0.0.1:0".into(),
             trust_proxy: false,
             geoip: None,
+            read_timeout_ms: crate::api::reads::BUDGET_MS,
         }
     }
 }
