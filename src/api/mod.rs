@@ -257,10 +257,9 @@ fn with_call<T>(
     }
     match result {
         // Whatever failed past the deadline failed for being stopped.
-        Err(e) if e.code == "db" && Instant::now() >= deadline => Err(ApiError::new("timeout")),
-        Err(e) if e.code == "timeout" => {
+        Err(e) if e.code == "timeout" || (e.code == "db" && Instant::now() >= deadline) => {
             tracing::info!(function = ep.name, "report stopped at its time budget");
-            Err(e)
+            Err(ApiError::new("timeout"))
         }
         other => other,
     }
