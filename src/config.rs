@@ -82,6 +82,16 @@ pub struct Config {
     #[arg(skip = crate::clicks::uniqueness::SHARD_CAP)]
     #[doc(hidden)]
     pub visitor_shard_cap: usize,
+    /// Time budget of one report (stats, leads, clicks), in milliseconds;
+    /// past it the report stops and answers `timeout`.
+    #[arg(
+        long,
+        env = "FLOWTRACK_READ_TIMEOUT_MS",
+        default_value_t = crate::api::reads::BUDGET_MS,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub read_timeout_ms: u64,
 }
 
 impl Config {
@@ -97,6 +107,7 @@ impl Config {
             geoip: None,
             clock: Default::default(),
             visitor_shard_cap: crate::clicks::uniqueness::SHARD_CAP,
+            read_timeout_ms: crate::api::reads::BUDGET_MS,
         }
     }
 }

@@ -32,6 +32,11 @@ fn get_or_head() -> actix_web::Route {
     aweb::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
+/// Connections for the checks of postbacks: a postback holds one for
+/// tens of microseconds, and 4 (against 8 shared with every call before)
+/// kept bench/postback.sh's rate (README "Benchmarks").
+const WRITE_POOL: u32 = 4;
+
 pub struct Application {
     server: actix_web::dev::Server,
     state: aweb::Data<AppState>,
@@ -83,11 +88,21 @@ impl Application {
             .max()
             .unwrap_or(0);
         let geo = geo::GeoDb::open(config.geoip.as_deref()).map_err(std::io::Error::other)?;
-        let pool = db::pool(&config.db, 8).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let pool_err = |e: r2d2::Error| std::io::Error::other(e.to_string());
+        let pool = db::pool(&config.db, 8).map_err(pool_err)?;
+        // Each report slot may hold a second connection for the other
+        // half of a period (src/stats/scan.rs), so a report always finds
+        // its own free.
+        let reports = db::pool(&config.db, 2 * api::reads::TOTAL as u32).map_err(pool_err)?;
+        let writes = db::pool(&config.db, WRITE_POOL).map_err(pool_err)?;
+        let budget = std::time::Duration::from_millis(config.read_timeout_ms);
         db::serving(&conn).map_err(io)?;
         let state = aweb::Data::new(AppState {
             checkpointer: db::checkpoint::Checkpointer::start(pool.clone()),
             pool,
+            reports,
+            writes,
+            reads: api::reads::Reads::new(budget, api::reads::WAIT),
             writer: db::writer::Writer::start(conn),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,

@@ -8,7 +8,15 @@ use crate::snapshot::Snapshot;
 use std::sync::{Arc, RwLock};
 
 pub struct AppState {
+    /// Light calls (management, login, profile) and finding a report's
+    /// caller.
     pub pool: Pool,
+    /// Reports (stats, leads, clicks), two connections per report slot.
+    pub reports: Pool,
+    /// The checks of writer endpoints (postback) before their write.
+    pub writes: Pool,
+    /// Report slots and the time budget (src/api/reads.rs).
+    pub reads: crate::api::reads::Reads,
     pub writer: Writer,
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub geo: GeoDb,

@@ -81,12 +81,13 @@ pub fn render(answer: &Value, key: &str) -> String {
     out
 }
 
-pub fn reply(answer: &Value, key: &str) -> HttpResponse {
+/// The answer for `body`, the [`render`]ed rows under `key`.
+pub fn response(key: &str, body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"{key}.csv\""),
         ))
-        .body(render(answer, key))
+        .body(body)
 }

@@ -69,6 +69,11 @@ impl ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        // A report stopped at its time budget (src/db/budget.rs) is no
+        // database failure.
+        if crate::db::budget::is_timeout(&e) {
+            return ApiError::new("timeout");
+        }
         tracing::error!(error = %crate::db::log_text(&e), "database error");
         ApiError::db()
     }

@@ -8,8 +8,10 @@ pub mod dates;
 pub mod error;
 pub mod filters;
 pub mod params;
+pub mod reads;
+mod reply;
 
-use crate::db::PooledConn;
+use crate::db::{budget, Pool, PooledConn};
 use crate::snapshot::User;
 use crate::state::AppState;
 use actix_web::http::header;
@@ -17,10 +19,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use error::{ApiError, ApiResult};
 use futures_util::StreamExt;
 use params::Params;
-use serde_json::Value;
+use reply::{render, Rendered};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a writer endpoint's call waits for its write to start (its
 /// checks included); past that the write is abandoned, never run, and the
@@ -80,6 +82,9 @@ pub struct Endpoint {
     pub fresh: bool,
     /// May answer CSV with format=csv (SPEC 5.2), rows under this key.
     pub csv: Option<&'static str>,
+    /// A report: runs in a report slot, on the report pool, within the
+    /// time budget (src/api/reads.rs).
+    pub heavy: bool,
 }
 
 const fn ep(name: &'static str, run: Handler) -> Endpoint {
@@ -89,6 +94,7 @@ const fn ep(name: &'static str, run: Handler) -> Endpoint {
         open: false,
         fresh: false,
         csv: None,
+        heavy: false,
     }
 }
 
@@ -99,6 +105,7 @@ const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
         open: false,
         fresh: false,
         csv: None,
+        heavy: false,
     }
 }
 
@@ -112,16 +119,19 @@ pub static ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         csv: Some("leads"),
+        heavy: true,
         ..ep("leads", crate::leads::list::run)
     },
     Endpoint {
         fresh: true,
         csv: Some("stats"),
+        heavy: true,
         ..ep("stats", crate::stats::run)
     },
     Endpoint {
         fresh: true,
         csv: Some("clicks"),
+        heavy: true,
         ..ep("clicks", crate::clicks::list::run)
     },
     ep("sites", crate::sites::list),
@@ -149,18 +159,8 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep("rates", crate::money::rates_endpoint),
 ];
 
-fn json_reply(v: &Value) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .content_type("application/json")
-        .body(
-            serde_json::to_string(v)
-                .unwrap_or_else(|_| "{\"status\":\"error\",\"error\":\"db\"}".into()),
-        )
-}
-
 pub fn error_reply(e: &ApiError) -> HttpResponse {
-    json_reply(&e.to_json())
+    render(Err(e.clone()), None).respond()
 }
 
 /// Reads the body with a size limit and merges it over the query.
@@ -223,13 +223,29 @@ struct Input {
     user_agent: String,
 }
 
-/// Builds the call on a pooled connection and runs `f` on it. Blocking:
-/// runs on a blocking thread. The connection goes back to the pool when
-/// `f` returns.
+/// Who calls `ep`, and with which dashboard session: nobody for an open
+/// endpoint (login).
+type Caller = (Option<Arc<User>>, Option<i64>);
+
+fn caller(st: &AppState, conn: &PooledConn, ep: &Endpoint, input: &Input) -> ApiResult<Caller> {
+    if ep.open {
+        return Ok((None, None));
+    }
+    let (user, session) = authenticate(st, conn, &input.params, input.bearer.clone(), ep.name)?;
+    Ok((Some(user), session))
+}
+
+/// Builds the call on a connection of `pool` and runs `f` on it.
+/// Blocking: runs on a blocking thread. `user` is given when the caller
+/// was already found (a report, before it waited for its slot). The
+/// connection goes back to the pool when `f` returns; a report's within
+/// its time budget and without a transaction left open.
 fn with_call<T>(
     st: &AppState,
+    pool: &Pool,
     ep: &Endpoint,
     input: Input,
+    found: Option<Caller>,
     f: impl FnOnce(&mut Call) -> ApiResult<T>,
 ) -> ApiResult<T> {
     // Wait for the writer before taking a pooled connection, so calls
@@ -237,12 +253,10 @@ fn with_call<T>(
     if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
         return Err(ApiError::db());
     }
-    let conn = st.pool.get()?;
-    let (user, session) = if ep.open {
-        (None, None)
-    } else {
-        let (user, session) = authenticate(st, &conn, &input.params, input.bearer, ep.name)?;
-        (Some(user), session)
+    let conn = pool.get()?;
+    let (user, session) = match found {
+        Some(found) => found,
+        None => caller(st, &conn, ep, &input)?,
     };
     let mut call = Call {
         state: st,
@@ -254,7 +268,59 @@ fn with_call<T>(
         session,
         user,
     };
-    f(&mut call)
+    if !ep.heavy {
+        return f(&mut call);
+    }
+    let deadline = Instant::now() + st.reads.budget;
+    let result = budget::within(Some(deadline), || f(&mut call));
+    // A report stopped inside a read transaction (src/stats/ip.rs) may
+    // leave it open; the next call on this connection must not read
+    // that old snapshot.
+    if !call.conn.is_autocommit() {
+        let _ = call.conn.execute_batch("ROLLBACK");
+    }
+    match result {
+        // Whatever failed past the deadline failed for being stopped.
+        Err(e) if e.code == "timeout" || (e.code == "db" && Instant::now() >= deadline) => {
+            tracing::info!(function = ep.name, "report stopped at its time budget");
+            Err(ApiError::new("timeout"))
+        }
+        other => other,
+    }
+}
+
+/// A report: the caller is found on a light connection, a report slot
+/// awaited (src/api/reads.rs) holding no thread and no connection, then
+/// the report runs on the report pool and is rendered before the slot
+/// goes back.
+async fn report(
+    st: web::Data<AppState>,
+    ep: &'static Endpoint,
+    input: Input,
+    handler: Handler,
+    csv: Option<&'static str>,
+) -> Rendered {
+    let who = st.clone();
+    let found = web::block(move || -> ApiResult<_> {
+        let conn = who.pool.get()?;
+        Ok((caller(&who, &conn, ep, &input)?, input))
+    });
+    let (found, input) = match found.await.unwrap_or_else(|_| Err(ApiError::db())) {
+        Ok(found) => found,
+        Err(e) => return render(Err(e), None),
+    };
+    let slot = match st.reads.enter(found.0.as_ref().map_or(0, |u| u.id)).await {
+        Ok(slot) => slot,
+        Err(e) => return render(Err(e), None),
+    };
+    web::block(move || {
+        let result = with_call(&st, &st.reports, ep, input, Some(found), handler);
+        let rendered = render(result, csv);
+        drop(slot);
+        rendered
+    })
+    .await
+    .unwrap_or_else(|_| render(Err(ApiError::db()), None))
 }
 
 pub async fn dispatch(
@@ -306,29 +372,30 @@ pub async fn dispatch(
         origin,
         user_agent,
     };
-    let result = match ep.run {
-        Run::Pool(handler) => web::block(move || with_call(&st, ep, input, handler))
-            .await
-            .unwrap_or_else(|_| Err(ApiError::db())),
+    let rendered = match ep.run {
+        Run::Pool(handler) if ep.heavy => report(st, ep, input, handler, csv).await,
+        Run::Pool(handler) => {
+            web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), csv))
+                .await
+                .unwrap_or_else(|_| render(Err(ApiError::db()), None))
+        }
         Run::Writer(prepare) => {
-            // The blocking thread checks the call, hands the job to the
-            // writer and is free at once: this task awaits the answer
-            // holding neither a thread nor a pooled connection.
+            // The blocking thread checks the call on the writer
+            // endpoints' own pool (never waiting for a report's or a
+            // light call's connection), hands the job to the writer and
+            // is free at once: this task awaits the answer holding
+            // neither a thread nor a pooled connection.
             let (to, answer) = crate::db::writer::ticket();
-            actix_web::rt::task::spawn_blocking(move || match with_call(&st, ep, input, prepare) {
-                Ok(job) => st.writer.submit(job, to),
-                Err(e) => to.answer(Err(e)),
+            actix_web::rt::task::spawn_blocking(move || {
+                match with_call(&st, &st.writes, ep, input, None, prepare) {
+                    Ok(job) => st.writer.submit(job, to),
+                    Err(e) => to.answer(Err(e)),
+                }
             });
-            answer.wait(WRITE_TIMEOUT).await
+            render(answer.wait(WRITE_TIMEOUT).await, csv)
         }
     };
-    match result {
-        Ok(v) => match csv {
-            Some(key) => csv::reply(&v, key),
-            None => json_reply(&error::ok(v)),
-        },
-        Err(e) => error_reply(&e),
-    }
+    rendered.respond()
 }
 
 /// Anything else under /api answers the envelope, never a 404 page.

@@ -1,4 +1,5 @@
 //! Storage: connections, pragmas, migrations and the click writer (DESIGN 3).
+pub mod budget;
 pub mod checkpoint;
 pub mod migrations;
 pub mod writer;
@@ -107,11 +108,16 @@ pub fn serving(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA wal_autocheckpoint=0")
 }
 
-/// The read (and short-write) pool used by API handlers inside web::block,
-/// for a running server (see [`serving`]).
+/// A pool of connections for API handlers inside web::block, for a
+/// running server (see [`serving`]). A server has three (src/lib.rs):
+/// light calls, reports, and the checks of writer endpoints, so that no
+/// kind of call waits for another's connections. A statement on any of
+/// them stops at its thread's report deadline, if it has one
+/// ([`budget`]).
 pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(path).with_init(|c| {
         configure(c, READER_CACHE_KIB)?;
+        budget::watch(c)?;
         // A sort too big for the page cache (GROUP BY over a month of
         // click rows with more values than src/stats/cols holds) sorts
         // and merges its runs on a second thread too: item ip over a month

@@ -76,7 +76,10 @@ fn in_halves(
     std::thread::scope(|s| {
         let (keys_tx, keys_rx) = sync_channel::<Keys>(1);
         let (top_tx, top_rx) = sync_channel::<Arc<Top>>(1);
+        // The other half works within this one's time budget.
+        let deadline = crate::db::budget::deadline();
         let other = s.spawn(move || -> rusqlite::Result<Vec<Sums>> {
+            let _budget = crate::db::budget::Entered::new(deadline);
             let _snapshot = second.unchecked_transaction()?;
             // A send fails only when this side already failed.
             let _ = keys_tx.send(first_pass(second, late)?);

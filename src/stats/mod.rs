@@ -122,7 +122,9 @@ pub fn run(call: &mut Call) -> ApiResult {
     // (src/stats/ip.rs), already cut to the top groups.
     let top = match req.item {
         Item::Ip => {
-            let mut spare = call.state.pool.try_get();
+            // A spare from the report pool, which holds one for each
+            // report slot (src/api/reads.rs).
+            let mut spare = call.state.reports.try_get();
             let (f, p) = (&req.filters, req.period);
             ip::top(
                 &call.conn,
@@ -146,7 +148,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         }
         None => source::clicks(
             &call.conn,
-            Some(&call.state.pool),
+            Some(&call.state.reports),
             g,
             &req.filters,
             req.period,
@@ -170,7 +172,7 @@ pub fn run(call: &mut Call) -> ApiResult {
             Key::Int(_) => None,
         });
         let keep: std::collections::HashSet<&str> = keep.collect();
-        let mut spare = call.state.pool.try_get();
+        let mut spare = call.state.reports.try_get();
         let (f, p) = (&req.filters, req.period);
         source::kept_leads(&call.conn, spare.as_deref_mut(), g, f, p, &keep, |a| {
             kept.push(a)

@@ -80,7 +80,8 @@ pub fn in_halves<T: Send>(
 }
 
 /// Runs `early` on `conn` while another thread runs `late` on `second`;
-/// answers both results (the first error, and a panic goes on).
+/// answers both results (the first error, and a panic goes on). The
+/// other thread works within this one's time budget (src/db/budget.rs).
 pub fn side_by_side<T: Send>(
     conn: &Connection,
     second: &mut Connection,
@@ -88,7 +89,8 @@ pub fn side_by_side<T: Send>(
     late: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send,
 ) -> rusqlite::Result<(T, T)> {
     std::thread::scope(|s| {
-        let later = s.spawn(move || late(second));
+        let deadline = crate::db::budget::deadline();
+        let later = s.spawn(move || crate::db::budget::within(deadline, || late(second)));
         let early = early(conn);
         let later = later
             .join()

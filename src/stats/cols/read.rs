@@ -219,6 +219,9 @@ impl<'a> Plan<'a> {
             if v.done() {
                 break;
             }
+            // A chunk is mostly Rust's work, which SQLite's progress
+            // handler does not see: the report's deadline is asked here.
+            crate::db::budget::check()?;
             self.one(r, need, v)?;
         }
         Ok(())
@@ -243,6 +246,7 @@ impl<'a> Plan<'a> {
         need: Need,
         v: &mut impl Visit,
     ) -> rusqlite::Result<()> {
+        crate::db::budget::check()?;
         let mut st = conn.prepare_cached(&format!("{ROW} WHERE c.id = ?1 AND c.user_id = ?2"))?;
         let mut rows = st.query(params![id, self.user])?;
         match rows.next()? {
