@@ -161,7 +161,16 @@ impl Application {
                 .default_service(aweb::route().to(web::fallback))
         })
         .shutdown_timeout(5)
-        .bind(&config.listen)?;
+        .bind(&config.listen)
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot serve on {}: {e} (another program, or another flowtrack, may be using it; choose another address with --listen)",
+                    config.listen
+                ),
+            )
+        })?;
         let port = server.addrs().first().map(|a| a.port()).unwrap_or(0);
         Ok(Application {
             server: server.run(),

@@ -258,3 +258,31 @@ fn rates_file_replaces_the_table_and_a_bad_one_changes_nothing() {
         json!({"eur": 0.5, "gbp": 0.25, "usd": 1.0})
     );
 }
+
+/// Two mistakes a new operator makes, answered with what to do: a port
+/// already taken (which address, and `--listen`), and a `--db` in a
+/// folder that does not exist (which folder).
+#[test]
+fn a_busy_port_and_a_missing_folder_say_what_is_wrong() {
+    let app = spawn_app();
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("127.0.0.1:{}", app.port);
+    let out = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
+        .arg("--db")
+        .arg(dir.path().join("second.db"))
+        .args(["--listen", &listen, "serve"])
+        .output()
+        .expect("run flowtrack");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&listen) && err.contains("--listen"), "{err}");
+    let missing = dir.path().join("no-such-folder").join("f.db");
+    let out = flowtrack(&missing, &["user", "add", "x"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no-such-folder") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(!missing.parent().unwrap().exists(), "nothing was created");
+}

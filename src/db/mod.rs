@@ -58,6 +58,19 @@ pub fn create_private(path: &Path) -> std::io::Result<()> {
 /// permissions its operator gave it, and one that cannot be created here
 /// is left for SQLite to report.
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    // SQLite's own answer would be "unable to open database file".
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(format!(
+                    "the folder {} of the database {} does not exist: create it, or choose another --db",
+                    dir.display(),
+                    path.display()
+                )),
+            ));
+        }
+    }
     let _ = create_private(path);
     let conn = Connection::open(path)?;
     configure(&conn, WRITER_CACHE_KIB)?;
