@@ -8,6 +8,7 @@
 # it is; nothing here is a dependency of flowtrack.
 # Usage: bench/user_agents.sh
 source "$(dirname "$0")/lib.sh"
+need python3
 DIR="$OUT/ua"
 mkdir -p "$DIR/src"
 cp "$ROOT/bench/ua/Cargo.toml" "$DIR/Cargo.toml"
