@@ -4,6 +4,7 @@
 //! may be a list (SPEC 3 arrays), matched with IN.
 use super::error::{ApiError, ApiResult};
 use super::params::Params;
+use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
 use rusqlite::types::Value as Sql;
 
 /// (parameter, column, numeric range) of a dimension filter.
@@ -17,8 +18,14 @@ pub const DIMENSIONS: &[Dimension] = &[
     ("filter", "filter", Some((0, 5))),
     ("geo", "geo", None),
     ("mobile", "mobile", Some((0, 1))),
-    ("os", "os", Some((0, 8))),
-    ("browser", "browser", Some((0, 11))),
+    // Bounded by the code tables, so a code the classifier can give is
+    // always a valid filter (browser codes past 11 are flowtrack's own).
+    ("os", "os", Some((0, OS_NAMES.len() as i64 - 1))),
+    (
+        "browser",
+        "browser",
+        Some((0, BROWSER_NAMES.len() as i64 - 1)),
+    ),
     ("domain", "domain", None),
     ("ip", "ip", None),
     ("utm_source", "utms", None),

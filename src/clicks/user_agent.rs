@@ -2,25 +2,46 @@
 //! (`os`, `browser`, `mobile`, `bot`; see [`OS_NAMES`] and [`BROWSER_NAMES`]).
 //!
 //! `woothee` does the heavy lifting, but on its own it misses exactly the
-//! traffic an affiliate tracker cares about (SPEC section 2 step 3): in-app
-//! browsers (Facebook, Instagram, TikTok all look like plain WebKit/Chrome),
-//! Android/iOS WebViews, and most bots and scripted clients. So a few cheap,
-//! case-sensitive token rules run first and woothee only answers what they
-//! leave open. Bots are whatever `isbot` or woothee's "crawler" category
-//! flags, plus headless/scripted clients and the empty UA.
+//! traffic an affiliate tracker cares about (README, "The click path"):
+//! in-app browsers (Facebook, Instagram, TikTok all look like plain
+//! WebKit/Chrome), Android/iOS WebViews, the mobile browsers of India,
+//! Indonesia and Russia (UC Browser, Samsung Internet, Yandex), Kindle, old
+//! Windows Phone and Symbian phones, app traffic (`CFNetwork`), and most
+//! bots and scripted clients. So a few cheap, case-sensitive token rules
+//! run first and woothee only answers what they leave open. Bots are
+//! whatever `isbot` or woothee's "crawler" category flags, plus
+//! headless/scripted clients and the empty UA.
 //!
-//! Choices worth knowing:
+//! Choices worth knowing (README, "Decisions where the reference is
+//! silent", lists the browser codes after 11):
 //! - The OS comes from the UA's own platform token, for bots too: a crawler
 //!   gets an OS only if its UA names one (Googlebot smartphone says
 //!   `Android`, HeadlessChrome says `X11; Linux`), otherwise 0.
 //! - `mobile` is true for iOS, Android (tablets included), Windows Mobile,
-//!   Symbian and BlackBerry, for J2ME (`MIDP`) phones and for whatever
+//!   Symbian and BlackBerry, for J2ME (`MIDP`) phones, for UC Browser's
+//!   `UCWEB` forms (its desktop build says `UBrowser`) and for whatever
 //!   woothee calls a (smart/feature) phone. A smartphone crawler is thus
 //!   mobile, as its UA claims. iPadOS 13+ in "desktop mode" sends a Mac UA
 //!   and counts as a MacOS desktop.
-//! - Chromium forks that name themselves (Samsung Internet, Yandex, UC,
-//!   Vivaldi, ...) are Other (0); forks that hide behind a plain Chrome UA
-//!   (Brave, Silk "like Chrome", ...) stay Chrome, as woothee reports them.
+//! - UC Browser (12), Samsung Internet (13), Amazon Silk (14) and Yandex
+//!   (15) have codes of flowtrack's own after the reference's Bot (11).
+//!   Other Chromium forks that name themselves (Vivaldi, MIUI, ...) are
+//!   Other (0); forks that hide behind a plain Chrome UA (Brave, ...) stay
+//!   Chrome, as woothee reports them. Opera (5) is every Opera: desktop,
+//!   `OPR/`, Opera Mini and Opera Mobile.
+//! - UC Browser names the OS in its own words: `Adr` is Android, `wds` is
+//!   Windows Phone, `JUC (Linux; ...)` and `UCWEB/2.0 (Linux; ...)` are
+//!   Android phones (UC never shipped a Linux desktop build), `IUC(` is
+//!   iOS; `Java`/`MIDP` feature phones stay Other.
+//! - Kindle and Silk are Android (Fire OS), whatever desktop platform their
+//!   "desktop mode" claims (Silk 1 says Mac OS X, later ones X11 Linux).
+//! - Windows Phone in "desktop mode" (`WPDesktop`, `ZuneWP7`) is Windows
+//!   Mobile, not Windows.
+//! - App traffic through Apple's HTTP stack (`App/1.0 CFNetwork/...
+//!   Darwin/...`) is iOS unless it says it is a Mac: macOS adds the CPU
+//!   architecture (`(x86_64)`, `(i386)`, `(arm64)`) or a Mac model; iOS
+//!   adds nothing, so `Darwin/` alone is iOS (woothee and uap-core decide
+//!   the same). Its browser is Other: no browser engine rendered a page.
 //! - Safari (4) needs macOS, iOS or Windows (Apple's Safari for Windows,
 //!   up to 5.1): the stock WebKit browsers of Android 4, BlackBerry and
 //!   Symbian also say "Safari" and are Other.
@@ -41,7 +62,9 @@ pub const OS_NAMES: [&str; 9] = [
     "BlackBerry",
 ];
 
-pub const BROWSER_NAMES: [&str; 12] = [
+/// The reference's codes 0-11, then flowtrack's own (README, "Decisions
+/// where the reference is silent"): new codes are only ever appended.
+pub const BROWSER_NAMES: [&str; 16] = [
     "Other",
     "Chrome",
     "Firefox",
@@ -54,6 +77,10 @@ pub const BROWSER_NAMES: [&str; 12] = [
     "Tik-Tok",
     "WebView",
     "Bot",
+    "UC Browser",
+    "Samsung Internet",
+    "Silk",
+    "Yandex",
 ];
 
 const OS_WINDOWS: u8 = 1;
@@ -77,6 +104,10 @@ const BR_INSTAGRAM: u8 = 8;
 const BR_TIKTOK: u8 = 9;
 const BR_WEBVIEW: u8 = 10;
 const BR_BOT: u8 = 11;
+const BR_UC: u8 = 12;
+const BR_SAMSUNG: u8 = 13;
+const BR_SILK: u8 = 14;
+const BR_YANDEX: u8 = 15;
 
 /// Longer UAs are cut here (at a char boundary) before any matching: real
 /// ones stay well below, and it bounds the cost of hostile input.
@@ -107,15 +138,44 @@ const FACEBOOK_TOKENS: &[&str] = &["FBAN/", "FBAV/", "FB_IAB"];
 const TIKTOK_TOKENS: &[&str] = &["musical_ly", "BytedanceWebview", "trill_", " trill/"];
 const EDGE_TOKENS: &[&str] = &["Edg/", "EdgA/", "EdgiOS/", "Edge/"];
 const OPERA_TOKENS: &[&str] = &["OPR/", "Opera", "OPiOS"];
-/// Chromium/WebKit browsers that name themselves: Other, not Chrome/Safari.
-const OTHER_BROWSER_TOKENS: &[&str] = &[
-    "SamsungBrowser/",
-    "YaBrowser/",
-    "UCBrowser/",
+/// UC Browser's forms: `UCBrowser/` (Android, iOS), `UCWEB` (its speed
+/// mode and J2ME builds, and inside `JUC (...)`/`IUC(...)`), `UC Browser`
+/// (Symbian), `UC AppleWebKit` (old Android), `UBrowser/` (desktop).
+const UC_TOKENS: &[&str] = &[
+    "UCBrowser",
     "UCWEB",
-    "Vivaldi/",
-    "MiuiBrowser/",
-    "HuaweiBrowser/",
+    "UC Browser",
+    " UC AppleWebKit",
+    "UBrowser/",
+];
+const YANDEX_TOKENS: &[&str] = &["YaBrowser/", "YaSearchBrowser/"];
+/// Chromium/WebKit browsers that name themselves: Other, not Chrome/Safari.
+const OTHER_BROWSER_TOKENS: &[&str] = &["Vivaldi/", "MiuiBrowser/", "HuaweiBrowser/"];
+
+const WINDOWS_MOBILE_TOKENS: &[&str] = &[
+    "Windows Phone",
+    "Windows Mobile",
+    "Windows CE",
+    "IEMobile",
+    "WPDesktop", // Windows Phone 8.x asking for desktop pages
+    "ZuneWP7",   // Windows Phone 7.5 likewise
+    "; wds ",    // UC Browser on Windows Phone
+];
+const SYMBIAN_TOKENS: &[&str] = &["Symbian", "SymbOS", "Series60", "Series 60"];
+/// `S60V5`, `S60/3.0`, `sw_platform=S60;`: only when the UA does not say
+/// Android (the Cat S60 is an Android phone).
+const S60_TOKENS: &[&str] = &["S60V", "S60/", "S60;", "S60 V"];
+/// A Mac behind a `CFNetwork/... Darwin/...` app UA: the CPU architecture
+/// macOS appends, or the model.
+const MAC_DARWIN_TOKENS: &[&str] = &[
+    "(x86_64)",
+    "(i386)",
+    "(arm64)",
+    "Macintosh",
+    "MacBook",
+    "Macmini",
+    "iMac",
+    "MacPro",
 ];
 
 /// Bot patterns compiled once (isbot builds one big regex).
@@ -174,8 +234,11 @@ pub fn classify(ua: &str) -> UaInfo {
     let mobile = matches!(
         os,
         OS_IOS | OS_ANDROID | OS_WINDOWS_MOBILE | OS_SYMBIAN | OS_BLACKBERRY
-    ) || matches!(w_category, "smartphone" | "mobilephone")
-        || ua.contains("MIDP"); // J2ME feature phones (Opera Mini)
+    ) || (matches!(w_category, "smartphone" | "mobilephone")
+        // woothee calls every CFNetwork app a smartphone, Mac apps too
+        && !matches!(os, OS_WINDOWS | OS_MACOS | OS_LINUX))
+        || ua.contains("MIDP") // J2ME feature phones (Opera Mini)
+        || ua.contains("UCWEB");
     let bot = has_any(ua, BOT_TOKENS)
         || ua.starts_with("okhttp")
         || w_category == "crawler"
@@ -226,20 +289,28 @@ fn has_any(ua: &str, tokens: &[&str]) -> bool {
 }
 
 /// Platform tokens first (order matters: Windows Phone 8.1 also says
-/// "Android" and "iPhone", Android also says "Linux"), then woothee's OS.
+/// "Android" and "iPhone", Android also says "Linux", Silk 1 says "Mac OS
+/// X"), then woothee's OS.
 fn os_code(ua: &str, w_os: &str) -> u8 {
-    if has_any(
-        ua,
-        &["Windows Phone", "Windows Mobile", "Windows CE", "IEMobile"],
-    ) {
+    if has_any(ua, WINDOWS_MOBILE_TOKENS) {
         OS_WINDOWS_MOBILE
-    } else if has_any(ua, &["Symbian", "SymbOS", "Series60", "Series 60"]) {
+    } else if has_any(ua, SYMBIAN_TOKENS) || (has_any(ua, S60_TOKENS) && !ua.contains("Android")) {
         OS_SYMBIAN
     } else if has_any(ua, &["BlackBerry", "BB10", "RIM Tablet"]) {
         OS_BLACKBERRY
-    } else if has_any(ua, &["iPhone", "iPad", "iPod"]) {
+    } else if has_any(ua, &["iPhone", "iPad", "iPod", "IUC("]) {
         OS_IOS
-    } else if ua.contains("Android") {
+    } else if ua.contains("Darwin/") {
+        if has_any(ua, MAC_DARWIN_TOKENS) {
+            OS_MACOS
+        } else {
+            OS_IOS
+        }
+    } else if ua.contains("Android")
+        || ua.contains("; Adr ")
+        || (ua.contains("Linux") && has_any(ua, UC_TOKENS))
+        || is_amazon(ua)
+    {
         OS_ANDROID
     } else if ua.contains("Linux") || ua.contains("CrOS") {
         OS_LINUX
@@ -262,6 +333,14 @@ fn os_code(ua: &str, w_os: &str) -> u8 {
     }
 }
 
+/// Amazon's Kindle readers and Fire tablets (the Silk browser). Sony's
+/// PlayStation Vita browser also says `Silk/`; Kindle's reading apps for
+/// Windows and Mac say `Kindle` too.
+fn is_amazon(ua: &str) -> bool {
+    (ua.contains("Silk/") && !ua.contains("PlayStation"))
+        || (ua.contains("Kindle") && !has_any(ua, &["Windows", "Macintosh"]))
+}
+
 /// Token rules for what woothee cannot tell, then woothee's browser name.
 fn browser_code(ua: &str, w_name: &str, os: u8) -> u8 {
     if has_any(ua, FACEBOOK_TOKENS) {
@@ -270,6 +349,16 @@ fn browser_code(ua: &str, w_name: &str, os: u8) -> u8 {
         BR_INSTAGRAM
     } else if has_any(ua, TIKTOK_TOKENS) {
         BR_TIKTOK
+    } else if ua.contains("CFNetwork") {
+        BR_OTHER // an app's own HTTP requests: no browser rendered a page
+    } else if has_any(ua, UC_TOKENS) {
+        BR_UC // before Opera and MSIE: `MSIE 6.0; ) Opera/UCWEB7.0...`
+    } else if ua.contains("SamsungBrowser/") {
+        BR_SAMSUNG
+    } else if ua.contains("Silk/") {
+        BR_SILK
+    } else if has_any(ua, YANDEX_TOKENS) {
+        BR_YANDEX
     } else if has_any(ua, EDGE_TOKENS) {
         BR_EDGE
     } else if has_any(ua, OPERA_TOKENS) {
