@@ -1,5 +1,5 @@
-//! The binary is one self-contained file (README "Build once, copy one
-//! file"): copied alone to an empty folder and started from another one,
+//! The binary is one self-contained file (README "The first build"):
+//! copied alone to an empty folder and started from another one,
 //! it serves the dashboard, answers /health, creates its database where
 //! `--db` says, and what it embeds works: the schema, the currency rates,
 //! the time zones and the country database.
