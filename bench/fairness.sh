@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Postbacks of one user while another runs heavy reads (README "Reports
+# Postbacks of one user while another runs heavy reads (docs/API.md "Reports
 # under load"): READERS connections ask the demo user's clicks.json for
 # 10,000 clicks far into its log (SQLite walks every click before them)
 # while two connections send the admin's postbacks, each a new lead, one

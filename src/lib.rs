@@ -34,7 +34,7 @@ fn get_or_head() -> actix_web::Route {
 
 /// Connections for the checks of postbacks: a postback holds one for
 /// tens of microseconds, and 4 (against 8 shared with every call before)
-/// kept bench/postback.sh's rate (README "Benchmarks").
+/// kept bench/postback.sh's rate (docs/BENCHMARKS.md).
 const WRITE_POOL: u32 = 4;
 
 pub struct Application {

@@ -1,4 +1,4 @@
-//! Small hardening (README: Storage, Error codes, the dashboard): private
+//! Small hardening (docs/ARCHITECTURE.md Storage, docs/API.md Error codes, README): private
 //! database files, a dashboard that no page can frame, list filters
 //! bounded below SQLite's parameter limit, logs that never carry SQL or
 //! whole inputs, CSV cells safe for `;`-separated spreadsheets.
@@ -99,7 +99,7 @@ fn a_list_filter_past_the_bound_is_bad_param_and_one_at_it_is_answered() {
             "{func}"
         );
     }
-    // The largest list README allows is answered.
+    // The largest list docs/API.md allows is answered.
     for (func, body) in list_calls(&flows(32_000)) {
         let r = app.api_json(func, &body);
         assert_eq!(r["status"], "ok", "{func}: {r}");

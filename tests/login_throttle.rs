@@ -1,4 +1,4 @@
-//! The login throttle (README "Error codes": `slow-down`): failures are
+//! The login throttle (docs/API.md, login.json: `slow-down`): failures are
 //! counted per user name and per address, attempts of one key take turns
 //! on a schedule, an attempt whose turn is too far ahead is refused with
 //! `slow-down` and `retry_after`, never `access`, and a right password

@@ -1,6 +1,6 @@
 //! One user's heavy reads (stats, leads, clicks) must not make anyone's
 //! postbacks fail, nor hold a connection past the report's time budget,
-//! nor take every report slot (README "Reports under load"). The server is
+//! nor take every report slot (docs/API.md "Reports under load"). The server is
 //! the real binary, so that an option can be given in its environment.
 mod common;
 #[path = "common/fixtures.rs"]

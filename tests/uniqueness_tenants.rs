@@ -1,7 +1,7 @@
 //! The visitor memory behind uniqueness (src/clicks/uniqueness.rs) is
 //! kept per user: another user's traffic never makes a visitor unique
 //! again within its window, at the click path and after a restart's
-//! refill; a user's own traffic past its budget does (README, Storage).
+//! refill; a user's own traffic past its budget does (docs/ARCHITECTURE.md, Uniqueness).
 //! Tests shrink the budget (`visitor_shard_cap`) rather than send a
 //! million clicks. The last test measures what the memory costs.
 mod common;
@@ -135,7 +135,7 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// Visitors a day for which README promises exact uniqueness within a
+/// Visitors a day for which docs/ARCHITECTURE.md promises exact uniqueness within a
 /// 24-hour window: each brings two keys (cookie, IP + User-Agent), spread
 /// over 16 shards of SHARD_CAP keys a generation; 220,000 leave 7
 /// standard deviations to the fullest shard.

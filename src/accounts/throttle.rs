@@ -1,5 +1,5 @@
 //! Slows down password guessing (login.json, and profile.json's
-//! `current_password`); README "Error codes": `slow-down`.
+//! `current_password`); docs/API.md, login.json: `slow-down`.
 //!
 //! Failures are counted per user name and per address (an IPv6 address
 //! by its /64, what one subscriber gets). Each key's attempts take turns:

@@ -15,6 +15,50 @@ pub struct ApiError {
 
 pub type ApiResult<T = Value> = Result<T, ApiError>;
 
+/// Every code an answer can carry, each documented in docs/API.md "Error
+/// codes". tests/api_doc.rs checks this list against the codes the
+/// source passes to `ApiError` (and to the `Params` checks that make one)
+/// and against the document, so a new code cannot go undocumented.
+pub const ERROR_CODES: &[&str] = &[
+    "access",
+    "no-function",
+    "bad-json",
+    "bad-param",
+    "bad-body",
+    "too-large",
+    "db",
+    "busy",
+    "timeout",
+    "no-click",
+    "bad-click",
+    "bad-flow",
+    "no-changes",
+    "bad-status",
+    "bad-price",
+    "bad-currency",
+    "bad-goal",
+    "empty",
+    "no-from",
+    "no-to",
+    "no-item",
+    "bad-date",
+    "bad-url",
+    "bad-site",
+    "bad-way",
+    "bad-weight",
+    "bad-geo",
+    "bad-device",
+    "bad-method",
+    "bad-unique",
+    "bad-ip",
+    "too-many",
+    "bad-timezone",
+    "bad-password",
+    "no-user",
+    "no-password",
+    "slow-down",
+];
+
 impl ApiError {
     pub fn new(code: &'static str) -> Self {
         ApiError {

@@ -40,7 +40,7 @@ pub const DIMENSIONS: &[Dimension] = &[
 /// most 32,766 parameters a statement, and the statements built from a
 /// [`Where`] add a few of their own (the owner, the period, a rollup's
 /// kind). A request past it answers `bad-param` naming the list that
-/// passed it (README, Error codes) instead of failing in SQLite.
+/// passed it (docs/API.md, "Error codes") instead of failing in SQLite.
 pub const MAX_VALUES: usize = 32_000;
 
 #[derive(Debug, Default, Clone)]

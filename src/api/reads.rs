@@ -1,4 +1,4 @@
-//! Fairness between reports (README "Reports under load"): stats, leads
+//! Fairness between reports (docs/API.md "Reports under load"): stats, leads
 //! and clicks run at most [`PER_USER`] at a time per user and [`TOTAL`]
 //! at a time in all, each on the report pool (two connections per slot:
 //! its own and the spare that reads the other half of a period), so one

@@ -29,7 +29,7 @@ fn one_malloc_arena() {
 }
 
 /// Every file the program creates (the database, its `-wal` and `-shm`,
-/// a backup) is its owner's only, whatever path created it (README,
+/// a backup) is its owner's only, whatever path created it (docs/ARCHITECTURE.md,
 /// Storage).
 fn private_files() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

@@ -68,7 +68,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     // HEAD gets the same answer but is not a visit: link checkers and
     // prefetchers must neither add clicks nor make the visitor's real
-    // click look like a return (README "The click path").
+    // click look like a return (docs/API.md "The click path").
     let record_it = req.method() != actix_web::http::Method::HEAD;
     if record_it {
         state.visitors.remember(

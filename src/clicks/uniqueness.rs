@@ -5,8 +5,8 @@
 //! next visit matches either way. Refilled from recent clicks at start.
 //!
 //! Each user has a memory of their own, created on their first click, so
-//! that one user's traffic never pushes out another's visitors (README,
-//! Storage). Memory is bounded per user (issue 6: RSS under load) by two
+//! that one user's traffic never pushes out another's visitors (docs/ARCHITECTURE.md,
+//! Uniqueness). Memory is bounded per user (issue 6: RSS under load) by two
 //! generations per shard: when the current map is full it becomes the
 //! previous one and the oldest generation is dropped. Lookups see both,
 //! so a key is kept as long as fewer than the cap of distinct keys of its

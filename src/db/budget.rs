@@ -1,4 +1,4 @@
-//! A report's time budget (README "Reports under load"): past its
+//! A report's time budget (docs/API.md "Reports under load"): past its
 //! deadline a report stops and answers `timeout` instead of holding a
 //! connection (and the WAL's oldest snapshot, which keeps a checkpoint
 //! from starting the log over) for minutes.

@@ -44,7 +44,7 @@ const READER_CACHE_KIB: u32 = 2_000;
 /// Creates an empty file readable by its owner only (an error when it
 /// exists): a database holds password hashes and tokens, and SQLite
 /// gives the `-wal` and `-shm` files it creates beside it the database
-/// file's permissions (README, Storage).
+/// file's permissions (docs/ARCHITECTURE.md, Storage).
 pub fn create_private(path: &Path) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

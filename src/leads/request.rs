@@ -22,7 +22,7 @@ const MAX_META_VALUE: usize = 255;
 /// User agents and referers keep the length the click path keeps.
 const MAX_LONG: usize = 1024;
 
-/// The goal of a postback that names none (README: default goal).
+/// The goal of a postback that names none (docs/API.md, postback.json).
 pub const DEFAULT_GOAL: &str = "lead";
 
 /// (parameter, column, max characters) of the plain text fields that a

@@ -29,8 +29,8 @@ fn by_name(s: &str) -> Option<i64> {
 }
 
 /// The words affiliate networks commonly send for each stage, in stage
-/// order, for calls that bring no lists of their own (README "postback
-/// status words"). A call's `stn`...`stt` lists and the stage names come
+/// order, for calls that bring no lists of their own (docs/API.md,
+/// postback.json). A call's `stn`...`stt` lists and the stage names come
 /// first, so a network that means something else by one of these words
 /// says so in its own list.
 pub const DEFAULT_WORDS: [&[&str]; 5] = [

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// How a user's clicks are read back. The click rows have no index by
-/// user (README, Storage); the click columns give a user's click ids.
+/// user (docs/ARCHITECTURE.md, Uniqueness); the click columns give a user's click ids.
 #[derive(Clone, Copy, Debug)]
 enum Read {
     /// The rows from the user's oldest click to their newest, skipping
