@@ -221,6 +221,9 @@ struct Input {
     ip: Option<IpAddr>,
     origin: String,
     user_agent: String,
+    /// The request's log span, which gets the caller's user id
+    /// (src/logs.rs).
+    span: tracing::Span,
 }
 
 /// Who calls `ep`, and with which dashboard session: nobody for an open
@@ -232,6 +235,7 @@ fn caller(st: &AppState, conn: &PooledConn, ep: &Endpoint, input: &Input) -> Api
         return Ok((None, None));
     }
     let (user, session) = authenticate(st, conn, &input.params, input.bearer.clone(), ep.name)?;
+    crate::logs::record_user(&input.span, user.id);
     Ok((Some(user), session))
 }
 
@@ -248,6 +252,8 @@ fn with_call<T>(
     found: Option<Caller>,
     f: impl FnOnce(&mut Call) -> ApiResult<T>,
 ) -> ApiResult<T> {
+    // What is logged on this thread carries the request's id (src/logs.rs).
+    let _span = input.span.clone().entered();
     // Wait for the writer before taking a pooled connection, so calls
     // waiting on a stalled writer cannot hold every connection.
     if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
@@ -371,6 +377,7 @@ pub async fn dispatch(
         ip,
         origin,
         user_agent,
+        span: tracing::Span::current(),
     };
     let rendered = match ep.run {
         Run::Pool(handler) if ep.heavy => report(st, ep, input, handler, csv).await,

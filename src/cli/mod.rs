@@ -65,13 +65,12 @@ fn serve(config: Config) -> ExitCode {
                 .unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in a file or
+        // the journal (README "Logs").
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let listen = config.listen.clone();
-    let result = actix_web::rt::System::new().block_on(async move {
-        let app = crate::Application::build(config)?;
-        tracing::info!("flowtrack listening on {listen}");
-        app.run().await
-    });
+    let result = actix_web::rt::System::new()
+        .block_on(async move { crate::Application::build(config)?.run().await });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
