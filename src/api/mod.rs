@@ -319,9 +319,14 @@ async fn report(
         Ok(slot) => slot,
         Err(e) => return render(Err(e), None),
     };
+    // CSV writes times in the caller's timezone.
+    let tz = found
+        .0
+        .as_ref()
+        .map_or(jiff::tz::TimeZone::UTC, |u| u.tz.clone());
     web::block(move || {
         let result = with_call(&st, &st.reports, ep, input, Some(found), handler);
-        let rendered = render(result, csv);
+        let rendered = render(result, csv.map(|key| (key, &tz)));
         drop(slot);
         rendered
     })
@@ -381,8 +386,9 @@ pub async fn dispatch(
     };
     let rendered = match ep.run {
         Run::Pool(handler) if ep.heavy => report(st, ep, input, handler, csv).await,
+        // Endpoints with CSV are reports (src/api/csv.rs checks).
         Run::Pool(handler) => {
-            web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), csv))
+            web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), None))
                 .await
                 .unwrap_or_else(|_| render(Err(ApiError::db()), None))
         }
@@ -399,7 +405,7 @@ pub async fn dispatch(
                     Err(e) => to.answer(Err(e)),
                 }
             });
-            render(answer.wait(WRITE_TIMEOUT).await, csv)
+            render(answer.wait(WRITE_TIMEOUT).await, None)
         }
     };
     rendered.respond()
