@@ -37,8 +37,9 @@ bench_flow() {
     "http://127.0.0.1:$2/api/tracker/flow.json" >/dev/null
 }
 
-# token_of DB USER
-token_of() { sqlite3 "$1" "SELECT token FROM users WHERE name = '$2'"; }
+# token_of DB USER: a new API token of USER (only its hash is stored, so
+# it is rotated with the CLI, which a running server sees at once).
+token_of() { "$BIN" --db "$1" user token "$2" | tail -1; }
 
 # rate: requests per second from wrk's output on stdin.
 rate() { awk '/Requests\/sec/ {print $2}'; }

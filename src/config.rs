@@ -1,44 +1,57 @@
-//! Command line and environment options (SPEC 5.1).
+//! Command line and environment options (README "Running"). `--db` is
+//! every command's; the server's own options are on `serve` and also on
+//! `flowtrack` itself, which serves when no command is given, so
+//! `flowtrack --listen X`, `flowtrack --listen X serve` and
+//! `flowtrack serve --listen X` all work, and each command's `--help`
+//! lists only what that command reads.
 use crate::proxy::{PublicUrl, TrustedProxies};
 use actix_web::http::header::{self, HeaderName};
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "flowtrack",
     version,
-    about = "Self-hosted affiliate click tracker"
+    about = "Self-hosted affiliate click tracker: one binary, one SQLite file",
+    long_about = "Self-hosted affiliate click tracker: one binary, one SQLite file.\n\n\
+                  Without a command it serves (the same as `flowtrack serve`); the \
+                  server's options may stand before or after `serve`. Every option \
+                  can also be set by its environment variable."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: Config,
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// Options shared by every subcommand; each also comes from the environment.
-#[derive(Args, Debug, Clone)]
-pub struct Config {
-    /// The SQLite database file.
+    /// The SQLite database file; created, with the first user, when missing.
     #[arg(
         long,
         env = "FLOWTRACK_DB",
+        value_name = "PATH",
         default_value = "flowtrack.db",
         global = true
     )]
     pub db: PathBuf,
-    /// Address to serve on (serve only).
+    /// The server's options when no command is given (or before `serve`).
+    #[command(flatten, next_help_heading = "Server options (flowtrack serve)")]
+    pub serve: ServeArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the server reads besides the database.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to serve on.
     #[arg(
         long,
         env = "FLOWTRACK_LISTEN",
-        default_value = "127.0.0.1:8080",
-        global = true
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
     )]
     pub listen: String,
     /// Take the visitor IP (and country, behind Cloudflare) from the
     /// headers of the proxy in front: the socket peer is trusted.
-    #[arg(long, env = "FLOWTRACK_TRUST_PROXY", global = true)]
+    #[arg(long, env = "FLOWTRACK_TRUST_PROXY")]
     pub trust_proxy: bool,
     /// With --trust-proxy, the header that holds the visitor IP:
     /// X-Forwarded-For (its right-most untrusted address), or one the proxy
@@ -48,8 +61,7 @@ pub struct Config {
         env = "FLOWTRACK_IP_HEADER",
         value_name = "NAME",
         default_value = "X-Forwarded-For",
-        value_parser = crate::proxy::parse_ip_header,
-        global = true
+        value_parser = crate::proxy::parse_ip_header
     )]
     pub ip_header: HeaderName,
     /// With --trust-proxy, further proxies to skip from the right of
@@ -60,37 +72,48 @@ pub struct Config {
         env = "FLOWTRACK_TRUSTED_PROXIES",
         value_name = "CIDRS",
         default_value = "",
-        hide_default_value = true,
-        global = true
+        hide_default_value = true
     )]
     pub trusted_proxies: TrustedProxies,
     /// The URL visitors and advertisers reach this tracker at, e.g.
     /// https://track.example.com: the origin of the postback URL; https
     /// makes the visitor cookie Secure.
-    #[arg(long, env = "FLOWTRACK_PUBLIC_URL", value_name = "URL", global = true)]
+    #[arg(long, env = "FLOWTRACK_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<PublicUrl>,
     /// A MaxMind-format .mmdb country database instead of the bundled one.
-    #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
+    #[arg(long, env = "FLOWTRACK_GEOIP", value_name = "PATH")]
     pub geoip: Option<PathBuf>,
-    /// Session expiry and login waits read the time here (tests set a
-    /// manual clock; src/clock.rs).
-    #[arg(skip)]
-    pub clock: crate::clock::ClockRef,
-    /// Keys per shard and generation of the visitor memory
-    /// (src/clicks/uniqueness.rs): tests shrink it rather than send a
-    /// million clicks.
-    #[arg(skip = crate::clicks::uniqueness::SHARD_CAP)]
-    #[doc(hidden)]
-    pub visitor_shard_cap: usize,
     /// Time budget of one report (stats, leads, clicks), in milliseconds;
     /// past it the report stops and answers `timeout`.
     #[arg(
         long,
         env = "FLOWTRACK_READ_TIMEOUT_MS",
+        value_name = "MS",
         default_value_t = crate::api::reads::BUDGET_MS,
-        value_parser = clap::value_parser!(u64).range(1..),
-        global = true
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
+    pub read_timeout_ms: u64,
+}
+
+/// The server's configuration: a plain struct, so tests and embedders
+/// build it with [`Config::for_db`] and set what they need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: PathBuf,
+    pub listen: String,
+    pub trust_proxy: bool,
+    pub ip_header: HeaderName,
+    pub trusted_proxies: TrustedProxies,
+    pub public_url: Option<PublicUrl>,
+    pub geoip: Option<PathBuf>,
+    /// Session expiry and login waits read the time here (tests set a
+    /// manual clock; src/clock.rs).
+    pub clock: crate::clock::ClockRef,
+    /// Keys per shard and generation of the visitor memory
+    /// (src/clicks/uniqueness.rs): tests shrink it rather than send a
+    /// million clicks.
+    #[doc(hidden)]
+    pub visitor_shard_cap: usize,
     pub read_timeout_ms: u64,
 }
 
@@ -110,12 +133,35 @@ impl Config {
             read_timeout_ms: crate::api::reads::BUDGET_MS,
         }
     }
+
+    /// The server's configuration from the command line.
+    pub fn serve(db: PathBuf, args: ServeArgs) -> Self {
+        let ServeArgs {
+            listen,
+            trust_proxy,
+            ip_header,
+            trusted_proxies,
+            public_url,
+            geoip,
+            read_timeout_ms,
+        } = args;
+        Config {
+            listen,
+            trust_proxy,
+            ip_header,
+            trusted_proxies,
+            public_url,
+            geoip,
+            read_timeout_ms,
+            ..Config::for_db(db)
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve redirects, the API and the dashboard (the default).
-    Serve,
+    Serve(ServeArgs),
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -131,18 +177,138 @@ pub enum Command {
         days: u32,
     },
     /// Write a consistent copy of the database (safe while the server runs).
-    Backup { file: PathBuf },
+    Backup {
+        /// The copy to write; must not exist yet.
+        file: PathBuf,
+    },
     /// Replace the currency rates table with a JSON file
     /// (`{"rates": {"usd": 1, "eur": 0.92, ...}}`, units per 1 USD).
-    Rates { file: PathBuf },
+    Rates {
+        /// The JSON file with the new rates.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum UserAction {
     /// Create a user; prints its password and, on the last line, its token.
-    Add { name: String },
+    Add {
+        /// The new user's name: 1-64 letters, digits, '_', '-' or '.'.
+        name: String,
+    },
     /// Rotate a user's API token; prints the new token.
-    Token { name: String },
+    Token {
+        /// The user's name.
+        name: String,
+    },
     /// Set a new random password; prints it.
-    Password { name: String },
+    Password {
+        /// The user's name.
+        name: String,
+    },
+}
+
+impl ServeArgs {
+    /// The options given after `serve` (`matches` are that command's) over
+    /// those before it: an option typed after `serve` wins, otherwise what
+    /// was typed before it, else the environment, else the default.
+    fn under(&mut self, before: ServeArgs, matches: &ArgMatches) {
+        let typed = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        // The pattern names every field: a new option cannot be forgotten.
+        macro_rules! keep_typed {
+            ($($field:ident),*) => {{
+                let ServeArgs { $($field),* } = before;
+                $(if !typed(stringify!($field)) { self.$field = $field; })*
+            }};
+        }
+        keep_typed!(
+            listen,
+            trust_proxy,
+            ip_header,
+            trusted_proxies,
+            public_url,
+            geoip,
+            read_timeout_ms
+        );
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments; exits with clap's message (or the
+    /// help) when they are wrong.
+    pub fn from_command_line() -> Cli {
+        Cli::try_from_args(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args` (the program name first). A server option given
+    /// before a command other than `serve` is an error rather than
+    /// silently unused.
+    pub fn try_from_args(
+        args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    ) -> Result<Cli, clap::Error> {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        match (&mut cli.command, matches.subcommand()) {
+            (Some(Command::Serve(after)), Some((_, sub))) => after.under(cli.serve.clone(), sub),
+            (Some(_), Some((name, _))) => {
+                let serve = ServeArgs::augment_args(clap::Command::new("serve"));
+                let typed = serve.get_arguments().find(|a| {
+                    matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine)
+                });
+                if let Some(arg) = typed {
+                    let long = arg.get_long().unwrap_or(arg.get_id().as_str());
+                    return Err(Cli::command().error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!("--{long} is an option of `flowtrack serve`, not of `{name}`"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(cli)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listen(args: &[&str]) -> String {
+        let cli = Cli::try_from_args(args.iter().copied()).unwrap();
+        match cli.command {
+            Some(Command::Serve(s)) => s.listen,
+            None => cli.serve.listen,
+            Some(other) => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn server_options_stand_before_or_after_serve() {
+        assert_eq!(listen(&["f", "--listen", "a:1"]), "a:1");
+        assert_eq!(listen(&["f", "--listen", "a:1", "serve"]), "a:1");
+        assert_eq!(listen(&["f", "serve", "--listen", "b:2"]), "b:2");
+        assert_eq!(
+            listen(&["f", "--listen", "a:1", "serve", "--listen", "b:2"]),
+            "b:2"
+        );
+        let cli = Cli::try_from_args(["f", "--trust-proxy", "--db", "x.db", "serve"]).unwrap();
+        let Some(Command::Serve(s)) = cli.command else {
+            panic!()
+        };
+        assert!(s.trust_proxy);
+        assert_eq!(cli.db, PathBuf::from("x.db"));
+    }
+
+    #[test]
+    fn a_server_option_before_another_command_is_an_error() {
+        let e = Cli::try_from_args(["f", "--listen", "a:1", "user", "add", "x"]).unwrap_err();
+        assert!(e.to_string().contains("--listen"), "{e}");
+        assert!(Cli::try_from_args(["f", "user", "add", "x", "--listen", "a:1"]).is_err());
+        assert!(Cli::try_from_args(["f", "user", "add", "x", "--db", "y.db"]).is_ok());
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod geo;
 pub mod goals;
 pub mod leads;
+pub mod logs;
 pub mod money;
 pub mod proxy;
 pub mod sites;
@@ -135,6 +136,7 @@ impl Application {
         let data = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap_fn(logs::log)
                 .app_data(data.clone())
                 .app_data(aweb::PayloadConfig::new(api::params::MAX_BODY))
                 .route(
@@ -171,7 +173,21 @@ impl Application {
                 ),
             )
         })?;
-        let port = server.addrs().first().map(|a| a.port()).unwrap_or(0);
+        let addrs = server.addrs();
+        let port = addrs.first().map(|a| a.port()).unwrap_or(0);
+        // The last click's time tells at a glance which database this is
+        // (max(id) was read above; a count would scan the table).
+        let last_click = max.map_or("none".to_string(), |k| {
+            jiff::Timestamp::from_second(clicks::id::key_time(k))
+                .map_or_else(|_| k.to_string(), |t| t.to_string())
+        });
+        tracing::info!(
+            addr = ?addrs,
+            db = %config.db.display(),
+            version = %env!("CARGO_PKG_VERSION"),
+            last_click = %last_click,
+            "flowtrack listening"
+        );
         Ok(Application {
             server: server.run(),
             state,
@@ -184,11 +200,22 @@ impl Application {
     }
 
     /// Serves until stopped (SIGINT/SIGTERM or the handle), then lets the
-    /// writer commit every queued click before returning (SPEC 2).
+    /// writer commit every queued click before returning (SPEC 2). Logs
+    /// how many clicks that was and how long the stop took, from the
+    /// signal (README "Logs").
     pub async fn run(self) -> std::io::Result<()> {
+        let stop = logs::watch_stop();
         let result = self.server.await;
+        let since = stop.since();
         let state = self.state.clone();
-        let _ = actix_web::rt::task::spawn_blocking(move || state.writer.shutdown()).await;
+        let drained = actix_web::rt::task::spawn_blocking(move || state.writer.shutdown())
+            .await
+            .unwrap_or(0);
+        tracing::info!(
+            clicks_drained = drained,
+            ms = since.elapsed().as_millis() as u64,
+            "flowtrack stopped"
+        );
         result
     }
 

@@ -1,6 +1,4 @@
 //! Thin entry point: parse the command line, hand over to the library.
-use clap::Parser;
-
 /// mimalloc instead of glibc's malloc for the Rust side. Each click is
 /// built on a request thread and freed on the writer thread; with glibc
 /// (one arena, src/cli/mod.rs) every such free took the lock the request
@@ -12,6 +10,6 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
-    let cli = flowtrack::config::Cli::parse();
+    let cli = flowtrack::config::Cli::from_command_line();
     flowtrack::cli::run(cli)
 }

@@ -2,11 +2,13 @@
 //! (its slow-down: login_throttle.rs; sessions and the other credentials:
 //! credentials.rs), profile.json, token.json, goals.json / goal.json,
 //! rates.json (accounts/goals_rates.rs), and the CSV reports
-//! (accounts/csv.rs).
+//! (accounts/csv.rs, accounts/csv_sheet.rs).
 mod common;
 use common::*;
 #[path = "accounts/csv.rs"]
 mod csv;
+#[path = "accounts/csv_sheet.rs"]
+mod csv_sheet;
 #[path = "accounts/goals_rates.rs"]
 mod goals_rates;
 use serde_json::{json, Value};

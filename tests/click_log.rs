@@ -202,15 +202,20 @@ fn click_log_as_csv_has_a_header_row() {
     assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(
         lines[0],
-        "click,time,flow,way,site,filter,unique,ip,geo,lang,os,browser,mobile,ua,referer,domain,\
-         utm_source,utm_campaign,utm_content,utm_term,utm_medium,subid,uuid,adid,data1,data2,cost"
+        "click,time,flow,way,site,filter,unique,ip,geo,lang,os,os_name,browser,browser_name,mobile,\
+         ua,referer,domain,utm_source,utm_campaign,utm_content,utm_term,utm_medium,subid,uuid,\
+         adid,data1,data2,cost"
     );
     let c = clicks(&app, "")[0].clone();
+    // The time as a spreadsheet reads it, in the user's zone (UTC here).
+    let time = jiff::Timestamp::from_second(c["time"].as_i64().unwrap())
+        .unwrap()
+        .strftime("%Y-%m-%d %H:%M:%S")
+        .to_string();
     assert!(
         lines[1].starts_with(&format!(
-            "{},{},cv,1,0,0,1,127.0.0.1,",
+            "{},{time},cv,1,0,0,1,127.0.0.1,",
             c["click"].as_str().unwrap(),
-            c["time"]
         )),
         "{}",
         lines[1]

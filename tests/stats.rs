@@ -193,7 +193,8 @@ fn stats_answers_the_same_for_get_form_and_json() {
     let body =
         json!({"from": "2024-05-10", "to": "2024-05-10", "item": "geo", "flow": ["alpha", "beta"]});
     assert_eq!(app.api_json("stats", &body), get);
-    // format=csv (SPEC 5.2): the same groups, one line each.
+    // format=csv (SPEC 5.2): the same groups, one line each, then the
+    // total; no goal columns without leads (README "API").
     let csv = app.get(&format!(
         "/api/tracker/stats.json?id={}&from=2024-05-10&to=2024-05-10&item=geo&format=csv",
         app.token
@@ -201,10 +202,11 @@ fn stats_answers_the_same_for_get_form_and_json() {
     assert_eq!(
         csv.text().lines().collect::<Vec<_>>(),
         [
-            "id,name,click,unique,total,cv,cn,ch,ca,cc,ct,mh,ma,mt,cr,epc,appr,app,spend,profit,roi,goal",
-            "de,Germany,2,2,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,{}",
-            "fr,France,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,{}",
-            "us,United States,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,{}",
+            "id,name,click,unique,total,cv,cn,ch,ca,cc,ct,mh,ma,mt,cr,epc,appr,app,spend,profit,roi",
+            "de,Germany,2,2,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
+            "fr,France,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
+            "us,United States,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
+            "total,Total,4,4,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
         ]
     );
     // The body wins over the query (SPEC 3).

@@ -1,7 +1,12 @@
-//! `format=csv` for stats, leads and clicks (SPEC 5.2): the same rows and
-//! fields as the JSON answer, a header row first. Nested values (meta,
-//! goal) are written as JSON text.
+//! `format=csv` for stats, leads and clicks (README "API", CSV): the rows
+//! and fields of the JSON answer, a header row first, shaped for a
+//! spreadsheet: times as `YYYY-MM-DD HH:MM:SS` in the user's timezone,
+//! `os_name` and `browser_name` beside the codes, a stats row's goals as
+//! columns `{goal}_{metric}` instead of nested JSON, and a last stats
+//! row `total`. Other nested values (a lead's meta) are JSON text.
+use crate::clicks::user_agent::{browser_name, os_name};
 use actix_web::HttpResponse;
+use jiff::tz::TimeZone;
 use serde_json::Value;
 
 fn cell(v: &Value, out: &mut String) {
@@ -30,11 +35,11 @@ fn cell(v: &Value, out: &mut String) {
     }
 }
 
-/// The header of an answer without rows, which has no row to take it from
-/// (SPEC 5.2 promises a header row). Stats rows are `id`, `name` and the
+/// The fields of an answer without rows, which has no row to take them
+/// from (a header row is promised). Stats rows are `id`, `name` and the
 /// fields of `total`, which is always there. tests/accounts/csv.rs checks
 /// that these match the rows of a full answer.
-fn empty_columns<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
+fn empty_fields<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     match (key, answer.get("total")) {
         ("clicks", _) => crate::clicks::list::FIELDS.to_vec(),
         ("leads", _) => crate::leads::list::FIELDS.to_vec(),
@@ -46,35 +51,133 @@ fn empty_columns<'a>(answer: &'a Value, key: &str) -> Vec<&'a str> {
     }
 }
 
-/// Renders the rows found under `key` (an array or an object of objects).
-pub fn render(answer: &Value, key: &str) -> String {
-    let rows: Vec<&Value> = match answer.get(key) {
+/// One column of the CSV and where its cells come from.
+enum Column<'a> {
+    /// A JSON field as it is.
+    Field(&'a str),
+    /// Unix seconds written as a local date and time.
+    Time(&'a str),
+    /// The name of the code in a field (`os`, `browser`).
+    Name(&'a str, fn(i64) -> &'static str),
+    /// One metric of one goal of a stats row's `goal` object.
+    Goal(&'a str, &'a str),
+}
+
+impl Column<'_> {
+    fn title(&self) -> String {
+        match self {
+            Column::Field(f) | Column::Time(f) => f.to_string(),
+            Column::Name(f, _) => format!("{f}_name"),
+            Column::Goal(goal, metric) => format!("{goal}_{metric}"),
+        }
+    }
+
+    fn value(&self, row: &Value, tz: &TimeZone) -> Value {
+        match self {
+            Column::Field(f) => row.get(*f).cloned().unwrap_or(Value::Null),
+            Column::Time(f) => match row.get(*f).and_then(Value::as_i64) {
+                Some(t) => super::dates::local(t, tz)
+                    .strftime("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+                    .into(),
+                None => row.get(*f).cloned().unwrap_or(Value::Null),
+            },
+            Column::Name(f, name) => match row.get(*f).and_then(Value::as_i64) {
+                Some(code) => name(code).into(),
+                None => Value::Null,
+            },
+            // A row without leads of this goal has none: 0, not empty.
+            Column::Goal(goal, metric) => row
+                .get("goal")
+                .and_then(|g| g.get(*goal))
+                .and_then(|g| g.get(*metric))
+                .cloned()
+                .unwrap_or(Value::from(0)),
+        }
+    }
+}
+
+/// The columns for `fields` of rows under `key`; `rows` (the total
+/// included) give the goals and their metrics, in the order first seen
+/// (goals come sorted by id).
+fn columns<'a>(fields: &[&'a str], key: &str, rows: &[&'a Value]) -> Vec<Column<'a>> {
+    let mut out = Vec::new();
+    for &f in fields {
+        match (key, f) {
+            ("clicks" | "leads", "time") => out.push(Column::Time(f)),
+            (_, "os") => out.extend([Column::Field(f), Column::Name(f, os_name)]),
+            (_, "browser") => out.extend([Column::Field(f), Column::Name(f, browser_name)]),
+            ("stats", "goal") => {
+                let mut goals: Vec<(&str, Vec<&str>)> = Vec::new();
+                let objects = rows.iter().filter_map(|r| r.get("goal")?.as_object());
+                for (goal, metrics) in objects.flat_map(|o| o.iter()) {
+                    let i = match goals.iter().position(|(g, _)| g == goal) {
+                        Some(i) => i,
+                        None => {
+                            goals.push((goal, Vec::new()));
+                            goals.len() - 1
+                        }
+                    };
+                    for m in metrics.as_object().into_iter().flat_map(|m| m.keys()) {
+                        if !goals[i].1.contains(&m.as_str()) {
+                            goals[i].1.push(m);
+                        }
+                    }
+                }
+                for (goal, metrics) in goals {
+                    out.extend(metrics.into_iter().map(|m| Column::Goal(goal, m)));
+                }
+            }
+            _ => out.push(Column::Field(f)),
+        }
+    }
+    out
+}
+
+/// Renders the rows found under `key` (an array or an object of objects),
+/// times in `tz`.
+pub fn render(answer: &Value, key: &str, tz: &TimeZone) -> String {
+    let mut rows: Vec<&Value> = match answer.get(key) {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(Value::Object(m)) => m.values().collect(),
         _ => Vec::new(),
     };
-    let mut columns: Vec<&str> = Vec::new();
+    let mut fields: Vec<&str> = Vec::new();
     for row in &rows {
         if let Value::Object(m) = row {
             for k in m.keys() {
-                if !columns.contains(&k.as_str()) {
-                    columns.push(k);
+                if !fields.contains(&k.as_str()) {
+                    fields.push(k);
                 }
             }
         }
     }
     if rows.is_empty() {
-        columns = empty_columns(answer, key);
+        fields = empty_fields(answer, key);
     }
+    // The stats total, as a last row named like a group.
+    let total = match (key, answer.get("total")) {
+        ("stats", Some(Value::Object(t))) => {
+            let mut row = serde_json::Map::new();
+            row.insert("id".into(), "total".into());
+            row.insert("name".into(), "Total".into());
+            row.extend(t.iter().map(|(k, v)| (k.clone(), v.clone())));
+            Some(Value::Object(row))
+        }
+        _ => None,
+    };
+    rows.extend(total.as_ref());
+    let columns = columns(&fields, key, &rows);
     let mut out = String::new();
-    out.push_str(&columns.join(","));
+    let titles: Vec<String> = columns.iter().map(Column::title).collect();
+    out.push_str(&titles.join(","));
     out.push_str("\r\n");
     for row in rows {
         for (i, c) in columns.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            cell(row.get(*c).unwrap_or(&Value::Null), &mut out);
+            cell(&c.value(row, tz), &mut out);
         }
         out.push_str("\r\n");
     }
@@ -90,4 +193,30 @@ pub fn response(key: &str, body: String) -> HttpResponse {
             format!("attachment; filename=\"{key}.csv\""),
         ))
         .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn csv_endpoints_are_reports() {
+        // The caller's timezone for CSV times is taken where reports run
+        // (src/api/mod.rs `report`).
+        for ep in super::super::ENDPOINTS.iter().filter(|e| e.csv.is_some()) {
+            assert!(ep.heavy, "{}", ep.name);
+        }
+    }
+
+    #[test]
+    fn names_follow_codes_and_unknown_codes_are_other() {
+        let answer = json!({"clicks": [{"os": 1, "browser": 9999, "time": 0}]});
+        let tz = TimeZone::get("Asia/Kathmandu").unwrap();
+        let text = render(&answer, "clicks", &tz);
+        assert_eq!(
+            text,
+            "os,os_name,browser,browser_name,time\r\n1,Windows,9999,Other,1970-01-01 05:30:00\r\n"
+        );
+    }
 }

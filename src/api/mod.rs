@@ -221,6 +221,9 @@ struct Input {
     ip: Option<IpAddr>,
     origin: String,
     user_agent: String,
+    /// The request's log span, which gets the caller's user id
+    /// (src/logs.rs).
+    span: tracing::Span,
 }
 
 /// Who calls `ep`, and with which dashboard session: nobody for an open
@@ -232,6 +235,7 @@ fn caller(st: &AppState, conn: &PooledConn, ep: &Endpoint, input: &Input) -> Api
         return Ok((None, None));
     }
     let (user, session) = authenticate(st, conn, &input.params, input.bearer.clone(), ep.name)?;
+    crate::logs::record_user(&input.span, user.id);
     Ok((Some(user), session))
 }
 
@@ -248,6 +252,8 @@ fn with_call<T>(
     found: Option<Caller>,
     f: impl FnOnce(&mut Call) -> ApiResult<T>,
 ) -> ApiResult<T> {
+    // What is logged on this thread carries the request's id (src/logs.rs).
+    let _span = input.span.clone().entered();
     // Wait for the writer before taking a pooled connection, so calls
     // waiting on a stalled writer cannot hold every connection.
     if ep.fresh && !st.writer.barrier(Duration::from_secs(2)) {
@@ -313,9 +319,14 @@ async fn report(
         Ok(slot) => slot,
         Err(e) => return render(Err(e), None),
     };
+    // CSV writes times in the caller's timezone.
+    let tz = found
+        .0
+        .as_ref()
+        .map_or(jiff::tz::TimeZone::UTC, |u| u.tz.clone());
     web::block(move || {
         let result = with_call(&st, &st.reports, ep, input, Some(found), handler);
-        let rendered = render(result, csv);
+        let rendered = render(result, csv.map(|key| (key, &tz)));
         drop(slot);
         rendered
     })
@@ -371,11 +382,13 @@ pub async fn dispatch(
         ip,
         origin,
         user_agent,
+        span: tracing::Span::current(),
     };
     let rendered = match ep.run {
         Run::Pool(handler) if ep.heavy => report(st, ep, input, handler, csv).await,
+        // Endpoints with CSV are reports (src/api/csv.rs checks).
         Run::Pool(handler) => {
-            web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), csv))
+            web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), None))
                 .await
                 .unwrap_or_else(|_| render(Err(ApiError::db()), None))
         }
@@ -392,7 +405,7 @@ pub async fn dispatch(
                     Err(e) => to.answer(Err(e)),
                 }
             });
-            render(answer.wait(WRITE_TIMEOUT).await, csv)
+            render(answer.wait(WRITE_TIMEOUT).await, None)
         }
     };
     rendered.respond()

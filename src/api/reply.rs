@@ -3,6 +3,7 @@ use super::csv;
 use super::error::{self, ApiResult};
 use actix_web::http::header;
 use actix_web::HttpResponse;
+use jiff::tz::TimeZone;
 use serde_json::Value;
 
 /// An answer as text, rendered on the blocking thread that found it: a
@@ -18,11 +19,12 @@ fn json_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "{\"status\":\"error\",\"error\":\"db\"}".into())
 }
 
-/// The envelope of `result`, or its rows as CSV when `csv` names them.
-pub(super) fn render(result: ApiResult, csv: Option<&'static str>) -> Rendered {
+/// The envelope of `result`, or its rows as CSV when `csv` names them
+/// (and the caller's timezone, for times).
+pub(super) fn render(result: ApiResult, csv: Option<(&'static str, &TimeZone)>) -> Rendered {
     match result {
         Ok(v) => match csv {
-            Some(key) => Rendered::Csv(key, csv::render(&v, key)),
+            Some((key, tz)) => Rendered::Csv(key, csv::render(&v, key, tz)),
             None => Rendered::Json(json_text(&error::ok(v))),
         },
         Err(e) => Rendered::Json(json_text(&e.to_json())),

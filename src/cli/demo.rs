@@ -7,7 +7,6 @@
 use super::demo_account::{clear, pick, setup, write_lead, Lead, FLOWS, UAS};
 use crate::clicks::record::{ClickRecord, Tags};
 use crate::clicks::user_agent;
-use crate::config::Config;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
@@ -268,8 +267,8 @@ fn generate(
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
 }
 
-pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
-    let mut conn = match super::open_db(config) {
+pub fn run(db: &std::path::Path, clicks: u64, days: u32) -> ExitCode {
+    let mut conn = match super::open_db(db) {
         Ok(conn) => conn,
         Err(code) => return code,
     };
@@ -288,9 +287,10 @@ pub fn run(config: &Config, clicks: u64, days: u32) -> ExitCode {
                 "demo: {clicks} clicks over {days} days in {:.1} s ({rate:.0} clicks/s)",
                 started.elapsed().as_secs_f64()
             );
+            // The server's address is its own option (`serve --listen`).
             println!(
-                "user: demo\npassword: {password}\nlog in at http://{}/app/",
-                config.listen
+                "user: demo\npassword: {password}\nlog in at the server's /app/ \
+                 (http://127.0.0.1:8080/app/ by default)"
             );
             println!("{token}");
             ExitCode::SUCCESS

@@ -3,6 +3,7 @@ pub mod demo;
 mod demo_account;
 
 use crate::config::{Cli, Command, Config, UserAction};
+use std::path::Path;
 use std::process::ExitCode;
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
@@ -41,13 +42,18 @@ fn private_files() {
 
 pub fn run(cli: Cli) -> ExitCode {
     private_files();
-    let config = cli.global;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config),
-        Command::User { action } => user(&config, action),
-        Command::Demo { clicks, days } => demo::run(&config, clicks, days),
-        Command::Backup { file } => backup(&config, &file),
-        Command::Rates { file } => rates(&config, &file),
+    let Cli {
+        db,
+        serve: args,
+        command,
+    } = cli;
+    match command {
+        None => serve(Config::serve(db, args)),
+        Some(Command::Serve(args)) => serve(Config::serve(db, args)),
+        Some(Command::User { action }) => user(&db, action),
+        Some(Command::Demo { clicks, days }) => demo::run(&db, clicks, days),
+        Some(Command::Backup { file }) => backup(&db, &file),
+        Some(Command::Rates { file }) => rates(&db, &file),
     }
 }
 
@@ -59,13 +65,12 @@ fn serve(config: Config) -> ExitCode {
                 .unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in a file or
+        // the journal (README "Logs").
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let listen = config.listen.clone();
-    let result = actix_web::rt::System::new().block_on(async move {
-        let app = crate::Application::build(config)?;
-        tracing::info!("flowtrack listening on {listen}");
-        app.run().await
-    });
+    let result = actix_web::rt::System::new()
+        .block_on(async move { crate::Application::build(config)?.run().await });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(e),
@@ -74,8 +79,8 @@ fn serve(config: Config) -> ExitCode {
 
 /// Opens (creating or upgrading) the database for a command; a fresh
 /// file's first user is told once, on standard error.
-pub(crate) fn open_db(config: &Config) -> Result<rusqlite::Connection, ExitCode> {
-    match crate::prepare_database(&config.db) {
+pub(crate) fn open_db(db: &Path) -> Result<rusqlite::Connection, ExitCode> {
+    match crate::prepare_database(db) {
         Ok((conn, created)) => {
             if let Some(c) = created {
                 eprintln!(
@@ -89,8 +94,8 @@ pub(crate) fn open_db(config: &Config) -> Result<rusqlite::Connection, ExitCode>
     }
 }
 
-fn user(config: &Config, action: UserAction) -> ExitCode {
-    let conn = match open_db(config) {
+fn user(db: &Path, action: UserAction) -> ExitCode {
+    let conn = match open_db(db) {
         Ok(conn) => conn,
         Err(code) => return code,
     };
@@ -130,21 +135,21 @@ fn user(config: &Config, action: UserAction) -> ExitCode {
 
 /// A consistent copy while the server runs: VACUUM INTO reads one snapshot
 /// of the WAL database and writes a compact new file.
-fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+fn backup(db: &Path, file: &Path) -> ExitCode {
     if file.exists() {
         return fail(format!("{} exists; choose a new file", file.display()));
     }
     // Opening a missing file would create an empty database and "back up"
     // that (a mistyped --db must not look like a successful backup).
-    if !config.db.is_file() {
-        return fail(format!("no database at {}", config.db.display()));
+    if !db.is_file() {
+        return fail(format!("no database at {}", db.display()));
     }
     // An empty file of the owner's only (VACUUM INTO fills an empty
     // file): a copy holds the same secrets as the database.
     if let Err(e) = crate::db::create_private(file) {
         return fail(format!("{}: {e}", file.display()));
     }
-    let result = crate::db::open(&config.db).and_then(|conn| {
+    let result = crate::db::open(db).and_then(|conn| {
         conn.execute("VACUUM INTO ?1", [file.to_string_lossy()])?;
         Ok(())
     });
@@ -162,14 +167,14 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
 
 /// Replaces the rates table from a JSON file (SPEC 3: the operator can
 /// replace the shipped rates by CLI and API).
-fn rates(config: &Config, file: &std::path::Path) -> ExitCode {
+fn rates(db: &Path, file: &Path) -> ExitCode {
     let doc: serde_json::Value =
         match std::fs::read_to_string(file).map(|t| serde_json::from_str(&t)) {
             Ok(Ok(doc)) => doc,
             Ok(Err(e)) => return fail(format!("{} is not JSON: {e}", file.display())),
             Err(e) => return fail(format!("cannot read {}: {e}", file.display())),
         };
-    let mut conn = match open_db(config) {
+    let mut conn = match open_db(db) {
         Ok(conn) => conn,
         Err(code) => return code,
     };

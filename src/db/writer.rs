@@ -20,6 +20,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::clicks::record::{ClickRecord, INSERT_SQL};
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -67,18 +68,23 @@ enum Item {
 pub struct Writer {
     tx: SyncSender<Msg>,
     handle: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Clicks committed since start (the shutdown line's figure).
+    written: std::sync::Arc<AtomicU64>,
 }
 
 impl Writer {
     pub fn start(conn: Connection) -> Writer {
         let (tx, rx) = sync_channel(QUEUE);
+        let written = std::sync::Arc::new(AtomicU64::new(0));
+        let count = written.clone();
         let handle = std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &count))
             .expect("spawn db writer");
         Writer {
             tx,
             handle: std::sync::Mutex::new(Some(handle)),
+            written,
         }
     }
 
@@ -116,11 +122,14 @@ impl Writer {
     }
 
     /// Commits everything queued, then stops the thread (clean shutdown).
-    pub fn shutdown(&self) {
+    /// Answers how many clicks it committed meanwhile: those still queued.
+    pub fn shutdown(&self) -> u64 {
+        let before = self.written.load(Ordering::Acquire);
         let _ = self.tx.send(Msg::Stop);
         if let Some(h) = self.handle.lock().unwrap_or_else(|e| e.into_inner()).take() {
             let _ = h.join();
         }
+        self.written.load(Ordering::Acquire) - before
     }
 }
 
@@ -252,7 +261,7 @@ fn write_items(
     Ok(())
 }
 
-fn run(mut conn: Connection, rx: Receiver<Msg>) {
+fn run(mut conn: Connection, rx: Receiver<Msg>, committed: &AtomicU64) {
     let mut dict = Dict::default();
     let mut roll = crate::stats::rollup::Acc::default();
     let mut items: Vec<Item> = Vec::new();
@@ -299,11 +308,14 @@ fn run(mut conn: Connection, rx: Receiver<Msg>) {
         last_commit = Instant::now();
         match written {
             Ok(()) => {
+                let mut clicks = 0;
                 for item in items.drain(..) {
-                    if let Item::Job(job) = item {
-                        job.settle(true);
+                    match item {
+                        Item::Job(job) => job.settle(true),
+                        Item::Click(_) => clicks += 1,
                     }
                 }
+                committed.fetch_add(clicks, Ordering::Release);
                 weight = 0;
                 backoff = Duration::from_millis(50);
                 // Barriers received in this drain came after these clicks.

@@ -2,7 +2,7 @@
 use super::*;
 
 /// A small RFC 4180 reader: rows of fields.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub(super) fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
     let mut chars = text.chars().peekable();
     let mut quoted = false;
@@ -33,7 +33,7 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 
 /// How a JSON value is written in CSV: empty text (`false`) is empty,
 /// `true` is 1, text that a spreadsheet would run as a formula gets a `'`.
-fn csv_cell(v: &Value) -> String {
+pub(super) fn csv_cell(v: &Value) -> String {
     match v {
         Value::Bool(false) | Value::Null => String::new(),
         Value::Bool(true) => "1".into(),
@@ -41,6 +41,74 @@ fn csv_cell(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// The user's timezone, from profile.json.
+fn user_tz(app: &TestApp) -> jiff::tz::TimeZone {
+    let name = app.api("profile", "")["timezone"].clone();
+    jiff::tz::TimeZone::get(name.as_str().unwrap()).unwrap()
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of Unix seconds in `tz`.
+pub(super) fn local_time(t: &Value, tz: &jiff::tz::TimeZone) -> String {
+    let t = jiff::Timestamp::from_second(t.as_i64().unwrap()).unwrap();
+    tz.to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// The goals of a stats answer and their metrics, as its `total` has them.
+fn goals_of(total: &Value) -> Vec<(String, Vec<String>)> {
+    let Some(goals) = total["goal"].as_object() else {
+        return Vec::new();
+    };
+    goals
+        .iter()
+        .map(|(g, m)| (g.clone(), m.as_object().unwrap().keys().cloned().collect()))
+        .collect()
+}
+
+/// The CSV header and cells of a JSON row: `time` as a local date and
+/// time, `os_name`/`browser_name` after the codes, a stats row's `goal`
+/// object as `{goal}_{metric}` columns (0 where the row has no such goal).
+fn sheet_row(
+    obj: &Value,
+    names: &[String],
+    tz: &jiff::tz::TimeZone,
+    goals: &[(String, Vec<String>)],
+) -> (Vec<String>, Vec<String>) {
+    use flowtrack::clicks::user_agent::{browser_name, os_name};
+    let (mut head, mut cells) = (Vec::new(), Vec::new());
+    for n in names {
+        let v = &obj[n.as_str()];
+        match n.as_str() {
+            "time" => {
+                head.push(n.clone());
+                cells.push(local_time(v, tz));
+            }
+            "os" | "browser" => {
+                let name = if n == "os" { os_name } else { browser_name };
+                head.extend([n.clone(), format!("{n}_name")]);
+                cells.extend([csv_cell(v), name(v.as_i64().unwrap()).to_string()]);
+            }
+            "goal" if v.is_object() => {
+                for (g, metrics) in goals {
+                    for m in metrics {
+                        head.push(format!("{g}_{m}"));
+                        let cell = &v[g.as_str()][m.as_str()];
+                        cells.push(if cell.is_null() {
+                            "0".into()
+                        } else {
+                            csv_cell(cell)
+                        });
+                    }
+                }
+            }
+            _ => {
+                head.push(n.clone());
+                cells.push(csv_cell(v));
+            }
+        }
+    }
+    (head, cells)
 }
 
 #[test]
@@ -72,11 +140,11 @@ fn the_click_log_as_csv_has_the_json_fields_and_values() {
     let text = r.text();
     let rows = parse_csv(&text);
     let names: Vec<String> = clicks[0].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(rows[0], names);
+    let tz = user_tz(&app);
+    assert_eq!(rows[0], sheet_row(&clicks[0], &names, &tz, &[]).0);
     assert_eq!(rows.len(), 1 + clicks.len());
     for (row, click) in rows[1..].iter().zip(clicks) {
-        let want: Vec<String> = names.iter().map(|n| csv_cell(&click[n])).collect();
-        assert_eq!(row, &want);
+        assert_eq!(row, &sheet_row(click, &names, &tz, &[]).1);
     }
     // The raw text: commas and quotes quoted, formulas defused.
     assert!(text.contains(r#","a,b","#), "{text}");
@@ -118,11 +186,22 @@ fn assert_csv_matches(app: &TestApp, func: &str, query: &str, key: &str) -> Stri
     let text = r.text();
     let rows = parse_csv(&text);
     let names: Vec<String> = rows_json[0].as_object().unwrap().keys().cloned().collect();
-    assert_eq!(rows[0], names, "{func} header");
+    let (tz, goals) = (user_tz(app), goals_of(&json["total"]));
+    let sheet = |obj: &Value| sheet_row(obj, &names, &tz, &goals);
+    assert_eq!(rows[0], sheet(rows_json[0]).0, "{func} header");
+    // Stats end with their total, as a row `total`.
+    let mut total = json["total"].clone();
+    if let Some(t) = total.as_object_mut() {
+        t.insert("id".into(), "total".into());
+        t.insert("name".into(), "Total".into());
+    }
+    let rows_json: Vec<&Value> = match key {
+        "stats" => rows_json.into_iter().chain([&total]).collect(),
+        _ => rows_json,
+    };
     assert_eq!(rows.len(), 1 + rows_json.len(), "{text}");
     for (row, obj) in rows[1..].iter().zip(&rows_json) {
-        let want: Vec<String> = names.iter().map(|n| csv_cell(&obj[n])).collect();
-        assert_eq!(row, &want, "{func}");
+        assert_eq!(row, &sheet(obj).1, "{func}");
     }
     text
 }
@@ -165,7 +244,8 @@ fn leads_and_stats_as_csv_have_the_json_fields_and_values() {
         &format!("item=date&from={today}&to={today}"),
         "stats",
     );
-    assert!(text.lines().count() == 2, "{text}");
+    // The day's row and the total.
+    assert!(text.lines().count() == 3, "{text}");
     assert_csv_matches(
         &app,
         "stats",
@@ -200,9 +280,21 @@ fn an_empty_csv_report_has_the_same_header_row_as_a_full_one() {
             parse_csv(&app.get(&path).text())
         };
         let (full, empty) = (csv(&app.token), csv(&bob));
-        assert_eq!(full.len(), 2, "{func}: {full:?}");
-        assert_eq!(empty.len(), 1, "{func}: {empty:?}");
-        assert_eq!(empty[0], full[0], "{func} header");
+        // Stats end with a total row, also when empty.
+        let total = usize::from(func == "stats");
+        assert_eq!(full.len(), 2 + total, "{func}: {full:?}");
+        assert_eq!(empty.len(), 1 + total, "{func}: {empty:?}");
+        // Goal columns are those of the goals in the answer: bob has none.
+        let no_goals: Vec<&String> = full[0].iter().filter(|c| !c.starts_with("lead_")).collect();
+        assert!(
+            no_goals.len() < full[0].len() || func != "stats",
+            "{full:?}"
+        );
+        assert_eq!(
+            empty[0].iter().collect::<Vec<_>>(),
+            no_goals,
+            "{func} header"
+        );
     }
 }
 
