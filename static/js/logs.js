@@ -30,9 +30,11 @@ function refLink(v) {
 
 let flowNames = new Map();
 let siteNames = new Map();
+let goalNames = new Map();
 function learn(r) {
   flowNames = new Map(r.flows.map((f) => [txt(f.flow), txt(f.name)]));
   siteNames = new Map(r.sites.map((s) => [txt(s.id), txt(s.name)]));
+  goalNames = new Map(r.goals.map((g) => [txt(g.goal), txt(g.name)]));
   setCurrency(r.profile.currency);
 }
 // A flow by its name; its id (what links and the API use) in the tooltip.
@@ -92,11 +94,13 @@ function logPage(cfg) {
       id: cfg.prefix + '-form', class: 'filters',
       onsubmit: (e) => { e.preventDefault(); read(); S.offset = 0; load(); },
     },
-    el('div', { class: 'grid' }, fields.slice(0, 2)),
-    // On a phone the other filters fold away so the list shows at once.
-    el('details', { class: 'more', open: more > 0 || !window.matchMedia('(max-width: 600px)').matches },
-      el('summary', {}, 'More filters' + (more ? ' (' + more + ' active)' : '')),
-      el('div', { class: 'grid' }, fields.slice(2))),
+    // On a phone all but the dates fold away so the list shows at once.
+    window.matchMedia('(max-width: 600px)').matches
+      ? [el('div', { class: 'grid' }, fields.slice(0, 2)),
+        el('details', { class: 'more', open: more > 0 },
+          el('summary', {}, 'More filters' + (more ? ' (' + more + ' active)' : '')),
+          el('div', { class: 'grid' }, fields.slice(2)))]
+      : el('div', { class: 'grid' }, fields),
     el('div', { class: 'actions' },
       el('button', { type: 'submit', id: cfg.prefix + '-go', class: 'btn btn-primary' }, 'Show'),
       button('Clear', () => {
@@ -167,7 +171,7 @@ export const renderLeads = logPage({
     { k: 'flow', label: 'Flow', cls: 'nowrap', get: (r) => flowCell(r.flow) },
     { k: 'status', label: 'Status', get: (r) => el('span', { class: 'badge st-' + txt(r.status).replace(/[^a-z]/g, '') }, txt(r.status)) },
     { k: 'price', label: 'Price', num: true, money: true, title: 'Payout in the currency the network sent', get: (r) => fmtMoney(r.price, txt(r.currency) || undefined) },
-    { k: 'goal', label: 'Goal' },
+    { k: 'goal', label: 'Goal', get: (r) => el('span', { title: 'goal ' + txt(r.goal) }, goalNames.get(txt(r.goal)) || txt(r.goal)) },
     { k: 'site', label: 'Site', title: 'Where the visitor was sent (way and site ids in the tooltip)', get: siteCell },
     { k: 'geo', label: 'Geo' },
     { k: 'custom', label: 'Custom', title: 'Raw status text from the advertiser', get: (r) => trunc(r.custom) },
