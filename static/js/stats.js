@@ -68,11 +68,12 @@ export function render(root) {
     S.to = to.value;
     if (S.item !== item.value) { S.sort = null; S.expanded.clear(); }
     S.item = item.value;
-    S.next = next.value === nextItem(S) ? '' : next.value;
     for (const d of FILTER_DEFS) S.f[d.k] = inp[d.k].value;
+    // (kept only when chosen: the default follows the item and its filters)
+    S.next = next.value === nextItem(S) ? '' : next.value;
   };
   const rerender = () => { root.replaceChildren(); render(root); };
-  item.addEventListener('change', () => { S.item = item.value; S.next = ''; next.value = nextItem(S); });
+  item.addEventListener('change', () => { next.value = nextItem(S, item.value); });
   const quick = (label, a, b) => button(label, () => {
     from.value = a(); to.value = b();
     readForm(); rerender();
