@@ -1,5 +1,5 @@
-//! `flowtrack demo` looks like real traffic (README, "Try it: the demo
-//! account"): fewer clicks at night and at weekends, growth over the
+//! `flowtrack demo` looks like real traffic (README, `flowtrack demo`):
+//! fewer clicks at night and at weekends, growth over the
 //! period, and a flow that spends more than it earns, so that the
 //! dashboard's chart and its red figures have something to show.
 mod common;

@@ -1,7 +1,7 @@
 //! When the demo's clicks happen: real traffic is quiet at night and at
 //! weekends, grows over the weeks and is noisy from day to day and hour
-//! to hour, so the dashboard's chart has something to show (README, "Try
-//! it: the demo account"). The demo user's time zone is UTC, so hours and
+//! to hour, so the dashboard's chart has something to show (README,
+//! `flowtrack demo`). The demo user's time zone is UTC, so hours and
 //! weekdays are UTC ones.
 use rand::rngs::SmallRng;
 use rand::Rng;
