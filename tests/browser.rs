@@ -1,14 +1,19 @@
 //! The dashboard (SPEC 6) in headless Chromium: log-in, statistics totals
 //! against stats.json, grouping by country, creating a flow through the
 //! form, the leads and click log pages, the profile's postback URLs, the
-//! phone layout, and hostile click/lead values staying text (no XSS).
+//! phone layout, and hostile click/lead values staying text (no XSS); the
+//! tracker features (tests/browser/features.mjs: formatted money, filter
+//! chips, column chooser, chart axes, drill-down, a losing flow) and every
+//! page at 1280 and 375 px (tests/browser/pages.mjs).
 //!
 //! The browser side is tests/browser/dashboard.mjs (playwright-core
 //! driving Debian's /usr/bin/chromium; `npm ci --prefix tests/browser`
 //! installs it, and this test runs that itself when the package is
-//! missing). Screenshots go to target/browser-shots/. Without Chromium or
-//! Node the test fails and says how to install them: it never passes
-//! without having driven the browser.
+//! missing). Screenshots (the test's artifacts, one per page and width and
+//! one per feature, fail-*.png for a failed step) go to
+//! target/browser-shots/ of this checkout, or to FLOWTRACK_SHOTS; each run
+//! clears the old ones. Without Chromium or Node the test fails and says
+//! how to install them: it never passes without having driven the browser.
 mod common;
 use common::*;
 use std::io::Read;
@@ -182,7 +187,11 @@ fn dashboard_works_in_a_real_browser_and_shows_hostile_data_as_text() {
     let app = restart(db);
     hostile_data(&app, &token);
 
-    let shots = root.join("target/browser-shots");
+    // In the checkout, not CARGO_TARGET_DIR: checkouts sharing a target
+    // directory would mix their screenshots.
+    let shots = std::env::var_os("FLOWTRACK_SHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/browser-shots"));
     let args: Vec<String> = [
         "--url",
         &format!("http://127.0.0.1:{}", app.port),

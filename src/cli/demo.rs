@@ -1,10 +1,13 @@
 //! `flowtrack demo` (SPEC 5): creates or refreshes the user `demo` with
 //! sites, flows, ways, goals, a blacklist and `--days` of realistic clicks
-//! (geo, devices, in-app browsers, bots, tags, uniqueness), leads in every
-//! stage with prices in two currencies, and spend. Clicks go through the
+//! (geo, devices, in-app browsers, bots, tags, uniqueness; their rhythm
+//! over the day and the week, growth and noise: demo_shape.rs), leads in
+//! every stage with prices in two currencies, and spend (one flow and some
+//! campaigns lose money). Clicks go through the
 //! same insert code as the click writer, in large transactions, so the
 //! benchmarks can fill millions of clicks quickly.
-use super::demo_account::{clear, pick, setup, write_lead, Lead, FLOWS, UAS};
+use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
+use super::demo_shape::Timeline;
 use crate::clicks::record::{ClickRecord, Tags};
 use crate::clicks::user_agent;
 use rand::rngs::SmallRng;
@@ -92,7 +95,13 @@ fn generate(
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let span_ms = days.max(1) as i64 * 86_400_000;
     let start_ms = now_ms - span_ms;
-    let step = (span_ms / clicks.max(1) as i64).max(1);
+    let mut timeline = Timeline::new(&mut rng, start_ms, now_ms);
+    let campaign_pick: Vec<(usize, u32)> = CAMPAIGNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, c.0))
+        .collect();
+    let campaign_pick = &campaign_pick;
     let tty = std::io::stderr().is_terminal();
     let started = Instant::now();
     let mut dict = crate::db::writer::Dict::default();
@@ -129,8 +138,7 @@ fn generate(
                 let mut batch = Vec::with_capacity((end - made) as usize);
                 let mut roll = crate::stats::rollup::Acc::default();
                 for i in made..end {
-                    // Evening peaks: skip some night-time slots' jitter only.
-                    let t_ms = start_ms + i as i64 * step + rng.random_range(0..step);
+                    let t_ms = timeline.at(i, clicks, rng.random());
                     let f = &FLOWS[*pick(&mut rng, flow_pick)];
                     let fi = FLOWS.iter().position(|x| x.id == f.id).unwrap_or(0);
                     let (ua, info, _) = classified[*pick(&mut rng, ua_pick)];
@@ -167,7 +175,7 @@ fn generate(
                             rng.random_range(1..255)
                         )
                     };
-                    let campaign = rng.random_range(0..12);
+                    let campaign = *pick(&mut rng, campaign_pick);
                     let record = ClickRecord {
                         key: ((t_ms) << 16) | (i as i64 & 0xffff),
                         secret: rng.random(),
@@ -210,7 +218,8 @@ fn generate(
                         cost: if filter == 0 { f.cpc * base_rate } else { 0.0 },
                     };
                     // A lead for some unique target clicks, a while later.
-                    let lead = (filter == 0 && record.unique && rng.random_bool(0.035))
+                    let cr = 0.035 * f.cr * CAMPAIGNS[campaign].1;
+                    let lead = (filter == 0 && record.unique && rng.random_bool(cr))
                         .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
                     roll.add(&record);
                     batch.push((record, lead));

@@ -32,6 +32,9 @@ pub(super) struct FlowPlan {
     pub(super) geos: &'static [&'static str],
     pub(super) cpc: f64,
     pub(super) share: u32,
+    /// Its visitors' conversion against the average: with its price per
+    /// click it makes the flow earn or lose.
+    pub(super) cr: f64,
 }
 
 pub(super) const FLOWS: &[FlowPlan] = &[
@@ -40,8 +43,9 @@ pub(super) const FLOWS: &[FlowPlan] = &[
         name: "Facebook DACH",
         source: "facebook",
         geos: &["de", "at", "ch"],
-        cpc: 0.12,
+        cpc: 0.09,
         share: 45,
+        cr: 1.0,
     },
     FlowPlan {
         id: "demo-tt",
@@ -50,15 +54,36 @@ pub(super) const FLOWS: &[FlowPlan] = &[
         geos: &["us", "ca"],
         cpc: 0.05,
         share: 35,
+        cr: 1.1,
     },
     FlowPlan {
         id: "demo-gg",
         name: "Google LATAM",
         source: "google",
         geos: &["mx", "br", "ar", "co"],
-        cpc: 0.08,
+        cpc: 0.16,
         share: 20,
+        // The flow that loses money: dear clicks that convert badly.
+        cr: 0.6,
     },
+];
+
+/// Each flow's 12 campaigns: (share of its clicks, conversion against the
+/// flow's). Big campaigns convert well, the tail badly, as when a buyer
+/// tests and then scales.
+pub(super) const CAMPAIGNS: [(u32, f64); 12] = [
+    (20, 1.35),
+    (16, 1.25),
+    (14, 1.15),
+    (12, 1.05),
+    (10, 1.0),
+    (8, 0.95),
+    (6, 0.85),
+    (5, 0.8),
+    (4, 0.7),
+    (3, 0.6),
+    (1, 0.45),
+    (1, 0.3),
 ];
 
 pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {

@@ -1,6 +1,7 @@
 //! Subcommands (SPEC 5): serve, user add/token/password, demo, backup.
 pub mod demo;
 mod demo_account;
+mod demo_shape;
 
 use crate::config::{Cli, Command, Config, UserAction};
 use std::path::Path;

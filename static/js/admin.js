@@ -49,7 +49,7 @@ export function renderSites(root) {
         el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'ID'), el('th', {}, 'Name'), el('th', {}, 'URL'), el('th', {}, ''))),
         el('tbody', {}, sites.length ? sites.map((s) => el('tr', { 'data-id': txt(s.id) },
           el('td', { class: 'num' }, txt(s.id)),
-          el('td', {}, txt(s.name)),
+          el('td', { class: 'name-col' }, txt(s.name)),
           el('td', { class: 'url' }, el('span', { class: 'mono wrap' }, txt(s.url))),
           el('td', { class: 'actions nowrap' },
             button('Edit', () => edit(s), { class: 'btn btn-small', 'data-action': 'edit' }),

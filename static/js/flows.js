@@ -24,9 +24,10 @@ function trafficback(v) {
   return target(null, v);
 }
 
+// A site by its name; its id only in a tooltip (or when it has no name here).
 function siteLabel(sites, id) {
   const s = sites.find((x) => num(x.id) === num(id));
-  return s ? txt(s.name) + ' #' + id : 'site #' + id;
+  return s && txt(s.name) ? txt(s.name) : 'site #' + id;
 }
 
 export function renderFlows(root) {
@@ -78,7 +79,7 @@ export function renderFlows(root) {
       const share = on && weightSum ? Math.round((Math.max(0, num(w.weight)) / weightSum) * 100) + '%' : '';
       return el('tr', { class: on ? null : 'paused', 'data-way': txt(w.way) },
         el('td', { class: 'num' }, txt(w.way)),
-        el('td', {}, t.site ? siteLabel(sites, t.site) : el('span', { class: 'trunc', title: txt(t.url) }, txt(t.url))),
+        el('td', { class: 'nowrap' }, t.site ? el('span', { title: 'site ' + t.site }, siteLabel(sites, t.site)) : el('span', { class: 'trunc', title: txt(t.url) }, txt(t.url))),
         el('td', { class: 'num' }, txt(w.weight), share ? el('span', { class: 'muted' }, ' ' + share) : null),
         el('td', {}, toList(w.geo).join(', ') || 'all'),
         el('td', {}, toList(w.geox).join(', ')),

@@ -1,8 +1,11 @@
-// Leads (#leads) and click log (#clicks): filtered, paged lists with CSV download.
+// Leads (#leads) and click log (#clicks): filtered, paged lists with CSV
+// download. Each row leads with what matters (time, flow, status, money),
+// names stand for ids (ids in tooltips), a chooser picks the columns.
 import {
   el, txt, num, api, refs, field, options, button, csvButton, showError, pager, safeUrl,
-  fmtMoney, fmtCost, fmtTime, daysAgo, codeName, codeOptions, FILTERS, OSES, BROWSERS, DEVICES,
+  fmtMoney, fmtCost, fmtTime, daysAgo, codeName, codeOptions, setCurrency, FILTERS, OSES, BROWSERS, DEVICES,
 } from './util.js';
+import { columnChooser } from './columns.js';
 
 const LIMIT = 100;
 const CSV_LIMIT = 10000;
@@ -26,11 +29,34 @@ function refLink(v) {
 }
 
 let flowNames = new Map();
+let siteNames = new Map();
+let goalNames = new Map();
+function learn(r) {
+  flowNames = new Map(r.flows.map((f) => [txt(f.flow), txt(f.name)]));
+  siteNames = new Map(r.sites.map((s) => [txt(s.id), txt(s.name)]));
+  goalNames = new Map(r.goals.map((g) => [txt(g.goal), txt(g.name)]));
+  setCurrency(r.profile.currency);
+}
+// A flow by its name; its id (what links and the API use) in the tooltip.
 const flowCell = (v) => {
   const id = txt(v);
   const name = flowNames.get(id);
-  return el('span', { class: 'mono', title: name || null }, id);
+  return name ? el('span', { title: 'flow ' + id }, name) : el('span', { class: 'mono', title: 'flow ' + id }, id);
 };
+// Where the visitor went: the site's name; way and site ids in the tooltip.
+const siteCell = (r) => {
+  const way = num(r.way);
+  const site = txt(r.site);
+  if (!way && !num(site)) return el('span', { class: 'muted' }, '—');
+  const name = siteNames.get(site) || (num(site) ? 'site ' + site : 'URL');
+  return el('span', { class: 'trunc', title: 'way ' + way + (num(site) ? ', site ' + site : '') }, name);
+};
+
+// Date and time; on a phone the date goes small above the time.
+function when(ts) {
+  const [d, t] = fmtTime(ts).split(' ');
+  return el('span', { class: 'when' }, el('span', { class: 'when-d' }, d || ''), ' ', el('span', { class: 'when-t' }, t || ''));
+}
 
 function logPage(cfg) {
   const S = { f: { ...cfg.defaults }, offset: 0 };
@@ -55,7 +81,10 @@ function logPage(cfg) {
       return q;
     };
 
+    const more = cfg.filters.slice(2).filter((d) => (S.f[d.k] ?? '') !== '').length;
     const tableBox = el('div', { id: cfg.prefix + '-box' });
+    let redraw = () => {};
+    const chooser = columnChooser(cfg.prefix + '-cols', 'flowtrack.cols.' + cfg.prefix, cfg.cols, () => redraw());
     const pg = pager(cfg.prefix, (dir) => {
       S.offset = Math.max(0, S.offset + dir * LIMIT);
       load();
@@ -65,7 +94,13 @@ function logPage(cfg) {
       id: cfg.prefix + '-form', class: 'filters',
       onsubmit: (e) => { e.preventDefault(); read(); S.offset = 0; load(); },
     },
-    el('div', { class: 'grid' }, fields),
+    // On a phone all but the dates fold away so the list shows at once.
+    window.matchMedia('(max-width: 600px)').matches
+      ? [el('div', { class: 'grid' }, fields.slice(0, 2)),
+        el('details', { class: 'more', open: more > 0 },
+          el('summary', {}, 'More filters' + (more ? ' (' + more + ' active)' : '')),
+          el('div', { class: 'grid' }, fields.slice(2)))]
+      : el('div', { class: 'grid' }, fields),
     el('div', { class: 'actions' },
       el('button', { type: 'submit', id: cfg.prefix + '-go', class: 'btn btn-primary' }, 'Show'),
       button('Clear', () => {
@@ -79,27 +114,29 @@ function logPage(cfg) {
         return [cfg.fn, { ...q, limit: CSV_LIMIT }, cfg.prefix + span + '.csv'];
       })));
 
-    root.append(el('h1', {}, cfg.title), form, pg.node, tableBox);
+    root.append(el('h1', {}, cfg.title), form, el('div', { class: 'table-bar' }, pg.node, chooser.node), tableBox);
     if (cfg.help) root.append(el('p', { class: 'note' }, cfg.help));
 
-    refs().then((r) => {
-      flowNames = new Map(r.flows.map((f) => [txt(f.flow), txt(f.name)]));
-      if (cfg.lists) cfg.lists(r, root);
-    });
+    refs().then((r) => { if (cfg.lists) cfg.lists(r, root); });
 
     async function load() {
       const my = ++seq;
       tableBox.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
       try {
-        const data = await api(cfg.fn, { ...params(), offset: S.offset, limit: LIMIT });
+        const [data, r] = await Promise.all([api(cfg.fn, { ...params(), offset: S.offset, limit: LIMIT }), refs()]);
         if (my !== seq) return;
+        learn(r);
         const rows = Array.isArray(data[cfg.key]) ? data[cfg.key] : [];
         pg.update(S.offset, rows.length, LIMIT);
-        const head = el('thead', {}, el('tr', {}, cfg.cols.map((c) => el('th', { class: c.num ? 'num' : null, scope: 'col', title: c.title }, c.label))));
-        const body = el('tbody', {}, rows.map((row) => el('tr', { 'data-id': txt(row[cfg.idKey]) },
-          cfg.cols.map((c) => el('td', { class: c.num ? 'num' : c.cls, 'data-key': c.k }, c.get ? c.get(row) : txt(row[c.k]))))));
-        if (!rows.length) body.appendChild(el('tr', {}, el('td', { class: 'empty', colspan: cfg.cols.length }, 'Nothing found.')));
-        tableBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: cfg.prefix + '-table', class: 'data' }, head, body)));
+        redraw = () => {
+          const cols = chooser.visible();
+          const head = el('thead', {}, el('tr', {}, cols.map((c) => el('th', { class: c.num ? 'num' : null, 'data-key': c.k, scope: 'col', title: c.title }, c.label))));
+          const body = el('tbody', {}, rows.map((row) => el('tr', { 'data-id': txt(row[cfg.idKey]) },
+            cols.map((c) => el('td', { class: [c.num ? 'num' : c.cls, c.money && 'money', c.money && num(row[c.k]) < 0 && 'neg'], 'data-key': c.k }, c.get ? c.get(row) : txt(row[c.k]))))));
+          if (!rows.length) body.appendChild(el('tr', {}, el('td', { class: 'empty', colspan: cols.length }, 'Nothing found.')));
+          tableBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: cfg.prefix + '-table', class: 'data sticky-first' }, head, body)));
+        };
+        redraw();
       } catch (e) {
         if (my !== seq) return;
         tableBox.replaceChildren(el('p', { class: 'empty' }, 'No data.'));
@@ -130,23 +167,23 @@ export const renderLeads = logPage({
       el('datalist', { id: 'dl-leads-goals' }, r.goals.map((g) => el('option', { value: txt(g.goal) }, txt(g.name)))));
   },
   cols: [
-    { k: 'id', label: 'ID', num: true },
-    { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
-    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
-    { k: 'uid', label: 'UID', get: (r) => trunc(r.uid) },
+    { k: 'time', label: 'Time', cls: 'nowrap', fixed: true, get: (r) => when(r.time) },
     { k: 'flow', label: 'Flow', cls: 'nowrap', get: (r) => flowCell(r.flow) },
-    { k: 'way', label: 'Way', num: true },
     { k: 'status', label: 'Status', get: (r) => el('span', { class: 'badge st-' + txt(r.status).replace(/[^a-z]/g, '') }, txt(r.status)) },
-    { k: 'custom', label: 'Custom', title: 'Raw status text from the advertiser', get: (r) => trunc(r.custom) },
-    { k: 'goal', label: 'Goal' },
-    { k: 'price', label: 'Price', num: true, get: (r) => fmtMoney(r.price) + ' ' + txt(r.currency) },
+    { k: 'price', label: 'Price', num: true, money: true, title: 'Payout in the currency the network sent', get: (r) => fmtMoney(r.price, txt(r.currency) || undefined) },
+    { k: 'goal', label: 'Goal', get: (r) => el('span', { title: 'goal ' + txt(r.goal) }, goalNames.get(txt(r.goal)) || txt(r.goal)) },
+    { k: 'site', label: 'Site', title: 'Where the visitor was sent (way and site ids in the tooltip)', get: siteCell },
     { k: 'geo', label: 'Geo' },
-    { k: 'ip', label: 'IP', get: (r) => mono(r.ip) },
-    { k: 'name', label: 'Name', get: (r) => trunc(r.name) },
-    { k: 'phone', label: 'Phone', cls: 'nowrap' },
-    { k: 'email', label: 'Email', get: (r) => trunc(r.email) },
+    { k: 'custom', label: 'Custom', title: 'Raw status text from the advertiser', get: (r) => trunc(r.custom) },
     { k: 'utm_source', label: 'UTM Source', get: (r) => trunc(r.utm_source) },
     { k: 'subid', label: 'SubID', get: (r) => trunc(r.subid) },
+    { k: 'name', label: 'Name', get: (r) => trunc(r.name) },
+    { k: 'phone', label: 'Phone', cls: 'nowrap', off: true },
+    { k: 'email', label: 'Email', get: (r) => trunc(r.email), off: true },
+    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
+    { k: 'uid', label: 'UID', title: 'The advertiser\'s lead id', get: (r) => trunc(r.uid), off: true },
+    { k: 'ip', label: 'IP', get: (r) => mono(r.ip), off: true },
+    { k: 'id', label: 'ID', num: true, off: true },
   ],
 });
 
@@ -168,22 +205,22 @@ export const renderClicks = logPage({
     root.append(el('datalist', { id: 'dl-clicks-flows' }, r.flows.map((f) => el('option', { value: txt(f.flow) }, txt(f.name)))));
   },
   cols: [
-    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
-    { k: 'time', label: 'Time', cls: 'nowrap', get: (r) => fmtTime(r.time) },
+    { k: 'time', label: 'Time', cls: 'nowrap', fixed: true, get: (r) => when(r.time) },
     { k: 'flow', label: 'Flow', cls: 'nowrap', get: (r) => flowCell(r.flow) },
-    { k: 'way', label: 'Way', num: true },
-    { k: 'filter', label: 'Filter', get: (r) => el('span', { class: num(r.filter) ? 'badge st-bad' : 'badge st-ok', title: 'filter ' + txt(r.filter) }, codeName(FILTERS, r.filter)) },
-    { k: 'unique', label: 'Unique', get: (r) => (r.unique === true || r.unique === 1 || r.unique === '1' ? 'yes' : 'no') },
-    { k: 'ip', label: 'IP', get: (r) => mono(r.ip) },
+    { k: 'filter', label: 'Filter', title: 'Sent to a way (target) or stopped by a filter', get: (r) => el('span', { class: num(r.filter) ? 'badge st-bad' : 'badge st-ok', title: 'filter ' + txt(r.filter) }, codeName(FILTERS, r.filter)) },
+    { k: 'cost', label: 'Cost', num: true, money: true, get: (r) => fmtCost(r.cost) },
+    { k: 'site', label: 'Site', title: 'Where the visitor was sent (way and site ids in the tooltip)', get: siteCell },
     { k: 'geo', label: 'Geo' },
+    { k: 'mobile', label: 'Device', get: (r) => codeName(DEVICES, r.mobile) },
     { k: 'os', label: 'OS', cls: 'nowrap', get: (r) => codeName(OSES, r.os) },
     { k: 'browser', label: 'Browser', cls: 'nowrap', get: (r) => codeName(BROWSERS, r.browser) },
-    { k: 'mobile', label: 'Device', get: (r) => codeName(DEVICES, r.mobile) },
+    { k: 'unique', label: 'Unique', get: (r) => (r.unique === true || r.unique === 1 || r.unique === '1' ? 'yes' : 'no') },
     { k: 'utm_source', label: 'UTM Source', get: (r) => trunc(r.utm_source) },
     { k: 'subid', label: 'SubID', get: (r) => trunc(r.subid) },
-    { k: 'adid', label: 'Ad click id', get: (r) => trunc(r.adid, 'trunc short') },
     { k: 'referer', label: 'Referer', get: (r) => refLink(r.referer) },
     { k: 'ua', label: 'User-Agent', get: (r) => trunc(r.ua) },
-    { k: 'cost', label: 'Cost', num: true, get: (r) => fmtCost(r.cost) },
+    { k: 'ip', label: 'IP', get: (r) => mono(r.ip) },
+    { k: 'click', label: 'Click', get: (r) => mono(r.click) },
+    { k: 'adid', label: 'Ad click id', get: (r) => trunc(r.adid, 'trunc short'), off: true },
   ],
 });

@@ -13,7 +13,7 @@ export function sessionsCard() {
       el('td', { class: 'nowrap' }, fmtTime(s.created)),
       el('td', { class: 'nowrap' }, fmtTime(s.last_used)),
       el('td', { class: 'mono' }, txt(s.ip)),
-      el('td', {}, el('span', { class: 'wrap' }, txt(s.ua))),
+      el('td', { class: 'ua' }, el('span', { class: 'wrap' }, txt(s.ua))),
       el('td', {}, s.current ? 'this tab' : ''),
       el('td', { class: 'actions nowrap' }, button('End', async () => {
         if (s.current && !confirmAsk('End this session? You will have to log in again.')) return;

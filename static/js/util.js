@@ -1,5 +1,6 @@
 // Shared helpers: DOM builder, API client, formatting, messages, clipboard.
 // Rule: data from the server only ever becomes text nodes or safe attributes.
+import { num } from './format.js';
 
 const TOKEN_KEY = 'flowtrack.token';
 
@@ -53,7 +54,7 @@ export function el(tag, attrs, ...children) {
         continue;
       }
       if (BLOCKED.has(k.toLowerCase())) continue;
-      if (k === 'class') node.className = Array.isArray(v) ? v.filter(Boolean).join(' ') : String(v);
+      if (k === 'class') node.className = Array.isArray(v) ? v.flat(Infinity).filter(Boolean).join(' ') : String(v);
       else if (k === 'value') value = v;
       else if (k === 'href') { const h = safeHref(v); if (h) node.setAttribute('href', h); }
       else if (PROPS.has(k)) node[k] = v;
@@ -95,41 +96,10 @@ export function confirmAsk(text) {
   return window.confirm(text);
 }
 
-// ---------- formatting ----------
+// ---------- formatting (js/format.js) ----------
 
-export function num(v) {
-  const n = Number(v);
-  return Number.isFinite(n) ? n : 0;
-}
-export const fmtInt = (v) => String(Math.round(num(v)));
-export const fmtMoney = (v) => {
-  const s = num(v).toFixed(2);
-  return s === '-0.00' ? '0.00' : s;
-};
-export const fmtPct = fmtMoney;
-export function fmtCost(v) {
-  const n = num(v);
-  return n !== 0 && Math.abs(n) < 0.1 ? n.toFixed(4) : n.toFixed(2);
-}
+export * from './format.js';
 
-const pad = (n) => String(n).padStart(2, '0');
-export function isoDate(d) {
-  return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
-}
-export function daysAgo(n) {
-  const d = new Date();
-  d.setDate(d.getDate() - n);
-  return isoDate(d);
-}
-export function parseDate(s) {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s || '');
-  return m ? new Date(+m[1], +m[2] - 1, +m[3]) : null;
-}
-export function fmtTime(ts) {
-  if (!ts) return '';
-  const d = new Date(num(ts) * 1000);
-  return isoDate(d) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-}
 export function toList(v) {
   if (Array.isArray(v)) return v.map(String).filter(Boolean);
   if (v == null || v === false || v === '') return [];

@@ -1,5 +1,7 @@
 // Browser test of the flowtrack dashboard (SPEC 6) in headless Chromium,
-// started by tests/browser.rs on an app filled by `flowtrack demo`.
+// started by tests/browser.rs on an app filled by `flowtrack demo`. The
+// statistics features are checked in features.mjs, every page at both
+// widths in pages.mjs.
 //
 //   node dashboard.mjs --url http://127.0.0.1:PORT --user demo --password PW \
 //     --shots DIR [--chromium /usr/bin/chromium]
@@ -11,6 +13,8 @@ import {
   args, BASE, SHOTS, LAUNCH, T, failures, log, apiCall, watch, shot, step, check,
   noErrorShown, gotoPage, rowCount, pageText, STATS_ROWS, LEAD_ROWS, CLICK_ROWS,
 } from './lib.mjs';
+import { statsFeatures, logColumns, currencyFromProfile } from './features.mjs';
+import { everyPage } from './pages.mjs';
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
 const XSS_SVG = '<svg onload=window.__xss=3>';
@@ -91,7 +95,8 @@ log('FIGURE first load: DOMContentLoaded ' + figures.domContentLoadedMs + ' ms; 
   + ' ms; log-in click → stats rows ' + figures.loginToStatsMs + ' ms');
 
 // ----- 2. the pages, with the app's CSP in force -----
-const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId });
+// (en-US: the checks compare numbers formatted as 1,234 and $1,234.56)
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, timezoneId, locale: 'en-US' });
 const page = watch(await ctx.newPage(), 'main');
 await page.goto(BASE + '/app/');
 await page.waitForSelector('#login-user', { state: 'visible', timeout: T });
@@ -120,7 +125,8 @@ await step(page, 'stats-totals', async () => {
   const rows = await rowCount(page, STATS_ROWS);
   check(rows === Object.keys(d.stats).length, `${rows} table rows, stats.json has ${Object.keys(d.stats).length} groups`);
   const cells = await page.$eval('#stats-table tfoot td[data-total="click"]', (td) => td.textContent);
-  check(cells === String(d.total.click), `totals click cell shows "${cells}"`);
+  const formatted = new Intl.NumberFormat('en-US').format(d.total.click);
+  check(cells === formatted, `totals click cell shows "${cells}", not ${formatted}`);
   await shot(page, 'stats-1280.png');
 });
 
@@ -161,6 +167,8 @@ await step(page, 'stats-geo', async () => {
   await shot(page, 'stats-geo-1280.png');
 });
 
+await statsFeatures(page, token);
+
 const flowName = 'Browser test ' + Date.now().toString(36);
 const flowUrl = 'https://offer.example/browser-test?click={click}';
 await step(page, 'flow-create', async () => {
@@ -199,6 +207,8 @@ await step(page, 'clicks', async () => {
   await shot(page, 'clicks-1280.png', false);
 });
 
+await logColumns(page);
+
 await step(page, 'profile', async () => {
   await gotoPage(page, '#profile', '#profile-token');
   // The API token is stored only hashed: the profile offers a new one
@@ -225,6 +235,8 @@ await step(page, 'sites-goals-blacklist', async () => {
   await gotoPage(page, '#blacklist', '#blacklist-table tbody tr[data-ip]');
   await shot(page, 'blacklist-1280.png', false);
 });
+
+await currencyFromProfile(page);
 
 await step(page, 'logout', async () => {
   const own = await page.evaluate(() => sessionStorage.getItem('flowtrack.token'));
@@ -256,6 +268,10 @@ await step(page, 'logout', async () => {
   });
   await phone.close();
 }
+
+// Every page at both widths, with a screenshot each.
+await everyPage(browser, 1280, token, timezoneId);
+await everyPage(browser, 375, token, timezoneId);
 
 // ----- 3. XSS: hostile values from clicks and leads stay text -----
 // Run with CSP bypassed so the check is of the DOM code itself, not only

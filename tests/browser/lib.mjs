@@ -13,6 +13,8 @@ for (const k of ['url', 'user', 'password', 'shots']) {
 export const BASE = args.url.replace(/\/+$/, '');
 export const SHOTS = path.resolve(args.shots);
 fs.mkdirSync(SHOTS, { recursive: true });
+// Only this run's screenshots: an old fail-*.png would mislead.
+for (const f of fs.readdirSync(SHOTS)) if (f.endsWith('.png')) fs.rmSync(path.join(SHOTS, f));
 
 // Without the background-networking flags Chromium dials out at start and
 // this machine's closed network refuses it (slow start, noisy errors).
@@ -61,6 +63,14 @@ export async function shot(page, file, fullPage = true) {
   // From the top: a full-page shot of a scrolled page paints the sticky bar mid-page.
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: p, fullPage });
+  log('screenshot: ' + p);
+  return p;
+}
+
+// One element, scrolled into view (the page's scroll is left as it is).
+export async function shotOf(page, selector, file) {
+  const p = path.join(SHOTS, file);
+  await page.locator(selector).screenshot({ path: p });
   log('screenshot: ' + p);
   return p;
 }
