@@ -34,6 +34,9 @@ const STEPS: &[Step] = &[
         include_str!("step6_click_cols.sql"),
         Some(crate::stats::cols::store::fill_from_clicks),
     ),
+    // 7: what a sliced write (spend.json, a change of base currency) has
+    // left to do, to resume it after a crash.
+    (include_str!("step7_sliced_writes.sql"), None),
 ];
 
 /// The version a fully migrated database has.
