@@ -40,6 +40,10 @@ pub struct Config {
     /// A MaxMind-format .mmdb country database instead of the bundled one.
     #[arg(long, env = "FLOWTRACK_GEOIP", global = true)]
     pub geoip: Option<PathBuf>,
+    /// KiB of clicks the writer's queue may hold before clicks are
+    /// answered 503 (README "The click path"); for tests.
+    #[arg(long, env = "FLOWTRACK_CLICK_QUEUE_KIB", global = true, hide = true)]
+    pub click_queue_kib: Option<usize>,
 }
 
 impl Config {
@@ -50,6 +54,7 @@ impl Config {
             listen: "127.0.0.1:0".into(),
             trust_proxy: false,
             geoip: None,
+            click_queue_kib: None,
         }
     }
 }

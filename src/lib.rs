@@ -81,10 +81,17 @@ impl Application {
         let geo = geo::GeoDb::open(config.geoip.as_deref()).map_err(std::io::Error::other)?;
         let pool = db::pool(&config.db, 8).map_err(|e| std::io::Error::other(e.to_string()))?;
         db::serving(&conn).map_err(io)?;
+        // Sliced writes a crash interrupted, finished before any other
+        // write of their users (src/db/writer/tasks.rs).
+        let mut resumed = spend::task::resume(&conn).map_err(io)?;
+        resumed.extend(money::rescale::resume(&conn).map_err(io)?);
+        let queue = config
+            .click_queue_kib
+            .map_or(db::writer::DEFAULT_BYTES, |k| k << 10);
         let state = aweb::Data::new(AppState {
             checkpointer: db::checkpoint::Checkpointer::start(pool.clone()),
             pool,
-            writer: db::writer::Writer::start(conn),
+            writer: db::writer::Writer::start(conn, resumed, queue),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: Default::default(),

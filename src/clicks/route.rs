@@ -1,6 +1,6 @@
 //! `GET|HEAD /{flow}`: the click path of SPEC 2, with no database I/O on
 //! the request thread: classify, filter, pick a way, queue the record for
-//! the writer, answer.
+//! the writer (never waiting), answer.
 use super::filters::{self, Filter};
 use super::record::ClickRecord;
 use super::uniqueness::{cookie_key, ip_ua_key};
@@ -98,7 +98,11 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .as_ref()
             .map(|(_, url)| macros::expand(url, &record, &click_id)),
     };
-    state.writer.enqueue(record);
+    if !state.writer.enqueue(record) {
+        // The writer's queue is full: a redirect would promise a click
+        // that is not stored (README "The click path").
+        return answer::busy();
+    }
 
     let mut builder = HttpResponse::Ok();
     if new_cookie {
