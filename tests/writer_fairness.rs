@@ -1,8 +1,8 @@
 //! Spends during a click flood (README "Storage"): spend.json writes on
 //! the one writer thread, a slice at a time between batches of clicks,
 //! so parallel spends over many clicks never stall the click path or
-//! `/health`, none of them fails because clicks are flowing, and the
-//! prices and rollups add up afterwards.
+//! `/health`, nor postbacks, none of them fails because clicks are
+//! flowing, and the prices and rollups add up afterwards.
 mod common;
 #[path = "common/fixtures.rs"]
 mod fixtures;
@@ -95,7 +95,22 @@ fn parallel_spends_during_a_click_flood_all_answer_and_add_up() {
             })
         })
         .collect();
+    // Postbacks one after another while the spends run: each answers
+    // (the writer takes it within its 5 s) and is stored.
+    let (port, token) = (app.port, app.token.clone());
+    let postbacks = std::thread::spawn(move || {
+        (0..40)
+            .map(|i| {
+                std::thread::sleep(Duration::from_millis(100));
+                let path = format!(
+                    "/api/tracker/postback.json?id={token}&flow=live&subid=p{i}&status=approve&price=1"
+                );
+                flood::get_json(port, &path, Duration::from_secs(30)).map_err(|e| e.to_string())
+            })
+            .collect::<Vec<_>>()
+    });
     let answers: Vec<(String, Value)> = spends.into_iter().map(|s| s.join().unwrap()).collect();
+    let postbacks = postbacks.join().unwrap();
     // A little more flood after the last spend answered.
     let more = clicks.sent() + 2_000;
     while clicks.sent() < more {
@@ -107,6 +122,12 @@ fn parallel_spends_during_a_click_flood_all_answer_and_add_up() {
     for (q, a) in &answers {
         assert_eq!(a["status"], "ok", "{q}: {a}");
         assert_eq!(a["clicks"], 4 * PER_FLOW as i64, "{q}: {a}");
+    }
+    for p in &postbacks {
+        assert!(
+            p.as_ref().is_ok_and(|v| v["status"] == "ok"),
+            "every postback answers ok: {p:?}"
+        );
     }
     assert!(
         tally.other.is_empty() && tally.refused == 0,
@@ -144,6 +165,13 @@ fn parallel_spends_during_a_click_flood_all_answer_and_add_up() {
         })
         .unwrap();
     assert_eq!(stored as u64, tally.redirects);
+    let leads: i64 = app
+        .db()
+        .query_row("SELECT count(*) FROM leads WHERE flow = 'live'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(leads, 40);
     // The database outlived the first app (`stop`): a few hundred MB.
     drop(app);
     let _ = std::fs::remove_dir_all(db.parent().unwrap());

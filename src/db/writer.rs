@@ -110,11 +110,6 @@ impl Writer {
         self.queue.click(Box::new(click))
     }
 
-    /// Clicks refused because the queue was full, since start.
-    pub fn refused(&self) -> u64 {
-        self.queue.refused()
-    }
-
     /// Queues `job` behind everything queued before it; its answer goes
     /// to `to` once its batch is committed (or failed). Never waits.
     pub fn submit(&self, job: JobFn, to: Responder) {

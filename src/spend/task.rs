@@ -124,7 +124,10 @@ impl Task for SpendTask {
             "SELECT id, price, ids FROM spend_piece WHERE spend = ?1 ORDER BY id LIMIT 1",
         )?;
         let mut done = conn.prepare_cached("DELETE FROM spend_piece WHERE id = ?1")?;
-        while started.elapsed() <= SLICE {
+        // Another piece only when it should fit in the slice, judging by
+        // the last one.
+        let mut last = std::time::Duration::ZERO;
+        while started.elapsed() + last <= SLICE {
             let piece: Option<(i64, f64, Vec<u8>)> = next
                 .query_row([self.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()?;
@@ -132,9 +135,11 @@ impl Task for SpendTask {
                 conn.execute("DELETE FROM spend_pending WHERE id = ?1", [self.id])?;
                 return Ok(Some(std::mem::take(&mut self.answer)));
             };
+            let at = Instant::now();
             let ids = pieces::decode(&blob).ok_or_else(ApiError::db)?;
             price_piece(conn, self.user, &ids, price)?;
             done.execute([piece])?;
+            last = at.elapsed();
         }
         Ok(None)
     }

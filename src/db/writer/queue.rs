@@ -115,11 +115,6 @@ impl Queue {
         }
     }
 
-    /// Clicks refused since start.
-    pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
-    }
-
     /// The next message, waiting for one (at most `limit` when given).
     pub fn next(&self, limit: Option<Duration>) -> Option<Msg> {
         let mut q = self.lock();
