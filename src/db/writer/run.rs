@@ -10,6 +10,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
+/// Least time between two slices while clicks back up.
+const SLICE_EVERY: Duration = Duration::from_millis(40);
+
 /// What one batch holds, in arrival order.
 enum Item {
     Click(Box<ClickRecord>),
@@ -85,6 +88,7 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
     let mut wal = Wal::new(&conn);
     let mut backoff = Duration::from_millis(50);
     let mut last_commit = Instant::now() - WINDOW;
+    let mut last_slice = Instant::now();
     loop {
         let idle = batch.items.is_empty() && batch.waiters.is_empty();
         if idle && batch.stopping {
@@ -99,7 +103,12 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
             }
         }
         batch.drain(queue, &mut tasks);
-        let slice = !batch.stopping && tasks.due() == Some(Duration::ZERO);
+        // Clicks come first while they back up (a full batch means more
+        // are queued): a slice then runs only every SLICE_EVERY, so a
+        // flood neither builds a backlog behind the slices (barriers and
+        // postbacks wait for it) nor stops the tasks.
+        let backlog = batch.weight >= MAX_BATCH && last_slice.elapsed() < SLICE_EVERY;
+        let slice = !batch.stopping && !backlog && tasks.due() == Some(Duration::ZERO);
         // Under steady click load, let a batch gather for the rest of the
         // window after the last commit: a commit of one click writes the
         // same few pages (click, index, rollup leaves) as one of a hundred.
@@ -169,6 +178,7 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
             }
         }
         if slice {
+            last_slice = Instant::now();
             tasks.run_one(&mut conn);
             wal.committed(&conn);
         }
