@@ -93,6 +93,15 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub read_timeout_ms: u64,
+    /// KiB of clicks the writer's queue may hold before clicks are
+    /// answered 503 (docs/ARCHITECTURE.md "The writer"); for tests.
+    #[arg(
+        long,
+        env = "FLOWTRACK_CLICK_QUEUE_KIB",
+        value_name = "KIB",
+        hide = true
+    )]
+    pub click_queue_kib: Option<usize>,
 }
 
 /// The server's configuration: a plain struct, so tests and embedders
@@ -115,6 +124,8 @@ pub struct Config {
     #[doc(hidden)]
     pub visitor_shard_cap: usize,
     pub read_timeout_ms: u64,
+    /// KiB of clicks the writer's queue may hold (None: the default).
+    pub click_queue_kib: Option<usize>,
 }
 
 impl Config {
@@ -131,6 +142,7 @@ impl Config {
             clock: Default::default(),
             visitor_shard_cap: crate::clicks::uniqueness::SHARD_CAP,
             read_timeout_ms: crate::api::reads::BUDGET_MS,
+            click_queue_kib: None,
         }
     }
 
@@ -144,6 +156,7 @@ impl Config {
             public_url,
             geoip,
             read_timeout_ms,
+            click_queue_kib,
         } = args;
         Config {
             listen,
@@ -153,6 +166,7 @@ impl Config {
             public_url,
             geoip,
             read_timeout_ms,
+            click_queue_kib,
             ..Config::for_db(db)
         }
     }
@@ -228,7 +242,8 @@ impl ServeArgs {
             trusted_proxies,
             public_url,
             geoip,
-            read_timeout_ms
+            read_timeout_ms,
+            click_queue_kib
         );
     }
 }

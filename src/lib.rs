@@ -98,13 +98,20 @@ impl Application {
         let writes = db::pool(&config.db, WRITE_POOL).map_err(pool_err)?;
         let budget = std::time::Duration::from_millis(config.read_timeout_ms);
         db::serving(&conn).map_err(io)?;
+        // Sliced writes a crash interrupted, finished before any other
+        // write of their users (src/db/writer/tasks.rs).
+        let mut resumed = spend::task::resume(&conn).map_err(io)?;
+        resumed.extend(money::rescale::resume(&conn).map_err(io)?);
+        let queue = config
+            .click_queue_kib
+            .map_or(db::writer::DEFAULT_BYTES, |k| k << 10);
         let state = aweb::Data::new(AppState {
             checkpointer: db::checkpoint::Checkpointer::start(pool.clone()),
             pool,
             reports,
             writes,
             reads: api::reads::Reads::new(budget, api::reads::WAIT),
-            writer: db::writer::Writer::start(conn),
+            writer: db::writer::Writer::start(conn, resumed, queue),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),

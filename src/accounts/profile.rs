@@ -73,37 +73,14 @@ pub fn run(call: &mut Call) -> ApiResult {
         check_current_password(call, &user)?;
     }
     if timezone.is_some() || currency.is_some() || password.is_some() {
+        if let Some(c) = &currency {
+            crate::money::rescale::change(call, user.id, c)?;
+        }
         let tx = call.conn.transaction()?;
         if let Some(tz) = &timezone {
             tx.execute(
                 "UPDATE users SET timezone = ?1 WHERE id = ?2",
                 params![tz, user.id],
-            )?;
-        }
-        if let Some(c) = &currency {
-            let old: String =
-                tx.query_row("SELECT currency FROM users WHERE id = ?1", [user.id], |r| {
-                    r.get(0)
-                })?;
-            if *c != old {
-                // Click costs and lead values are kept in the base currency
-                // (SPEC 3, schema.sql), so they move with it: otherwise
-                // reports would add up amounts in two currencies.
-                let factor = money::convert(&tx, 1.0, &old, c, "currency")?;
-                for sql in [
-                    "UPDATE click_cost SET cost = cost * ?1 WHERE id IN (SELECT id FROM clicks WHERE user_id = ?2)",
-                    "UPDATE click_roll SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
-                    "UPDATE click_wide SET cost = cost * ?1 WHERE user_id = ?2 AND cost <> 0",
-                    "UPDATE lead_roll SET mh = mh * ?1, ma = ma * ?1 WHERE user_id = ?2",
-                    "UPDATE leads SET base = base * ?1 WHERE user_id = ?2 AND base <> 0",
-                ] {
-                    tx.execute(sql, params![factor, user.id])?;
-                }
-                crate::stats::cols::store::scale_prices(&tx, user.id, factor)?;
-            }
-            tx.execute(
-                "UPDATE users SET currency = ?1 WHERE id = ?2",
-                params![c, user.id],
             )?;
         }
         if let Some(p) = &password {

@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 /// checks included); past that the write is abandoned, never run, and the
 /// call answers `db`.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for a sliced write, whose checks read its clicks.
+const SLICED_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Everything a handler gets: typed access to the request and the database.
 pub struct Call<'a> {
@@ -71,6 +73,10 @@ pub enum Run {
     /// write joins the writer's group commit instead of contending for
     /// SQLite's write lock, and it sees every click queued before it.
     Writer(Prepare),
+    /// Checked and read on a pooled connection, then written by the
+    /// writer a slice at a time between batches of clicks
+    /// (db/writer/tasks.rs): a write too big for one transaction.
+    Sliced(fn(&mut Call) -> ApiResult<crate::db::writer::Sliced>),
 }
 
 pub struct Endpoint {
@@ -109,13 +115,27 @@ const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
     }
 }
 
+const fn sliced(
+    name: &'static str,
+    prepare: fn(&mut Call) -> ApiResult<crate::db::writer::Sliced>,
+) -> Endpoint {
+    Endpoint {
+        name,
+        run: Run::Sliced(prepare),
+        open: false,
+        fresh: false,
+        csv: None,
+        heavy: false,
+    }
+}
+
 /// Every API function. Reads that must see the latest clicks are `fresh`;
 /// writes run by the writer see them by queue order and need no barrier.
 pub static ENDPOINTS: &[Endpoint] = &[
     on_writer("postback", crate::leads::postback::prepare),
     Endpoint {
         fresh: true,
-        ..ep("spend", crate::spend::run)
+        ..sliced("spend", crate::spend::prepare)
     },
     Endpoint {
         csv: Some("leads"),
@@ -406,6 +426,22 @@ pub async fn dispatch(
                 }
             });
             render(answer.wait(WRITE_TIMEOUT).await, None)
+        }
+        Run::Sliced(prepare) => {
+            use crate::db::writer::Sliced;
+            // As Run::Writer, checked on the light calls' pool (the
+            // postbacks' own stays theirs); reading what to write may
+            // take a while (the clicks of a big spend), hence the longer
+            // limit.
+            let (to, answer) = crate::db::writer::ticket();
+            actix_web::rt::task::spawn_blocking(move || {
+                match with_call(&st, &st.pool, ep, input, None, prepare) {
+                    Ok(Sliced::Task(task)) => st.writer.start_task(task, to),
+                    Ok(Sliced::Done(v)) => to.answer(Ok(v)),
+                    Err(e) => to.answer(Err(e)),
+                }
+            });
+            render(answer.wait(SLICED_TIMEOUT).await, None)
         }
     };
     rendered.respond()

@@ -62,3 +62,14 @@ pub fn not_found(mut builder: HttpResponseBuilder) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .body("<!doctype html><html><head><title>Not found</title></head><body><h1>Not found</h1></body></html>")
 }
+
+/// A click the writer's queue had no room for (README "The click path"):
+/// not stored, so no redirect; the visitor's browser or the ad network
+/// may try again in a second.
+pub fn busy() -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::RETRY_AFTER, "1"))
+        .content_type("text/plain")
+        .body("busy, try again")
+}

@@ -1,6 +1,6 @@
 //! `GET|HEAD /{flow}`: the click path of SPEC 2, with no database I/O on
 //! the request thread: classify, filter, pick a way, queue the record for
-//! the writer, answer.
+//! the writer (never waiting), answer.
 use super::filters::{self, Filter};
 use super::record::ClickRecord;
 use super::uniqueness::{cookie_key, ip_ua_key};
@@ -110,8 +110,10 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .as_ref()
             .map(|(_, url)| macros::expand(url, &record, &click_id)),
     };
-    if record_it {
-        state.writer.enqueue(record);
+    if record_it && !state.writer.enqueue(record) {
+        // The writer's queue is full: a redirect would promise a click
+        // that is not stored (docs/API.md "The click path").
+        return answer::busy();
     }
 
     let mut builder = HttpResponse::Ok();

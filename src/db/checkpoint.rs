@@ -7,8 +7,11 @@
 //! turn the automatic checkpoint off (`PRAGMA wal_autocheckpoint=0`, see
 //! [`super::serving`]) and this thread copies the WAL back every
 //! [`EVERY`]. A PASSIVE checkpoint never waits for readers or writers; an
-//! up-to-date WAL makes it a no-op. The last checkpoint at shutdown is the
-//! writer's (src/db/writer.rs).
+//! up-to-date WAL makes it a no-op. Racing the writer's commits, it never
+//! leaves the log wholly copied when a write begins, so the log never
+//! starts over: the writer finishes the copy itself between two batches
+//! once the WAL is past its limit (src/db/writer/wal.rs). The last
+//! checkpoint at shutdown is the writer's too.
 use super::Pool;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

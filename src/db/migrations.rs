@@ -40,6 +40,9 @@ const STEPS: &[Step] = &[
         include_str!("step7_credentials.sql"),
         Some(crate::accounts::keys::upgrade),
     ),
+    // 8: what a sliced write (spend.json, a change of base currency) has
+    // left to do, to resume it after a crash.
+    (include_str!("step8_sliced_writes.sql"), None),
 ];
 
 /// The version a fully migrated database has.

@@ -20,6 +20,8 @@ pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
 /// click, index and rollup pages; a reader's only has to hold what one
 /// report revisits, since the OS caches the file for every connection
 /// (eight readers at 16 MiB each held 300 MiB after month-long reports).
+/// `journal_size_limit`: the commit that starts the WAL over cuts the
+/// file back to this size (src/db/writer/wal.rs).
 fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // A postback alone runs ~20 distinct cached statements (lead rollups
@@ -32,9 +34,13 @@ fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
         "PRAGMA journal_mode=WAL;
          PRAGMA synchronous=NORMAL;
          PRAGMA foreign_keys=ON;
-         PRAGMA cache_size=-{cache_kib};"
+         PRAGMA cache_size=-{cache_kib};
+         PRAGMA journal_size_limit={WAL_KEEP};"
     ))
 }
+
+/// Bytes of WAL file kept when the log starts over.
+const WAL_KEEP: u64 = 16 << 20;
 
 /// Page cache of the writer's (and every single-use) connection, KiB.
 const WRITER_CACHE_KIB: u32 = 16_000;

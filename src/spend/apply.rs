@@ -1,24 +1,18 @@
-//! Writing one spend.json request (issue 6): the click prices in
-//! click_cost and the same change of spend in the rollups, in the
-//! caller's transaction.
+//! Writing spend.json (issue 6): the click prices in click_cost and the
+//! same change of spend in the rollups.
 //!
-//! The rollups need the matching clicks per wide-rollup key: how many
-//! (`cost` is spread over all of them) and what they cost so far (each
-//! rollup row moves by the difference). When every condition is a
-//! click_wide column and from/to fall on its bucket edges, each click_wide
-//! row matches whole, so the matching rows ARE those sums, read from a
-//! table a hundred times smaller than the clicks (the fast path).
-//! Otherwise (subid, utm_campaign/content/term, unique, times inside a
-//! bucket) the matching clicks themselves are summed.
-//!
-//! The prices are written from the click ids alone, found in the click
-//! columns (src/stats/cols) into a list in memory (8 bytes a click)
-//! before click_cost is written, two halves of the period at once when a
-//! second pooled reader is free; the list goes to SQLite as rarray
-//! parameters. The click columns' own prices are set after, at the
-//! clicks' places in their chunks found in the same pass.
+//! A request is first resolved to its clicks on a pooled reader
+//! ([`collect`]): their ids, found in the click columns (src/stats/cols),
+//! two halves of the period at once when a second pooled reader is free.
+//! Which clicks match does not depend on any price, so no write can make
+//! that list stale. The writer then prices them a piece at a time
+//! ([`price_piece`], src/spend/task.rs): it reads the piece's clicks' old
+//! prices and rollup keys from their chunks, moves the rollups by the
+//! difference, and writes the new prices to click_cost and to the
+//! chunks, all in the slice's transaction, so the rollups always move by
+//! exactly what the prices do, whatever wrote before.
 use super::deltas::Deltas;
-use super::request::{Price, SpendRequest};
+use super::request::SpendRequest;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
@@ -26,24 +20,24 @@ use crate::db::Pool;
 use crate::stats::cols::read::{Need, Plan};
 use crate::stats::cols::store::{set_prices, Matched};
 use crate::stats::scan::in_halves;
-use crate::stats::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
 use rusqlite::Connection;
 use std::rc::Rc;
 
-/// Prices the matching clicks and moves the rollups' spend with them;
-/// answers how many clicks matched.
-pub fn apply(
-    req: &SpendRequest,
+/// Prices the clicks `ids` (sorted) of `user` at `price` and moves the
+/// rollups' spend with them; answers how many were found (a click gone
+/// since the request was resolved is skipped).
+pub fn price_piece(
     conn: &Connection,
-    pool: Option<&Pool>,
+    user: i64,
+    ids: &[i64],
+    price: f64,
 ) -> rusqlite::Result<usize> {
-    let (n, price, mut matched) = match req.wide_where() {
-        Some(wide) => fast(req, conn, &wide, pool)?,
-        None => slow(req, conn)?,
-    };
+    let (deltas, mut matched) = Deltas::of_chunks(conn, user, ids)?;
+    let n = deltas.clicks();
     if n > 0 {
+        deltas.write(conn, price, true)?;
         write_prices(conn, std::mem::take(&mut matched.ids), price)?;
         // The same clicks' prices in their click columns.
         set_prices(conn, matched, price)?;
@@ -51,83 +45,13 @@ pub fn apply(
     Ok(n as usize)
 }
 
-/// The rollups from click_wide rows that match whole (`wide`): answers
-/// the number of matching clicks, their price, and the clicks.
-fn fast(
-    req: &SpendRequest,
-    conn: &Connection,
-    wide: &Where,
-    pool: Option<&Pool>,
-) -> rusqlite::Result<(i64, f64, Matched)> {
-    let n: i64 = conn.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(clicks), 0) FROM click_wide WHERE {}",
-            wide.sql()
-        ),
-        rusqlite::params_from_iter(&wide.args),
-        |r| r.get(0),
-    )?;
-    let price = per_click(req.price, n);
-    if n == 0 {
-        return Ok((0, price, Matched::default()));
-    }
-    if req.flows_only() {
-        // Every narrow row of these flows and buckets matches whole too
-        // (click_roll has the same user_id, bucket and flow columns).
-        set_whole_rows(conn, "click_roll", wide, price)?;
-    } else {
-        let sql = format!(
-            "SELECT user_id, bucket, {}, clicks, cost FROM click_wide WHERE {}",
-            COLUMNS.join(", "),
-            wide.sql()
-        );
-        Deltas::read(conn, &sql, &wide.args)?.write(conn, price, false)?;
-    }
-    set_whole_rows(conn, "click_wide", wide, price)?;
-    Ok((n, price, collect(conn, req, pool)?))
-}
-
-/// The rollups from the matching clicks themselves, read from the click
-/// columns with their old prices, in one pass that also keeps the clicks.
-fn slow(req: &SpendRequest, conn: &Connection) -> rusqlite::Result<(i64, f64, Matched)> {
-    let w = req.columns_where();
-    let (deltas, matched) = Deltas::of_columns(conn, &columns_plan(req, &w)?)?;
-    let n = deltas.clicks();
-    let price = per_click(req.price, n);
-    if n > 0 {
-        deltas.write(conn, price, true)?;
-    }
-    Ok((n, price, matched))
-}
-
-/// The price of each of `n` matching clicks: `cost` is an equal share.
-fn per_click(price: Price, n: i64) -> f64 {
-    match price {
-        Price::Cost(total) => total / n as f64,
-        Price::Cpc(cpc) => cpc,
-    }
-}
-
-/// Sets the spend of rollup rows whose clicks all match: clicks × price.
-fn set_whole_rows(conn: &Connection, table: &str, w: &Where, price: f64) -> rusqlite::Result<()> {
-    let sql = format!("UPDATE {table} SET cost = clicks * ? WHERE {}", w.sql());
-    let args = std::iter::once(Sql::Real(price)).chain(w.args.iter().cloned());
-    conn.execute(&sql, rusqlite::params_from_iter(args))?;
-    Ok(())
-}
-
-/// Ids priced by one statement.
-const PRICE_SLICE: usize = 65_536;
-
-/// Reads the matching clicks from the click columns (src/stats/cols): their
-/// ids, and their places in the chunks whose prices are set after. These
-/// hold every spend condition: reading the click rows was most of
-/// a spend on a condition the indexes lack (geo: 2.5 s of 3.9 s for the
-/// 1.4M clicks of one country among 10M). A second pooled reader, when
-/// one is free, reads the later half of the period at the same time
-/// (src/stats/scan.rs). It sees what `conn` sees: `conn` holds the write
-/// lock and has changed only rollups so far.
-fn collect(
+/// Reads the matching clicks from the click columns (src/stats/cols):
+/// their ids, chunk by chunk. These hold every spend condition: reading
+/// the click rows was most of a spend on a condition the indexes lack
+/// (geo: 2.5 s of 3.9 s for the 1.4M clicks of one country among 10M). A
+/// second pooled reader, when one is free, reads the later half of the
+/// period at the same time (src/stats/scan.rs).
+pub fn collect(
     conn: &Connection,
     req: &SpendRequest,
     pool: Option<&Pool>,
@@ -152,6 +76,9 @@ fn collect(
     }
     Ok(matched)
 }
+
+/// Ids priced by one statement.
+const PRICE_SLICE: usize = 65_536;
 
 /// Sets the price of every matching click (`ids`); a price of 0 is no
 /// row.

@@ -1,21 +1,23 @@
-//! The rollups' side of a spend import (issue 6): the matching clicks
-//! summed per wide-rollup key (how many, what they cost so far), then,
-//! once the price is known, each key's change of spend written to
-//! click_wide and folded into every narrow kind of click_roll.
+//! The rollups' side of a spend import (issue 6): the clicks of one
+//! piece (src/spend/pieces.rs) summed per wide-rollup key (how many, what
+//! they cost so far), then each key's change of spend at the new price
+//! written to click_wide and folded into every narrow kind of
+//! click_roll. The old prices are read in the slice that writes the new
+//! ones, so the rollups move by exactly what the prices do.
 //!
 //! A month of one busy flow is hundreds of thousands of keys, so text
 //! values are interned (a key is a handful of integers, no allocation per
 //! click or per key) and rows are updated in primary-key order (in hash
 //! order every update would land on another page of tables far larger
 //! than the page cache).
-use crate::stats::cols::format::Chunk;
-use crate::stats::cols::read::{At, Need, Plan, Values, Visit};
+use crate::clicks::id::key_bucket;
+use crate::stats::cols::format::{Chunk, Costs};
 use crate::stats::cols::store::{damaged, Matched};
 use crate::stats::cols::{INTS, TEXTS};
 use crate::stats::rollup::KINDS;
 use crate::stats::texts::{IdMap, Texts};
 use crate::stats::wide::COLUMNS;
-use rusqlite::types::{Value as Sql, ValueRef};
+use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use std::cmp::Ordering;
 
@@ -46,49 +48,89 @@ impl Deltas {
         }
     }
 
-    /// Sums the rows of `sql`: user, bucket, the 11 COLUMNS, then a click
-    /// count and their spend.
-    pub fn read(conn: &Connection, sql: &str, args: &[Sql]) -> rusqlite::Result<Deltas> {
+    /// Sums the clicks `only` (sorted ids) of `user`, read from their
+    /// chunks of the click columns with their prices; answers where they
+    /// are too. Only their keys are decoded: a piece may need a quarter
+    /// of a chunk, or a few of its clicks.
+    pub fn of_chunks(
+        conn: &Connection,
+        user: i64,
+        only: &[i64],
+    ) -> rusqlite::Result<(Deltas, Matched)> {
         let mut d = Deltas::new();
-        let mut st = conn.prepare(sql)?;
-        let mut rows = st.query(rusqlite::params_from_iter(args))?;
+        let mut matched = Matched::default();
+        let (Some(&lo), Some(&hi)) = (only.first(), only.last()) else {
+            return Ok((d, matched));
+        };
+        let mut st = conn.prepare_cached(
+            "SELECT c.id, c.data, k.data FROM click_cols c LEFT JOIN click_cols_cost k USING (id)
+             WHERE c.user_id = ?1 AND c.id <= ?3 AND c.last >= ?2 ORDER BY c.id",
+        )?;
+        let mut rows = st.query(rusqlite::params![user, lo, hi])?;
+        let mut keys = Vec::new();
         while let Some(r) = rows.next()? {
-            let mut cols = [0i64; 11];
-            for (i, col) in cols.iter_mut().enumerate() {
-                *col =
-                    match (d.text[i], r.get_ref(2 + i)?) {
-                        (true, ValueRef::Text(t)) => d.texts.id(std::str::from_utf8(t)
-                            .map_err(|e| rusqlite::Error::Utf8Error(2 + i, e))?),
-                        _ => r.get(2 + i)?,
-                    };
+            let id: i64 = r.get(0)?;
+            let chunk = Chunk::parse(id, r.get_ref(1)?.as_blob()?).ok_or_else(|| damaged(id))?;
+            let costs =
+                Costs::parse(r.get_ref(2)?.as_blob()?, chunk.n).ok_or_else(|| damaged(id))?;
+            let ids = d
+                .keys_of(&chunk, only, &mut keys)
+                .ok_or_else(|| damaged(id))?;
+            matched.begin(&chunk);
+            for &(k, cols) in &keys {
+                let e = d
+                    .groups
+                    .entry((user, key_bucket(ids[k]), cols))
+                    .or_default();
+                e.0 += 1;
+                e.1 += costs.get(k);
+                matched.keep_at(ids[k], k);
             }
-            let e = d.groups.entry((r.get(0)?, r.get(1)?, cols)).or_default();
-            e.0 += r.get::<_, i64>(13)?;
-            e.1 += r.get::<_, f64>(14)?;
         }
-        Ok(d)
+        Ok((d, matched))
     }
 
-    /// Sums the clicks `plan` keeps, read from the click columns with
-    /// their prices; answers the clicks too.
-    pub fn of_columns(conn: &Connection, plan: &Plan) -> rusqlite::Result<(Deltas, Matched)> {
-        let mut v = FromColumns {
-            d: Deltas::new(),
-            user: plan.user(),
-            keys: Vec::new(),
-            matched: Matched::default(),
-            damaged: None,
-        };
-        let need = Need {
-            ids: true,
-            cost: true,
-            ..Need::default()
-        };
-        plan.each(conn, need, &mut v)?;
-        match v.damaged {
-            Some(id) => Err(damaged(id)),
-            None => Ok((v.d, v.matched)),
+    /// The clicks of `only` in chunk `c` into `keys`: their places and
+    /// COLUMNS, text as [`Texts`] ids; answers the chunk's ids.
+    fn keys_of(
+        &mut self,
+        c: &Chunk,
+        only: &[i64],
+        keys: &mut Vec<(usize, [i64; 11])>,
+    ) -> Option<Vec<i64>> {
+        keys.clear();
+        // Both in id order: one walk.
+        let ids = c.ids()?;
+        let mut j = only.partition_point(|id| id < ids.first().unwrap_or(&0));
+        for (k, id) in ids.iter().enumerate() {
+            while only.get(j).is_some_and(|o| o < id) {
+                j += 1;
+            }
+            if only.get(j) == Some(id) {
+                keys.push((k, [0; 11]));
+            }
         }
+        if keys.is_empty() {
+            return Some(ids);
+        }
+        for (j, name) in COLUMNS.iter().enumerate() {
+            match INTS.iter().position(|x| x == name) {
+                Some(i) => {
+                    let col = c.ints(i)?;
+                    for (k, key) in keys.iter_mut() {
+                        key[j] = *col.value(*k)?;
+                    }
+                }
+                None => {
+                    let col = c.texts(TEXTS.iter().position(|x| x == name)?)?;
+                    let texts: Vec<i64> = col.dict.iter().map(|t| self.texts.id(t)).collect();
+                    for (k, key) in keys.iter_mut() {
+                        key[j] = *texts.get(col.codes.get(*k) as usize)?;
+                    }
+                }
+            }
+        }
+        Some(ids)
     }
 
     /// How many clicks matched.
@@ -204,70 +246,5 @@ impl Deltas {
                 .find(|o| o.is_ne())
                 .unwrap_or(Ordering::Equal)
         })
-    }
-}
-
-/// Reads the click columns into [`Deltas`]: each chunk's wide keys, then
-/// each kept click's.
-struct FromColumns {
-    d: Deltas,
-    user: i64,
-    /// This chunk's clicks' COLUMNS, text as [`Texts`] ids.
-    keys: Vec<[i64; 11]>,
-    matched: Matched,
-    /// A chunk that did not decode.
-    damaged: Option<i64>,
-}
-
-impl FromColumns {
-    fn keys_of(&mut self, c: &Chunk) -> Option<()> {
-        self.keys.clear();
-        self.keys.resize(c.n, [0; 11]);
-        for (j, name) in COLUMNS.iter().enumerate() {
-            let values: Vec<i64> = match INTS.iter().position(|x| x == name) {
-                Some(i) => {
-                    let col = c.ints(i)?;
-                    (0..c.n)
-                        .map(|k| col.value(k).copied())
-                        .collect::<Option<_>>()?
-                }
-                None => {
-                    let col = c.texts(TEXTS.iter().position(|x| x == name)?)?;
-                    let ids: Vec<i64> = col.dict.iter().map(|t| self.d.texts.id(t)).collect();
-                    (0..c.n)
-                        .map(|k| ids.get(col.codes.get(k) as usize).copied())
-                        .collect::<Option<_>>()?
-                }
-            };
-            for (key, v) in self.keys.iter_mut().zip(values) {
-                key[j] = v;
-            }
-        }
-        Some(())
-    }
-}
-
-impl Visit for FromColumns {
-    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
-        if self.keys_of(c).is_none() {
-            self.damaged = Some(c.first);
-        }
-        self.matched.begin(c);
-    }
-
-    fn click(&mut self, at: &mut At) {
-        let Some(&cols) = self.keys.get(at.position()) else {
-            return;
-        };
-        let id = at.id();
-        let key = (self.user, crate::clicks::id::key_bucket(id), cols);
-        let e = self.d.groups.entry(key).or_default();
-        e.0 += 1;
-        e.1 += at.cost();
-        self.matched.keep(at);
-    }
-
-    fn done(&self) -> bool {
-        self.damaged.is_some()
     }
 }

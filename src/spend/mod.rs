@@ -3,68 +3,91 @@
 //! profit and ROI.
 //!
 //! One request answers `ok: 1, bad: 0` or the error envelope. `{"batch":
-//! [...]}` runs every element as its own request in one transaction:
+//! [...]}` runs every element as its own request, all written as one:
 //! elements that fail validation are counted in `bad` (and listed in
-//! `errors` with their index) while the others are applied. Both forms
-//! also answer `clicks`, how many clicks got a price.
+//! `errors` with their index) while the others are applied, in their
+//! order. Both forms also answer `clicks`, how many clicks got a price.
+//!
+//! Every element is checked and resolved to its clicks on a pooled
+//! reader (src/spend/apply.rs); the writer then writes them in slices
+//! between batches of clicks and answers once the last slice is
+//! committed (src/spend/task.rs).
 mod apply;
 mod deltas;
+mod pieces;
 pub mod request;
+pub mod task;
 
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::params::Params;
 use crate::api::Call;
-use request::SpendRequest;
-use rusqlite::TransactionBehavior;
+use crate::db::writer::Sliced;
+use request::{Price, SpendRequest};
 use serde_json::{json, Value};
+use task::{Piece, SpendTask};
 
 /// Most elements in one batch; a bigger import is split by the client.
 const MAX_BATCH: usize = 10_000;
 
-pub fn run(call: &mut Call) -> ApiResult {
+pub fn prepare(call: &mut Call) -> ApiResult<Sliced> {
     let user = call.user()?;
-    let Some(batch) = batch(&call.params)? else {
-        let req = SpendRequest::parse(&call.conn, &user, &call.params)?;
-        let tx = call
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // One request: nothing in the transaction has changed a price
-        // before it, so a second reader may help (src/spend/apply.rs).
-        let clicks = req.apply(&tx, Some(&call.state.pool))?;
-        tx.commit()?;
-        return Ok(json!({ "ok": 1, "bad": 0, "clicks": clicks }));
-    };
-    let mut good = Vec::with_capacity(batch.len());
-    let mut errors = Vec::new();
-    for (i, item) in batch.into_iter().enumerate() {
-        let parsed = match item {
-            Value::Object(m) => SpendRequest::parse(&call.conn, &user, &Params::from_map(m)),
-            _ => Err(ApiError::new("bad-param")),
-        };
-        match parsed {
-            Ok(r) => good.push(r),
-            Err(e) => {
-                let mut v = json!({ "index": i, "error": e.code });
-                if let Some(f) = e.field {
-                    v["field"] = Value::from(f);
-                }
-                errors.push(v);
-            }
+    let (good, errors) = match batch(&call.params)? {
+        None => {
+            let req = SpendRequest::parse(&call.conn, &user, &call.params)?;
+            (vec![req], None)
         }
-    }
-    // Immediate: take the write lock up front so no UPDATE in the batch
-    // waits on the click writer halfway through.
-    let tx = call
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        Some(batch) => {
+            let mut good = Vec::with_capacity(batch.len());
+            let mut errors = Vec::new();
+            for (i, item) in batch.into_iter().enumerate() {
+                let parsed = match item {
+                    Value::Object(m) => {
+                        SpendRequest::parse(&call.conn, &user, &Params::from_map(m))
+                    }
+                    _ => Err(ApiError::new("bad-param")),
+                };
+                match parsed {
+                    Ok(r) => good.push(r),
+                    Err(e) => {
+                        let mut v = json!({ "index": i, "error": e.code });
+                        if let Some(f) = e.field {
+                            v["field"] = Value::from(f);
+                        }
+                        errors.push(v);
+                    }
+                }
+            }
+            (good, Some(errors))
+        }
+    };
+    let mut all = Vec::new();
     let mut clicks = 0;
     for r in &good {
-        // A second reader would not see the prices of the elements
-        // before this one: one reader.
-        clicks += r.apply(&tx, None)?;
+        let matched = apply::collect(&call.conn, r, Some(&call.state.pool))?;
+        let n = matched.ids.len();
+        clicks += n;
+        let price = match r.price {
+            // An equal share of the total.
+            Price::Cost(total) => total / n.max(1) as f64,
+            Price::Cpc(cpc) => cpc,
+        };
+        all.extend(
+            pieces::cut(&matched)
+                .into_iter()
+                .map(|ids| Piece { price, ids }),
+        );
     }
-    tx.commit()?;
-    Ok(json!({ "ok": good.len(), "bad": errors.len(), "clicks": clicks, "errors": errors }))
+    let answer = match errors {
+        None => json!({ "ok": 1, "bad": 0, "clicks": clicks }),
+        Some(errors) => {
+            json!({ "ok": good.len(), "bad": errors.len(), "clicks": clicks, "errors": errors })
+        }
+    };
+    if all.is_empty() {
+        return Ok(Sliced::Done(answer));
+    }
+    let task = SpendTask::new(user.id, user.currency.clone(), all, answer);
+    Ok(Sliced::Task(Box::new(task)))
 }
 
 /// The `batch` array: JSON, or a JSON text in a form field. An empty one

@@ -6,7 +6,6 @@ use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
-use crate::db::Pool;
 use crate::money;
 use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
@@ -117,13 +116,6 @@ impl SpendRequest {
         })
     }
 
-    /// True when the only conditions are the owner, flows and the period:
-    /// then every narrow rollup row of those flows and buckets matches
-    /// whole (src/spend/apply.rs).
-    pub fn flows_only(&self) -> bool {
-        !self.valid && !self.unique && self.dims.lists.iter().all(|(c, _)| c == "flow")
-    }
-
     /// The conditions as lists of column values, as the click columns
     /// test them (src/stats/cols): valid and unique are lists too.
     pub fn columns_where(&self) -> Where {
@@ -135,43 +127,5 @@ impl SpendRequest {
             w.list_of("uniq", vec![Sql::Integer(1)]);
         }
         w
-    }
-
-    /// The same conditions on the wide rollup, when it can tell exactly
-    /// which clicks match: every condition is one of its columns (flow,
-    /// way, geo, domain, utm_source, utm_medium, valid as filter 0) and
-    /// from/to fall on its 15-minute bucket edges. Then each click_wide
-    /// row matches as a whole or not at all. `unique` cannot: a row mixes
-    /// unique and repeated clicks.
-    pub fn wide_where(&self) -> Option<Where> {
-        let wide = |c: &str| crate::stats::wide::COLUMNS.contains(&c);
-        let on_edge = |t: Option<i64>| t.is_none_or(|t| t % 900 == 0);
-        if self.unique
-            || !self.dims.lists.iter().all(|(c, _)| wide(c))
-            || !on_edge(self.from)
-            || !on_edge(self.to)
-        {
-            return None;
-        }
-        // bucket >= from/900 holds exactly for the clicks with id >=
-        // key_at(from), including the saturated ends of key_at.
-        let mut w = self.dims.clone();
-        if let Some(t) = self.from {
-            w.push("bucket >= ?", [Sql::Integer(t.div_euclid(900))]);
-        }
-        if let Some(t) = self.to {
-            w.push("bucket < ?", [Sql::Integer(t.div_euclid(900))]);
-        }
-        if self.valid {
-            w.push("filter = 0", []);
-        }
-        Some(w)
-    }
-
-    /// Prices the matching clicks; answers how many (src/spend/apply.rs).
-    /// `pool` lends a second reader (src/spend/apply.rs), only while
-    /// nothing else in `conn`'s transaction has changed prices yet.
-    pub fn apply(&self, conn: &Connection, pool: Option<&Pool>) -> rusqlite::Result<usize> {
-        super::apply::apply(self, conn, pool)
     }
 }

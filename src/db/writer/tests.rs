@@ -8,7 +8,7 @@ fn writer() -> (Writer, tempfile::TempDir, std::path::PathBuf) {
     let path = dir.path().join("w.db");
     let conn = crate::db::open_and_migrate(&path).unwrap();
     conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
-    (Writer::start(conn), dir, path)
+    (Writer::start(conn, Vec::new(), DEFAULT_BYTES), dir, path)
 }
 
 /// A job that stores `x`, then ends as `end` says.

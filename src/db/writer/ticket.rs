@@ -77,4 +77,32 @@ impl Answer {
         }
         received(self.rx.await)
     }
+
+    /// [`Answer::wait`] for a blocking thread (inside `web::block`).
+    pub fn wait_blocking(mut self, limit: Duration) -> ApiResult {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            match self.rx.try_recv() {
+                Ok(r) => return r,
+                Err(oneshot::error::TryRecvError::Closed) => return Err(ApiError::db()),
+                Err(oneshot::error::TryRecvError::Empty) => {}
+            }
+            let started = self.claim.load(Ordering::Acquire) == TAKEN;
+            if started {
+                return received(self.rx.blocking_recv());
+            }
+            if std::time::Instant::now() >= deadline {
+                let abandoned = self
+                    .claim
+                    .compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+                if abandoned {
+                    tracing::error!("db writer too slow; write abandoned before it ran");
+                    return Err(ApiError::db());
+                }
+                return received(self.rx.blocking_recv());
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
 }

@@ -211,9 +211,13 @@ impl Matched {
 
     /// A kept click of the last chunk begun; needs its id ([`Need::ids`]).
     pub fn keep(&mut self, at: &At) {
-        self.ids.push(at.id());
+        self.keep_at(at.id(), at.position());
+    }
+
+    /// The click `id`, at place `k` of the last chunk begun, is kept.
+    pub fn keep_at(&mut self, id: i64, k: usize) {
+        self.ids.push(id);
         if let Some((_, _, bits)) = self.chunks.last_mut() {
-            let k = at.position();
             bits[k / 64] |= 1 << (k % 64);
         }
     }
@@ -222,6 +226,17 @@ impl Matched {
     pub fn extend(&mut self, o: Matched) {
         self.ids.extend(o.ids);
         self.chunks.extend(o.chunks);
+    }
+
+    /// The ids kept in each chunk, chunk after chunk as read.
+    pub fn runs(&self) -> impl Iterator<Item = &[i64]> {
+        let mut at = 0;
+        self.chunks.iter().map(move |(_, _, bits)| {
+            let n = bits.iter().map(|b| b.count_ones() as usize).sum::<usize>();
+            let run = self.ids.get(at..at + n).unwrap_or(&[]);
+            at += n;
+            run
+        })
     }
 }
 
@@ -270,20 +285,42 @@ pub fn set_prices(conn: &Connection, matched: Matched, price: f64) -> rusqlite::
     })
 }
 
-/// Multiplies every price in the user's chunks by `rate`, as a change of
-/// base currency does to click_cost (src/accounts/profile.rs).
-pub fn scale_prices(conn: &Connection, user: i64, rate: f64) -> rusqlite::Result<()> {
-    let mut st = conn.prepare("SELECT id, n FROM click_cols WHERE user_id = ?1")?;
-    let chunks = st
-        .query_map([user], |r| {
-            Ok((r.get(0)?, r.get::<_, i64>(1)? as usize, ()))
-        })?
-        .collect::<rusqlite::Result<Vec<(i64, usize, ())>>>()?;
-    reprice(conn, chunks, |(), prices| {
-        for p in prices {
-            *p *= rate;
+/// Multiplies by `rate` the prices of the user's clicks with ids in
+/// `[from, to)`, in their chunks, as a change of base currency does
+/// (src/money/rescale.rs); answers those clicks' ids (priced ones only),
+/// whose click_cost rows move with them.
+pub fn scale_prices(
+    conn: &Connection,
+    user: i64,
+    (from, to): (i64, i64),
+    rate: f64,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(
+        "SELECT c.id, c.n, c.data FROM click_cols c WHERE c.user_id = ?1 AND c.id < ?3 AND c.last >= ?2",
+    )?;
+    let mut chunks = Vec::new();
+    let mut scaled = Vec::new();
+    let mut rows = st.query(params![user, from, to])?;
+    while let Some(r) = rows.next()? {
+        let (id, n): (i64, usize) = (r.get(0)?, r.get::<_, i64>(1)? as usize);
+        let chunk = Chunk::parse(id, r.get_ref(2)?.as_blob()?).ok_or_else(|| damaged(id))?;
+        let ids = chunk.ids().ok_or_else(|| damaged(id))?;
+        let inside: Vec<usize> = (0..n)
+            .filter(|&k| ids.get(k).is_some_and(|c| (from..to).contains(c)))
+            .collect();
+        if !inside.is_empty() {
+            chunks.push((id, n, (inside, ids)));
         }
-    })
+    }
+    reprice(conn, chunks, |(inside, ids), prices| {
+        for k in inside {
+            if prices[k] != 0.0 {
+                prices[k] *= rate;
+                scaled.push(ids[k]);
+            }
+        }
+    })?;
+    Ok(scaled)
 }
 
 #[cfg(test)]
