@@ -42,6 +42,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     state: aweb::Data<AppState>,
     port: u16,
+    refilled: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Opens (creating or upgrading) the database and creates the first user
@@ -123,6 +124,8 @@ impl Application {
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (issue 6).
         let refill = state.clone();
+        let refilled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = refilled.clone();
         std::thread::spawn(move || {
             let started = std::time::Instant::now();
             let result = refill.pool.get().map_err(db::log_cut).and_then(|conn| {
@@ -139,6 +142,7 @@ impl Application {
                 ),
                 Err(e) => tracing::error!(error = %e, "refilling visitor memory failed"),
             }
+            done.store(true, std::sync::atomic::Ordering::Release);
         });
         let data = state.clone();
         let server = HttpServer::new(move || {
@@ -199,7 +203,15 @@ impl Application {
             server: server.run(),
             state,
             port,
+            refilled,
         })
+    }
+
+    /// Set once the visitor memory is refilled from the database (it is
+    /// refilled beside live traffic): until then a returning visitor may
+    /// count as unique. Tests that restart wait for it.
+    pub fn refilled(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.refilled.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -82,7 +82,8 @@ fn list_calls(list: &[String]) -> Vec<(&'static str, Value)> {
         ),
         ("leads", json!({"flow": list})),
         ("clicks", json!({"flow": list})),
-        ("spend", json!({"cost": 1, "flow": list})),
+        // A spend's flows must exist (bad-flow): its list is subids.
+        ("spend", json!({"cost": 1, "subid": list})),
     ]
 }
 
@@ -93,9 +94,10 @@ fn a_list_filter_past_the_bound_is_bad_param_and_one_at_it_is_answered() {
     assert_eq!(app.click("/f1", &[]).status, 302);
     for (func, body) in list_calls(&flows(32_767)) {
         let r = app.api_json(func, &body);
+        let field = if func == "spend" { "subid" } else { "flow" };
         assert_eq!(
             r,
-            json!({"status": "error", "error": "bad-param", "field": "flow"}),
+            json!({"status": "error", "error": "bad-param", "field": field}),
             "{func}"
         );
     }

@@ -121,8 +121,9 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
             "from=2000-01-01&to=2100-01-01&item=flow&flow=a-flow".into(),
             None,
         ),
-        ("spend", "flow=a-flow&cost=1000".into(), None),
-        ("spend", "way=1&cpc=9".into(), None),
+        ("spend", "flow=a-flow&cost=1000".into(), Some("access")),
+        // Way ids are not public: another user's way is no way of yours.
+        ("spend", "way=1&cpc=9".into(), Some("bad-way")),
         ("profile", String::new(), None),
         ("token", String::new(), None),
     ];

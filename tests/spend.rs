@@ -97,7 +97,11 @@ fn spend_cost_is_spread_evenly_over_the_matching_clicks() {
     );
     assert_eq!(e.costs(), [1.5, 1.5, 1.5, 1.5, 0.0, 0.0]);
     // No matching click: nothing priced, still a successful request.
-    assert_eq!(e.app.api("spend", "cost=3&currency=eur&flow=nope"), ok(0));
+    assert_eq!(
+        e.app
+            .api("spend", "cost=3&currency=eur&flow=alpha&subid=nope"),
+        ok(0)
+    );
     assert_eq!(e.costs(), [1.5, 1.5, 1.5, 1.5, 0.0, 0.0]);
 }
 
@@ -296,6 +300,13 @@ fn spend_errors_name_the_field_and_change_nothing() {
             field("bad-currency", "currency"),
         ),
         ("cpc=1&way=abc", field("bad-param", "way")),
+        ("cpc=1&flow=no-such-flow", field("bad-flow", "flow")),
+        ("cpc=1&flow=alpha,nope", field("bad-flow", "flow")),
+        ("cpc=1&way=987654", field("bad-way", "way")),
+        (
+            "cpc=1&flow=alpha&from=2024-05-11&to=2024-05-10",
+            field("bad-date", "to"),
+        ),
         ("cpc=1&flow=alpha&valid=maybe", field("bad-param", "valid")),
         ("batch=nope", field("bad-param", "batch")),
         ("batch=[]", err("empty")),
@@ -398,10 +409,13 @@ fn spend_by_another_user_never_changes_the_first_users_clicks() {
     });
     let ids = insert_clicks(&db, &all);
     let app = restart(db.clone());
-    // Bob names the admin's flow, period, tags: none of it reaches them.
+    // Bob names the admin's flows: `access`. His period and tags reach
+    // none of the admin's clicks.
+    for q in ["cpc=9&flow=alpha", "cost=9&flow[]=alpha&flow[]=beta"] {
+        let r = app.api_as(&bob, "spend", q);
+        assert_eq!(r, json!({"status": "error", "error": "access"}), "{q}");
+    }
     for q in [
-        "cpc=9&flow=alpha",
-        "cost=9&flow[]=alpha&flow[]=beta",
         "cpc=9&geo=de&subid=s1",
         "cpc=9&from=2024-05-01&to=2024-05-09",
     ] {
@@ -414,7 +428,8 @@ fn spend_by_another_user_never_changes_the_first_users_clicks() {
     );
     assert_eq!(
         r,
-        json!({"status": "ok", "ok": 1, "bad": 0, "clicks": 0, "errors": []})
+        json!({"status": "ok", "ok": 0, "bad": 1, "clicks": 0,
+               "errors": [{"index": 0, "error": "access"}]})
     );
     assert_eq!(costs(&db, &ids), [0.0; 7]);
     // Bob's own click in the same period is his to price.

@@ -9,7 +9,7 @@ use crate::api::params::Params;
 use crate::money;
 use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 /// Largest price accepted, in any currency.
 const MAX_PRICE: f64 = 1e12;
@@ -54,6 +54,34 @@ pub struct SpendRequest {
     pub unique: bool,
 }
 
+/// Flows and ways named as conditions must be the user's: a typo would
+/// otherwise price nothing and answer ok. A flow id is public (it is the
+/// link's path), so another user's flow is `access`; way ids are not, so
+/// any way that is not the user's is `bad-way`. Archived ones count: their
+/// clicks are still in the reports.
+fn owned_flows_and_ways(conn: &Connection, user: i64, p: &Params) -> ApiResult<()> {
+    let mut flow_owner = conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?;
+    for flow in p.list("flow")? {
+        let owner: Option<i64> = flow_owner.query_row([&flow], |r| r.get(0)).optional()?;
+        match owner {
+            None => return Err(ApiError::field("bad-flow", "flow")),
+            Some(o) if o != user => return Err(ApiError::access()),
+            Some(_) => {}
+        }
+    }
+    let mut way_owner = conn.prepare_cached("SELECT user_id FROM ways WHERE id = ?1")?;
+    for way in p.list("way")? {
+        let owner: Option<i64> = match way.parse::<i64>() {
+            Ok(id) => way_owner.query_row([id], |r| r.get(0)).optional()?,
+            Err(_) => None,
+        };
+        if owner != Some(user) {
+            return Err(ApiError::field("bad-way", "way"));
+        }
+    }
+    Ok(())
+}
+
 impl SpendRequest {
     pub fn parse(conn: &Connection, user: &User, p: &Params) -> ApiResult<SpendRequest> {
         let cost = p.money("cost", MAX_PRICE, "bad-price")?;
@@ -79,6 +107,11 @@ impl SpendRequest {
         };
         let from = moment("from", false)?;
         let to = moment("to", true)?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if f >= t {
+                return Err(ApiError::field("bad-date", "to"));
+            }
+        }
         let mut dims = Where::owner(user.id);
         let dimensions = DIMENSIONS
             .iter()
@@ -88,6 +121,7 @@ impl SpendRequest {
             dims.list(p, param, column, *range)?;
             conditions += (dims.args.len() > before) as usize;
         }
+        owned_flows_and_ways(conn, user.id, p)?;
         // valid/unique narrow a condition but are not one: `valid=1` alone
         // would price every click of all time.
         if conditions == 0 {

@@ -108,6 +108,24 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
         .collect();
     // Through the writer's own storage path, so rollups are kept too.
     let mut conn = flowtrack::db::open(db).unwrap();
+    // A click's flow and way exist, as they do for every click the app
+    // records (spend.json refuses a flow or way that does not); archived,
+    // so that they stay out of the lists and the click path.
+    for r in &records {
+        conn.execute(
+            "INSERT OR IGNORE INTO flows (id, user_id, name, archived, created)
+             VALUES (?1, ?2, ?1, 1, 0)",
+            rusqlite::params![r.flow, r.user_id],
+        )
+        .unwrap();
+        if r.way != 0 {
+            conn.execute(
+                "INSERT OR IGNORE INTO ways (id, user_id, flow_id, archived) VALUES (?1, ?2, ?3, 1)",
+                rusqlite::params![r.way, r.user_id, r.flow],
+            )
+            .unwrap();
+        }
+    }
     flowtrack::db::writer::write_batch(&mut conn, &mut Default::default(), &records).unwrap();
     records
         .iter()

@@ -75,12 +75,23 @@ fn start(
             tweak(&mut config);
             let config_db = config.db.clone();
             let app = flowtrack::Application::build(config).expect("build app");
-            tx.send((app.port(), app.handle(), config_db)).unwrap();
+            tx.send((app.port(), app.handle(), config_db, app.refilled()))
+                .unwrap();
             app.run().await.expect("run");
         })
     });
     // The tweak may point the app at another file.
-    let (port, handle, db) = rx.recv().expect("app started");
+    let (port, handle, db, refilled) = rx.recv().expect("app started");
+    // The visitor memory is refilled beside live traffic; a test that
+    // restarts must not race it (a returning visitor would count as new).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !refilled.load(std::sync::atomic::Ordering::Acquire) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "visitor memory not refilled"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let token = known_token(&db, "admin").unwrap_or_default();
     TestApp {
         port,
