@@ -79,7 +79,7 @@ fn client(
     let mut t = Tally::default();
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: {}\r\n\r\n",
-        super::CHROME_UA
+        super::common::CHROME_UA
     );
     'connect: while !stop.load(Ordering::Relaxed) {
         let Ok(s) = TcpStream::connect(("127.0.0.1", port)) else {

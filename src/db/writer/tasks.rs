@@ -18,8 +18,9 @@ use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-/// About how long one slice may write: a postback queued behind it
-/// waits this long at most (plus its batch).
+/// A slice takes on more work only while it has run for less than this;
+/// its one step of work may take longer (a spend's piece, 10-20 ms). A
+/// postback queued behind a slice waits about that long, plus its batch.
 pub const SLICE: Duration = Duration::from_millis(8);
 
 /// Failed slices in a row (a busy or full disk) before a task gives up.
