@@ -219,7 +219,7 @@ impl Application {
     }
 
     /// Serves until stopped (SIGINT/SIGTERM or the handle), then lets the
-    /// writer commit every queued click before returning (SPEC 2). Logs
+    /// writer commit every queued click before returning (no answered click is lost). Logs
     /// how many clicks that was and how long the stop took, from the
     /// signal (README "Logs").
     pub async fn run(self) -> std::io::Result<()> {

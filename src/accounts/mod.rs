@@ -1,5 +1,5 @@
 //! Users: creation, credentials, passwords, profile, login and blacklist
-//! (SPEC 5, README "Credentials").
+//! (README "Credentials", docs/API.md).
 pub mod blacklist;
 pub mod keys;
 pub mod login;

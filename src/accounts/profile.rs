@@ -1,5 +1,5 @@
-//! profile.json, token.json and postback-key.json (SPEC 5.2, README
-//! "Credentials").
+//! profile.json, token.json and postback-key.json (docs/API.md,
+//! README "Credentials").
 use super::throttle::{self, Admission};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;

@@ -1,4 +1,4 @@
-//! Rendering an API answer (SPEC 3 envelope, or CSV with format=csv).
+//! Rendering an API answer (the JSON envelope of docs/API.md, or CSV with format=csv).
 use super::csv;
 use super::error::{self, ApiResult};
 use actix_web::http::header;

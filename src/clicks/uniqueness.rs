@@ -6,7 +6,7 @@
 //!
 //! Each user has a memory of their own, created on their first click, so
 //! that one user's traffic never pushes out another's visitors (docs/ARCHITECTURE.md,
-//! Uniqueness). Memory is bounded per user (issue 6: RSS under load) by two
+//! Uniqueness). Memory is bounded per user (the server's memory stays bounded under load) by two
 //! generations per shard: when the current map is full it becomes the
 //! previous one and the oldest generation is dropped. Lookups see both,
 //! so a key is kept as long as fewer than the cap of distinct keys of its
@@ -157,8 +157,8 @@ impl Visitors {
     /// Remembers a visit under each key in `user`'s memory. A non-unique
     /// visit keeps the time of the unique one, so the window runs from the
     /// first visit. A blocked visit (way 0) keeps the way got before: the
-    /// visitor returns to it once they pass the filters again (SPEC 2
-    /// step 7).
+    /// visitor returns to it once they pass the filters again (docs/API.md,
+    /// "The click path").
     pub fn remember(&self, user: i64, keys: &[u64], now: i64, way: i64, unique: bool) {
         let seen = Seen {
             time: secs(now),

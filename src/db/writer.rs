@@ -1,4 +1,4 @@
-//! The one writer (DESIGN 1): a thread that owns a connection, takes
+//! The one writer (docs/ARCHITECTURE.md "The writer"): a thread that owns a connection, takes
 //! what is queued and commits it in one transaction (group commit). When
 //! idle every message commits at once; under steady click load,
 //! clicks-only batches commit at most every [`WINDOW`], so each commit
@@ -7,7 +7,7 @@
 //! The queue (src/db/writer/queue.rs) carries clicks, write jobs
 //! (postback.json), sliced tasks and barriers, and the writer takes them
 //! in the order they arrived, so a job queued after a click sees that
-//! click (SPEC 2: a postback sent right after a click already sees it).
+//! click (a postback sent right after a click already sees it).
 //! Each job runs inside its own SAVEPOINT: a job that fails leaves no
 //! partial change (SPEC 3). Its answer is sent only once the batch is
 //! committed; if the commit fails, the clicks are kept for a retry and

@@ -1,6 +1,6 @@
 //! A change of a user's base currency (profile.json). Click prices, the
 //! rollups' spend and the leads' base amounts are kept in the base
-//! currency (SPEC 3, schema.sql), so all of them are multiplied by the
+//! currency (docs/API.md, schema.sql), so all of them are multiplied by the
 //! rate between the two currencies: otherwise reports would add up
 //! amounts in two currencies.
 //!

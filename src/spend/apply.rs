@@ -1,4 +1,4 @@
-//! Writing spend.json (issue 6): the click prices in click_cost and the
+//! Writing spend.json: the click prices in click_cost and the
 //! same change of spend in the rollups.
 //!
 //! A request is first resolved to its clicks on a pooled reader

@@ -1,4 +1,4 @@
-//! The rollups' side of a spend import (issue 6): the clicks of one
+//! The rollups' side of a spend import: the clicks of one
 //! piece (src/spend/pieces.rs) summed per wide-rollup key (how many, what
 //! they cost so far), then each key's change of spend at the new price
 //! written to click_wide and folded into every narrow kind of
