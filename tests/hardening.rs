@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -126,25 +126,9 @@ fn log_lines_carry_no_sql_and_no_whole_input() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("logs.db");
     let log = dir.path().join("stderr.txt");
-    let port = common::server::free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-        .args([
-            "--db",
-            db.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .arg("serve")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !http(port, "GET", "/health", &[], b"").is_ok_and(|r| r.status == 200) {
-        assert!(Instant::now() < deadline, "flowtrack did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let stderr = Stdio::from(std::fs::File::create(&log).unwrap());
+    let mut server = common::server::Server::start_with(&db, &[("RUST_LOG", "debug")], stderr);
+    let port = server.port;
     let token = common::known_token(&db, "admin").expect("admin");
     let auth = format!("Bearer {token}");
     let post = |func: &str, body: &Value| {
@@ -172,8 +156,8 @@ fn log_lines_carry_no_sql_and_no_whole_input() {
     );
     post("flow", &json!({"flow": huge, "ways": [{"url": huge}]}));
     post("login", &json!({"user": huge, "password": huge}));
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let _ = child.wait();
+    server.signal("TERM");
+    let _ = server.wait(Duration::from_secs(30));
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("listening"), "{text}");
     for line in text.lines() {

@@ -5,14 +5,14 @@
 mod common;
 #[path = "common/fixtures.rs"]
 mod fixtures;
-use common::server::{free_port, Server};
+use common::server::Server;
 use common::{enc, http};
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A server whose user `b` has many clicks and whose user `admin` (A)
 /// has a few, ready for postbacks.
@@ -66,28 +66,7 @@ fn setup(b_clicks: i64, env: &[(&str, &str)]) -> Setup {
 /// `flowtrack serve` on `db` with `env` added to its environment, once
 /// /health answers.
 fn start(db: &Path, env: &[(&str, &str)]) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-        .args(["--db", db.to_str().unwrap()])
-        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn flowtrack");
-    let server = Server {
-        child,
-        port,
-        db: db.to_path_buf(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if server.get("/health").is_ok_and(|r| r.status == 200) {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("flowtrack did not start");
+    Server::start_with(db, env, Stdio::null())
 }
 
 /// One API call: its JSON, or what came instead (`no answer` when the

@@ -3,12 +3,12 @@
 //! the caller's user id) at the level RUST_LOG allows, and a stop line
 //! with the clicks written at shutdown and the time the stop took.
 mod common;
-use common::server::free_port;
+use common::server::Server;
 use common::{http, known_token, CHROME_UA};
 use serde_json::json;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 /// The value of `name=` in a log line (up to the next space or `}`).
 fn field<'a>(line: &'a str, name: &str) -> Option<&'a str> {
@@ -27,24 +27,12 @@ fn logged(rust_log: &str, calls: impl FnOnce(u16, &Path)) -> String {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("log.db");
     let log = dir.path().join("stderr.txt");
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
-        .env("RUST_LOG", rust_log)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !http(port, "GET", "/health", &[], b"").is_ok_and(|r| r.status == 200) {
-        assert!(Instant::now() < deadline, "flowtrack did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    calls(port, &db);
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    assert!(child.wait().unwrap().success());
+    let stderr = Stdio::from(std::fs::File::create(&log).unwrap());
+    let mut server = Server::start_with(&db, &[("RUST_LOG", rust_log)], stderr);
+    calls(server.port, &db);
+    server.signal("TERM");
+    let status = server.wait(Duration::from_secs(30)).expect("stopped");
+    assert!(status.success());
     std::fs::read_to_string(&log).unwrap()
 }
 

@@ -22,25 +22,29 @@ pub fn free_port() -> u16 {
 impl Server {
     /// Starts `flowtrack serve` on `db` and waits until /health answers.
     pub fn start(db: &Path) -> Server {
+        Server::start_with(db, &[], Stdio::null())
+    }
+
+    /// The same with `env` added to its environment and its standard
+    /// error sent to `stderr` (a log file).
+    pub fn start_with(db: &Path, env: &[(&str, &str)], stderr: Stdio) -> Server {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-            .args([
-                "--db",
-                db.to_str().unwrap(),
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "serve",
-            ])
+            .arg("--db")
+            .arg(db)
+            .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("spawn flowtrack");
+        // Killed on drop, also when the test panics before it stops it.
         let server = Server {
             child,
             port,
             db: db.to_path_buf(),
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
             if server.get("/health").is_ok_and(|r| r.status == 200) {
                 return server;
