@@ -260,7 +260,7 @@ fn caller(st: &AppState, conn: &PooledConn, ep: &Endpoint, input: &Input) -> Api
 }
 
 /// Builds the call on a connection of `pool` and runs `f` on it.
-/// Blocking: runs on a blocking thread. `user` is given when the caller
+/// Blocking: runs on a blocking thread. `found` is given when the caller
 /// was already found (a report, before it waited for its slot). The
 /// connection goes back to the pool when `f` returns; a report's within
 /// its time budget and without a transaction left open.
