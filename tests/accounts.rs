@@ -12,22 +12,7 @@ mod csv_sheet;
 #[path = "accounts/goals_rates.rs"]
 mod goals_rates;
 use serde_json::{json, Value};
-use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Runs the real binary on `db` and answers the last line of its output
-/// (SPEC 5: the printed secret is alone on the last line).
-fn cli_last_line(db: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run flowtrack");
-    assert!(out.status.success(), "{args:?}: {out:?}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    stdout.lines().last().unwrap_or("").trim().to_string()
-}
 
 fn login(app: &TestApp, user: &str, password: &str) -> Value {
     let form = format!(

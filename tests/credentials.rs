@@ -11,7 +11,6 @@ use common::*;
 mod sessions;
 use flowtrack::clock::{ClockRef, ManualClock};
 use serde_json::{json, Value};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,18 +18,6 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 fn access() -> Value {
     json!({"status": "error", "error": "access"})
-}
-
-fn cli_last_line(db: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtrack"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run flowtrack");
-    assert!(out.status.success(), "{args:?}: {out:?}");
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    stdout.lines().last().unwrap_or("").trim().to_string()
 }
 
 fn login(app: &TestApp, user: &str, password: &str) -> Value {

@@ -58,7 +58,7 @@ fn the_right_most_forwarded_address_wins_over_what_the_client_wrote() {
 }
 
 #[test]
-fn a_trusted_cdn_hop_is_skipped_and_only_that() {
+fn a_trusted_cdn_hop_is_passed_over_and_only_that() {
     let app = behind(None, "10.9.0.0/16, 192.0.2.7");
     assert_eq!(
         ip(&app, &[(XFF, "1.1.1.1, 8.8.8.8, 10.9.1.1, 192.0.2.7")]),

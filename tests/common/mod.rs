@@ -336,3 +336,17 @@ pub fn known_token(db: &std::path::Path, user: &str) -> Option<String> {
     }
     Some(token)
 }
+
+/// Runs the real binary on `db` and answers the last line of its output
+/// (a secret the CLI prints is alone on the last line).
+pub fn cli_last_line(db: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flowtrack"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .expect("run flowtrack");
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    stdout.lines().last().unwrap_or("").trim().to_string()
+}
