@@ -60,6 +60,19 @@ fn received(r: Result<ApiResult, oneshot::error::RecvError>) -> ApiResult {
 }
 
 impl Answer {
+    /// Gives up a job the writer has not started: true when it will now
+    /// never run (logged), false when it already started.
+    fn abandon(&self) -> bool {
+        let abandoned = self
+            .claim
+            .compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if abandoned {
+            tracing::error!("db writer too slow; write abandoned before it ran");
+        }
+        abandoned
+    }
+
     /// The answer. A job that has not started after `limit` is abandoned
     /// (it will never run) and answers `db`; one already started is waited
     /// for, since its batch answers as soon as it commits or fails.
@@ -67,12 +80,7 @@ impl Answer {
         if let Ok(r) = actix_web::rt::time::timeout(limit, &mut self.rx).await {
             return received(r);
         }
-        let abandoned = self
-            .claim
-            .compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok();
-        if abandoned {
-            tracing::error!("db writer too slow; write abandoned before it ran");
+        if self.abandon() {
             return Err(ApiError::db());
         }
         received(self.rx.await)
@@ -92,12 +100,7 @@ impl Answer {
                 return received(self.rx.blocking_recv());
             }
             if std::time::Instant::now() >= deadline {
-                let abandoned = self
-                    .claim
-                    .compare_exchange(PENDING, ABANDONED, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok();
-                if abandoned {
-                    tracing::error!("db writer too slow; write abandoned before it ran");
+                if self.abandon() {
                     return Err(ApiError::db());
                 }
                 return received(self.rx.blocking_recv());
