@@ -1,4 +1,4 @@
-//! Flows and their ways (SPEC 5.2 flows/flow/flow-delete). Everything sent
+//! Flows and their ways (docs/API.md flows/flow/flow-delete). Everything sent
 //! is validated before anything is written, and the write is one
 //! transaction, so a bad way never leaves half a flow behind.
 use crate::api::error::{ApiError, ApiResult};
@@ -9,7 +9,7 @@ use crate::snapshot::{split_list, Device, Method};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
-/// Paths the router keeps for itself (SPEC 2).
+/// Paths the router keeps for itself (docs/API.md "The click path").
 const RESERVED: [&str; 6] = ["api", "app", "static", "health", "favicon", "robots"];
 
 /// `[a-z0-9-]{2,32}` and not a reserved path.
@@ -49,7 +49,7 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
     let p = Params::from_map(m.clone());
     let f = |name: &str| format!("ways[{i}].{name}");
     // A value of the wrong type names the way's field (`ways[0].url`), not
-    // a top-level parameter of the same name (SPEC 3 `field`).
+    // a top-level parameter of the same name (docs/API.md `field`).
     let within = |e: ApiError| ApiError {
         field: e.field.map(|name| f(&name)),
         ..e

@@ -1,4 +1,4 @@
-//! Goals: conversion kinds (SPEC 1, 5.2 goals/goal). Unknown goals named
+//! Goals: conversion kinds (docs/API.md, 5.2 goals/goal). Unknown goals named
 //! by a postback are created on the fly (`ensure`).
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;

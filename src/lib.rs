@@ -27,7 +27,7 @@ use config::Config;
 use state::AppState;
 use std::sync::{Arc, RwLock};
 
-/// GET and HEAD answer alike (SPEC 2: `GET /{flow}` also `HEAD`).
+/// GET and HEAD answer alike (docs/API.md "The click path": `GET /{flow}` also `HEAD`).
 fn get_or_head() -> actix_web::Route {
     use actix_web::guard;
     aweb::route().guard(guard::Any(guard::Get()).or(guard::Head()))
@@ -122,7 +122,7 @@ impl Application {
             clock: config.clock.clone(),
         });
         // Refill the visitor memory beside live traffic: a large database
-        // must not delay the first redirect (issue 6).
+        // must not delay the first redirect (docs/BENCHMARKS.md).
         let refill = state.clone();
         let refilled = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let done = refilled.clone();

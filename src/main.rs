@@ -3,7 +3,7 @@
 /// built on a request thread and freed on the writer thread; with glibc
 /// (one arena, src/cli/mod.rs) every such free took the lock the request
 /// threads allocate under. Measured alternately with bench/clicks.sh's
-/// pairs (issue 6): click ÷ /health medians 0.72-0.75 against 0.69-0.72
+/// pairs (docs/BENCHMARKS.md): click ÷ /health medians 0.72-0.75 against 0.69-0.72
 /// with glibc; the RSS after the reports of bench/stats.sh on 10M clicks
 /// stayed 126 MiB.
 #[global_allocator]

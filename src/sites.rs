@@ -1,4 +1,4 @@
-//! Sites: landing pages and offers with macros (SPEC 5.2 sites/site/site-delete).
+//! Sites: landing pages and offers with macros (docs/API.md sites/site/site-delete).
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
 use rusqlite::{params, OptionalExtension};

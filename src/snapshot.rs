@@ -1,6 +1,6 @@
 //! In-memory copy of the configuration the hot paths need: users by id,
 //! active flows with their ways and resolved URLs, each user's blacklist.
-//! Swapped whole after every management change (DESIGN 1).
+//! Swapped whole after every management change (docs/ARCHITECTURE.md).
 use ipnet::IpNet;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -96,7 +96,7 @@ pub struct Flow {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub users: HashMap<i64, Arc<User>>,
-    /// Looked up on every click: foldhash rather than SipHash (issue 6).
+    /// Looked up on every click: foldhash rather than SipHash (docs/BENCHMARKS.md).
     pub flows: foldhash::HashMap<String, Arc<Flow>>,
     pub blacklists: HashMap<i64, Vec<IpNet>>,
 }

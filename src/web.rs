@@ -1,4 +1,4 @@
-//! The dashboard's static files, embedded in the binary (SPEC 6), and the
+//! The dashboard's static files, embedded in the binary (README (the dashboard)), and the
 //! small fixed answers of reserved paths.
 use crate::state::AppState;
 use actix_web::http::{header, Method};
@@ -67,7 +67,7 @@ pub async fn favicon() -> HttpResponse {
 }
 
 /// Everything the routes above did not take: a click on `GET|HEAD
-/// /{flow}` (one path segment; SPEC 2), the API envelope under /api, a 404
+/// /{flow}` (one path segment; docs/API.md "The click path"), the API envelope under /api, a 404
 /// page elsewhere.
 pub async fn fallback(req: HttpRequest, state: aweb::Data<AppState>) -> HttpResponse {
     if req.path().starts_with("/api/") || req.path() == "/api" {

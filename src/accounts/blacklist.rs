@@ -1,4 +1,4 @@
-//! blacklist.json (SPEC 5.2): `add` and/or `remove` IPs and CIDRs, then the
+//! blacklist.json (docs/API.md): `add` and/or `remove` IPs and CIDRs, then the
 //! whole list. All entries are checked before anything is written.
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;

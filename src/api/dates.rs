@@ -1,4 +1,4 @@
-//! Periods (SPEC 3): `from`/`to` are whole days in the user's timezone,
+//! Periods (docs/API.md): `from`/`to` are whole days in the user's timezone,
 //! both inclusive; `ufrom`/`uto` are Unix timestamps. Spend also takes
 //! `YYYY-MM-DD HH:MM:SS`, ISO 8601 and Unix timestamps.
 use super::error::{ApiError, ApiResult};

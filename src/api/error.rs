@@ -1,4 +1,4 @@
-//! The one error type of the API and its envelope (SPEC 3): HTTP 200 with
+//! The one error type of the API and its envelope (docs/API.md): HTTP 200 with
 //! `{"status":"error","error":CODE}` plus `field` naming the bad parameter.
 use serde_json::{json, Value};
 

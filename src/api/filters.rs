@@ -1,7 +1,7 @@
 //! The filters shared by leads.json, clicks.json and stats.json (reference
 //! document): each parameter maps to a column of the same name in the
 //! clicks and leads tables, so one builder serves all three. Every value
-//! may be a list (SPEC 3 arrays), matched with IN.
+//! may be a list (docs/API.md arrays), matched with IN.
 use super::error::{ApiError, ApiResult};
 use super::params::Params;
 use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
@@ -56,7 +56,7 @@ pub struct Where {
 
 impl Where {
     /// Every query starts from the owner: no statement reaches another
-    /// user's rows (SPEC 1).
+    /// user's rows (docs/API.md).
     pub fn owner(user: i64) -> Where {
         Where {
             clauses: vec!["user_id = ?".into()],
@@ -163,7 +163,7 @@ impl Where {
     }
 }
 
-/// Page bounds (SPEC 4 leads.json): limit default 1000, at most 10000.
+/// Page bounds (docs/API.md leads.json): limit default 1000, at most 10000.
 pub fn page(p: &Params) -> ApiResult<(i64, i64)> {
     let offset = p.int("offset", 0, i64::MAX / 2, "bad-param")?.unwrap_or(0);
     let limit = p.int("limit", 1, 10_000, "bad-param")?.unwrap_or(1000);

@@ -1,4 +1,4 @@
-//! The API layer (SPEC 3): one route for every `/api/tracker/{fn}.json`,
+//! The API layer (docs/API.md): one route for every `/api/tracker/{fn}.json`,
 //! parameters merged from query and body, the credential checked
 //! (src/accounts/tokens.rs), the handler
 //! run on a pooled connection inside `web::block`, and every outcome —
@@ -84,9 +84,9 @@ pub struct Endpoint {
     pub run: Run,
     /// Needs no credential (login; its attempts wait their turn first).
     pub open: bool,
-    /// Must see every click answered before the call (SPEC 2).
+    /// Must see every click answered before the call (docs/API.md "The click path").
     pub fresh: bool,
-    /// May answer CSV with format=csv (SPEC 5.2), rows under this key.
+    /// May answer CSV with format=csv (docs/API.md), rows under this key.
     pub csv: Option<&'static str>,
     /// A report: runs in a report slot, on the report pool, within the
     /// time budget (src/api/reads.rs).

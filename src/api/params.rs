@@ -1,5 +1,5 @@
 //! Request parameters from the query string, a form body or a JSON body,
-//! merged into one map (SPEC 3). The body wins over the query. Arrays come
+//! merged into one map (docs/API.md). The body wins over the query. Arrays come
 //! as `a[]=x&a[]=y`, `a=x,y` or JSON arrays; `meta[k]=v` equals a JSON
 //! `meta` object. Parsing never fails the request: bad input becomes an
 //! `ApiError` value that the handler answers in the envelope.
@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// Largest body accepted; a spend batch of thousands of rows fits easily.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
-/// Largest single text value kept (SPEC 2 cuts tags at 255; names and
+/// Largest single text value kept (docs/API.md "The click path" cuts tags at 255; names and
 /// comments get more room).
 pub const MAX_TEXT: usize = 255;
 
@@ -138,7 +138,7 @@ impl Params {
         Ok(if s.is_empty() { None } else { Some(s) })
     }
 
-    /// Text cut to `max` characters (SPEC 2: tags are cut at 255).
+    /// Text cut to `max` characters (docs/API.md "The click path": tags are cut at 255).
     pub fn text_max(&self, name: &str, max: usize) -> ApiResult<Option<String>> {
         Ok(self.text(name)?.map(|s| cut(&s, max)))
     }
@@ -228,7 +228,7 @@ pub fn cut(s: &str, max: usize) -> String {
 
 /// [`cut`] without the copy. A string of at most `max` bytes has at most
 /// `max` characters, so the usual case never walks the characters (the
-/// click path cuts every header and tag: issue 6).
+/// click path cuts every header and tag: docs/BENCHMARKS.md).
 pub fn cut_str(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;

@@ -1,4 +1,4 @@
-//! `flowtrack demo` (SPEC 5): creates or refreshes the user `demo` with
+//! `flowtrack demo` (docs/API.md): creates or refreshes the user `demo` with
 //! sites, flows, ways, goals, a blacklist and `--days` of realistic clicks
 //! (geo, devices, in-app browsers, bots, tags, uniqueness; their rhythm
 //! over the day and the week, growth and noise: demo_shape.rs), leads in
@@ -57,7 +57,7 @@ fn generate(
     tx.commit()?;
 
     let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
-    // Costs and lead values are kept in the user's base currency (SPEC 3).
+    // Costs and lead values are kept in the user's base currency (docs/API.md).
     let currency: String =
         conn.query_row("SELECT currency FROM users WHERE id = ?1", [user], |r| {
             r.get(0)

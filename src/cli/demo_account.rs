@@ -1,4 +1,4 @@
-//! The demo account's fixed parts (SPEC 5): its user agents and flows
+//! The demo account's fixed parts (docs/API.md): its user agents and flows
 //! with their shares, the sites, ways, goals and blacklist `setup` writes,
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.

@@ -1,4 +1,4 @@
-//! Subcommands (SPEC 5): serve, user add/token/password, demo, backup.
+//! Subcommands (docs/API.md): serve, user add/token/password, demo, backup.
 pub mod demo;
 mod demo_account;
 mod demo_shape;
@@ -15,7 +15,7 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
 /// Reports run on actix's blocking threads, and glibc gives each thread
 /// its own malloc arena and keeps there what a big report (a month of ips
 /// or subids) freed: RSS on the 10M-click database grew by one report per
-/// thread, 50 -> 196 MiB after six of them (issue 6: < 150 MiB). With one
+/// thread, 50 -> 196 MiB after six of them (docs/BENCHMARKS.md: < 150 MiB). With one
 /// arena the memory is reused: 108 MiB after the same six, and the click
 /// rate did not move (measured with bench/clicks.sh). The binary's Rust
 /// allocations have since moved to mimalloc (src/main.rs); this still
@@ -166,7 +166,7 @@ fn backup(db: &Path, file: &Path) -> ExitCode {
     }
 }
 
-/// Replaces the rates table from a JSON file (SPEC 3: the operator can
+/// Replaces the rates table from a JSON file (docs/API.md: the operator can
 /// replace the shipped rates by CLI and API).
 fn rates(db: &Path, file: &Path) -> ExitCode {
     let doc: serde_json::Value =

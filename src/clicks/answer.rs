@@ -1,4 +1,4 @@
-//! How a visit is answered (SPEC 2 step 8): 302, a meta refresh page (hides
+//! How a visit is answered (docs/API.md "The click path" step 8): 302, a meta refresh page (hides
 //! the referrer) or a JavaScript page; blocked visits without trafficback
 //! get a plain 404 page.
 use crate::snapshot::Method;

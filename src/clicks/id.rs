@@ -1,4 +1,4 @@
-//! Click ids (SPEC 1): time-ordered for the database, unguessable in public.
+//! Click ids (docs/API.md): time-ordered for the database, unguessable in public.
 //! The row key is `(unix ms << 16) | sequence`, so inserts append to the end
 //! of the table (random keys make SQLite inserts several times slower). The
 //! public id adds 64 random bits: base64url of key ‖ secret, 22 characters.

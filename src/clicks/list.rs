@@ -1,4 +1,4 @@
-//! clicks.json (SPEC 5.2): the click log, newest first, filtered like
+//! clicks.json (docs/API.md): the click log, newest first, filtered like
 //! leads.json plus `unique`, paged with offset/limit.
 use super::id;
 use crate::api::dates::period;

@@ -1,4 +1,4 @@
-//! URL macros of site and trafficback URLs (SPEC 2). Values are
+//! URL macros of site and trafficback URLs (docs/API.md "The click path"). Values are
 //! percent-encoded, so a visitor's input can never add a parameter, a CR/LF
 //! or change the target host (no header injection, no open redirect).
 use super::record::ClickRecord;

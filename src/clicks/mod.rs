@@ -1,4 +1,4 @@
-//! The click path (SPEC 2) and the click log (SPEC 5.2 clicks.json).
+//! The click path (docs/API.md "The click path") and the click log (docs/API.md clicks.json).
 pub mod answer;
 pub mod filters;
 pub mod id;

@@ -1,4 +1,4 @@
-//! `GET|HEAD /{flow}`: the click path of SPEC 2, with no database I/O on
+//! `GET|HEAD /{flow}`: the click path (docs/API.md), with no database I/O on
 //! the request thread: classify, filter, pick a way, queue the record for
 //! the writer (never waiting), answer.
 use super::filters::{self, Filter};

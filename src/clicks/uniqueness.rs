@@ -1,4 +1,4 @@
-//! Uniqueness and sticky ways (SPEC 2 steps 6-7) without database reads:
+//! Uniqueness and sticky ways (docs/API.md "The click path" steps 6-7) without database reads:
 //! a bounded in-memory map from hash(flow, visitor) to (last unique visit,
 //! way). The visitor is the `ftv` cookie when the browser sends it, else
 //! IP + User-Agent; a first visit is stored under both keys so that its
@@ -40,7 +40,7 @@ struct Seen {
 /// Keys are already hashes of (flow, visitor) under a random seed
 /// ([`KEYS`]), so a visitor cannot aim them at one bucket: the maps mix
 /// them with one multiply instead of hashing them again, which was a
-/// measurable share of the click path (issue 6).
+/// measurable share of the click path (docs/BENCHMARKS.md).
 type Keyed = IdMap<u64, Seen>;
 
 /// One user's keys in one shard.

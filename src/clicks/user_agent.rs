@@ -194,7 +194,7 @@ pub struct UaInfo {
 }
 
 /// Distinct User-Agents seen recently, so the regex work runs once per UA:
-/// real traffic repeats a few thousand UAs (issue 6: the click path's CPU).
+/// real traffic repeats a few thousand UAs (docs/BENCHMARKS.md: the click path's CPU).
 static CACHE: LazyLock<std::sync::Mutex<foldhash::HashMap<Box<str>, UaInfo>>> =
     LazyLock::new(Default::default);
 const CACHE_CAP: usize = 20_000;

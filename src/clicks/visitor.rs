@@ -1,4 +1,4 @@
-//! What a visit tells us (SPEC 2 steps 1-2): the visitor's IP and headers,
+//! What a visit tells us (docs/API.md "The click path" steps 1-2): the visitor's IP and headers,
 //! and the tags of the query string.
 use super::record::Tags;
 use crate::api::params::{cut, cut_str};
@@ -112,7 +112,7 @@ impl<'a> Visitor<'a> {
 }
 
 /// The address as text, as `Display` writes it; IPv4 without the
-/// formatter, which was a few per cent of the click path (issue 6).
+/// formatter, which was a few per cent of the click path (docs/BENCHMARKS.md).
 pub fn ip_text(ip: IpAddr) -> String {
     let IpAddr::V4(v4) = ip else {
         return ip.to_string();
@@ -133,7 +133,7 @@ pub fn ip_text(ip: IpAddr) -> String {
     out
 }
 
-/// The ad click id parameters, first present wins (SPEC 2 step 2).
+/// The ad click id parameters, first present wins (docs/API.md "The click path" step 2).
 const AD_IDS: [&str; 9] = [
     "fbclid",
     "gclid",
@@ -150,7 +150,7 @@ const AD_IDS: [&str; 9] = [
 /// `form_urlencoded::parse` reads them. A pair without `%` or `+` is
 /// already its decoded text, so only the others are decoded (one at a
 /// time, by `form_urlencoded` itself): decoding every pair was a few per
-/// cent of the click path (issue 6).
+/// cent of the click path (docs/BENCHMARKS.md).
 fn each_pair(query: &str, mut f: impl FnMut(&str, &str)) {
     let plain = |s: &str| !s.bytes().any(|b| b == b'%' || b == b'+');
     for pair in query.split('&').filter(|p| !p.is_empty()) {

@@ -1,4 +1,4 @@
-//! WAL checkpoints on a thread of their own (issue 6). SQLite's automatic
+//! WAL checkpoints on a thread of their own (docs/BENCHMARKS.md). SQLite's automatic
 //! checkpoint runs inside the commit that grows the WAL past 1000 pages,
 //! on whatever thread committed: a spend.json import that reprices 1.4M
 //! clicks rewrites ~45k click_cost pages, and copying them into the

@@ -1,4 +1,4 @@
-//! Ordered schema migrations keyed by PRAGMA user_version (SPEC 5).
+//! Ordered schema migrations keyed by PRAGMA user_version (docs/ARCHITECTURE.md "Upgrades").
 //! Step N brings a database from version N-1 to N. A step that has shipped
 //! is never edited: add a new one at the end instead.
 use rusqlite::Connection;

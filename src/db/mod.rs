@@ -1,4 +1,4 @@
-//! Storage: connections, pragmas, migrations and the click writer (DESIGN 3).
+//! Storage: connections, pragmas, migrations and the click writer (docs/ARCHITECTURE.md).
 pub mod budget;
 pub mod checkpoint;
 pub mod migrations;
@@ -15,7 +15,7 @@ pub type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
 /// Pragmas every connection gets. WAL lets readers run beside the one
 /// writer; synchronous=NORMAL keeps commits cheap and survives a process
 /// crash (only an OS crash can lose the last commits). Temporary sort
-/// space stays on disk: a big GROUP BY must not grow the process (issue 6).
+/// space stays on disk: a big GROUP BY must not grow the process (docs/BENCHMARKS.md).
 /// `cache_kib` is the connection's page cache: the writer's holds the hot
 /// click, index and rollup pages; a reader's only has to hold what one
 /// report revisits, since the OS caches the file for every connection

@@ -9,7 +9,7 @@
 //! in the order they arrived, so a job queued after a click sees that
 //! click (a postback sent right after a click already sees it).
 //! Each job runs inside its own SAVEPOINT: a job that fails leaves no
-//! partial change (SPEC 3). Its answer is sent only once the batch is
+//! partial change (docs/API.md). Its answer is sent only once the batch is
 //! committed; if the commit fails, the clicks are kept for a retry and
 //! every job of the batch answers `db`: a caller is never told ok for
 //! something that is not stored.
@@ -34,12 +34,12 @@ use std::time::Duration;
 /// A batch closes at this weight: a click weighs 1, a job [`JOB_WEIGHT`]
 /// (a postback takes the writer about as long as 10-20 clicks), so a batch
 /// of postbacks stays a few milliseconds long and the clicks in it are
-/// committed soon (SPEC 2: at most the last few milliseconds of clicks are
+/// committed soon (docs/API.md "The click path": at most the last few milliseconds of clicks are
 /// lost on a kill).
 const MAX_BATCH: usize = 2_000;
 const JOB_WEIGHT: usize = 20;
 const DICT_CACHE: usize = 100_000;
-/// Clicks-only batches commit at most this often (SPEC 2: at most the last
+/// Clicks-only batches commit at most this often (docs/API.md "The click path": at most the last
 /// few milliseconds of clicks can be lost if the process is killed).
 const WINDOW: Duration = Duration::from_millis(2);
 

@@ -1,4 +1,4 @@
-//! IP to country (SPEC 2 step 4): the bundled offline table (`iptocc`), or
+//! IP to country (docs/API.md "The click path" step 4): the bundled offline table (`iptocc`), or
 //! a MaxMind-format database given with `--geoip`.
 pub mod countries;
 mod country_table;

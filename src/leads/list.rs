@@ -1,4 +1,4 @@
-//! leads.json (reference "Leads list", SPEC 4): the user's leads, newest
+//! leads.json (reference "Leads list", docs/API.md): the user's leads, newest
 //! first (time, then id, descending), with every filter of the reference
 //! and the status groups, paged with offset/limit (default 1000, at most
 //! 10000). Without from/to/ufrom/uto it covers all time.

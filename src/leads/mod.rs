@@ -1,4 +1,4 @@
-//! Leads (SPEC 4): postback.json creates and changes them, leads.json
+//! Leads (docs/API.md): postback.json creates and changes them, leads.json
 //! lists them. A lead row carries a copy of its click's dimensions
 //! (`row`), its stage (`stage`) and a history of stage changes.
 pub mod list;

@@ -1,4 +1,4 @@
-//! postback.json (reference "Postback", SPEC 4): creates or changes a lead
+//! postback.json (reference "Postback", docs/API.md): creates or changes a lead
 //! from an advertiser's call.
 //!
 //! Which lead a call changes:
@@ -20,7 +20,7 @@
 //! serialize: the first creates the lead and the others find it and answer
 //! `no-changes` (their would-be row equals the stored one). The writer runs
 //! its queue in order, so a postback sent right after a click finds that
-//! click (SPEC 2) without waiting for a separate commit.
+//! click (docs/API.md "The click path") without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
 use super::row::{record_stage, LeadRow};
 use super::stage;
@@ -33,7 +33,7 @@ use serde_json::json;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
-/// another user is `access` (SPEC 4).
+/// another user is `access` (docs/API.md).
 fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
     let row = conn
@@ -83,7 +83,7 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
 }
 
 /// A flow lead starts with the flow id and the subid; way and site are 0
-/// (SPEC 4). `owner` is the flow's user, None for no such flow.
+/// (docs/API.md). `owner` is the flow's user, None for no such flow.
 fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
     match owner {
         None => Err(ApiError::new("bad-flow")),
@@ -151,7 +151,7 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
     // A flow is committed before anyone can post to it and never changes
     // owner, so it is checked here, off the writer (a live flow from
     // memory). A click may still wait in the writer's queue, so the job
-    // reads it (SPEC 2).
+    // reads it (docs/API.md "The click path").
     let start = match &req.source {
         Source::Flow { flow, subid } => {
             let live = call.state.snapshot().flows.get(flow).map(|f| f.user_id);

@@ -1,6 +1,6 @@
 //! postback.json's parameters parsed into typed values at the boundary
-//! (DESIGN 4). Everything malformed is refused here, before the handler
-//! opens its transaction, so a refused call never writes anything (SPEC 3).
+//! (docs/ARCHITECTURE.md). Everything malformed is refused here, before the handler
+//! opens its transaction, so a refused call never writes anything (docs/API.md).
 use super::row::{LeadRow, Meta};
 use super::stage::StatusMap;
 use crate::api::error::{ApiError, ApiResult};
@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
 
-/// Largest price accepted (SPEC 3 sensible bounds).
+/// Largest price accepted (docs/API.md sensible bounds).
 const MAX_PRICE: f64 = 1e9;
 /// Longest raw status kept as `custom`.
 const MAX_STATUS: usize = 64;
@@ -44,7 +44,7 @@ const TEXTS: &[(&str, &str, usize)] = &[
     ("data2", "data2", 255),
 ];
 
-/// Where the lead comes from (SPEC 4 postback.json).
+/// Where the lead comes from (docs/API.md postback.json).
 #[derive(Debug, Clone)]
 pub enum Source {
     /// The public click id as sent.

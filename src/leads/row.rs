@@ -1,8 +1,8 @@
 //! One lead as stored (schema.sql `leads`), minus its key, owner and
-//! times. The click's dimensions are copied into the row (DESIGN 3) so
+//! times. The click's dimensions are copied into the row (docs/ARCHITECTURE.md) so
 //! stats and leads.json need no join. A postback builds the would-be new
 //! row and compares it with the stored one: equal means `no-changes`
-//! (SPEC 4), so every column a postback can touch lives in this struct.
+//! (docs/API.md), so every column a postback can touch lives in this struct.
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
@@ -140,7 +140,7 @@ impl LeadRow {
 
     /// Inserts a new lead first seen at `now`; returns its id.
     pub fn insert(&self, conn: &Connection, user: i64, now: i64) -> rusqlite::Result<i64> {
-        // Built once: the writer runs this for every new lead (issue 6).
+        // Built once: the writer runs this for every new lead (docs/BENCHMARKS.md).
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "INSERT INTO leads (user_id, time, updated, {}) VALUES (?, ?, ?{})",
@@ -171,14 +171,14 @@ impl LeadRow {
         let mut all: Vec<&dyn ToSql> = vec![&now];
         all.extend(self.values());
         all.push(&id);
-        // The rollups lose the old row and gain the new one (issue 6).
+        // The rollups lose the old row and gain the new one (docs/BENCHMARKS.md).
         crate::stats::lead_roll::move_lead(conn, id, -1)?;
         conn.prepare_cached(&SQL)?.execute(all.as_slice())?;
         crate::stats::lead_roll::move_lead(conn, id, 1)
     }
 }
 
-/// Appends one entry to a lead's stage history (SPEC 4: every change is
+/// Appends one entry to a lead's stage history (docs/API.md: every change is
 /// kept with its time).
 pub fn record_stage(
     conn: &Connection,

@@ -1,4 +1,4 @@
-//! Lead stages (SPEC 4): the five stages stored as 0-4 (schema.sql), the
+//! Lead stages (docs/API.md): the five stages stored as 0-4 (schema.sql), the
 //! mapping of an advertiser's raw status onto them for postback.json, and
 //! the status groups of leads.json.
 use crate::api::error::{ApiError, ApiResult};

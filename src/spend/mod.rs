@@ -1,4 +1,4 @@
-//! spend.json (reference "Spend import", SPEC 4): sets the price of the
+//! spend.json (reference "Spend import", docs/API.md): sets the price of the
 //! user's clicks that match the conditions, so stats.json can show spend,
 //! profit and ROI.
 //!

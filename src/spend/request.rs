@@ -1,4 +1,4 @@
-//! One spend.json request (reference "Spend import", SPEC 4): a price
+//! One spend.json request (reference "Spend import", docs/API.md): a price
 //! (`cost` spread over the matching clicks or `cpc` per click) in a
 //! currency, and the conditions that pick the clicks. Parsed and checked
 //! completely before anything is written.

@@ -1,5 +1,5 @@
 //! The 18 grouping items of stats.json (reference "Click statistics") and
-//! the `id` / `name` each group gets (SPEC 4 stats.json).
+//! the `id` / `name` each group gets (docs/API.md stats.json).
 //!
 //! Decisions the SPEC leaves open:
 //! - A way is named after its site (the site's name) or, for a way with a
@@ -8,7 +8,7 @@
 //! - An empty country is id `""`, name `Unknown`; a code the country table
 //!   does not know (e.g. `xk`) is named by the code in upper case.
 //! - Empty text values (ip, domain, subid, utm tags, flow) are id `""` and,
-//!   like every empty text field (SPEC 3), name `false`.
+//!   like every empty text field (docs/API.md), name `false`.
 use crate::clicks::filters::NAMES as FILTER_NAMES;
 use crate::clicks::user_agent::{browser_name, os_name};
 use crate::geo::countries::country_name;
@@ -135,7 +135,7 @@ impl Key {
         }
     }
 
-    /// The key of the `stats` object (SPEC 4: the group id as a string).
+    /// The key of the `stats` object (docs/API.md: the group id as a string).
     pub fn map_key(&self) -> String {
         match self {
             Key::Int(n) => n.to_string(),
@@ -161,7 +161,7 @@ pub struct Names {
 
 impl Names {
     pub fn load(conn: &Connection, user: i64, item: Item) -> rusqlite::Result<Names> {
-        // Archived rows are included: their clicks still show (SPEC 1).
+        // Archived rows are included: their clicks still show (docs/API.md).
         let sql = match item {
             Item::Flow => "SELECT id, name FROM flows WHERE user_id = ?1",
             Item::Way => {
@@ -188,7 +188,7 @@ impl Names {
         })
     }
 
-    /// The `name` of a group (SPEC 4 stats.json).
+    /// The `name` of a group (docs/API.md stats.json).
     pub fn name(&self, key: &Key) -> Value {
         let Some(item) = self.item else {
             return Value::Bool(false);

@@ -1,4 +1,4 @@
-//! Lead rollups (issue 6): the lead side of stats.json per user, bucket,
+//! Lead rollups (docs/BENCHMARKS.md): the lead side of stats.json per user, bucket,
 //! flow, one dimension (the same kinds as the click rollups) and goal.
 //! Every lead write moves them in the same transaction: the old row's
 //! contribution out, the new one in (`move_lead`). `rebuild` recomputes

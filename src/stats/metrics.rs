@@ -1,4 +1,4 @@
-//! The metrics of a stats.json row and of its total (SPEC 4 stats.json):
+//! The metrics of a stats.json row and of its total (docs/API.md stats.json):
 //! counts and money are summed exactly, ratios are derived at the end from
 //! the sums (never averaged over rows), rounded to 2 decimals, and 0 where
 //! the divisor is 0. Money is in the user's base currency.

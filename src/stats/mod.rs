@@ -1,4 +1,4 @@
-//! stats.json (reference "Click statistics", SPEC 4): clicks and leads of
+//! stats.json (reference "Click statistics", docs/API.md): clicks and leads of
 //! a period grouped by one of 18 items, with the reference metrics plus
 //! spend, profit and ROI, per group and in total.
 //!
@@ -30,7 +30,7 @@ use serde_json::{json, Map, Value};
 use source::Grouping;
 use std::collections::HashMap;
 
-/// A parsed stats.json request (DESIGN 4: typed at the boundary).
+/// A parsed stats.json request (docs/ARCHITECTURE.md: typed at the boundary).
 pub struct StatsRequest {
     pub item: Item,
     /// Only this local hour (0-23): the reference's `hour` filter.
@@ -235,7 +235,7 @@ fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<
     Ok(total)
 }
 
-/// The answer: groups in SPEC 4 order (date/hour ascending, others by
+/// The answer: groups in docs/API.md order (date/hour ascending, others by
 /// clicks, most first, then by id) and the total.
 fn render(item: Item, names: &Names, groups: HashMap<Key, Row>, total: Option<Row>) -> Value {
     let mut rows: Vec<(Key, Row)> = groups.into_iter().collect();

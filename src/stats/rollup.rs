@@ -1,4 +1,4 @@
-//! Narrow pre-aggregated rollups of clicks (issue 6, DESIGN 3): per user,
+//! Narrow pre-aggregated rollups of clicks (docs/BENCHMARKS.md, docs/ARCHITECTURE.md): per user,
 //! 15-minute bucket, flow and ONE dimension, the click, unique and spend
 //! sums. A month of a busy flow is a few thousand rows per dimension
 //! instead of millions of clicks, so the common reports (date, hour, flow,
@@ -156,7 +156,7 @@ pub const CLICKS: Source = Source {
 /// sorts every row of the period, which the key order (bucket, flow,
 /// value) does not serve: a month of countries is 60,000 click_roll rows
 /// and as many lead_roll rows, and sorting them took 45-60 and 110-130 ms
-/// where reading them took 12-18 and 29 ms (10M-click demo, issue 6's
+/// where reading them took 12-18 and 29 ms (10M-click demo, docs/BENCHMARKS.md's
 /// 100 ms for item geo). Grouped by time alone, the key order does serve
 /// it and SQLite sums as it reads.
 pub struct Query {

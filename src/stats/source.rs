@@ -6,7 +6,7 @@
 //! Grouping by time happens in 15-minute UTC buckets: every real timezone
 //! offset is a multiple of 15 minutes, so each bucket lies within exactly
 //! one local hour and the caller folds buckets into local dates and hours
-//! with the user's timezone (SPEC 4: groups are in the user's timezone).
+//! with the user's timezone (docs/API.md: groups are in the user's timezone).
 //!
 //! Both functions hand out rows through a callback so large groupings (ip,
 //! subid) are never held twice. Rollups answer most click requests
@@ -145,7 +145,7 @@ pub(super) const CLICK_AGGREGATES: &str =
 
 /// Click count, unique count and spend per group. `filters` holds the
 /// owner and the dimension filters. Unique clicks are SUM(uniq): the click
-/// path already decided uniqueness (SPEC 2 step 6), no COUNT DISTINCT.
+/// path already decided uniqueness (docs/API.md "The click path" step 6), no COUNT DISTINCT.
 pub fn clicks(
     conn: &Connection,
     pool: Option<&crate::db::Pool>,

@@ -1,4 +1,4 @@
-//! The wide click rollup (issue 6): sums per user, 15-minute bucket and
+//! The wide click rollup (docs/BENCHMARKS.md): sums per user, 15-minute bucket and
 //! every low-cardinality dimension together. The narrow rollups answer one
 //! dimension (plus flow) from a few thousand rows; this one answers any
 //! mix of these dimensions — an item with a filter on another — from tens
@@ -21,7 +21,7 @@ pub const COLUMNS: [&str; 11] = [
 /// (user, bucket, flow, (way, site, filter, geo, mobile, os, browser, utms,
 /// domain, utmm)), text as [`Texts`] ids: a click adds to a key that mostly
 /// exists already, without copying five strings and hashing them (the
-/// writer's per-click cost, issue 6).
+/// writer's per-click cost, docs/BENCHMARKS.md).
 ///
 /// A tuple, not an array: an array of integers hashes as one byte slice,
 /// which [`IdHasher`](super::texts::IdHasher) takes a byte at a time.

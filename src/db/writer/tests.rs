@@ -1,4 +1,4 @@
-//! The writer's job contract (SPEC 3): jobs run in queue order, each in
+//! The writer's job contract (docs/API.md): jobs run in queue order, each in
 //! its own savepoint, and answer only after the commit.
 use super::*;
 use serde_json::json;

@@ -21,7 +21,7 @@ pub(super) struct Dict<K> {
 /// equal lengths calls memcmp even for zero bytes. glibc's AVX-512 memcmp
 /// then makes a masked load there, whose suppressed fault costs 40-80 ns
 /// (against ~3 ns on a real address, measured on this machine): it was
-/// 18% of the writer thread's time under click load (perf, issue 6), as
+/// 18% of the writer thread's time under click load (perf, docs/BENCHMARKS.md), as
 /// most of a click's tags are empty.
 pub(super) trait Blank {
     fn blank(&self) -> bool;

@@ -1,4 +1,4 @@
-//! The click columns (issue 6, migration step 6): a narrow copy of what a
+//! The click columns (docs/BENCHMARKS.md, migration step 6): a narrow copy of what a
 //! report filters and groups clicks by, packed column by column into
 //! chunks of up to [`CHUNK`] clicks of one user (table `click_cols`).
 //!
