@@ -15,11 +15,13 @@ pub mod leads;
 pub mod logs;
 pub mod money;
 pub mod proxy;
+pub mod schema;
 pub mod sites;
 pub mod snapshot;
 pub mod spend;
 pub mod state;
 pub mod stats;
+pub mod store;
 pub mod web;
 
 use actix_web::{web as aweb, App, HttpResponse, HttpServer};
@@ -50,7 +52,7 @@ pub struct Application {
 pub fn prepare_database(
     path: &std::path::Path,
 ) -> rusqlite::Result<(rusqlite::Connection, Option<accounts::Created>)> {
-    let mut conn = db::open_and_migrate(path)?;
+    let mut conn = schema::open_and_migrate(path)?;
     money::seed(&mut conn)?;
     let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
     let created = if users == 0 {
@@ -102,7 +104,7 @@ impl Application {
         // Sliced writes a crash interrupted, finished before any other
         // write of their users (src/db/writer/tasks.rs).
         let mut resumed = spend::task::resume(&conn).map_err(io)?;
-        resumed.extend(money::rescale::resume(&conn).map_err(io)?);
+        resumed.extend(store::rescale::resume(&conn).map_err(io)?);
         let queue = config
             .click_queue_kib
             .map_or(db::writer::DEFAULT_BYTES, |k| k << 10);
@@ -112,7 +114,7 @@ impl Application {
             reports,
             writes,
             reads: api::reads::Reads::new(budget, api::reads::WAIT),
-            writer: db::writer::Writer::start(conn, resumed, queue),
+            writer: db::writer::Writer::start(conn, store::Appender::default(), resumed, queue),
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),

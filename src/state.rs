@@ -17,7 +17,7 @@ pub struct AppState {
     pub writes: Pool,
     /// Report slots and the time budget (src/api/reads.rs).
     pub reads: crate::api::reads::Reads,
-    pub writer: Writer,
+    pub writer: Writer<crate::store::Appender>,
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub geo: GeoDb,
     pub visitors: Visitors,

@@ -275,7 +275,7 @@ fn previous_format_database() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("previous.db");
     let mut conn = rusqlite::Connection::open(&db).unwrap();
-    flowtrack::db::migrations::migrate_to(&mut conn, 6).unwrap();
+    flowtrack::schema::migrate_to(&mut conn, 6).unwrap();
     for (name, token) in [("admin", ADMIN_OLD), ("old", OLD_TOKEN)] {
         conn.execute(
             "INSERT INTO users (name, token, password, created) VALUES (?1, ?2, ?3, 0)",
@@ -301,7 +301,7 @@ fn an_old_token_upgrades_to_the_api_token_and_a_postback_key_until_rotated() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, flowtrack::db::migrations::LATEST);
+    assert_eq!(version, flowtrack::schema::LATEST);
     drop(conn);
     // The old token is the API token...
     assert_eq!(app.api_as(OLD_TOKEN, "profile", "")["user"], "old");

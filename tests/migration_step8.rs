@@ -1,5 +1,5 @@
 //! Upgrading a database of the previous format (step 7) to the tables
-//! of sliced writes (step 8, src/db/step8_sliced_writes.sql): it opens,
+//! of sliced writes (step 8, src/schema/step8_sliced_writes.sql): it opens,
 //! reaches the latest version, and spend.json and a change of base
 //! currency, which keep their progress there, work on it.
 mod common;
@@ -36,7 +36,7 @@ fn a_step_7_database_upgrades_and_takes_spends() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, flowtrack::db::migrations::LATEST);
+    assert_eq!(version, flowtrack::schema::LATEST);
     let r = app.api("spend", "flow=old&cost=5");
     assert_eq!(r["clicks"], 10, "{r}");
     let r = app.api("profile", "currency=eur");

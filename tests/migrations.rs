@@ -100,7 +100,7 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
     let (_dir, db) = version_1_database();
     assert_eq!(user_version(&db), 1);
     let app = restart(db.clone());
-    assert_eq!(user_version(&db), flowtrack::db::migrations::LATEST);
+    assert_eq!(user_version(&db), flowtrack::schema::LATEST);
     assert_eq!(
         spend_by_flow(&app),
         json!({"m1": 3.0, "m2": 0.0, "total": 3.0})
@@ -181,6 +181,6 @@ fn a_version_1_database_keeps_its_click_prices_after_the_upgrade() {
     // A restart finds nothing left to migrate.
     let db = app.stop();
     let app = restart(db.clone());
-    assert_eq!(user_version(&db), flowtrack::db::migrations::LATEST);
+    assert_eq!(user_version(&db), flowtrack::schema::LATEST);
     assert_eq!(spend_by_flow(&app)["total"], 8.0);
 }

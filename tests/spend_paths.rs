@@ -93,7 +93,7 @@ fn assert_rollups_match_prices(db: &Path, step: &str) {
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     let priced = "SELECT c.*, (c.id >> 16) / 900000 AS bucket, COALESCE(k.cost, 0.0) AS price
                   FROM clicks c LEFT JOIN click_cost k ON k.id = c.id";
-    let cols = flowtrack::stats::wide::COLUMNS.join(", ");
+    let cols = flowtrack::store::wide::COLUMNS.join(", ");
     let wide = format!(
         "WITH c AS (SELECT user_id, bucket, {cols}, SUM(price) AS cost FROM ({priced})
                     GROUP BY user_id, bucket, {cols})
@@ -101,7 +101,7 @@ fn assert_rollups_match_prices(db: &Path, step: &str) {
          WHERE w.user_id IS NULL OR c.user_id IS NULL OR abs(w.cost - c.cost) > 1e-9"
     );
     assert_eq!(count(&wide), 0, "click_wide after {step}");
-    for (kind, column) in flowtrack::stats::rollup::KINDS {
+    for (kind, column) in flowtrack::store::rollup::KINDS {
         let narrow = format!(
             "WITH c AS (SELECT user_id, bucket, flow, {column} AS value, SUM(price) AS cost
                         FROM ({priced}) GROUP BY 1, 2, 3, 4)

@@ -74,7 +74,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     }
     if timezone.is_some() || currency.is_some() || password.is_some() {
         if let Some(c) = &currency {
-            crate::money::rescale::change(call, user.id, c)?;
+            crate::store::rescale::change(call, user.id, c)?;
         }
         let tx = call.conn.transaction()?;
         if let Some(tz) = &timezone {

@@ -8,8 +8,8 @@
 //! benchmarks can fill millions of clicks quickly.
 use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
 use super::demo_shape::Timeline;
-use crate::clicks::record::{ClickRecord, Tags};
 use crate::clicks::user_agent;
+use crate::store::record::{ClickRecord, Tags};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
@@ -33,7 +33,7 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// and 310 MB (alternately, 2026-12-04). Three chunks of click columns
 /// exactly: a batch's remainder would wait for others' to be merged with
 /// them into a chunk overlapping theirs (src/stats/cols/store.rs).
-const BATCH: u64 = 3 * crate::stats::cols::CHUNK as u64;
+const BATCH: u64 = 3 * crate::store::cols::CHUNK as u64;
 
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
 /// clicks at a time; answers its password, its token and the clicks per second.
@@ -104,7 +104,7 @@ fn generate(
     let campaign_pick = &campaign_pick;
     let tty = std::io::stderr().is_terminal();
     let started = Instant::now();
-    let mut dict = crate::db::writer::Dict::default();
+    let mut appender = crate::store::Appender::default();
     let mut done = 0u64;
     // Making a click (random values, formatted addresses and ids) costs
     // about as much as storing it: a second thread makes the batches while
@@ -116,7 +116,7 @@ fn generate(
     const TX_BATCHES: u64 = 10;
     type Batch = (
         Vec<(ClickRecord, Option<i64>)>,
-        crate::stats::rollup::Acc,
+        crate::store::append::Sums,
         bool,
     );
     // One batch waiting is enough to keep the writing thread busy; each
@@ -136,7 +136,7 @@ fn generate(
                 n += 1;
                 let end = (made + per_batch).min(clicks);
                 let mut batch = Vec::with_capacity((end - made) as usize);
-                let mut roll = crate::stats::rollup::Acc::default();
+                let mut roll = crate::store::append::Sums::default();
                 for i in made..end {
                     let t_ms = timeline.at(i, clicks, rng.random());
                     let f = &FLOWS[*pick(&mut rng, flow_pick)];
@@ -239,10 +239,7 @@ fn generate(
                 conn.execute_batch("BEGIN")?;
             }
             {
-                let mut st = conn.prepare_cached(crate::clicks::record::INSERT_SQL)?;
-                for (record, _) in &batch {
-                    crate::db::writer::insert_click(conn, &mut dict, &mut st, record)?;
-                }
+                appender.rows(conn, batch.iter().map(|(record, _)| record))?;
                 roll.flush(conn)?;
                 // Leads are written with their clicks' batch: held to the
                 // end, their clicks took ~250 MB of a 10M demo.
@@ -271,7 +268,7 @@ fn generate(
         eprintln!();
     }
     let tx = conn.transaction()?;
-    crate::stats::lead_roll::rebuild(&tx, user)?;
+    crate::store::lead_roll::rebuild(&tx, user)?;
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
 }

@@ -3,7 +3,7 @@
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.
 use crate::clicks::id;
-use crate::clicks::record::ClickRecord;
+use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;
 use rusqlite::{params, Connection};

@@ -1,7 +1,7 @@
 //! URL macros of site and trafficback URLs (docs/API.md "The click path"). Values are
 //! percent-encoded, so a visitor's input can never add a parameter, a CR/LF
 //! or change the target host (no header injection, no open redirect).
-use super::record::ClickRecord;
+use crate::store::record::ClickRecord;
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn encode(value: &str, out: &mut String) {

@@ -4,7 +4,6 @@ pub mod filters;
 pub mod id;
 pub mod list;
 pub mod macros;
-pub mod record;
 pub mod route;
 pub mod uniqueness;
 pub mod user_agent;

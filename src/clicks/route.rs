@@ -2,11 +2,11 @@
 //! the request thread: classify, filter, pick a way, queue the record for
 //! the writer (never waiting), answer.
 use super::filters::{self, Filter};
-use super::record::ClickRecord;
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
 use super::{answer, id, macros, user_agent};
 use crate::state::AppState;
+use crate::store::record::ClickRecord;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rand::RngCore;

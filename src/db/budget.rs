@@ -120,14 +120,14 @@ mod tests {
 
     #[test]
     fn the_loops_over_click_chunks_stop_past_the_deadline_on_either_half() {
-        use crate::stats::cols::read::{At, Need, Plan, Visit};
+        use crate::store::cols::read::{At, Need, Plan, Visit};
         struct Count(usize);
         impl Visit for Count {
             fn click(&mut self, _: &mut At) {
                 self.0 += 1;
             }
         }
-        let (_dir, conn, mut second) = crate::stats::cols::fixture::fixture();
+        let (_dir, conn, mut second) = crate::store::cols::fixture::fixture();
         let w = crate::api::filters::Where::owner(1);
         let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
         let (need, mut n) = (Need::default(), Count(0));
@@ -139,7 +139,7 @@ mod tests {
         assert_eq!(n.0, 0);
         // The thread reading the other half works within the same budget.
         let mut halves =
-            || crate::stats::scan::side_by_side(&conn, &mut second, |_| Ok(()), |_| check());
+            || crate::store::scan::side_by_side(&conn, &mut second, |_| Ok(()), |_| check());
         assert!(is_timeout(&within(gone(), &mut halves).unwrap_err()));
         assert!(halves().is_ok());
         plan.each(&conn, need, &mut n).unwrap();

@@ -1,62 +1,19 @@
-//! Ordered schema migrations keyed by PRAGMA user_version (docs/ARCHITECTURE.md "Upgrades").
-//! Step N brings a database from version N-1 to N. A step that has shipped
-//! is never edited: add a new one at the end instead.
+//! Schema migrations keyed by PRAGMA user_version (docs/ARCHITECTURE.md
+//! "Upgrades"): step N brings a database from version N-1 to N, in one
+//! transaction. The steps themselves are the product's (src/schema).
 use rusqlite::Connection;
 
 /// A step's SQL, and the Rust that finishes it in the same transaction.
-type Step = (
+pub type Step = (
     &'static str,
     Option<fn(&Connection) -> rusqlite::Result<()>>,
 );
 
-const STEPS: &[Step] = &[
-    // 1: the initial schema.
-    (include_str!("../../schema.sql"), None),
-    // 2: smaller click indexes that cover flow reports.
-    (include_str!("step2_indexes.sql"), None),
-    // 3: click prices in their own table (click_cost), not in the click rows.
-    (include_str!("step3_click_cost.sql"), None),
-    // 4: daily rollup of subid and utm_campaign/content/term (click_day).
-    // Its Rust fill (the rows without a country) is no longer run: step 5
-    // always follows it in the same `migrate`, drops that table and fills
-    // its successor, so a database never serves at version 4 with this
-    // code, and databases already past step 4 never run it again. As one
-    // SQL GROUP BY it took 3 minutes on 10.66M clicks, thrown away.
-    (include_str!("step4_click_day.sql"), None),
-    // 5: the daily rollup with the country in its key. Its Rust fill is
-    // no longer run, for the reason step 4's is not: step 6 always follows
-    // it in the same `migrate` and drops the table (the click columns
-    // answer what it did), and databases already past step 5 never run
-    // it again.
-    (include_str!("step5_click_day_geo.sql"), None),
-    // 6: the click columns, filled from the clicks; the daily rollup goes.
-    (
-        include_str!("step6_click_cols.sql"),
-        Some(crate::stats::cols::store::fill_from_clicks),
-    ),
-    // 7: separate credentials: hashed API tokens, the install secret,
-    // postback key nonces and dashboard sessions.
-    (
-        include_str!("step7_credentials.sql"),
-        Some(crate::accounts::keys::upgrade),
-    ),
-    // 8: what a sliced write (spend.json, a change of base currency) has
-    // left to do, to resume it after a crash.
-    (include_str!("step8_sliced_writes.sql"), None),
-];
-
-/// The version a fully migrated database has.
-pub const LATEST: i64 = STEPS.len() as i64;
-
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    migrate_to(conn, LATEST)
-}
-
-/// Brings a database up to `version` only (upgrade tests build the
+/// Brings a database up to `version` of `steps` (upgrade tests build the
 /// previous format this way).
-pub fn migrate_to(conn: &mut Connection, version: i64) -> rusqlite::Result<()> {
+pub fn migrate_to(conn: &mut Connection, steps: &[Step], version: i64) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    let steps = STEPS.iter().enumerate().take(version.max(0) as usize);
+    let steps = steps.iter().enumerate().take(version.max(0) as usize);
     for (i, (sql, then)) in steps.skip(current as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -114,13 +114,6 @@ pub fn log_text(e: &rusqlite::Error) -> String {
     }
 }
 
-/// Opens the database, creating or upgrading it in place.
-pub fn open_and_migrate(path: &Path) -> rusqlite::Result<Connection> {
-    let mut conn = open(path)?;
-    migrations::migrate(&mut conn)?;
-    Ok(conn)
-}
-
 /// Turns a running server's connection's automatic checkpoint off: the
 /// checkpoint thread does it (src/db/checkpoint.rs).
 pub fn serving(conn: &Connection) -> rusqlite::Result<()> {

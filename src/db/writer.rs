@@ -23,7 +23,6 @@
 //! barrier travels through the same FIFO and is answered only after the
 //! clicks ahead of it are committed.
 use crate::api::error::{ApiError, ApiResult};
-use crate::clicks::record::{ClickRecord, INSERT_SQL};
 use rusqlite::Connection;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, SyncSender};
@@ -38,7 +37,6 @@ use std::time::Duration;
 /// lost on a kill).
 const MAX_BATCH: usize = 2_000;
 const JOB_WEIGHT: usize = 20;
-const DICT_CACHE: usize = 100_000;
 /// Clicks-only batches commit at most this often (docs/API.md "The click path": at most the last
 /// few milliseconds of clicks can be lost if the process is killed).
 const WINDOW: Duration = Duration::from_millis(2);
@@ -57,14 +55,36 @@ pub use ticket::{ticket, Answer, Responder};
 /// (a barrier or another job): it runs on the writer.
 pub type JobFn = Box<dyn FnOnce(&Connection) -> ApiResult + Send>;
 
+/// A record the writer stores (a click), and the memory it holds while
+/// queued, which the queue's bound counts.
+pub trait Record: Send + 'static {
+    fn bytes(&self) -> usize;
+}
+
+/// Where the writer's records go (the click store's appender): the writer
+/// owns the batch transaction and the order of things, the sink alone
+/// knows what a record is and what storing it means.
+pub trait Sink: Send + 'static {
+    type Record: Record;
+    /// Stores a run of records that arrived one after another, inside
+    /// the batch transaction.
+    fn append(&mut self, tx: &Connection, run: &[&Self::Record]) -> rusqlite::Result<()>;
+    /// Writes what the batch's runs gathered, before the commit.
+    fn flush(&mut self, tx: &Connection) -> rusqlite::Result<()>;
+    /// The batch failed: forget what it gathered (it is retried whole).
+    fn failed(&mut self);
+    /// The batch that [`Sink::flush`] wrote is committed.
+    fn committed(&mut self);
+}
+
 pub struct Job {
     run: Option<JobFn>,
     to: Responder,
     answer: Option<ApiResult>,
 }
 
-pub enum Msg {
-    Click(Box<ClickRecord>),
+pub enum Msg<R> {
+    Click(Box<R>),
     Job(Box<Job>),
     Task(Box<dyn Task>, Responder),
     Barrier(SyncSender<()>),
@@ -78,22 +98,27 @@ pub enum Sliced {
     Done(serde_json::Value),
 }
 
-pub struct Writer {
-    queue: Arc<queue::Queue>,
+pub struct Writer<S: Sink> {
+    queue: Arc<queue::Queue<S::Record>>,
     handle: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
-impl Writer {
-    /// Starts the thread on `conn`; `resumed` are tasks a crash
-    /// interrupted (run first, nobody waits for them); the queue holds at
-    /// most `queue_bytes` of clicks.
-    pub fn start(conn: Connection, resumed: Vec<Box<dyn Task>>, queue_bytes: usize) -> Writer {
+impl<S: Sink> Writer<S> {
+    /// Starts the thread on `conn`, storing records into `sink`;
+    /// `resumed` are tasks a crash interrupted (run first, nobody waits
+    /// for them); the queue holds at most `queue_bytes` of clicks.
+    pub fn start(
+        conn: Connection,
+        sink: S,
+        resumed: Vec<Box<dyn Task>>,
+        queue_bytes: usize,
+    ) -> Writer<S> {
         let queue = Arc::new(queue::Queue::new(queue_bytes));
         let q = queue.clone();
         let handle = std::thread::Builder::new()
             .name("db-writer".into())
             .spawn(move || {
-                run::run(conn, &q, resumed);
+                run::run(conn, sink, &q, resumed);
                 q.close();
             })
             .expect("spawn db writer");
@@ -106,7 +131,7 @@ impl Writer {
     /// Queues a click; false when the queue is full (README "The click
     /// path"): the click is not stored and must not be redirected. Never
     /// waits.
-    pub fn enqueue(&self, click: ClickRecord) -> bool {
+    pub fn enqueue(&self, click: S::Record) -> bool {
         self.queue.click(Box::new(click))
     }
 
@@ -183,66 +208,6 @@ impl Job {
         };
         self.to.answer(answer);
     }
-}
-
-/// Interns long repeated strings (user agents, referers).
-#[derive(Default)]
-pub struct Dict {
-    cache: foldhash::HashMap<String, i64>,
-}
-
-impl Dict {
-    fn id(&mut self, conn: &Connection, value: &str) -> rusqlite::Result<i64> {
-        if value.is_empty() {
-            return Ok(0);
-        }
-        if let Some(&id) = self.cache.get(value) {
-            return Ok(id);
-        }
-        conn.prepare_cached("INSERT OR IGNORE INTO dict (value) VALUES (?1)")?
-            .execute([value])?;
-        let id: i64 = conn
-            .prepare_cached("SELECT id FROM dict WHERE value = ?1")?
-            .query_row([value], |r| r.get(0))?;
-        if self.cache.len() >= DICT_CACHE {
-            self.cache.clear();
-        }
-        self.cache.insert(value.to_string(), id);
-        Ok(id)
-    }
-}
-
-/// Inserts one click with its strings interned: the one insert path of
-/// the writer and of `flowtrack demo`.
-pub fn insert_click(
-    conn: &Connection,
-    dict: &mut Dict,
-    st: &mut rusqlite::CachedStatement<'_>,
-    c: &ClickRecord,
-) -> rusqlite::Result<()> {
-    let ua = dict.id(conn, &c.ua)?;
-    let referer = dict.id(conn, &c.referer)?;
-    c.insert(conn, st, ua, referer)
-}
-
-/// Stores clicks and their rollups in one transaction (test fixtures that
-/// need clicks at chosen times).
-pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
-    conn: &mut Connection,
-    dict: &mut Dict,
-    clicks: &[C],
-) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
-    {
-        let mut st = tx.prepare_cached(INSERT_SQL)?;
-        let mut roll = crate::stats::rollup::Acc::default();
-        for c in clicks {
-            insert_click(&tx, dict, &mut st, c.borrow())?;
-            roll.add(c.borrow());
-        }
-        roll.flush(&tx)?;
-    }
-    tx.commit()
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! Money (docs/API.md): prices are stored as given and also converted to the
 //! user's base currency with a rates table that ships with the binary and
 //! can be replaced by the operator (`flowtrack rates FILE`, rates.json).
-pub mod rescale;
 
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;

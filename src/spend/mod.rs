@@ -12,9 +12,6 @@
 //! reader (src/spend/apply.rs); the writer then writes them in slices
 //! between batches of clicks and answers once the last slice is
 //! committed (src/spend/task.rs).
-mod apply;
-mod deltas;
-mod pieces;
 pub mod request;
 pub mod task;
 
@@ -22,6 +19,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::db::writer::Sliced;
+use crate::store::reprice::{self, pieces};
 use request::{Price, SpendRequest};
 use serde_json::{json, Value};
 use task::{Piece, SpendTask};
@@ -63,7 +61,12 @@ pub fn prepare(call: &mut Call) -> ApiResult<Sliced> {
     let mut all = Vec::new();
     let mut clicks = 0;
     for r in &good {
-        let matched = apply::collect(&call.conn, r, Some(&call.state.pool))?;
+        let matched = reprice::collect(
+            &call.conn,
+            &r.columns_where(),
+            (r.from, r.to),
+            Some(&call.state.pool),
+        )?;
         let n = matched.ids.len();
         clicks += n;
         let price = match r.price {

@@ -19,11 +19,11 @@
 //! order they came: a batch's elements apply in their order, and the
 //! last spend over a click sets its price. Reports between two slices
 //! may see a spend half written for a moment (README "Storage").
-use super::apply::price_piece;
-use super::pieces;
 use crate::api::error::{ApiError, ApiResult};
 use crate::db::writer::{Task, SLICE};
 use crate::money;
+use crate::store::reprice::pieces;
+use crate::store::reprice::price_piece;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::Value;
 use std::time::Instant;

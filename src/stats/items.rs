@@ -12,6 +12,7 @@
 use crate::clicks::filters::NAMES as FILTER_NAMES;
 use crate::clicks::user_agent::{browser_name, os_name};
 use crate::geo::countries::country_name;
+pub use crate::store::aggregate::Key;
 use jiff::civil::DateTime;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
@@ -114,39 +115,6 @@ impl Item {
             _ => Key::Int(
                 local.year() as i64 * 10_000 + local.month() as i64 * 100 + local.day() as i64,
             ),
-        }
-    }
-}
-
-/// A group's id: a number for numeric items, text for the others.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Key {
-    Int(i64),
-    Text(String),
-}
-
-impl Key {
-    pub fn from_sql(v: Sql) -> Key {
-        match v {
-            Sql::Integer(n) => Key::Int(n),
-            Sql::Text(s) => Key::Text(s),
-            Sql::Real(f) => Key::Int(f as i64),
-            Sql::Null | Sql::Blob(_) => Key::Text(String::new()),
-        }
-    }
-
-    /// The key of the `stats` object (docs/API.md: the group id as a string).
-    pub fn map_key(&self) -> String {
-        match self {
-            Key::Int(n) => n.to_string(),
-            Key::Text(s) => s.clone(),
-        }
-    }
-
-    pub fn to_json(&self) -> Value {
-        match self {
-            Key::Int(n) => Value::from(*n),
-            Key::Text(s) => Value::from(s.as_str()),
         }
     }
 }

@@ -5,54 +5,7 @@
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// Lead counts per stage and earnings of one group (or one goal of it).
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Leads {
-    /// By stage: 0 new, 1 hold, 2 approve, 3 cancel, 4 trash (schema.sql).
-    pub stages: [i64; 5],
-    /// Earnings of leads on hold.
-    pub mh: f64,
-    /// Earnings of approved leads.
-    pub ma: f64,
-}
-
-impl Leads {
-    pub fn add(&mut self, o: &Leads) {
-        for (a, b) in self.stages.iter_mut().zip(o.stages) {
-            *a += b;
-        }
-        self.mh += o.mh;
-        self.ma += o.ma;
-    }
-
-    pub fn total(&self) -> i64 {
-        self.stages.iter().sum()
-    }
-
-    /// The lead fields, with `cr` and `epc` against `unique` clicks (the
-    /// row's, also for a goal: the reference gives goals every field but
-    /// the click counts).
-    fn write(&self, unique: i64, out: &mut Map<String, Value>) {
-        let total = self.total();
-        let [cn, ch, ca, cc, ct] = self.stages;
-        let cv = total - ct;
-        let mt = self.mh + self.ma;
-        out.insert("total".into(), total.into());
-        out.insert("cv".into(), cv.into());
-        out.insert("cn".into(), cn.into());
-        out.insert("ch".into(), ch.into());
-        out.insert("ca".into(), ca.into());
-        out.insert("cc".into(), cc.into());
-        out.insert("ct".into(), ct.into());
-        out.insert("mh".into(), round2(self.mh).into());
-        out.insert("ma".into(), round2(self.ma).into());
-        out.insert("mt".into(), round2(mt).into());
-        out.insert("cr".into(), ratio(cv as f64 * 100.0, unique).into());
-        out.insert("epc".into(), ratio(self.ma, unique).into());
-        out.insert("appr".into(), ratio(ca as f64 * 100.0, cv).into());
-        out.insert("app".into(), ratio(ca as f64 * 100.0, total).into());
-    }
-}
+pub use crate::store::aggregate::Leads;
 
 /// Everything one group (or the total) adds up to.
 #[derive(Debug, Default, Clone)]
@@ -96,7 +49,7 @@ impl Row {
         let mut out = head;
         out.insert("click".into(), self.click.into());
         out.insert("unique".into(), self.unique.into());
-        self.leads.write(self.unique, &mut out);
+        write_leads(&self.leads, self.unique, &mut out);
         // Approved money only, like `epc`: hold money may still be
         // cancelled, so it is shown as `mh` but not counted as earned.
         let profit = self.leads.ma - self.spend;
@@ -108,7 +61,7 @@ impl Row {
             .iter()
             .map(|(id, leads)| {
                 let mut g = Map::new();
-                leads.write(self.unique, &mut g);
+                write_leads(leads, self.unique, &mut g);
                 (id.clone(), Value::Object(g))
             })
             .collect();
@@ -136,6 +89,30 @@ fn ratio_f(num: f64, den: f64) -> f64 {
     } else {
         round2(num / den)
     }
+}
+
+/// The lead fields, with `cr` and `epc` against `unique` clicks (the
+/// row's, also for a goal: the reference gives goals every field but
+/// the click counts).
+fn write_leads(l: &Leads, unique: i64, out: &mut Map<String, Value>) {
+    let total = l.total();
+    let [cn, ch, ca, cc, ct] = l.stages;
+    let cv = total - ct;
+    let mt = l.mh + l.ma;
+    out.insert("total".into(), total.into());
+    out.insert("cv".into(), cv.into());
+    out.insert("cn".into(), cn.into());
+    out.insert("ch".into(), ch.into());
+    out.insert("ca".into(), ca.into());
+    out.insert("cc".into(), cc.into());
+    out.insert("ct".into(), ct.into());
+    out.insert("mh".into(), round2(l.mh).into());
+    out.insert("ma".into(), round2(l.ma).into());
+    out.insert("mt".into(), round2(mt).into());
+    out.insert("cr".into(), ratio(cv as f64 * 100.0, unique).into());
+    out.insert("epc".into(), ratio(l.ma, unique).into());
+    out.insert("appr".into(), ratio(ca as f64 * 100.0, cv).into());
+    out.insert("app".into(), ratio(ca as f64 * 100.0, total).into());
 }
 
 #[cfg(test)]

@@ -6,28 +6,20 @@
 //! theirs (`leads.time`), in the user's timezone. The numbers come from
 //! two aggregate queries (src/stats/source.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
-pub mod cols;
-pub mod ip;
 pub mod items;
-pub mod lead_roll;
 pub mod metrics;
-pub mod rollup;
-pub mod scan;
-pub mod source;
-pub mod sums;
-pub mod texts;
-pub mod wide;
 
 use crate::api::dates::{local, period, Period};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::api::Call;
+use crate::store::aggregate::{self as source, Grouping};
+use crate::store::{cols, ip};
 use items::{Item, Key, Names};
 use jiff::tz::TimeZone;
 use metrics::Row;
 use serde_json::{json, Map, Value};
-use source::Grouping;
 use std::collections::HashMap;
 
 /// A parsed stats.json request (docs/ARCHITECTURE.md: typed at the boundary).

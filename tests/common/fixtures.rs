@@ -74,7 +74,7 @@ pub fn user_id(db: &Path, name: &str) -> i64 {
 /// Writes the clicks into a stopped app's database; answers their public
 /// ids in the same order (what postback.json takes as `click`).
 pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
-    use flowtrack::clicks::record::{ClickRecord, Tags};
+    use flowtrack::store::record::{ClickRecord, Tags};
     let records: Vec<ClickRecord> = clicks
         .iter()
         .enumerate()
@@ -126,7 +126,7 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             .unwrap();
         }
     }
-    flowtrack::db::writer::write_batch(&mut conn, &mut Default::default(), &records).unwrap();
+    flowtrack::store::append::write_batch(&mut conn, &records).unwrap();
     records
         .iter()
         .map(|r| flowtrack::clicks::id::encode(r.key, r.secret))

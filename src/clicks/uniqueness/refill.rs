@@ -3,7 +3,7 @@
 //! make returning visitors unique again.
 use super::{cookie_key, ip_ua_key, Visitors, MAX_WINDOW, SHARDS};
 use crate::clicks::id;
-use crate::stats::cols::format::Chunk;
+use crate::store::cols::format::Chunk;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
@@ -148,7 +148,7 @@ fn newest_ids(
 #[cfg(test)]
 mod tests {
     use super::{Read, Visitors};
-    use crate::stats::cols::fixture::{fixture, T0};
+    use crate::store::cols::fixture::{fixture, T0};
 
     /// Every user's remembered keys, shard by shard, sorted.
     fn keys(v: &Visitors) -> Vec<Vec<(i64, u64, super::super::Seen)>> {

@@ -8,7 +8,7 @@
 //! always one that will be stored. Jobs, tasks and barriers are never
 //! refused: each has a caller waiting for it, which bounds them.
 use super::Msg;
-use crate::clicks::record::ClickRecord;
+use super::Record;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// minutes of any real traffic.
 pub const DEFAULT_BYTES: usize = 128 << 20;
 
-pub(super) struct Queue {
-    inner: Mutex<Inner>,
+pub(super) struct Queue<R> {
+    inner: Mutex<Inner<R>>,
     wake: Condvar,
     limit: usize,
     refused: AtomicU64,
@@ -30,8 +30,8 @@ pub(super) struct Queue {
     written: AtomicU64,
 }
 
-struct Inner {
-    msgs: VecDeque<Msg>,
+struct Inner<R> {
+    msgs: VecDeque<Msg<R>>,
     /// What the clicks in `msgs` hold ([`weight`]).
     bytes: usize,
     /// The writer waits for a message.
@@ -41,18 +41,8 @@ struct Inner {
     closed: bool,
 }
 
-/// The memory a queued click holds: the record and its texts.
-fn weight(c: &ClickRecord) -> usize {
-    let t = &c.tags;
-    let texts = [
-        &c.flow, &c.ip, &c.geo, &c.lang, &c.ua, &c.referer, &c.domain, &t.utms, &t.utmc, &t.utmn,
-        &t.utmt, &t.utmm, &t.subid, &t.uuid, &t.adid, &t.data1, &t.data2,
-    ];
-    std::mem::size_of::<ClickRecord>() + texts.iter().map(|s| s.capacity()).sum::<usize>()
-}
-
-impl Queue {
-    pub fn new(limit: usize) -> Queue {
+impl<R: Record> Queue<R> {
+    pub fn new(limit: usize) -> Queue<R> {
         Queue {
             inner: Mutex::new(Inner {
                 msgs: VecDeque::new(),
@@ -68,12 +58,12 @@ impl Queue {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    fn lock(&self) -> MutexGuard<'_, Inner<R>> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Appends `m`, waking the writer if it waits.
-    fn append(&self, mut q: MutexGuard<'_, Inner>, m: Msg) {
+    fn append(&self, mut q: MutexGuard<'_, Inner<R>>, m: Msg<R>) {
         if q.closed {
             return;
         }
@@ -87,8 +77,8 @@ impl Queue {
 
     /// Queues a click unless the queue already holds its bound of clicks;
     /// false when refused (counted, and logged at most once a second).
-    pub fn click(&self, c: Box<ClickRecord>) -> bool {
-        let size = weight(&c);
+    pub fn click(&self, c: Box<R>) -> bool {
+        let size = c.bytes();
         let mut q = self.lock();
         if q.closed || q.bytes + size > self.limit {
             drop(q);
@@ -111,7 +101,7 @@ impl Queue {
     }
 
     /// Queues a message that is never refused.
-    pub fn push(&self, m: Msg) {
+    pub fn push(&self, m: Msg<R>) {
         self.append(self.lock(), m);
     }
 
@@ -129,7 +119,7 @@ impl Queue {
     }
 
     /// The next message, waiting for one (at most `limit` when given).
-    pub fn next(&self, limit: Option<Duration>) -> Option<Msg> {
+    pub fn next(&self, limit: Option<Duration>) -> Option<Msg<R>> {
         let mut q = self.lock();
         loop {
             if let Some(m) = q.msgs.pop_front() {
@@ -156,7 +146,7 @@ impl Queue {
 
     /// Takes queued messages without waiting, each to `take`, until it
     /// answers false.
-    pub fn drain(&self, mut take: impl FnMut(Msg) -> bool) {
+    pub fn drain(&self, mut take: impl FnMut(Msg<R>) -> bool) {
         let mut q = self.lock();
         while let Some(m) = q.msgs.pop_front() {
             if !take(self.taken(&mut q, m)) {
@@ -165,9 +155,9 @@ impl Queue {
         }
     }
 
-    fn taken(&self, q: &mut Inner, m: Msg) -> Msg {
+    fn taken(&self, q: &mut Inner<R>, m: Msg<R>) -> Msg<R> {
         if let Msg::Click(c) = &m {
-            q.bytes = q.bytes.saturating_sub(weight(c));
+            q.bytes = q.bytes.saturating_sub(c.bytes());
         }
         m
     }

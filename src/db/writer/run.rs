@@ -4,8 +4,7 @@
 use super::queue::Queue;
 use super::tasks::{Task, Tasks};
 use super::wal::Wal;
-use super::{insert_click, Dict, Job, Msg, JOB_WEIGHT, MAX_BATCH, WINDOW};
-use crate::clicks::record::{ClickRecord, INSERT_SQL};
+use super::{Job, Msg, Sink, JOB_WEIGHT, MAX_BATCH, WINDOW};
 use rusqlite::{Connection, TransactionBehavior};
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
@@ -14,21 +13,31 @@ use std::time::{Duration, Instant};
 const SLICE_EVERY: Duration = Duration::from_millis(40);
 
 /// What one batch holds, in arrival order.
-enum Item {
-    Click(Box<ClickRecord>),
+enum Item<R> {
+    Click(Box<R>),
     Job(Box<Job>),
 }
 
 /// The batch being gathered, and what came with it.
-#[derive(Default)]
-struct Batch {
-    items: Vec<Item>,
+struct Batch<R> {
+    items: Vec<Item<R>>,
     weight: usize,
     waiters: Vec<SyncSender<()>>,
     stopping: bool,
 }
 
-impl Batch {
+impl<R> Default for Batch<R> {
+    fn default() -> Batch<R> {
+        Batch {
+            items: Vec::new(),
+            weight: 0,
+            waiters: Vec::new(),
+            stopping: false,
+        }
+    }
+}
+
+impl<R: super::Record> Batch<R> {
     /// No more messages are taken into this batch.
     fn full(&self) -> bool {
         self.weight >= MAX_BATCH || self.stopping
@@ -39,7 +48,7 @@ impl Batch {
     }
 
     /// Files one message: a task joins `tasks` unless its caller gave up.
-    fn take(&mut self, m: Msg, tasks: &mut Tasks) {
+    fn take(&mut self, m: Msg<R>, tasks: &mut Tasks) {
         match m {
             Msg::Click(c) => {
                 self.items.push(Item::Click(c));
@@ -60,7 +69,7 @@ impl Batch {
     }
 
     /// Takes what is queued, without waiting, until the batch is full.
-    fn drain(&mut self, queue: &Queue, tasks: &mut Tasks) {
+    fn drain(&mut self, queue: &Queue<R>, tasks: &mut Tasks) {
         if !self.full() {
             queue.drain(|m| {
                 self.take(m, tasks);
@@ -77,9 +86,12 @@ impl Batch {
     }
 }
 
-pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task>>) {
-    let mut dict = Dict::default();
-    let mut roll = crate::stats::rollup::Acc::default();
+pub(super) fn run<S: Sink>(
+    mut conn: Connection,
+    mut sink: S,
+    queue: &Queue<S::Record>,
+    resumed: Vec<Box<dyn Task>>,
+) {
     let mut batch = Batch::default();
     let mut tasks = Tasks::default();
     for task in resumed {
@@ -130,7 +142,7 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
         if batch.items.is_empty() {
             batch.release();
         } else {
-            let written = write_items(&mut conn, &mut dict, &mut roll, &mut batch.items);
+            let written = write_items(&mut conn, &mut sink, &mut batch.items);
             last_commit = Instant::now();
             match written {
                 Ok(()) => {
@@ -154,7 +166,6 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
                     // now; their callers may send them again. No slice runs
                     // while batches fail.
                     tracing::error!(error = %e, pending = batch.items.len(), "writing the batch failed; clicks will be retried");
-                    dict.cache.clear();
                     for item in std::mem::take(&mut batch.items) {
                         match item {
                             Item::Click(c) => batch.items.push(Item::Click(c)),
@@ -191,34 +202,38 @@ pub(super) fn run(mut conn: Connection, queue: &Queue, resumed: Vec<Box<dyn Task
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-/// The writer's one storage path: clicks and jobs in arrival order, the
-/// click rollups, one commit. IMMEDIATE takes the write lock first (with
-/// the busy timeout), so a job that reads before it writes always reads
-/// the latest data and never meets SQLITE_BUSY_SNAPSHOT.
-/// `roll` is kept from batch to batch for the room its maps have grown.
-fn write_items(
+/// The writer's one storage path: clicks and jobs in arrival order (each
+/// run of clicks stored before the job after it, which may read them),
+/// what the sink gathered, one commit. IMMEDIATE takes the write lock
+/// first (with the busy timeout), so a job that reads before it writes
+/// always reads the latest data and never meets SQLITE_BUSY_SNAPSHOT.
+fn write_items<S: Sink>(
     conn: &mut Connection,
-    dict: &mut Dict,
-    roll: &mut crate::stats::rollup::Acc,
-    items: &mut [Item],
+    sink: &mut S,
+    items: &mut [Item<S::Record>],
 ) -> rusqlite::Result<()> {
-    // What a failed attempt left must not count twice.
-    roll.clear();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    {
-        let mut st = tx.prepare_cached(INSERT_SQL)?;
+    let written = (|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut run: Vec<&S::Record> = Vec::new();
         for item in items.iter_mut() {
             match item {
-                Item::Click(c) => {
-                    insert_click(&tx, dict, &mut st, c)?;
-                    roll.add(c);
+                Item::Click(c) => run.push(c),
+                Item::Job(job) => {
+                    sink.append(&tx, &run)?;
+                    run.clear();
+                    job.run_in(&tx)?;
                 }
-                Item::Job(job) => job.run_in(&tx)?,
             }
         }
-        roll.flush(&tx)?;
+        sink.append(&tx, &run)?;
+        drop(run);
+        sink.flush(&tx)?;
+        tx.commit()
+    })();
+    match written {
+        Ok(()) => sink.committed(),
+        // What a failed attempt gathered must not count twice.
+        Err(_) => sink.failed(),
     }
-    tx.commit()?;
-    roll.committed();
-    Ok(())
+    written
 }

@@ -3,12 +3,37 @@
 use super::*;
 use serde_json::json;
 
-fn writer() -> (Writer, tempfile::TempDir, std::path::PathBuf) {
+/// The writer's tests store jobs only.
+struct NoRecords;
+
+impl Record for () {
+    fn bytes(&self) -> usize {
+        0
+    }
+}
+
+impl Sink for NoRecords {
+    type Record = ();
+    fn append(&mut self, _: &Connection, _: &[&()]) -> rusqlite::Result<()> {
+        Ok(())
+    }
+    fn flush(&mut self, _: &Connection) -> rusqlite::Result<()> {
+        Ok(())
+    }
+    fn failed(&mut self) {}
+    fn committed(&mut self) {}
+}
+
+fn writer() -> (Writer<NoRecords>, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
-    let conn = crate::db::open_and_migrate(&path).unwrap();
+    let conn = crate::schema::open_and_migrate(&path).unwrap();
     conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
-    (Writer::start(conn, Vec::new(), DEFAULT_BYTES), dir, path)
+    (
+        Writer::start(conn, NoRecords, Vec::new(), DEFAULT_BYTES),
+        dir,
+        path,
+    )
 }
 
 /// A job that stores `x`, then ends as `end` says.

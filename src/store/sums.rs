@@ -1,5 +1,5 @@
 //! Click sums per group (value) held in memory.
-use super::items::Key;
+use super::aggregate::Key;
 use rusqlite::types::ValueRef;
 use std::collections::HashMap;
 

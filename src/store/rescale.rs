@@ -20,8 +20,8 @@ use crate::api::error::ApiResult;
 use crate::api::Call;
 use crate::clicks::id::key_bucket;
 use crate::db::writer::{ticket, Task, SLICE};
-use crate::stats::cols::store::scale_prices;
-use crate::stats::rollup::KINDS;
+use crate::store::cols::store::scale_prices;
+use crate::store::rollup::KINDS;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -93,7 +93,7 @@ impl Rescale {
         if old == to {
             return Ok(None);
         }
-        let rate = super::convert(conn, 1.0, &old, to, "currency")?;
+        let rate = crate::money::convert(conn, 1.0, &old, to, "currency")?;
         conn.execute(
             "UPDATE users SET currency = ?1 WHERE id = ?2",
             params![to, self.user],

@@ -8,7 +8,7 @@
 use super::format::{encode_prices, Builder, Chunk, Costs, Ip};
 use super::read::{At, Values, Visit};
 use super::{Row, CHUNK, INTS, TEXTS};
-use crate::clicks::record::ClickRecord;
+use crate::store::record::ClickRecord;
 use rusqlite::{params, Connection};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn open_chunks_are_those_under_a_chunk_of_clicks() {
         assert!(super::OPEN.ends_with(&format!("n < {}", super::CHUNK)));
-        let step6 = include_str!("../../db/step6_click_cols.sql");
+        let step6 = include_str!("../../schema/step6_click_cols.sql");
         assert!(step6.contains(&format!("WHERE n < {};", super::CHUNK)));
     }
 }

@@ -9,7 +9,7 @@ use super::rollup::{Query, Source, CLICKS};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::record::ClickRecord;
+use crate::store::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::stats::cols::CHUNK;
+use crate::store::cols::CHUNK;
 
 fn row(id: i64, ip: &str, k: i64) -> Row<'_> {
     Row {

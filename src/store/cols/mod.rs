@@ -24,7 +24,7 @@ pub mod group;
 pub mod read;
 pub mod store;
 
-use crate::clicks::record::ClickRecord;
+use crate::store::record::ClickRecord;
 pub use format::Ip;
 
 /// Most clicks in one chunk: big enough that the dictionaries cost little

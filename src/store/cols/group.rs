@@ -12,9 +12,9 @@ use super::read::{At, Hours, Need, Plan, Values, Visit};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::{key_at, key_bucket};
-use crate::stats::scan::{hand_out, in_halves};
-use crate::stats::source::{ClickAgg, Grouping, BUCKET};
-use crate::stats::sums::{Groups, Sums};
+use crate::store::aggregate::{ClickAgg, Grouping, BUCKET};
+use crate::store::scan::{hand_out, in_halves};
+use crate::store::sums::{Groups, Sums};
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 

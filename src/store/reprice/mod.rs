@@ -11,15 +11,17 @@
 //! difference, and writes the new prices to click_cost and to the
 //! chunks, all in the slice's transaction, so the rollups always move by
 //! exactly what the prices do, whatever wrote before.
-use super::deltas::Deltas;
-use super::request::SpendRequest;
+mod deltas;
+pub mod pieces;
+
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::clicks::id::key_at;
 use crate::db::Pool;
-use crate::stats::cols::read::{Need, Plan};
-use crate::stats::cols::store::{set_prices, Matched};
-use crate::stats::scan::in_halves;
+use crate::store::cols::read::{Need, Plan};
+use crate::store::cols::store::{set_prices, Matched};
+use crate::store::scan::in_halves;
+use deltas::Deltas;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
 use rusqlite::Connection;
@@ -53,11 +55,11 @@ pub fn price_piece(
 /// period at the same time (src/stats/scan.rs).
 pub fn collect(
     conn: &Connection,
-    req: &SpendRequest,
+    w: &Where,
+    (from, to): (Option<i64>, Option<i64>),
     pool: Option<&Pool>,
 ) -> rusqlite::Result<Matched> {
-    let w = req.columns_where();
-    let plan = columns_plan(req, &w)?;
+    let plan = columns_plan(w, (from, to))?;
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
         let key = |t: Option<i64>, open| t.map_or(open, key_at);
         let half = plan.between(key(from, 0), key(to, i64::MAX));
@@ -70,7 +72,7 @@ pub fn collect(
         Ok(matched)
     };
     let mut spare = pool.and_then(|p| p.try_get());
-    let (mut matched, later) = in_halves(conn, spare.as_deref_mut(), (req.from, req.to), read)?;
+    let (mut matched, later) = in_halves(conn, spare.as_deref_mut(), (from, to), read)?;
     if let Some(later) = later {
         matched.extend(later);
     }
@@ -107,10 +109,10 @@ fn write_prices(conn: &Connection, mut ids: Vec<i64>, price: f64) -> rusqlite::R
     Ok(())
 }
 
-/// The request's clicks as the click columns find them (`w`: its
-/// [`SpendRequest::columns_where`]).
-fn columns_plan<'w>(req: &SpendRequest, w: &'w Where) -> rusqlite::Result<Plan<'w>> {
-    let (from, to) = (req.from.unwrap_or(i64::MIN), req.to.unwrap_or(i64::MAX));
+/// The clicks of `w` from Unix second `from` up to `to` (None: open) as
+/// the click columns find them.
+fn columns_plan(w: &Where, (from, to): (Option<i64>, Option<i64>)) -> rusqlite::Result<Plan<'_>> {
+    let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
     let period = Period {
         start: from,
         end: to,
@@ -127,7 +129,7 @@ mod tests {
     #[test]
     fn listed_prices_are_written_slice_after_slice() {
         let dir = tempfile::tempdir().unwrap();
-        let conn = crate::db::open_and_migrate(&dir.path().join("p.db")).unwrap();
+        let conn = crate::schema::open_and_migrate(&dir.path().join("p.db")).unwrap();
         let n = 2 * PRICE_SLICE as i64 + 7;
         let priced = |conn: &Connection| -> (i64, f64) {
             let sql = "SELECT count(*), COALESCE(SUM(cost), 0) FROM click_cost";

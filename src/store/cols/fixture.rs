@@ -3,8 +3,8 @@
 use super::read::Hours;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::record::{ClickRecord, Tags};
-use crate::db::writer::{write_batch, Dict};
+use crate::store::append::write_batch;
+use crate::store::record::{ClickRecord, Tags};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::types::Value as Sql;
@@ -20,10 +20,9 @@ pub const T0: i64 = 1_700_000_000;
 pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ip.db");
-    let mut conn = crate::db::open_and_migrate(&path).unwrap();
+    let mut conn = crate::schema::open_and_migrate(&path).unwrap();
     let second = crate::db::open(&path).unwrap();
     let mut rng = SmallRng::seed_from_u64(7);
-    let mut dict = Dict::default();
     let mut t_ms = T0 * 1000;
     let mut batch = Vec::new();
     for i in 0..12_000i64 {
@@ -69,11 +68,11 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
             ..ClickRecord::default()
         });
         if batch.len() >= rng.random_range(1..60) {
-            write_batch(&mut conn, &mut dict, &batch).unwrap();
+            write_batch(&mut conn, &batch).unwrap();
             batch.clear();
         }
     }
-    write_batch(&mut conn, &mut dict, &batch).unwrap();
+    write_batch(&mut conn, &batch).unwrap();
     (dir, conn, second)
 }
 

@@ -13,13 +13,12 @@
 //! (rollup.rs, wide.rs); the click columns the rest, two halves of the
 //! period at once; a grouping with more values than they hold (a subid
 //! per click) has SQLite group the click rows.
-use super::items::Key;
-use super::metrics::Leads;
 use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
+use serde_json::Value;
 
 /// Length of a time bucket in seconds.
 pub const BUCKET: i64 = 900;
@@ -369,4 +368,62 @@ pub fn kept_leads(
         .chain(b.into_iter().flatten())
         .for_each(&mut each);
     Ok(())
+}
+
+/// A group's id: a number for numeric items, text for the others.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    Int(i64),
+    Text(String),
+}
+
+impl Key {
+    pub fn from_sql(v: Sql) -> Key {
+        match v {
+            Sql::Integer(n) => Key::Int(n),
+            Sql::Text(s) => Key::Text(s),
+            Sql::Real(f) => Key::Int(f as i64),
+            Sql::Null | Sql::Blob(_) => Key::Text(String::new()),
+        }
+    }
+
+    /// The key of the `stats` object (docs/API.md: the group id as a string).
+    pub fn map_key(&self) -> String {
+        match self {
+            Key::Int(n) => n.to_string(),
+            Key::Text(s) => s.clone(),
+        }
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Key::Int(n) => Value::from(*n),
+            Key::Text(s) => Value::from(s.as_str()),
+        }
+    }
+}
+
+/// Lead counts per stage and earnings of one group (or one goal of it).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct Leads {
+    /// By stage: 0 new, 1 hold, 2 approve, 3 cancel, 4 trash (schema.sql).
+    pub stages: [i64; 5],
+    /// Earnings of leads on hold.
+    pub mh: f64,
+    /// Earnings of approved leads.
+    pub ma: f64,
+}
+
+impl Leads {
+    pub fn add(&mut self, o: &Leads) {
+        for (a, b) in self.stages.iter_mut().zip(o.stages) {
+            *a += b;
+        }
+        self.mh += o.mh;
+        self.ma += o.ma;
+    }
+
+    pub fn total(&self) -> i64 {
+        self.stages.iter().sum()
+    }
 }

@@ -4,7 +4,7 @@
 //! most, since the writer reads the chunks of a piece whole. Kept in the
 //! database until priced (table spend_piece), as sorted ids: the first,
 //! then each gap, as LEB128 varints (2-5 bytes a click instead of 8).
-use crate::stats::cols::store::Matched;
+use crate::store::cols::store::Matched;
 
 /// Most clicks in a piece: a chunk of the click columns, so that a dense
 /// import reads each chunk once and rewrites its prices once. Pieces of

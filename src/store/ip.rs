@@ -9,9 +9,9 @@
 //! the second sums those groups' clicks, unique clicks and prices. With
 //! a second pooled connection the two halves of the period are read at
 //! once (src/stats/scan.rs).
+use super::aggregate::Key;
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
-use super::items::Key;
 use super::scan::{halfway, keep_smallest};
 use super::sums::Sums;
 use crate::api::dates::Period;

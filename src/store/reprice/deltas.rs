@@ -11,12 +11,12 @@
 //! order every update would land on another page of tables far larger
 //! than the page cache).
 use crate::clicks::id::key_bucket;
-use crate::stats::cols::format::{Chunk, Costs};
-use crate::stats::cols::store::{damaged, Matched};
-use crate::stats::cols::{INTS, TEXTS};
-use crate::stats::rollup::KINDS;
-use crate::stats::texts::{IdMap, Texts};
-use crate::stats::wide::COLUMNS;
+use crate::store::cols::format::{Chunk, Costs};
+use crate::store::cols::store::{damaged, Matched};
+use crate::store::cols::{INTS, TEXTS};
+use crate::store::rollup::KINDS;
+use crate::store::texts::{IdMap, Texts};
+use crate::store::wide::COLUMNS;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use std::cmp::Ordering;

@@ -11,7 +11,7 @@
 //! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
 //! src/spend/deltas.rs), so they never disagree with the click table.
 use crate::api::filters::Where;
-use crate::clicks::record::ClickRecord;
+use crate::store::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
@@ -234,7 +234,7 @@ impl Query {
     /// when grouped `by_value`), from the rows of `w`.
     pub fn new(group: &[String], src: &Source, w: Where, by_value: bool) -> Query {
         let sql = match by_value {
-            false => super::source::select(
+            false => super::aggregate::select(
                 group,
                 src.aggregates,
                 src.table,

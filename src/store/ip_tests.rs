@@ -1,6 +1,6 @@
 use super::*;
 use crate::clicks::id::key_at;
-use crate::stats::cols::fixture::{filters, fixture, periods, texts, utc_hour};
+use crate::store::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use rusqlite::types::Value as Sql;
 
 type Answer = Vec<(String, i64, i64, i64)>;
@@ -89,13 +89,13 @@ fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
 #[test]
 fn every_click_is_in_exactly_one_chunk_after_merges() {
     let (_dir, conn, _) = fixture();
-    crate::stats::cols::fixture::assert_columns_hold_the_clicks(&conn);
+    crate::store::cols::fixture::assert_columns_hold_the_clicks(&conn);
     // ~400 batches of 1-60 clicks: some were merged, and no user has
     // more small chunks than a merge leaves.
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert!(count("SELECT max(n) FROM click_cols") > 60);
     let most = "SELECT max(c) FROM (SELECT count(*) AS c FROM click_cols WHERE n < 16384 GROUP BY user_id)";
-    assert!(count(most) < crate::stats::cols::store::MAX_OPEN);
+    assert!(count(most) < crate::store::cols::store::MAX_OPEN);
 }
 
 #[test]

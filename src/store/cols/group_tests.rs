@@ -1,6 +1,6 @@
 use super::*;
-use crate::stats::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use crate::stats::items::Key;
+use crate::store::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use rusqlite::types::Value as Sql;
 
 /// (group, clicks, unique clicks, spend in cents), sorted.

@@ -45,6 +45,32 @@ pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way
 const COST_SQL: &str = "INSERT INTO click_cost (id, cost) VALUES (?1, ?2)";
 
 impl ClickRecord {
+    /// Every text of the click (the writer's queue counts the memory
+    /// they hold).
+    pub fn texts(&self) -> impl Iterator<Item = &String> {
+        let t = &self.tags;
+        [
+            &self.flow,
+            &self.ip,
+            &self.geo,
+            &self.lang,
+            &self.ua,
+            &self.referer,
+            &self.domain,
+            &t.utms,
+            &t.utmc,
+            &t.utmn,
+            &t.utmt,
+            &t.utmm,
+            &t.subid,
+            &t.uuid,
+            &t.adid,
+            &t.data1,
+            &t.data2,
+        ]
+        .into_iter()
+    }
+
     /// Inserts this click, and its price when it has one, on `conn` (the
     /// transaction `st` belongs to); `ua`/`referer` are already dictionary
     /// ids.

@@ -4,8 +4,8 @@
 //! (src/stats/source.rs) and spend's click ids (src/spend/apply.rs).
 //! The halves split the period's clicks in two by the time-only rollup.
 //! Also the top groups of an answer cut to the busiest.
-use super::items::Key;
-use super::source::{ClickAgg, BUCKET};
+use super::aggregate::Key;
+use super::aggregate::{ClickAgg, BUCKET};
 use super::sums::{Groups, Sums};
 use rusqlite::Connection;
 use std::collections::BinaryHeap;

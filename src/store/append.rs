@@ -1,0 +1,113 @@
+//! Storing new clicks: the click rows, their long texts interned in
+//! `dict`, their prices, and every derived copy (the rollups and the click
+//! columns, gathered in [`Sums`]) in the same transaction. The writer
+//! thread stores through [`Appender`] (its [`Sink`]); `flowtrack demo`
+//! gathers the sums on its generating thread and stores the rows here.
+use super::record::{ClickRecord, INSERT_SQL};
+pub use super::rollup::Acc as Sums;
+use crate::db::writer::{Record, Sink};
+use rusqlite::Connection;
+
+/// Most texts the dictionary cache keeps before it starts over.
+const DICT_CACHE: usize = 100_000;
+
+/// Interns long repeated strings (user agents, referers).
+#[derive(Default)]
+pub struct Dict {
+    cache: foldhash::HashMap<String, i64>,
+}
+
+impl Dict {
+    fn id(&mut self, conn: &Connection, value: &str) -> rusqlite::Result<i64> {
+        if value.is_empty() {
+            return Ok(0);
+        }
+        if let Some(&id) = self.cache.get(value) {
+            return Ok(id);
+        }
+        conn.prepare_cached("INSERT OR IGNORE INTO dict (value) VALUES (?1)")?
+            .execute([value])?;
+        let id: i64 = conn
+            .prepare_cached("SELECT id FROM dict WHERE value = ?1")?
+            .query_row([value], |r| r.get(0))?;
+        if self.cache.len() >= DICT_CACHE {
+            self.cache.clear();
+        }
+        self.cache.insert(value.to_string(), id);
+        Ok(id)
+    }
+}
+
+/// The writer's way into the store: each click's row now, its share of
+/// the derived copies at the batch's flush. Kept from batch to batch for
+/// the room its maps have grown and the texts its dictionary knows.
+#[derive(Default)]
+pub struct Appender {
+    dict: Dict,
+    sums: Sums,
+}
+
+impl Appender {
+    /// Inserts the click rows (and prices) of `clicks`, without their
+    /// derived copies: the caller gathered those in its own [`Sums`].
+    pub fn rows<'c>(
+        &mut self,
+        tx: &Connection,
+        clicks: impl IntoIterator<Item = &'c ClickRecord>,
+    ) -> rusqlite::Result<()> {
+        let mut st = tx.prepare_cached(INSERT_SQL)?;
+        for c in clicks {
+            let ua = self.dict.id(tx, &c.ua)?;
+            let referer = self.dict.id(tx, &c.referer)?;
+            c.insert(tx, &mut st, ua, referer)?;
+        }
+        Ok(())
+    }
+}
+
+impl Record for ClickRecord {
+    /// The record and its texts.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<ClickRecord>() + self.texts().map(String::capacity).sum::<usize>()
+    }
+}
+
+impl Sink for Appender {
+    type Record = ClickRecord;
+
+    fn append(&mut self, tx: &Connection, run: &[&ClickRecord]) -> rusqlite::Result<()> {
+        self.rows(tx, run.iter().copied())?;
+        run.iter().for_each(|c| self.sums.add(c));
+        Ok(())
+    }
+
+    fn flush(&mut self, tx: &Connection) -> rusqlite::Result<()> {
+        self.sums.flush(tx)
+    }
+
+    fn failed(&mut self) {
+        self.sums.clear();
+        // The texts it interned were rolled back with the batch.
+        self.dict.cache.clear();
+    }
+
+    fn committed(&mut self) {
+        self.sums.committed();
+    }
+}
+
+/// Stores clicks and every copy of them in one transaction (test
+/// fixtures that need clicks at chosen times).
+pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
+    conn: &mut Connection,
+    clicks: &[C],
+) -> rusqlite::Result<()> {
+    let mut a = Appender::default();
+    let tx = conn.transaction()?;
+    let run: Vec<&ClickRecord> = clicks.iter().map(|c| c.borrow()).collect();
+    a.append(&tx, &run)?;
+    a.flush(&tx)?;
+    tx.commit()?;
+    a.committed();
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! A page of the click log (clicks.json), newest first: which clicks, from
+//! the click columns when they can tell (a filter on a value no index
+//! holds, a subid or a rare flow, would otherwise walk the click rows
+//! newest first until the page was full), then the clicks themselves.
+use super::cols::read::{At, Need, Plan, Visit};
+use super::record::{ClickRecord, Tags};
+use super::scan::keep_smallest;
+use crate::api::dates::Period;
+use crate::api::filters::Where;
+use rusqlite::types::Value as Sql;
+use rusqlite::vtab::array::Array;
+use rusqlite::{Connection, ToSql};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::rc::Rc;
+
+/// Past this many clicks skipped, a page is found by SQLite walking the
+/// clicks newest first rather than in the click columns, which would
+/// hold every skipped id in memory.
+const MAX_OFFSET: i64 = 100_000;
+
+/// Which clicks a page shows.
+pub struct PageQuery {
+    /// The owner and the dimension filters (`uniq` among them).
+    pub filters: Where,
+    pub period: Period,
+    /// Only this click: (key, secret).
+    pub click: Option<(i64, i64)>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The clicks of `q`, newest first, as they were stored: texts from the
+/// dictionary, each with its price.
+pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord>> {
+    let PageQuery {
+        filters: dims,
+        period: range,
+        click,
+        offset,
+        limit,
+    } = q;
+    let user = dims.args[0].clone();
+    let plan =
+        Plan::new(&dims, range, None, None).filter(|_| click.is_none() && offset <= MAX_OFFSET);
+    let (condition, args): (String, Vec<Box<dyn ToSql>>) = match plan {
+        Some(plan) => {
+            let ids = newest(conn, &plan, offset as usize, limit as usize)?;
+            let ids: Array = Rc::new(ids.into_iter().map(Sql::Integer).collect());
+            let sql = "c.user_id = ? AND c.id IN (SELECT value FROM rarray(?)) ORDER BY c.id DESC";
+            (sql.into(), vec![Box::new(user), Box::new(ids)])
+        }
+        None => {
+            let mut w = dims;
+            w.clicks_between("c.id", Some(range.start), Some(range.end));
+            if let Some((key, secret)) = click {
+                w.push(
+                    "c.id = ? AND secret = ?",
+                    [Sql::Integer(key), Sql::Integer(secret)],
+                );
+            }
+            let sql = format!(
+                "{} ORDER BY c.id DESC LIMIT {limit} OFFSET {offset}",
+                w.sql()
+            );
+            let args = w.args.into_iter().map(|a| Box::new(a) as Box<dyn ToSql>);
+            (sql, args.collect())
+        }
+    };
+    // A click's price lives in click_cost (migration step 3); no row is 0.
+    let sql = format!(
+        "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
+                browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
+                utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
+         FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
+              LEFT JOIN click_cost k ON k.id = c.id
+         WHERE {condition}"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        Ok(ClickRecord {
+            key: r.get("id")?,
+            secret: r.get("secret")?,
+            user_id: r.get("user_id")?,
+            flow: r.get("flow")?,
+            way: r.get("way")?,
+            site: r.get("site")?,
+            filter: r.get("filter")?,
+            unique: r.get::<_, i64>("uniq")? != 0,
+            vid: r.get("vid")?,
+            ip: r.get("ip")?,
+            geo: r.get("geo")?,
+            lang: r.get("lang")?,
+            os: r.get("os")?,
+            browser: r.get("browser")?,
+            mobile: r.get::<_, i64>("mobile")? != 0,
+            ua: r.get(15)?,
+            referer: r.get(16)?,
+            domain: r.get("domain")?,
+            tags: Tags {
+                utms: r.get("utms")?,
+                utmc: r.get("utmc")?,
+                utmn: r.get("utmn")?,
+                utmt: r.get("utmt")?,
+                utmm: r.get("utmm")?,
+                subid: r.get("subid")?,
+                uuid: r.get("uuid")?,
+                adid: r.get("adid")?,
+                data1: r.get("data1")?,
+                data2: r.get("data2")?,
+            },
+            cost: r.get(28)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// The ids of the `limit` newest clicks `plan` keeps after the `offset`
+/// newest, newest first. Chunks are read by their newest click, newest
+/// first, until none can hold a click newer than the page's oldest.
+fn newest(
+    conn: &Connection,
+    plan: &Plan,
+    offset: usize,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut chunks = plan.chunks(conn)?;
+    chunks.sort_unstable_by_key(|&(_, last)| Reverse(last));
+    let mut kept = Newest {
+        ids: BinaryHeap::new(),
+        want: offset + limit,
+    };
+    let need = Need {
+        ids: true,
+        ..Need::default()
+    };
+    for (id, last) in chunks {
+        let full = kept.ids.len() >= kept.want;
+        if full
+            && kept
+                .ids
+                .peek()
+                .is_some_and(|Reverse(oldest)| last < *oldest)
+        {
+            break;
+        }
+        plan.each_in(conn, id, need, &mut kept)?;
+    }
+    let mut ids: Vec<i64> = kept.ids.into_iter().map(|Reverse(id)| id).collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    Ok(ids.into_iter().skip(offset).collect())
+}
+
+/// The newest `want` ids seen (a min-heap: the oldest on top).
+struct Newest {
+    ids: BinaryHeap<Reverse<i64>>,
+    want: usize,
+}
+
+impl Visit for Newest {
+    fn click(&mut self, at: &mut At) {
+        keep_smallest(&mut self.ids, self.want, Reverse(at.id()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::filters::Where;
+    use crate::clicks::id::key_at;
+    use crate::store::cols::fixture::{filters, fixture, periods, texts};
+
+    /// A chunk whose newest click is older than another's may still hold
+    /// newer clicks than that one's page: clicks queued late.
+    #[test]
+    fn a_page_takes_the_newer_clicks_of_an_overlapping_chunk() {
+        use crate::store::record::ClickRecord;
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = crate::schema::open_and_migrate(&dir.path().join("l.db")).unwrap();
+        let at = |s: &[i64]| -> Vec<ClickRecord> {
+            let click = |&t: &i64| ClickRecord {
+                key: key_at(1_700_000_000 + t),
+                user_id: 1,
+                ..ClickRecord::default()
+            };
+            s.iter().map(click).collect()
+        };
+        crate::store::append::write_batch(&mut conn, &at(&[10, 20, 100])).unwrap();
+        crate::store::append::write_batch(&mut conn, &at(&[85, 90])).unwrap();
+        let w = Where::owner(1);
+        let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
+        let got = newest(&conn, &plan, 0, 3).unwrap();
+        assert_eq!(
+            got,
+            at(&[100, 90, 85]).iter().map(|c| c.key).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_page_from_the_click_columns_is_the_click_tables_newest_first() {
+        // The fixture's chunks overlap where a click was queued late.
+        let (_dir, conn, _) = fixture();
+        let cases = [
+            (vec![], "1"),
+            (vec![("flow", texts(&["fb"]))], "flow = 'fb'"),
+            (
+                vec![("subid", texts(&["s2"])), ("os", vec![Sql::Integer(1)])],
+                "subid = 's2' AND os = 1",
+            ),
+            (vec![("uniq", vec![Sql::Integer(0)])], "uniq = 0"),
+            (vec![("geo", texts(&["xx"]))], "geo = 'xx'"),
+        ];
+        for (lists, cond) in &cases {
+            let w = filters(1, lists);
+            for p in periods() {
+                let plan = Plan::new(&w, p, None, None).unwrap();
+                for (offset, limit) in [(0, 1), (0, 50), (7, 100), (0, 100_000), (10_500, 50)] {
+                    let sql = format!(
+                        "SELECT id FROM clicks WHERE user_id = 1 AND id >= {} AND id < {} AND {cond}
+                         ORDER BY id DESC LIMIT {limit} OFFSET {offset}",
+                        key_at(p.start),
+                        key_at(p.end)
+                    );
+                    let mut st = conn.prepare(&sql).unwrap();
+                    let want: Vec<i64> = st
+                        .query_map([], |r| r.get(0))
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    let got = newest(&conn, &plan, offset, limit).unwrap();
+                    assert_eq!(got, want, "{cond} {offset} {limit}");
+                }
+            }
+        }
+    }
+}
