@@ -3,6 +3,7 @@
 //! bounded below SQLite's parameter limit, logs that never carry SQL or
 //! whole inputs, CSV cells safe for `;`-separated spreadsheets.
 use crate::common;
+use crate::common::alone;
 use crate::common::*;
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
@@ -27,7 +28,14 @@ fn with_suffix(db: &Path, suffix: &str) -> std::path::PathBuf {
 #[test]
 fn database_wal_shm_and_backup_files_are_private() {
     // The usual umask, whatever the test runner has: only the program's
-    // own care may make the files private.
+    // own care may make the files private. The umask is the whole
+    // process's, so the test sets it in a process of its own.
+    if !alone::in_own_process() {
+        return alone::run(concat!(
+            module_path!(),
+            "::database_wal_shm_and_backup_files_are_private"
+        ));
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: umask only sets the process's file creation mask.
     unsafe {

@@ -10,7 +10,7 @@
 //! All tests share this process: a test must not change what is
 //! process-wide (environment variables, the current folder, the umask, a
 //! global tracing subscriber) but give it to the child process or the app
-//! it starts.
+//! it starts, or run in a process of its own (common/alone.rs).
 mod bad_input;
 mod common;
 

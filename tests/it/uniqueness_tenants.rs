@@ -103,7 +103,10 @@ fn a_restart_refills_each_user_with_their_own_newest_visitors() {
     assert!(!seen.unique, "admin's visitor was not refilled");
 }
 
-// Bytes allocated by the current thread, to measure the memory.
+// Bytes allocated by the current thread, to measure the memory. The
+// allocator serves every test of this binary (tests/it/main.rs); the
+// count is per thread and each test runs on a thread of its own, so what
+// other tests allocate meanwhile does not show in it.
 thread_local! {
     static LIVE: Cell<isize> = const { Cell::new(0) };
 }

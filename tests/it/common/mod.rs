@@ -2,6 +2,7 @@
 //! file, and a tiny raw HTTP/1.1 client (so tests can send anything:
 //! malformed bodies, bad UTF-8, odd headers) with no extra dependencies.
 #![allow(dead_code)]
+pub mod alone;
 pub mod fixtures;
 pub mod flood;
 pub mod server;
