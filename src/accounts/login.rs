@@ -9,6 +9,7 @@ use crate::state::AppState;
 use rusqlite::OptionalExtension;
 use serde_json::json;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Waits for the attempt's turn, holding no thread and no connection: the
 /// dispatcher awaits this before running the login. An attempt without a
@@ -49,7 +50,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     // An unknown user costs the same hash check as a known one, so that
     // answer times do not tell which user names exist.
     let (id, hash) = row.unwrap_or_else(|| (0, dummy_hash().to_string()));
-    if !(crate::accounts::verify_password(&password, &hash) && id != 0) {
+    if !(verify(&password, &hash) && id != 0) {
         return Err(ApiError::access());
     }
     let now_ms = call.state.clock.now_ms();
@@ -72,4 +73,18 @@ pub fn run(call: &mut Call) -> ApiResult {
 pub(crate) fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| crate::accounts::hash_password(&crate::accounts::tokens::random(32)))
+}
+
+/// Password hash checks made by logins in this process, so that a test can
+/// count rather than time them: an unknown user must cost as many as a
+/// wrong password (tests/it/accounts.rs).
+static HASH_CHECKS: AtomicU64 = AtomicU64::new(0);
+
+pub fn hash_checks() -> u64 {
+    HASH_CHECKS.load(Ordering::SeqCst)
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    HASH_CHECKS.fetch_add(1, Ordering::SeqCst);
+    crate::accounts::verify_password(password, hash)
 }

@@ -1,5 +1,5 @@
 // Browser test of the flowtrack dashboard (SPEC 6) in headless Chromium,
-// started by tests/browser.rs on an app filled by `flowtrack demo`. The
+// started by tests/it/browser.rs on an app filled by `flowtrack demo`. The
 // statistics features are checked in features.mjs, every page at both
 // widths in pages.mjs.
 //

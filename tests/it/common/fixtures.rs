@@ -1,0 +1,151 @@
+//! Clicks at chosen times for the stats and spend tests. The click path
+//! stamps clicks with the current time, so tests of dates, hours and
+//! periods write their click rows into the database file while the app is
+//! stopped (`app.stop()` → [`insert_clicks`] → `restart(db)`), then drive
+//! everything else over HTTP (`use crate::common::fixtures;`).
+#![allow(dead_code)]
+use std::path::Path;
+
+/// One click row. `t` is Unix seconds; everything else as schema.sql.
+#[derive(Debug, Clone)]
+pub struct Click {
+    pub t: i64,
+    pub user: i64,
+    pub flow: &'static str,
+    pub way: i64,
+    pub site: i64,
+    pub filter: i64,
+    pub uniq: bool,
+    pub geo: &'static str,
+    pub ip: &'static str,
+    pub os: i64,
+    pub browser: i64,
+    pub mobile: bool,
+    pub domain: &'static str,
+    /// utm_source, utm_campaign, utm_content, utm_term, utm_medium.
+    pub utm: [&'static str; 5],
+    pub subid: &'static str,
+}
+
+impl Default for Click {
+    fn default() -> Self {
+        Click {
+            t: 1_715_000_000,
+            user: 1,
+            flow: "",
+            way: 0,
+            site: 0,
+            filter: 0,
+            uniq: true,
+            geo: "",
+            ip: "",
+            os: 0,
+            browser: 0,
+            mobile: false,
+            domain: "",
+            utm: [""; 5],
+            subid: "",
+        }
+    }
+}
+
+/// Unix seconds of a local time `YYYY-MM-DD HH:MM[:SS]` in an IANA zone.
+pub fn at(local: &str, tz: &str) -> i64 {
+    let dt: jiff::civil::DateTime = local.replace(' ', "T").parse().expect("date-time");
+    dt.to_zoned_datetime(jiff::tz::TimeZone::get(tz).expect("zone"))
+        .expect("zoned")
+        .timestamp()
+        .as_second()
+}
+
+/// Unix seconds of a UTC time `YYYY-MM-DD HH:MM[:SS]`.
+pub fn utc(s: &str) -> i64 {
+    at(s, "UTC")
+}
+
+/// Id of the user named `name` in the database file.
+pub fn user_id(db: &Path, name: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT id FROM users WHERE name = ?1", [name], |r| r.get(0))
+        .unwrap()
+}
+
+/// Writes the clicks into a stopped app's database; answers their public
+/// ids in the same order (what postback.json takes as `click`).
+pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
+    use flowtrack::store::record::{ClickRecord, Tags};
+    let records: Vec<ClickRecord> = clicks
+        .iter()
+        .enumerate()
+        .map(|(n, c)| ClickRecord {
+            // Distinct keys even for clicks in the same second.
+            key: flowtrack::clicks::id::key_at(c.t) + n as i64,
+            secret: 1_000_003 * (n as i64 + 1),
+            user_id: c.user,
+            flow: c.flow.into(),
+            way: c.way,
+            site: c.site,
+            filter: c.filter as u8,
+            unique: c.uniq,
+            ip: c.ip.into(),
+            geo: c.geo.into(),
+            os: c.os as u8,
+            browser: c.browser as u8,
+            mobile: c.mobile,
+            domain: c.domain.into(),
+            tags: Tags {
+                utms: c.utm[0].into(),
+                utmc: c.utm[1].into(),
+                utmn: c.utm[2].into(),
+                utmt: c.utm[3].into(),
+                utmm: c.utm[4].into(),
+                subid: c.subid.into(),
+                ..Tags::default()
+            },
+            ..ClickRecord::default()
+        })
+        .collect();
+    // Through the writer's own storage path, so rollups are kept too.
+    let mut conn = flowtrack::db::open(db).unwrap();
+    // A click's flow and way exist, as they do for every click the app
+    // records (spend.json refuses a flow or way that does not); archived,
+    // so that they stay out of the lists and the click path.
+    for r in &records {
+        conn.execute(
+            "INSERT OR IGNORE INTO flows (id, user_id, name, archived, created)
+             VALUES (?1, ?2, ?1, 1, 0)",
+            rusqlite::params![r.flow, r.user_id],
+        )
+        .unwrap();
+        if r.way != 0 {
+            conn.execute(
+                "INSERT OR IGNORE INTO ways (id, user_id, flow_id, archived) VALUES (?1, ?2, ?3, 1)",
+                rusqlite::params![r.way, r.user_id, r.flow],
+            )
+            .unwrap();
+        }
+    }
+    flowtrack::store::append::write_batch(&mut conn, &records).unwrap();
+    records
+        .iter()
+        .map(|r| flowtrack::clicks::id::encode(r.key, r.secret))
+        .collect()
+}
+
+/// The cost of each click, in the order of `ids` (public ids): its
+/// click_cost row (migration step 3), no row being 0.
+pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    ids.iter()
+        .map(|id| {
+            let (key, _) = flowtrack::clicks::id::decode(id).unwrap();
+            conn.query_row(
+                "SELECT COALESCE(k.cost, 0.0) FROM clicks c LEFT JOIN click_cost k ON k.id = c.id
+                 WHERE c.id = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .unwrap()
+        })
+        .collect()
+}

@@ -1,0 +1,171 @@
+//! Issue 7 / SPEC 1, the isolation matrix: for every endpoint and every
+//! object kind (site, flow, way, click, lead, goal, blacklist entry, rates,
+//! token), a second user's token on the first user's ids gives `access`
+//! or an answer without the first user's data — never their data, never a
+//! change. The first user's whole state is compared before and after.
+use crate::common::*;
+use serde_json::{json, Value};
+
+/// Everything the first user can see of their account, over the API.
+fn state(app: &TestApp) -> Vec<Value> {
+    let mut all: Vec<Value> = [
+        "sites",
+        "flows",
+        "goals",
+        "blacklist",
+        "clicks",
+        "leads",
+        "profile",
+        "rates",
+    ]
+    .iter()
+    .map(|f| app.api(f, ""))
+    .collect();
+    all.push(app.api("stats", "from=2000-01-01&to=2100-01-01&item=flow"));
+    all
+}
+
+/// Percent-encodes what a request line cannot carry raw (JSON values).
+fn enc(query: &str) -> String {
+    query
+        .chars()
+        .map(|c| match c {
+            '"' | '{' | '}' | '[' | ']' | ' ' | ':' | ',' => format!("%{:02X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// True when `needle` appears anywhere in the answer's text.
+fn mentions(v: &Value, needle: &str) -> bool {
+    v.to_string().contains(needle)
+}
+
+#[test]
+fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
+    let app = spawn_app();
+    assert_eq!(
+        app.api_json(
+            "site",
+            &json!({"name": "A site", "url": "https://a-site.test/"})
+        )["site"],
+        1
+    );
+    let f = app.api_json(
+        "flow",
+        &json!({"flow": "a-flow", "trafficback": 1, "ways": [{"site": 1}, {"url": "https://a-way.test/"}]}),
+    );
+    assert_eq!(f["ways"], json!([1, 2]));
+    assert_eq!(app.api("goal", "goal=a-goal&name=A%20goal")["status"], "ok");
+    assert_eq!(app.api("blacklist", "add=10.7.7.7")["status"], "ok");
+    assert_eq!(app.click("/a-flow?subid=a-subid", &[]).status, 302);
+    let click = app.api("clicks", "")["clicks"][0]["click"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lead = app.api(
+        "postback",
+        &format!("click={click}&goal=a-goal&uid=a-uid&status=approve&price=7"),
+    );
+    assert_eq!(lead["create"], true, "{lead}");
+    assert_eq!(app.api("spend", "flow=a-flow&cost=3")["ok"], 1);
+    let before = state(&app);
+    let bob = app.add_user("bob");
+
+    // (endpoint, query with the first user's ids, what bob must get):
+    // Some(code) for an error, None for an answer that holds none of it.
+    let calls: Vec<(&str, String, Option<&str>)> = vec![
+        ("site", "site=1&name=taken".into(), Some("access")),
+        (
+            "site",
+            "site=1&url=https://evil.test/".into(),
+            Some("access"),
+        ),
+        ("site-delete", "site=1".into(), Some("access")),
+        ("flow", "flow=a-flow&name=taken".into(), Some("access")),
+        (
+            "flow",
+            r#"flow=b-1&ways=[{"way":1,"url":"https://evil.test/"}]"#.into(),
+            Some("bad-way"),
+        ),
+        (
+            "flow",
+            r#"flow=b-2&ways=[{"site":1}]"#.into(),
+            Some("access"),
+        ),
+        ("flow", "flow=b-3&trafficback=1".into(), Some("access")),
+        ("flow-delete", "flow=a-flow".into(), Some("access")),
+        (
+            "postback",
+            format!("click={click}&status=trash"),
+            Some("access"),
+        ),
+        (
+            "postback",
+            "flow=a-flow&subid=a-subid&status=trash".into(),
+            Some("access"),
+        ),
+        ("rates", r#"rates={"usd":1,"eur":5}"#.into(), Some("access")),
+        ("sites", String::new(), None),
+        ("flows", String::new(), None),
+        ("goals", String::new(), None),
+        ("goal", "goal=a-goal&name=hijacked".into(), None),
+        ("blacklist", "remove=10.7.7.7".into(), None),
+        ("clicks", format!("click={click}"), None),
+        ("clicks", "flow=a-flow".into(), None),
+        ("leads", format!("click={click}"), None),
+        ("leads", "flow=a-flow&goal=a-goal".into(), None),
+        (
+            "stats",
+            "from=2000-01-01&to=2100-01-01&item=flow&flow=a-flow".into(),
+            None,
+        ),
+        ("spend", "flow=a-flow&cost=1000".into(), Some("access")),
+        // Way ids are not public: another user's way is no way of yours.
+        ("spend", "way=1&cpc=9".into(), Some("bad-way")),
+        ("profile", String::new(), None),
+        ("token", String::new(), None),
+    ];
+    let first_users = [
+        "a-site.test",
+        "a-way.test",
+        "a-flow",
+        "a-uid",
+        "10.7.7.7",
+        "A goal",
+        &app.token,
+        &click,
+    ];
+    let mut bob = bob;
+    for (func, query, expect) in &calls {
+        let r = app.api_as(&bob, func, &enc(query));
+        match expect {
+            Some(code) => assert_eq!(r["error"], *code, "{func}?{query}: {r}"),
+            None => {
+                assert_eq!(r["status"], "ok", "{func}?{query}: {r}");
+                for needle in first_users {
+                    assert!(!mentions(&r, needle), "{func}?{query} shows {needle}: {r}");
+                }
+                if *func == "stats" {
+                    assert_eq!(r["total"]["click"], 0, "{r}");
+                }
+                if *func == "spend" {
+                    assert_eq!(r["clicks"], 0, "{r}");
+                }
+                if *func == "token" {
+                    bob = r["token"].as_str().unwrap().to_string();
+                }
+            }
+        }
+    }
+    // Bob's own objects with the first user's names live beside theirs.
+    assert_eq!(
+        app.api_as(&bob, "goals", "")["goals"],
+        json!([{"goal": "a-goal", "name": "hijacked"}])
+    );
+    assert_eq!(state(&app), before, "the first user's data changed");
+    println!(
+        "isolation matrix: {} calls over 17 endpoints and 9 object kinds",
+        calls.len()
+    );
+}
