@@ -15,6 +15,7 @@ pub mod leads;
 pub mod logs;
 pub mod money;
 pub mod proxy;
+pub mod routes;
 pub mod schema;
 pub mod sites;
 pub mod snapshot;
@@ -22,6 +23,7 @@ pub mod spend;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod text;
 pub mod web;
 
 use actix_web::{web as aweb, App, HttpResponse, HttpServer};
@@ -167,7 +169,7 @@ impl Application {
                 // CPU under click load).
                 .service(
                     aweb::scope("/api/tracker")
-                        .route("/{function}", aweb::route().to(api::dispatch)),
+                        .route("/{function}", aweb::route().to(routes::dispatch)),
                 )
                 .service(aweb::scope("/app").route("/{path:.*}", get_or_head().to(web::app_file)))
                 .service(

@@ -4,9 +4,10 @@
 use super::row::{LeadRow, Meta};
 use super::stage::StatusMap;
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::params::{cut, Params};
+use crate::api::params::Params;
 use crate::clicks::user_agent;
 use crate::money;
+use crate::text::cut;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
