@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cli;
+pub mod click_id;
 pub mod clicks;
 pub mod clock;
 pub mod config;
@@ -24,6 +25,7 @@ pub mod state;
 pub mod stats;
 pub mod store;
 pub mod text;
+pub mod user_agent;
 pub mod web;
 
 use actix_web::{web as aweb, App, HttpResponse, HttpServer};
@@ -84,7 +86,7 @@ impl Application {
         let max: Option<i64> = conn
             .query_row("SELECT max(id) FROM clicks", [], |r| r.get(0))
             .map_err(io)?;
-        clicks::id::seed(max.unwrap_or(0));
+        click_id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
         let keys = accounts::keys::Keys::load(&conn).map_err(io)?;
         let window = snapshot
@@ -193,7 +195,7 @@ impl Application {
         // The last click's time tells at a glance which database this is
         // (max(id) was read above; a count would scan the table).
         let last_click = max.map_or("none".to_string(), |k| {
-            jiff::Timestamp::from_second(clicks::id::key_time(k))
+            jiff::Timestamp::from_second(click_id::key_time(k))
                 .map_or_else(|_| k.to_string(), |t| t.to_string())
         });
         tracing::info!(

@@ -5,7 +5,7 @@
 //! columns `{goal}_{metric}` instead of nested JSON, and a last stats
 //! row `total`. Other nested values (a lead's meta) are JSON text.
 use super::Csv;
-use crate::clicks::user_agent::{browser_name, os_name};
+use crate::user_agent::{browser_name, os_name};
 use actix_web::HttpResponse;
 use jiff::tz::TimeZone;
 use serde_json::Value;

@@ -8,8 +8,8 @@
 //! benchmarks can fill millions of clicks quickly.
 use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
 use super::demo_shape::Timeline;
-use crate::clicks::user_agent;
 use crate::store::record::{ClickRecord, Tags};
+use crate::user_agent;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;

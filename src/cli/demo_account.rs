@@ -2,7 +2,7 @@
 //! with their shares, the sites, ways, goals and blacklist `setup` writes,
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.
-use crate::clicks::id;
+use crate::click_id as id;
 use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;

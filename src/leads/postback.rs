@@ -26,7 +26,7 @@ use super::row::{record_stage, LeadRow};
 use super::stage;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
-use crate::clicks::id;
+use crate::click_id as id;
 use crate::db::writer::JobFn;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;

@@ -167,7 +167,7 @@ impl Visit for Newest {
 mod tests {
     use super::*;
     use crate::api::filters::Where;
-    use crate::clicks::id::key_at;
+    use crate::click_id::key_at;
     use crate::store::cols::fixture::{filters, fixture, periods, texts};
 
     /// A chunk whose newest click is older than another's may still hold

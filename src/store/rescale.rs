@@ -18,7 +18,7 @@
 //! run one after another), so nothing else moves these prices meanwhile.
 use crate::api::error::ApiResult;
 use crate::api::Call;
-use crate::clicks::id::key_bucket;
+use crate::click_id::key_bucket;
 use crate::db::writer::{ticket, Task, SLICE};
 use crate::store::cols::store::scale_prices;
 use crate::store::rollup::KINDS;

@@ -2,7 +2,7 @@
 //! of the longest uniqueness window in use, so that a restart does not
 //! make returning visitors unique again.
 use super::{cookie_key, ip_ua_key, Visitors, MAX_WINDOW, SHARDS};
-use crate::clicks::id;
+use crate::click_id as id;
 use crate::store::cols::format::Chunk;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
@@ -174,7 +174,7 @@ mod tests {
     fn a_span_and_ids_refill_the_same_newest_clicks() {
         // Two users' clicks interleaved, some queued late (fixture).
         let (_dir, conn, _) = fixture();
-        let since = crate::clicks::id::key_at(T0);
+        let since = crate::click_id::key_at(T0);
         for cap in [8, 100_000] {
             let (a, b) = (Visitors::with_cap(cap), Visitors::with_cap(cap));
             let n = a.refill_since(&conn, since, Some(Read::Span)).unwrap();

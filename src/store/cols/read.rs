@@ -7,7 +7,7 @@ use super::store::damaged;
 use super::{INTS, TEXTS};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::key_at;
+use crate::click_id::key_at;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
 use std::collections::HashSet;
@@ -204,7 +204,7 @@ impl<'a> Plan<'a> {
         let Some(h) = self.hours else {
             return true;
         };
-        let bucket = crate::clicks::id::key_bucket(id) - h.first;
+        let bucket = crate::click_id::key_bucket(id) - h.first;
         usize::try_from(bucket).is_ok_and(|b| h.keep.get(b) == Some(&true))
     }
 
