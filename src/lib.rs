@@ -16,6 +16,7 @@ pub mod leads;
 pub mod logs;
 pub mod money;
 pub mod proxy;
+pub mod rates;
 pub mod routes;
 pub mod schema;
 pub mod sites;
@@ -57,7 +58,7 @@ pub fn prepare_database(
     path: &std::path::Path,
 ) -> rusqlite::Result<(rusqlite::Connection, Option<accounts::Created>)> {
     let mut conn = schema::open_and_migrate(path)?;
-    money::seed(&mut conn)?;
+    rates::seed(&mut conn)?;
     let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
     let created = if users == 0 {
         Some(accounts::create_user(&conn, "admin")?)

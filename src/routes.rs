@@ -4,7 +4,7 @@
 //! handlers may use it.
 use crate::api::{self, ep, on_writer, sliced, Csv, Endpoint, Routes};
 use crate::state::AppState;
-use crate::{accounts, clicks, flows, goals, leads, money, sites, spend, stats};
+use crate::{accounts, clicks, flows, goals, leads, rates, sites, spend, stats};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Every API function. Reads that must see the latest clicks are `fresh`;
@@ -60,7 +60,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         open: true,
         ..ep("login", accounts::login::run)
     },
-    ep("rates", money::rates_endpoint),
+    ep("rates", rates::run),
 ];
 
 /// The functions and the credential checks `/api/tracker/{fn}.json` answers with.

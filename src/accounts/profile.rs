@@ -3,7 +3,7 @@
 use super::throttle::{self, Admission};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
-use crate::money;
+use crate::rates;
 use crate::snapshot::User;
 use rusqlite::params;
 use serde_json::json;
@@ -61,7 +61,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         .text("currency")?
         .map(|c| c.to_ascii_lowercase());
     if let Some(c) = &currency {
-        if money::rate(&call.conn, c)?.is_none() {
+        if rates::rate(&call.conn, c)?.is_none() {
             return Err(ApiError::field("bad-currency", "currency"));
         }
     }

@@ -56,13 +56,13 @@ fn generate(
     let ways = setup(&tx, user)?;
     tx.commit()?;
 
-    let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
+    let eur_rate = crate::rates::rate(conn, "eur")?.unwrap_or(0.92);
     // Costs and lead values are kept in the user's base currency (docs/API.md).
     let currency: String =
         conn.query_row("SELECT currency FROM users WHERE id = ?1", [user], |r| {
             r.get(0)
         })?;
-    let base_rate = crate::money::rate(conn, &currency)?.unwrap_or(1.0);
+    let base_rate = crate::rates::rate(conn, &currency)?.unwrap_or(1.0);
     let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
     let classified: Vec<(&str, user_agent::UaInfo, u32)> = UAS
         .iter()

@@ -93,7 +93,7 @@ impl Rescale {
         if old == to {
             return Ok(None);
         }
-        let rate = crate::money::convert(conn, 1.0, &old, to, "currency")?;
+        let rate = crate::rates::convert(conn, 1.0, &old, to, "currency")?;
         conn.execute(
             "UPDATE users SET currency = ?1 WHERE id = ?2",
             params![to, self.user],
