@@ -268,7 +268,7 @@ fn generate(
         eprintln!();
     }
     let tx = conn.transaction()?;
-    crate::store::lead_roll::rebuild(&tx, user)?;
+    crate::store::leads::recount(&tx, user)?;
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
 }

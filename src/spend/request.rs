@@ -40,10 +40,10 @@ pub enum Price {
 
 #[derive(Debug)]
 pub struct SpendRequest {
-    /// Already in the user's base currency (click_cost is, schema step 3).
+    /// Already in the user's base currency (click prices are, schema step 3).
     pub price: Price,
     /// The owner and the dimension conditions, `column IN (...)` with the
-    /// click table's column names (click_wide uses the same names).
+    /// click table's column names (the wide rollup uses the same names).
     pub dims: Where,
     /// `from` and `to` as a half-open range of Unix seconds.
     pub from: Option<i64>,

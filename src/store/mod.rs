@@ -19,6 +19,7 @@ pub mod append;
 pub mod cols;
 pub mod ip;
 pub mod lead_roll;
+pub mod leads;
 pub mod page;
 pub mod record;
 pub mod reprice;
@@ -27,6 +28,22 @@ pub mod rollup;
 pub mod scan;
 pub mod sums;
 pub mod texts;
+pub mod visitors;
 pub mod wide;
 
 pub use append::Appender;
+pub use page::click;
+
+/// Removes every click of `user` and all the store keeps of them, lead
+/// rollups included (`flowtrack demo` starts its user over).
+pub fn remove_user(conn: &rusqlite::Connection, user: i64) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
+         DELETE FROM clicks WHERE user_id = {user};
+         DELETE FROM click_roll WHERE user_id = {user};
+         DELETE FROM click_wide WHERE user_id = {user};
+         DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
+         DELETE FROM click_cols WHERE user_id = {user};
+         DELETE FROM lead_roll WHERE user_id = {user};"
+    ))
+}
