@@ -123,7 +123,12 @@ impl Application {
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),
-            proxy: proxy::Proxy::new(&config),
+            proxy: proxy::Proxy::new(
+                config.trust_proxy,
+                config.ip_header.clone(),
+                config.trusted_proxies.0.clone(),
+                config.public_url.clone(),
+            ),
             login_throttle: Default::default(),
             keys,
             clock: config.clock.clone(),
