@@ -33,7 +33,7 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// and 310 MB (alternately, 2026-12-04). Three chunks of click columns
 /// exactly: a batch's remainder would wait for others' to be merged with
 /// them into a chunk overlapping theirs (src/stats/cols/store.rs).
-const BATCH: u64 = 3 * crate::store::cols::CHUNK as u64;
+const BATCH: u64 = 3 * crate::store::CHUNK as u64;
 
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
 /// clicks at a time; answers its password, its token and the clicks per second.

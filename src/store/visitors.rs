@@ -24,7 +24,7 @@ pub struct Recent<'a> {
 /// How a user's clicks are read back. The click rows have no index by
 /// user (docs/ARCHITECTURE.md, Uniqueness); the click columns give a user's click ids.
 #[derive(Clone, Copy, Debug)]
-pub enum Read {
+pub enum ReadBy {
     /// The rows from the user's oldest click to their newest, skipping
     /// other users': when the user holds at least half of them.
     Span,
@@ -41,7 +41,7 @@ pub fn recent(
     conn: &Connection,
     since: i64,
     limit: usize,
-    read: Option<Read>,
+    read: Option<ReadBy>,
     mut visit: impl FnMut(i64, &Recent),
 ) -> rusqlite::Result<usize> {
     // Every user's chunks of the window: whose clicks to read, and
@@ -66,8 +66,8 @@ pub fn recent(
             .map(|c| c.2)
             .sum();
         let how = read.unwrap_or(match span as usize <= 2 * ids.len() {
-            true => Read::Span,
-            false => Read::Ids,
+            true => ReadBy::Span,
+            false => ReadBy::Ids,
         });
         total += ids.len();
         user_clicks(conn, user, ids, how, &mut uas, &mut visit)?;
@@ -80,24 +80,24 @@ fn user_clicks(
     conn: &Connection,
     user: i64,
     ids: Vec<i64>,
-    how: Read,
+    how: ReadBy,
     uas: &mut HashMap<i64, String>,
     visit: &mut impl FnMut(i64, &Recent),
 ) -> rusqlite::Result<()> {
     const COLUMNS: &str = "c.id, flow, vid, ip, ua, uniq, way";
     let mut st = conn.prepare(&match how {
-        Read::Span => format!(
+        ReadBy::Span => format!(
             "SELECT {COLUMNS} FROM clicks c WHERE c.id BETWEEN ?1 AND ?2 AND user_id = ?3
              ORDER BY c.id"
         ),
         // The array first, in its (ascending) order.
-        Read::Ids => {
+        ReadBy::Ids => {
             format!("SELECT {COLUMNS} FROM rarray(?1) r CROSS JOIN clicks c ON c.id = r.value")
         }
     })?;
     let mut rows = match how {
-        Read::Span => st.query(params![ids[0], ids[ids.len() - 1], user])?,
-        Read::Ids => {
+        ReadBy::Span => st.query(params![ids[0], ids[ids.len() - 1], user])?,
+        ReadBy::Ids => {
             let ids: rusqlite::vtab::array::Array =
                 Rc::new(ids.into_iter().map(Sql::Integer).collect());
             st.query([ids])?

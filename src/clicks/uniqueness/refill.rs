@@ -4,7 +4,7 @@
 //! (src/store/visitors.rs).
 use super::{cookie_key, ip_ua_key, Visitors, MAX_WINDOW, SHARDS};
 use crate::click_id as id;
-use crate::store::{self, visitors::Read};
+use crate::store::{self, ReadBy};
 use rusqlite::Connection;
 
 impl Visitors {
@@ -22,11 +22,11 @@ impl Visitors {
         &self,
         conn: &Connection,
         since: i64,
-        read: Option<Read>,
+        read: Option<ReadBy>,
     ) -> rusqlite::Result<usize> {
         // Two keys a click fill both generations of every shard.
         let limit = SHARDS * self.cap;
-        store::visitors::recent(conn, since, limit, read, |user, c| {
+        store::recent(conn, since, limit, read, |user, c| {
             let t = id::key_time(c.key);
             let (unique, way) = (c.unique, c.way);
             self.refill(user, cookie_key(c.flow, c.vid as u64), unique, t, way);
@@ -37,8 +37,8 @@ impl Visitors {
 
 #[cfg(test)]
 mod tests {
-    use super::{Read, Visitors};
-    use crate::store::cols::fixture::{fixture, T0};
+    use super::{ReadBy, Visitors};
+    use crate::store::fixture::{fixture, T0};
 
     /// Every user's remembered keys, shard by shard, sorted.
     fn keys(v: &Visitors) -> Vec<Vec<(i64, u64, super::super::Seen)>> {
@@ -67,8 +67,8 @@ mod tests {
         let since = crate::click_id::key_at(T0);
         for cap in [8, 100_000] {
             let (a, b) = (Visitors::with_cap(cap), Visitors::with_cap(cap));
-            let n = a.refill_since(&conn, since, Some(Read::Span)).unwrap();
-            assert_eq!(b.refill_since(&conn, since, Some(Read::Ids)).unwrap(), n);
+            let n = a.refill_since(&conn, since, Some(ReadBy::Span)).unwrap();
+            assert_eq!(b.refill_since(&conn, since, Some(ReadBy::Ids)).unwrap(), n);
             assert_eq!(keys(&a), keys(&b));
             let expected = match cap {
                 8 => 2 * 16 * 8,

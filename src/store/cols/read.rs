@@ -183,11 +183,6 @@ impl<'a> Plan<'a> {
         Some(plan)
     }
 
-    /// The user whose clicks the plan reads.
-    pub fn user(&self) -> i64 {
-        self.user
-    }
-
     /// The same plan over click ids `[from, to)` only.
     pub fn between(&self, from: i64, to: i64) -> Plan<'a> {
         Plan {
