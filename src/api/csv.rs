@@ -40,7 +40,7 @@ fn cell(v: &Value, out: &mut String) {
 /// from (a header row is promised). Stats rows are `id`, `name` and the
 /// fields of `total`, which is always there. tests/accounts/csv.rs checks
 /// that these match the rows of a full answer.
-fn empty_fields<'a>(answer: &'a Value, csv: Csv) -> Vec<&'a str> {
+fn empty_fields(answer: &Value, csv: Csv) -> Vec<&str> {
     match answer.get("total") {
         _ if !csv.fields.is_empty() => csv.fields.to_vec(),
         Some(Value::Object(total)) => ["id", "name"]

@@ -215,10 +215,8 @@ fn authenticate(
     let secret = secret
         .or(input.bearer.clone())
         .ok_or_else(ApiError::access)?;
-    Ok(
-        (input.routes.authenticate)(state, conn, &secret, function)?
-            .ok_or_else(ApiError::access)?,
-    )
+    let found = (input.routes.authenticate)(state, conn, &secret, function)?;
+    found.ok_or_else(ApiError::access)
 }
 
 /// What the dispatcher read from the request for the handler.
