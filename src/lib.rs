@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api;
 pub mod cli;
+pub mod click_id;
 pub mod clicks;
 pub mod clock;
 pub mod config;
@@ -15,6 +16,8 @@ pub mod leads;
 pub mod logs;
 pub mod money;
 pub mod proxy;
+pub mod rates;
+pub mod routes;
 pub mod schema;
 pub mod sites;
 pub mod snapshot;
@@ -22,6 +25,8 @@ pub mod spend;
 pub mod state;
 pub mod stats;
 pub mod store;
+pub mod text;
+pub mod user_agent;
 pub mod web;
 
 use actix_web::{web as aweb, App, HttpResponse, HttpServer};
@@ -53,7 +58,7 @@ pub fn prepare_database(
     path: &std::path::Path,
 ) -> rusqlite::Result<(rusqlite::Connection, Option<accounts::Created>)> {
     let mut conn = schema::open_and_migrate(path)?;
-    money::seed(&mut conn)?;
+    rates::seed(&mut conn)?;
     let users: i64 = conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?;
     let created = if users == 0 {
         Some(accounts::create_user(&conn, "admin")?)
@@ -82,7 +87,7 @@ impl Application {
         let max: Option<i64> = conn
             .query_row("SELECT max(id) FROM clicks", [], |r| r.get(0))
             .map_err(io)?;
-        clicks::id::seed(max.unwrap_or(0));
+        click_id::seed(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
         let keys = accounts::keys::Keys::load(&conn).map_err(io)?;
         let window = snapshot
@@ -118,7 +123,12 @@ impl Application {
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),
-            proxy: proxy::Proxy::new(&config),
+            proxy: proxy::Proxy::new(
+                config.trust_proxy,
+                config.ip_header.clone(),
+                config.trusted_proxies.0.clone(),
+                config.public_url.clone(),
+            ),
             login_throttle: Default::default(),
             keys,
             clock: config.clock.clone(),
@@ -167,7 +177,7 @@ impl Application {
                 // CPU under click load).
                 .service(
                     aweb::scope("/api/tracker")
-                        .route("/{function}", aweb::route().to(api::dispatch)),
+                        .route("/{function}", aweb::route().to(routes::dispatch)),
                 )
                 .service(aweb::scope("/app").route("/{path:.*}", get_or_head().to(web::app_file)))
                 .service(
@@ -191,7 +201,7 @@ impl Application {
         // The last click's time tells at a glance which database this is
         // (max(id) was read above; a count would scan the table).
         let last_click = max.map_or("none".to_string(), |k| {
-            jiff::Timestamp::from_second(clicks::id::key_time(k))
+            jiff::Timestamp::from_second(click_id::key_time(k))
                 .map_or_else(|_| k.to_string(), |t| t.to_string())
         });
         tracing::info!(

@@ -8,7 +8,6 @@
 //! left of what the proxy appends), or the one header named by
 //! `--ip-header` that the proxy overwrites. `X-Forwarded-Host` and
 //! `Forwarded` are never read.
-use crate::config::Config;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::HttpRequest;
 use ipnet::IpNet;
@@ -20,7 +19,7 @@ use std::str::FromStr;
 pub const CF_CONNECTING_IP: HeaderName = HeaderName::from_static("cf-connecting-ip");
 const CF_IPCOUNTRY: HeaderName = HeaderName::from_static("cf-ipcountry");
 
-/// The parsed proxy options of [`Config`].
+/// The parsed proxy options (src/config.rs).
 #[derive(Debug, Clone)]
 pub struct Proxy {
     /// `--trust-proxy`: without it no header below is read.
@@ -34,12 +33,19 @@ pub struct Proxy {
 }
 
 impl Proxy {
-    pub fn new(config: &Config) -> Proxy {
+    /// The options as given (`--trust-proxy`, `--ip-header`,
+    /// `--trusted-proxies`, `--public-url`).
+    pub fn new(
+        trust: bool,
+        header: HeaderName,
+        trusted: Vec<IpNet>,
+        public_url: Option<PublicUrl>,
+    ) -> Proxy {
         let proxy = Proxy {
-            trust: config.trust_proxy,
-            header: config.ip_header.clone(),
-            trusted: config.trusted_proxies.0.clone(),
-            public_url: config.public_url.clone(),
+            trust,
+            header,
+            trusted,
+            public_url,
         };
         if !proxy.trust && (proxy.header != header::X_FORWARDED_FOR || !proxy.trusted.is_empty()) {
             tracing::warn!("--ip-header and --trusted-proxies do nothing without --trust-proxy");

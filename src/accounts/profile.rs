@@ -3,10 +3,14 @@
 use super::throttle::{self, Admission};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
-use crate::money;
+use crate::rates;
 use crate::snapshot::User;
 use rusqlite::params;
 use serde_json::json;
+
+/// How long profile.json waits for the writer to take a change of base
+/// currency (src/store/rescale.rs).
+const RESCALE_START: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A password change needs the current password, checked like a log-in
 /// (throttled by user name and address, but answered at once: a turn
@@ -61,7 +65,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         .text("currency")?
         .map(|c| c.to_ascii_lowercase());
     if let Some(c) = &currency {
-        if money::rate(&call.conn, c)?.is_none() {
+        if rates::rate(&call.conn, c)?.is_none() {
             return Err(ApiError::field("bad-currency", "currency"));
         }
     }
@@ -74,7 +78,11 @@ pub fn run(call: &mut Call) -> ApiResult {
     }
     if timezone.is_some() || currency.is_some() || password.is_some() {
         if let Some(c) = &currency {
-            crate::store::rescale::change(call, user.id, c)?;
+            // Blocking: answers once every price is converted.
+            let (tx, answer) = crate::db::writer::ticket();
+            let task = crate::store::rescale::change(user.id, c);
+            call.state.writer.start_task(task, tx);
+            answer.wait_blocking(RESCALE_START)?;
         }
         let tx = call.conn.transaction()?;
         if let Some(tz) = &timezone {

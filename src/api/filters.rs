@@ -4,7 +4,7 @@
 //! may be a list (docs/API.md arrays), matched with IN.
 use super::error::{ApiError, ApiResult};
 use super::params::Params;
-use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
+use crate::user_agent::{BROWSER_NAMES, OS_NAMES};
 use rusqlite::types::Value as Sql;
 
 /// (parameter, column, numeric range) of a dimension filter.
@@ -88,18 +88,18 @@ impl Where {
 
     /// Clicks from Unix second `from` up to, not including, `to` (None:
     /// unbounded), as a range of `id_column`: click ids are time-ordered
-    /// (src/clicks/id.rs), so the period is a rowid range.
+    /// (src/click_id.rs), so the period is a rowid range.
     pub fn clicks_between(&mut self, id_column: &str, from: Option<i64>, to: Option<i64>) {
         if let Some(t) = from {
             self.push(
                 format!("{id_column} >= ?"),
-                [Sql::Integer(crate::clicks::id::key_at(t))],
+                [Sql::Integer(crate::click_id::key_at(t))],
             );
         }
         if let Some(t) = to {
             self.push(
                 format!("{id_column} < ?"),
-                [Sql::Integer(crate::clicks::id::key_at(t))],
+                [Sql::Integer(crate::click_id::key_at(t))],
             );
         }
     }

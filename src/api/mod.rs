@@ -1,8 +1,9 @@
 //! The API layer (docs/API.md): one route for every `/api/tracker/{fn}.json`,
-//! parameters merged from query and body, the credential checked
-//! (src/accounts/tokens.rs), the handler
-//! run on a pooled connection inside `web::block`, and every outcome —
-//! including malformed input — answered as HTTP 200 JSON.
+//! parameters merged from query and body, the credential checked, the
+//! handler run on a pooled connection inside `web::block`, and every
+//! outcome — including malformed input — answered as HTTP 200 JSON. It
+//! knows no function: the application's [`Routes`] (src/routes.rs) name
+//! the handlers and check the credentials.
 pub mod csv;
 pub mod dates;
 pub mod error;
@@ -86,14 +87,52 @@ pub struct Endpoint {
     pub open: bool,
     /// Must see every click answered before the call (docs/API.md "The click path").
     pub fresh: bool,
-    /// May answer CSV with format=csv (docs/API.md), rows under this key.
-    pub csv: Option<&'static str>,
+    /// May answer CSV with format=csv (docs/API.md).
+    pub csv: Option<Csv>,
     /// A report: runs in a report slot, on the report pool, within the
     /// time budget (src/api/reads.rs).
     pub heavy: bool,
 }
 
-const fn ep(name: &'static str, run: Handler) -> Endpoint {
+/// How an endpoint answers CSV (format=csv, docs/API.md).
+#[derive(Clone, Copy)]
+pub struct Csv {
+    /// The key its rows are under.
+    pub key: &'static str,
+    /// The fields of its rows, for the header row of an answer without
+    /// rows; empty when the answer's `total` gives them (stats).
+    pub fields: &'static [&'static str],
+}
+
+/// The user a credential belongs to when it may call the function, and
+/// the dashboard session it is, if one.
+pub type Authenticate = fn(
+    &AppState,
+    &rusqlite::Connection,
+    &str,
+    &str,
+) -> rusqlite::Result<Option<(Arc<User>, Option<i64>)>>;
+
+/// What an open endpoint's call waits for before it runs, holding no
+/// thread and no connection (login's turn).
+pub type Turn =
+    for<'a> fn(
+        &'a AppState,
+        &'a Params,
+        Option<IpAddr>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ApiResult<()>> + 'a>>;
+
+/// What the application plugs into the dispatcher (src/routes.rs).
+pub struct Routes {
+    /// Every API function.
+    pub endpoints: &'static [Endpoint],
+    /// Who a credential is (README "Credentials").
+    pub authenticate: Authenticate,
+    /// The wait of an open endpoint's call.
+    pub turn: Turn,
+}
+
+pub const fn ep(name: &'static str, run: Handler) -> Endpoint {
     Endpoint {
         name,
         run: Run::Pool(run),
@@ -104,7 +143,7 @@ const fn ep(name: &'static str, run: Handler) -> Endpoint {
     }
 }
 
-const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
+pub const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
     Endpoint {
         name,
         run: Run::Writer(prepare),
@@ -115,7 +154,7 @@ const fn on_writer(name: &'static str, prepare: Prepare) -> Endpoint {
     }
 }
 
-const fn sliced(
+pub const fn sliced(
     name: &'static str,
     prepare: fn(&mut Call) -> ApiResult<crate::db::writer::Sliced>,
 ) -> Endpoint {
@@ -128,56 +167,6 @@ const fn sliced(
         heavy: false,
     }
 }
-
-/// Every API function. Reads that must see the latest clicks are `fresh`;
-/// writes run by the writer see them by queue order and need no barrier.
-pub static ENDPOINTS: &[Endpoint] = &[
-    on_writer("postback", crate::leads::postback::prepare),
-    Endpoint {
-        fresh: true,
-        ..sliced("spend", crate::spend::prepare)
-    },
-    Endpoint {
-        csv: Some("leads"),
-        heavy: true,
-        ..ep("leads", crate::leads::list::run)
-    },
-    Endpoint {
-        fresh: true,
-        csv: Some("stats"),
-        heavy: true,
-        ..ep("stats", crate::stats::run)
-    },
-    Endpoint {
-        fresh: true,
-        csv: Some("clicks"),
-        heavy: true,
-        ..ep("clicks", crate::clicks::list::run)
-    },
-    ep("sites", crate::sites::list),
-    ep("site", crate::sites::save),
-    ep("site-delete", crate::sites::delete),
-    ep("flows", crate::flows::list),
-    ep("flow", crate::flows::save),
-    ep("flow-delete", crate::flows::delete),
-    ep("goals", crate::goals::list),
-    ep("goal", crate::goals::save),
-    ep("blacklist", crate::accounts::blacklist::run),
-    ep("profile", crate::accounts::profile::run),
-    ep("token", crate::accounts::profile::rotate_token),
-    ep(
-        "postback-key",
-        crate::accounts::profile::rotate_postback_key,
-    ),
-    ep("sessions", crate::accounts::sessions::list),
-    ep("session-delete", crate::accounts::sessions::delete),
-    ep("logout", crate::accounts::sessions::logout),
-    Endpoint {
-        open: true,
-        ..ep("login", crate::accounts::login::run)
-    },
-    ep("rates", crate::money::rates_endpoint),
-];
 
 pub fn error_reply(e: &ApiError) -> HttpResponse {
     render(Err(e.clone()), None).respond()
@@ -219,23 +208,20 @@ async fn read_params(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
 fn authenticate(
     state: &AppState,
     conn: &PooledConn,
-    params: &Params,
-    bearer: Option<String>,
+    input: &Input,
     function: &str,
 ) -> ApiResult<(Arc<User>, Option<i64>)> {
-    use crate::accounts::tokens::{authenticate, Credential};
-    let secret = params.text("id")?.or(bearer).ok_or_else(ApiError::access)?;
-    let (user, credential) =
-        authenticate(state, conn, &secret, function)?.ok_or_else(ApiError::access)?;
-    let session = match credential {
-        Credential::Session(id) => Some(id),
-        Credential::Token | Credential::PostbackKey => None,
-    };
-    Ok((user, session))
+    let secret = input.params.text("id")?;
+    let secret = secret
+        .or(input.bearer.clone())
+        .ok_or_else(ApiError::access)?;
+    let found = (input.routes.authenticate)(state, conn, &secret, function)?;
+    found.ok_or_else(ApiError::access)
 }
 
 /// What the dispatcher read from the request for the handler.
 struct Input {
+    routes: &'static Routes,
     params: Params,
     bearer: Option<String>,
     ip: Option<IpAddr>,
@@ -254,7 +240,7 @@ fn caller(st: &AppState, conn: &PooledConn, ep: &Endpoint, input: &Input) -> Api
     if ep.open {
         return Ok((None, None));
     }
-    let (user, session) = authenticate(st, conn, &input.params, input.bearer.clone(), ep.name)?;
+    let (user, session) = authenticate(st, conn, input, ep.name)?;
     crate::logs::record_user(&input.span, user.id);
     Ok((Some(user), session))
 }
@@ -324,7 +310,7 @@ async fn report(
     ep: &'static Endpoint,
     input: Input,
     handler: Handler,
-    csv: Option<&'static str>,
+    csv: Option<Csv>,
 ) -> Rendered {
     let who = st.clone();
     let found = web::block(move || -> ApiResult<_> {
@@ -346,7 +332,7 @@ async fn report(
         .map_or(jiff::tz::TimeZone::UTC, |u| u.tz.clone());
     web::block(move || {
         let result = with_call(&st, &st.reports, ep, input, Some(found), handler);
-        let rendered = render(result, csv.map(|key| (key, &tz)));
+        let rendered = render(result, csv.map(|c| (c, &tz)));
         drop(slot);
         rendered
     })
@@ -354,7 +340,9 @@ async fn report(
     .unwrap_or_else(|_| render(Err(ApiError::db()), None))
 }
 
+/// Answers a call to one of `routes`' functions.
 pub async fn dispatch(
+    routes: &'static Routes,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -362,7 +350,7 @@ pub async fn dispatch(
     let name = req.match_info().get("function").unwrap_or("");
     let Some(ep) = name
         .strip_suffix(".json")
-        .and_then(|n| ENDPOINTS.iter().find(|e| e.name == n))
+        .and_then(|n| routes.endpoints.iter().find(|e| e.name == n))
     else {
         return error_reply(&ApiError::new("no-function"));
     };
@@ -391,12 +379,13 @@ pub async fn dispatch(
         .filter(|_| matches!(params.text("format"), Ok(Some(f)) if f.eq_ignore_ascii_case("csv")));
     // A log-in waits for its turn here, holding no thread or connection.
     if ep.open {
-        if let Err(e) = crate::accounts::login::wait_turn(&state, &params, ip).await {
+        if let Err(e) = (routes.turn)(&state, &params, ip).await {
             return error_reply(&e);
         }
     }
     let st = state.clone();
     let input = Input {
+        routes,
         params,
         bearer,
         ip,
@@ -406,7 +395,7 @@ pub async fn dispatch(
     };
     let rendered = match ep.run {
         Run::Pool(handler) if ep.heavy => report(st, ep, input, handler, csv).await,
-        // Endpoints with CSV are reports (src/api/csv.rs checks).
+        // Endpoints with CSV are reports (src/routes.rs checks).
         Run::Pool(handler) => {
             web::block(move || render(with_call(&st, &st.pool, ep, input, None, handler), None))
                 .await

@@ -4,6 +4,7 @@
 //! `meta` object. Parsing never fails the request: bad input becomes an
 //! `ApiError` value that the handler answers in the envelope.
 use super::error::{ApiError, ApiResult};
+use crate::text::cut;
 use serde_json::{Map, Value};
 
 /// Largest body accepted; a spend batch of thousands of rows fits easily.
@@ -108,7 +109,7 @@ impl Params {
             .keys()
             .find(|k| *k != "id" && !known.contains(&k.as_str()))
         {
-            Some(k) => Err(ApiError::field("bad-param", crate::api::params::cut(k, 64))),
+            Some(k) => Err(ApiError::field("bad-param", cut(k, 64))),
             None => Ok(()),
         }
     }
@@ -218,24 +219,6 @@ impl Params {
             },
             Some(_) => Err(ApiError::field("bad-param", name)),
         }
-    }
-}
-
-/// Cuts a string to at most `max` characters on a char boundary.
-pub fn cut(s: &str, max: usize) -> String {
-    cut_str(s, max).to_string()
-}
-
-/// [`cut`] without the copy. A string of at most `max` bytes has at most
-/// `max` characters, so the usual case never walks the characters (the
-/// click path cuts every header and tag: docs/BENCHMARKS.md).
-pub fn cut_str(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    match s.char_indices().nth(max) {
-        Some((i, _)) => &s[..i],
-        None => s,
     }
 }
 

@@ -21,10 +21,10 @@ fn json_text(v: &Value) -> String {
 
 /// The envelope of `result`, or its rows as CSV when `csv` names them
 /// (and the caller's timezone, for times).
-pub(super) fn render(result: ApiResult, csv: Option<(&'static str, &TimeZone)>) -> Rendered {
+pub(super) fn render(result: ApiResult, csv: Option<(super::Csv, &TimeZone)>) -> Rendered {
     match result {
         Ok(v) => match csv {
-            Some((key, tz)) => Rendered::Csv(key, csv::render(&v, key, tz)),
+            Some((c, tz)) => Rendered::Csv(c.key, csv::render(&v, c, tz)),
             None => Rendered::Json(json_text(&error::ok(v))),
         },
         Err(e) => Rendered::Json(json_text(&e.to_json())),

@@ -8,8 +8,8 @@
 //! benchmarks can fill millions of clicks quickly.
 use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
 use super::demo_shape::Timeline;
-use crate::clicks::user_agent;
 use crate::store::record::{ClickRecord, Tags};
+use crate::user_agent;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
@@ -33,7 +33,7 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// and 310 MB (alternately, 2026-12-04). Three chunks of click columns
 /// exactly: a batch's remainder would wait for others' to be merged with
 /// them into a chunk overlapping theirs (src/stats/cols/store.rs).
-const BATCH: u64 = 3 * crate::store::cols::CHUNK as u64;
+const BATCH: u64 = 3 * crate::store::CHUNK as u64;
 
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
 /// clicks at a time; answers its password, its token and the clicks per second.
@@ -56,13 +56,13 @@ fn generate(
     let ways = setup(&tx, user)?;
     tx.commit()?;
 
-    let eur_rate = crate::money::rate(conn, "eur")?.unwrap_or(0.92);
+    let eur_rate = crate::rates::rate(conn, "eur")?.unwrap_or(0.92);
     // Costs and lead values are kept in the user's base currency (docs/API.md).
     let currency: String =
         conn.query_row("SELECT currency FROM users WHERE id = ?1", [user], |r| {
             r.get(0)
         })?;
-    let base_rate = crate::money::rate(conn, &currency)?.unwrap_or(1.0);
+    let base_rate = crate::rates::rate(conn, &currency)?.unwrap_or(1.0);
     let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
     let classified: Vec<(&str, user_agent::UaInfo, u32)> = UAS
         .iter()
@@ -268,7 +268,7 @@ fn generate(
         eprintln!();
     }
     let tx = conn.transaction()?;
-    crate::store::lead_roll::rebuild(&tx, user)?;
+    crate::store::leads::recount(&tx, user)?;
     tx.commit()?;
     Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
 }

@@ -2,7 +2,7 @@
 //! with their shares, the sites, ways, goals and blacklist `setup` writes,
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.
-use crate::clicks::id;
+use crate::click_id as id;
 use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -102,15 +102,11 @@ pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
 pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
-         DELETE FROM leads WHERE user_id = {user};
-         DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
-         DELETE FROM clicks WHERE user_id = {user};
-         DELETE FROM click_roll WHERE user_id = {user};
-         DELETE FROM click_wide WHERE user_id = {user};
-         DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
-         DELETE FROM click_cols WHERE user_id = {user};
-         DELETE FROM lead_roll WHERE user_id = {user};
-         DELETE FROM ways WHERE user_id = {user};
+         DELETE FROM leads WHERE user_id = {user};"
+    ))?;
+    crate::store::remove_user(conn, user)?;
+    conn.execute_batch(&format!(
+        "DELETE FROM ways WHERE user_id = {user};
          DELETE FROM flows WHERE user_id = {user};
          DELETE FROM sites WHERE user_id = {user};
          DELETE FROM goals WHERE user_id = {user};

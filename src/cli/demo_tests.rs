@@ -11,5 +11,5 @@ fn the_demo_click_columns_hold_its_clicks() {
     generate(&mut conn, 4_550, 3, 200).unwrap();
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
     assert_eq!(count("SELECT count(*) FROM clicks"), 4_550);
-    crate::store::cols::fixture::assert_columns_hold_the_clicks(&conn);
+    crate::store::fixture::assert_columns_hold_the_clicks(&conn);
 }

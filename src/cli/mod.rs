@@ -179,17 +179,17 @@ fn rates(db: &Path, file: &Path) -> ExitCode {
         Ok(conn) => conn,
         Err(code) => return code,
     };
-    match crate::money::install(&mut conn, &doc) {
+    match crate::rates::install(&mut conn, &doc) {
         Ok(n) => {
             println!("rates replaced: {n} currencies");
             ExitCode::SUCCESS
         }
-        Err(crate::money::RatesError::Invalid) => {
+        Err(crate::rates::RatesError::Invalid) => {
             fail("not a rates table: lower-case codes with positive rates per 1 USD, usd = 1")
         }
-        Err(crate::money::RatesError::DropsBase(c)) => {
+        Err(crate::rates::RatesError::DropsBase(c)) => {
             fail(format!("a user's base currency {c} is missing"))
         }
-        Err(crate::money::RatesError::Db(e)) => fail(e),
+        Err(crate::rates::RatesError::Db(e)) => fail(e),
     }
 }

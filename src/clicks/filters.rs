@@ -1,8 +1,8 @@
 //! The flow's filters in SPEC order (step 5) and the weighted way choice
 //! (step 7). The first filter that blocks is the one recorded.
-use super::user_agent::UaInfo;
 use crate::geo::countries::accept_language_matches;
 use crate::snapshot::{Device, Flow, Snapshot, Way};
+use crate::user_agent::UaInfo;
 use rand::Rng;
 use std::net::IpAddr;
 

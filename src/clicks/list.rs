@@ -1,10 +1,10 @@
 //! clicks.json (docs/API.md): the click log, newest first, filtered like
 //! leads.json plus `unique`, paged with offset/limit.
-use super::id;
 use crate::api::dates::period;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
+use crate::click_id as id;
 use crate::store::page::PageQuery;
 use rusqlite::types::Value as Sql;
 use serde_json::json;

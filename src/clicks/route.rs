@@ -4,9 +4,11 @@
 use super::filters::{self, Filter};
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
-use super::{answer, id, macros, user_agent};
+use super::{answer, macros};
+use crate::click_id as id;
 use crate::state::AppState;
 use crate::store::record::ClickRecord;
+use crate::user_agent;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use rand::RngCore;

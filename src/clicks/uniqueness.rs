@@ -15,7 +15,7 @@
 //! user at most (tests/uniqueness_tenants.rs measures both).
 mod refill;
 
-use crate::store::texts::IdMap;
+use crate::store::IdMap;
 use foldhash::fast::RandomState;
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;

@@ -1,8 +1,8 @@
 //! What a visit tells us (docs/API.md "The click path" steps 1-2): the visitor's IP and headers,
 //! and the tags of the query string.
-use crate::api::params::{cut, cut_str};
 use crate::proxy::Proxy;
 use crate::store::record::Tags;
+use crate::text::{cut, cut_str};
 use actix_web::http::header::{self, AsHeaderName};
 use actix_web::HttpRequest;
 use std::net::IpAddr;

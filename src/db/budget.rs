@@ -119,34 +119,6 @@ mod tests {
     }
 
     #[test]
-    fn the_loops_over_click_chunks_stop_past_the_deadline_on_either_half() {
-        use crate::store::cols::read::{At, Need, Plan, Visit};
-        struct Count(usize);
-        impl Visit for Count {
-            fn click(&mut self, _: &mut At) {
-                self.0 += 1;
-            }
-        }
-        let (_dir, conn, mut second) = crate::store::cols::fixture::fixture();
-        let w = crate::api::filters::Where::owner(1);
-        let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
-        let (need, mut n) = (Need::default(), Count(0));
-        let e = within(gone(), || plan.each(&conn, need, &mut n)).unwrap_err();
-        assert!(is_timeout(&e), "{e}");
-        let (chunk, _) = plan.chunks(&conn).unwrap()[0];
-        let e = within(gone(), || plan.each_in(&conn, chunk, need, &mut n)).unwrap_err();
-        assert!(is_timeout(&e), "{e}");
-        assert_eq!(n.0, 0);
-        // The thread reading the other half works within the same budget.
-        let mut halves =
-            || crate::store::scan::side_by_side(&conn, &mut second, |_| Ok(()), |_| check());
-        assert!(is_timeout(&within(gone(), &mut halves).unwrap_err()));
-        assert!(halves().is_ok());
-        plan.each(&conn, need, &mut n).unwrap();
-        assert!(n.0 > 10_000);
-    }
-
-    #[test]
     fn check_follows_the_threads_deadline_and_within_restores_it() {
         assert!(check().is_ok());
         within(gone(), || {

@@ -1,7 +1,7 @@
 //! WAL checkpoints on a thread of their own (docs/BENCHMARKS.md). SQLite's automatic
 //! checkpoint runs inside the commit that grows the WAL past 1000 pages,
 //! on whatever thread committed: a spend.json import that reprices 1.4M
-//! clicks rewrites ~45k click_cost pages, and copying them into the
+//! clicks rewrites ~45k pages of click prices, and copying them into the
 //! database took 1.2 s of its answer; on the click writer it would hold up
 //! the next batches of clicks. Connections of a running server therefore
 //! turn the automatic checkpoint off (`PRAGMA wal_autocheckpoint=0`, see

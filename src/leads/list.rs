@@ -12,7 +12,7 @@ use crate::api::dates::period;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
-use crate::clicks::id;
+use crate::click_id as id;
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 

@@ -26,7 +26,7 @@ use super::row::{record_stage, LeadRow};
 use super::stage;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
-use crate::clicks::id;
+use crate::click_id as id;
 use crate::db::writer::JobFn;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
@@ -36,48 +36,35 @@ use serde_json::json;
 /// another user is `access` (docs/API.md).
 fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
-    let row = conn
-        .prepare_cached(
-            "SELECT c.secret, c.user_id, c.flow, c.way, c.site, c.filter, c.ip, c.geo, c.os,
-                    c.browser, c.mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), c.domain,
-                    c.utms, c.utmc, c.utmn, c.utmt, c.utmm, c.subid, c.adid, c.data1, c.data2
-             FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
-             WHERE c.id = ?1",
-        )?
-        .query_row([key], |r| {
-            let lead = LeadRow {
-                click: text.to_string(),
-                click_id: Some(key),
-                flow: r.get(2)?,
-                way: r.get(3)?,
-                site: r.get(4)?,
-                filter: r.get(5)?,
-                ip: r.get(6)?,
-                geo: r.get(7)?,
-                os: r.get(8)?,
-                browser: r.get(9)?,
-                mobile: r.get(10)?,
-                ua: r.get(11)?,
-                referer: r.get(12)?,
-                domain: r.get(13)?,
-                utms: r.get(14)?,
-                utmc: r.get(15)?,
-                utmn: r.get(16)?,
-                utmt: r.get(17)?,
-                utmm: r.get(18)?,
-                subid: r.get(19)?,
-                adid: r.get(20)?,
-                data1: r.get(21)?,
-                data2: r.get(22)?,
-                ..LeadRow::default()
-            };
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, lead))
-        })
-        .optional()?;
-    match row {
-        Some((s, _, _)) if s != secret => Err(ApiError::new("bad-click")),
-        Some((_, owner, _)) if owner != user => Err(ApiError::access()),
-        Some((_, _, lead)) => Ok(lead),
+    match crate::store::click(conn, key)? {
+        Some(c) if c.secret != secret => Err(ApiError::new("bad-click")),
+        Some(c) if c.user_id != user => Err(ApiError::access()),
+        Some(c) => Ok(LeadRow {
+            click: text.to_string(),
+            click_id: Some(key),
+            flow: c.flow,
+            way: c.way,
+            site: c.site,
+            filter: c.filter.into(),
+            ip: c.ip,
+            geo: c.geo,
+            os: c.os.into(),
+            browser: c.browser.into(),
+            mobile: c.mobile.into(),
+            ua: c.ua,
+            referer: c.referer,
+            domain: c.domain,
+            utms: c.tags.utms,
+            utmc: c.tags.utmc,
+            utmn: c.tags.utmn,
+            utmt: c.tags.utmt,
+            utmm: c.tags.utmm,
+            subid: c.tags.subid,
+            adid: c.tags.adid,
+            data1: c.tags.data1,
+            data2: c.tags.data2,
+            ..LeadRow::default()
+        }),
         None => Err(ApiError::new("bad-click")),
     }
 }

@@ -4,9 +4,10 @@
 use super::row::{LeadRow, Meta};
 use super::stage::StatusMap;
 use crate::api::error::{ApiError, ApiResult};
-use crate::api::params::{cut, Params};
-use crate::clicks::user_agent;
-use crate::money;
+use crate::api::params::Params;
+use crate::text::cut;
+use crate::user_agent;
+use crate::{money, rates};
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
@@ -93,7 +94,7 @@ fn currency(conn: &Connection, p: &Params, name: &str) -> ApiResult<Option<Strin
         return Ok(None);
     };
     let c = c.to_ascii_lowercase();
-    if !money::valid_code(&c) || money::rate(conn, &c)?.is_none() {
+    if !money::valid_code(&c) || rates::rate(conn, &c)?.is_none() {
         return Err(ApiError::field("bad-currency", name));
     }
     Ok(Some(c))
@@ -158,8 +159,8 @@ impl PostbackRequest {
         let stored = convert.unwrap_or_else(|| cur.clone());
         let money = match price {
             Some(amount) => {
-                let price = round(money::convert(conn, amount, &cur, &stored, "convert")?);
-                let base = round(money::convert(conn, price, &stored, base, "currency")?);
+                let price = round(rates::convert(conn, amount, &cur, &stored, "convert")?);
+                let base = round(rates::convert(conn, price, &stored, base, "currency")?);
                 Some(Money {
                     price,
                     currency: stored.clone(),

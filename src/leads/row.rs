@@ -152,7 +152,7 @@ impl LeadRow {
         all.extend(self.values());
         conn.prepare_cached(&SQL)?.execute(all.as_slice())?;
         let id = conn.last_insert_rowid();
-        crate::store::lead_roll::move_lead(conn, id, 1)?;
+        crate::store::leads::moved(conn, id, 1)?;
         Ok(id)
     }
 
@@ -172,9 +172,9 @@ impl LeadRow {
         all.extend(self.values());
         all.push(&id);
         // The rollups lose the old row and gain the new one (docs/BENCHMARKS.md).
-        crate::store::lead_roll::move_lead(conn, id, -1)?;
+        crate::store::leads::moved(conn, id, -1)?;
         conn.prepare_cached(&SQL)?.execute(all.as_slice())?;
-        crate::store::lead_roll::move_lead(conn, id, 1)
+        crate::store::leads::moved(conn, id, 1)
     }
 }
 

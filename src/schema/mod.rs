@@ -28,7 +28,7 @@ pub const STEPS: &[Step] = &[
     // 6: the click columns, filled from the clicks; the daily rollup goes.
     (
         include_str!("step6_click_cols.sql"),
-        Some(crate::store::cols::store::fill_from_clicks),
+        Some(crate::store::fill_from_clicks),
     ),
     // 7: separate credentials: hashed API tokens, the install secret,
     // postback key nonces and dashboard sessions.

@@ -6,8 +6,8 @@ use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
-use crate::money;
 use crate::snapshot::User;
+use crate::{money, rates};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension};
 
@@ -40,10 +40,10 @@ pub enum Price {
 
 #[derive(Debug)]
 pub struct SpendRequest {
-    /// Already in the user's base currency (click_cost is, schema step 3).
+    /// Already in the user's base currency (click prices are, schema step 3).
     pub price: Price,
     /// The owner and the dimension conditions, `column IN (...)` with the
-    /// click table's column names (click_wide uses the same names).
+    /// click table's column names (the wide rollup uses the same names).
     pub dims: Where,
     /// `from` and `to` as a half-open range of Unix seconds.
     pub from: Option<i64>,
@@ -135,7 +135,7 @@ impl SpendRequest {
         if !money::valid_code(&currency) {
             return Err(ApiError::field("bad-currency", "currency"));
         }
-        let convert = |a: f64| money::convert(conn, a, &currency, &user.currency, "currency");
+        let convert = |a: f64| rates::convert(conn, a, &currency, &user.currency, "currency");
         let price = match price {
             Price::Cost(a) => Price::Cost(convert(a)?),
             Price::Cpc(a) => Price::Cpc(convert(a)?),

@@ -21,7 +21,7 @@
 //! may see a spend half written for a moment (README "Storage").
 use crate::api::error::{ApiError, ApiResult};
 use crate::db::writer::{Task, SLICE};
-use crate::money;
+use crate::rates;
 use crate::store::reprice::pieces;
 use crate::store::reprice::price_piece;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -88,7 +88,7 @@ impl SpendTask {
             [self.user],
             |r| r.get(0),
         )?;
-        let rate = money::convert(conn, 1.0, &self.base, &now, "currency")?;
+        let rate = rates::convert(conn, 1.0, &self.base, &now, "currency")?;
         let written: i64 = conn.query_row(
             "SELECT count(*) FROM spend_piece WHERE spend = ?1",
             [self.id],

@@ -10,9 +10,9 @@
 //! - Empty text values (ip, domain, subid, utm tags, flow) are id `""` and,
 //!   like every empty text field (docs/API.md), name `false`.
 use crate::clicks::filters::NAMES as FILTER_NAMES;
-use crate::clicks::user_agent::{browser_name, os_name};
 use crate::geo::countries::country_name;
 pub use crate::store::aggregate::Key;
+use crate::user_agent::{browser_name, os_name};
 use jiff::civil::DateTime;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;

@@ -15,7 +15,7 @@ use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::store::aggregate::{self as source, Grouping};
-use crate::store::{cols, ip};
+use crate::store::{ip, Hours};
 use items::{Item, Key, Names};
 use jiff::tz::TimeZone;
 use metrics::Row;
@@ -196,13 +196,13 @@ pub fn run(call: &mut Call) -> ApiResult {
 }
 
 /// The 15-minute buckets of `period` that fall in local hour `hour`.
-fn hours_of(period: Period, hour: i8, tz: &TimeZone) -> cols::read::Hours {
+fn hours_of(period: Period, hour: i8, tz: &TimeZone) -> Hours {
     let first = period.start.div_euclid(source::BUCKET);
     let end = (period.end - 1).div_euclid(source::BUCKET) + 1;
     let keep = (first..end)
         .map(|b| local(b * source::BUCKET, tz).hour() == hour)
         .collect();
-    cols::read::Hours { first, keep }
+    Hours { first, keep }
 }
 
 /// The total of every click and lead of the request, for answers whose

@@ -173,7 +173,7 @@ pub fn clicks(
     // The period as a rowid range: clicks are clustered by time.
     let mut w = filters.clone();
     w.clicks_between("clicks.id", Some(period.start), Some(period.end));
-    // id >> 16 is the click's Unix millisecond (src/clicks/id.rs).
+    // id >> 16 is the click's Unix millisecond (src/click_id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
     let sql = select(&exprs, CLICK_AGGREGATES, CLICKS_WITH_COST, &w, "");
     // The groups stats.json keeps: most clicks, ties by value.

@@ -16,7 +16,7 @@ use super::scan::{halfway, keep_smallest};
 use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::key_at;
+use crate::click_id::key_at;
 use rusqlite::Connection;
 use std::collections::BinaryHeap;
 use std::sync::mpsc::sync_channel;

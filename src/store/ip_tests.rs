@@ -1,5 +1,5 @@
 use super::*;
-use crate::clicks::id::key_at;
+use crate::click_id::key_at;
 use crate::store::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use rusqlite::types::Value as Sql;
 

@@ -9,24 +9,59 @@
 //! - [`reprice`]: new click prices (spend.json);
 //! - [`rescale`]: a change of the base currency (profile.json);
 //! - [`leads`]: a lead written or moved (postback.json);
+//! - [`remove_user`]: a user's clicks gone (`flowtrack demo` refreshes);
 //!
-//! and every read of them too: [`aggregate`] (stats.json), [`page`]
-//! (clicks.json), [`visitors`] (the uniqueness memory at start).
+//! and every read of them too: [`aggregate`] and [`ip`] (stats.json),
+//! [`page`] (clicks.json), [`click`] (the click a postback names),
+//! [`recent`] (the uniqueness memory at start). Nothing outside this
+//! folder names its tables or its inner modules (tests/layers.rs).
 //! `flowtrack store verify` recomputes every copy from the click rows and
 //! leads ([`verify`]).
 pub mod aggregate;
 pub mod append;
-pub mod cols;
+mod cols;
 pub mod ip;
-pub mod lead_roll;
+mod lead_roll;
+pub mod leads;
 pub mod page;
 pub mod record;
 pub mod reprice;
 pub mod rescale;
+mod scan;
+mod sums;
+mod texts;
+mod visitors;
+
+/// Public for tests and `flowtrack store verify` only, which recompute
+/// the rollups from the click rows: what they are keyed by. The crate
+/// goes through the interface above (tests/layers.rs checks).
 pub mod rollup;
-pub mod scan;
-pub mod sums;
-pub mod texts;
+/// As [`rollup`]: public for tests and verify only.
 pub mod wide;
 
 pub use append::Appender;
+pub use cols::read::Hours;
+pub use cols::store::fill_from_clicks;
+pub use cols::CHUNK;
+pub use page::click;
+pub use texts::IdMap;
+pub use visitors::{recent, ReadBy, Recent};
+
+/// The store's own test data (a database of two users' clicks), for the
+/// unit tests of what reads it.
+#[cfg(test)]
+pub use cols::fixture;
+
+/// Removes every click of `user` and all the store keeps of them, lead
+/// rollups included (`flowtrack demo` starts its user over).
+pub fn remove_user(conn: &rusqlite::Connection, user: i64) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
+         DELETE FROM clicks WHERE user_id = {user};
+         DELETE FROM click_roll WHERE user_id = {user};
+         DELETE FROM click_wide WHERE user_id = {user};
+         DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
+         DELETE FROM click_cols WHERE user_id = {user};
+         DELETE FROM lead_roll WHERE user_id = {user};"
+    ))
+}

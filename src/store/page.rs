@@ -9,7 +9,7 @@ use crate::api::dates::Period;
 use crate::api::filters::Where;
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
-use rusqlite::{Connection, ToSql};
+use rusqlite::{Connection, OptionalExtension, ToSql};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
@@ -67,52 +67,63 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
             (sql, args.collect())
         }
     };
-    // A click's price lives in click_cost (migration step 3); no row is 0.
-    let sql = format!(
-        "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
-                browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
-                utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
-         FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
-              LEFT JOIN click_cost k ON k.id = c.id
-         WHERE {condition}"
-    );
-    let mut st = conn.prepare(&sql)?;
-    let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-        Ok(ClickRecord {
-            key: r.get("id")?,
-            secret: r.get("secret")?,
-            user_id: r.get("user_id")?,
-            flow: r.get("flow")?,
-            way: r.get("way")?,
-            site: r.get("site")?,
-            filter: r.get("filter")?,
-            unique: r.get::<_, i64>("uniq")? != 0,
-            vid: r.get("vid")?,
-            ip: r.get("ip")?,
-            geo: r.get("geo")?,
-            lang: r.get("lang")?,
-            os: r.get("os")?,
-            browser: r.get("browser")?,
-            mobile: r.get::<_, i64>("mobile")? != 0,
-            ua: r.get(15)?,
-            referer: r.get(16)?,
-            domain: r.get("domain")?,
-            tags: Tags {
-                utms: r.get("utms")?,
-                utmc: r.get("utmc")?,
-                utmn: r.get("utmn")?,
-                utmt: r.get("utmt")?,
-                utmm: r.get("utmm")?,
-                subid: r.get("subid")?,
-                uuid: r.get("uuid")?,
-                adid: r.get("adid")?,
-                data1: r.get("data1")?,
-                data2: r.get("data2")?,
-            },
-            cost: r.get(28)?,
-        })
-    })?;
+    let mut st = conn.prepare(&format!("{SELECT} WHERE {condition}"))?;
+    let rows = st.query_map(rusqlite::params_from_iter(args.iter()), record)?;
     rows.collect()
+}
+
+/// A click by its key, whoever's it is (a postback names it).
+pub fn click(conn: &Connection, key: i64) -> rusqlite::Result<Option<ClickRecord>> {
+    conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+        .query_row([key], record)
+        .optional()
+}
+
+/// Clicks as they were stored: texts from the dictionary, each with its
+/// price. A click's price lives in click_cost (migration step 3); no row
+/// is 0.
+const SELECT: &str =
+    "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
+            browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
+            utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
+     FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
+          LEFT JOIN click_cost k ON k.id = c.id";
+
+/// One row of [`SELECT`].
+fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
+    Ok(ClickRecord {
+        key: r.get("id")?,
+        secret: r.get("secret")?,
+        user_id: r.get("user_id")?,
+        flow: r.get("flow")?,
+        way: r.get("way")?,
+        site: r.get("site")?,
+        filter: r.get("filter")?,
+        unique: r.get::<_, i64>("uniq")? != 0,
+        vid: r.get("vid")?,
+        ip: r.get("ip")?,
+        geo: r.get("geo")?,
+        lang: r.get("lang")?,
+        os: r.get("os")?,
+        browser: r.get("browser")?,
+        mobile: r.get::<_, i64>("mobile")? != 0,
+        ua: r.get(15)?,
+        referer: r.get(16)?,
+        domain: r.get("domain")?,
+        tags: Tags {
+            utms: r.get("utms")?,
+            utmc: r.get("utmc")?,
+            utmn: r.get("utmn")?,
+            utmt: r.get("utmt")?,
+            utmm: r.get("utmm")?,
+            subid: r.get("subid")?,
+            uuid: r.get("uuid")?,
+            adid: r.get("adid")?,
+            data1: r.get("data1")?,
+            data2: r.get("data2")?,
+        },
+        cost: r.get(28)?,
+    })
 }
 
 /// The ids of the `limit` newest clicks `plan` keeps after the `offset`
@@ -167,7 +178,7 @@ impl Visit for Newest {
 mod tests {
     use super::*;
     use crate::api::filters::Where;
-    use crate::clicks::id::key_at;
+    use crate::click_id::key_at;
     use crate::store::cols::fixture::{filters, fixture, periods, texts};
 
     /// A chunk whose newest click is older than another's may still hold

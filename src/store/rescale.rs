@@ -17,9 +17,8 @@
 //! price, and the user's spends wait for the change (tasks of one user
 //! run one after another), so nothing else moves these prices meanwhile.
 use crate::api::error::ApiResult;
-use crate::api::Call;
-use crate::clicks::id::key_bucket;
-use crate::db::writer::{ticket, Task, SLICE};
+use crate::click_id::key_bucket;
+use crate::db::writer::{Task, SLICE};
 use crate::store::cols::store::scale_prices;
 use crate::store::rollup::KINDS;
 use rusqlite::types::Value as Sql;
@@ -27,7 +26,7 @@ use rusqlite::vtab::array::Array;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The click prices, then click_wide, then each kind of click_roll.
 const CLICKS: i64 = 0;
@@ -38,19 +37,13 @@ const DONE: i64 = ROLL + KINDS.len() as i64;
 /// 15-minute buckets of rollup rows converted by one statement.
 const BUCKETS: i64 = 4;
 
-/// How long profile.json waits for the writer to take the change.
-const START: Duration = Duration::from_secs(5);
-
-/// Changes the user's base currency to `to` (a known currency) on the
-/// writer; answers once every price is converted. Blocking.
-pub fn change(call: &Call, user: i64, to: &str) -> ApiResult<()> {
-    let (tx, answer) = ticket();
-    let task = Rescale {
+/// The change of `user`'s base currency to `to` (a known currency), for
+/// the writer to run; it answers once every price is converted.
+pub fn change(user: i64, to: &str) -> Box<dyn Task> {
+    Box::new(Rescale {
         user,
         to: Some(to.to_string()),
-    };
-    call.state.writer.start_task(Box::new(task), tx);
-    answer.wait_blocking(START).map(|_| ())
+    })
 }
 
 /// The changes a crash interrupted, finished first.
@@ -93,7 +86,7 @@ impl Rescale {
         if old == to {
             return Ok(None);
         }
-        let rate = crate::money::convert(conn, 1.0, &old, to, "currency")?;
+        let rate = crate::rates::convert(conn, 1.0, &old, to, "currency")?;
         conn.execute(
             "UPDATE users SET currency = ?1 WHERE id = ?2",
             params![to, self.user],

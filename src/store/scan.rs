@@ -132,3 +132,40 @@ pub fn keep_smallest<T: Ord>(heap: &mut BinaryHeap<T>, cap: usize, item: T) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    fn gone() -> Option<Instant> {
+        Some(Instant::now() - Duration::from_millis(1))
+    }
+
+    #[test]
+    fn the_loops_over_click_chunks_stop_past_the_deadline_on_either_half() {
+        use crate::db::budget::{check, is_timeout, within};
+        use crate::store::cols::read::{At, Need, Plan, Visit};
+        struct Count(usize);
+        impl Visit for Count {
+            fn click(&mut self, _: &mut At) {
+                self.0 += 1;
+            }
+        }
+        let (_dir, conn, mut second) = crate::store::cols::fixture::fixture();
+        let w = crate::api::filters::Where::owner(1);
+        let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
+        let (need, mut n) = (Need::default(), Count(0));
+        let e = within(gone(), || plan.each(&conn, need, &mut n)).unwrap_err();
+        assert!(is_timeout(&e), "{e}");
+        let (chunk, _) = plan.chunks(&conn).unwrap()[0];
+        let e = within(gone(), || plan.each_in(&conn, chunk, need, &mut n)).unwrap_err();
+        assert!(is_timeout(&e), "{e}");
+        assert_eq!(n.0, 0);
+        // The thread reading the other half works within the same budget.
+        let mut halves = || super::side_by_side(&conn, &mut second, |_| Ok(()), |_| check());
+        assert!(is_timeout(&within(gone(), &mut halves).unwrap_err()));
+        assert!(halves().is_ok());
+        plan.each(&conn, need, &mut n).unwrap();
+        assert!(n.0 > 10_000);
+    }
+}

@@ -62,7 +62,7 @@ impl WideAcc {
         let mut text = |s: &str| self.texts.id(s);
         let key = (
             c.user_id,
-            crate::clicks::id::key_bucket(c.key),
+            crate::click_id::key_bucket(c.key),
             text(&c.flow),
             (
                 c.way,

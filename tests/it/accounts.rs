@@ -235,7 +235,7 @@ fn token_rotation_cuts_off_the_old_token_on_every_function() {
     assert_ne!(new, app.token);
     assert!(new.len() >= 20);
     assert_eq!(app.api_as(&new, "profile", "")["user"], "admin");
-    for ep in flowtrack::api::ENDPOINTS.iter().filter(|e| !e.open) {
+    for ep in flowtrack::routes::ENDPOINTS.iter().filter(|e| !e.open) {
         let r = app.api_as(&app.token, ep.name, "");
         assert_eq!(r, access(), "{} with the old token", ep.name);
     }

@@ -1,10 +1,10 @@
 //! docs/API.md stays true to the code: it documents exactly the router's
-//! functions (`flowtrack::api::ENDPOINTS`), each with a curl example, and
+//! functions (`flowtrack::routes::ENDPOINTS`), each with a curl example, and
 //! exactly the error codes the code can answer, which are the codes of
 //! `flowtrack::api::error::ERROR_CODES` and those the source passes to
 //! `ApiError` and to the `Params` checks that make one.
 use flowtrack::api::error::ERROR_CODES;
-use flowtrack::api::ENDPOINTS;
+use flowtrack::routes::ENDPOINTS;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -104,7 +104,7 @@ fn each_credential_calls_what_it_may() {
     // The postback key: postback.json (here without a click: `no-click`,
     // so it got past the credential) and nothing else.
     assert_eq!(app.api_as(&key, "postback", "")["error"], "no-click");
-    for ep in flowtrack::api::ENDPOINTS.iter().filter(|e| !e.open) {
+    for ep in flowtrack::routes::ENDPOINTS.iter().filter(|e| !e.open) {
         if ep.name != "postback" {
             assert_eq!(
                 app.api_as(&key, ep.name, ""),

@@ -7,7 +7,7 @@
 //! A task keeps what it has left to do in the database, written in the
 //! same transaction as each slice, so a crash between slices resumes it
 //! at start instead of leaving half of it (src/spend/task.rs,
-//! src/money/rescale.rs). Tasks with the same key (a user) run one after
+//! src/store/rescale.rs). Tasks with the same key (a user) run one after
 //! another in arrival order, so no two of them change the same prices at
 //! once; tasks of different keys take turns, a slice each.
 use super::ticket::Responder;

@@ -27,7 +27,7 @@ impl Sink for NoRecords {
 fn writer() -> (Writer<NoRecords>, tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
-    let conn = crate::schema::open_and_migrate(&path).unwrap();
+    let conn = crate::db::open(&path).unwrap();
     conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
     (
         Writer::start(conn, NoRecords, Vec::new(), DEFAULT_BYTES),

@@ -101,7 +101,7 @@ pub(super) fn unzigzag(v: u64) -> i64 {
 }
 
 /// Click id `id` after `prev` (ids ascending). Ids are `(ms << 16) | low`
-/// (src/clicks/id.rs): the milliseconds go as a delta, and the low bits
+/// (src/click_id.rs): the milliseconds go as a delta, and the low bits
 /// are usually 0 (a new millisecond) or one more than before (the same
 /// one, or `flowtrack demo`'s counter), so most ids take 1-2 bytes.
 fn put_delta(out: &mut Vec<u8>, prev: i64, id: i64) {

@@ -11,7 +11,7 @@ use super::format::Chunk;
 use super::read::{At, Hours, Need, Plan, Values, Visit};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::{key_at, key_bucket};
+use crate::click_id::{key_at, key_bucket};
 use crate::store::aggregate::{ClickAgg, Grouping, BUCKET};
 use crate::store::scan::{hand_out, in_halves};
 use crate::store::sums::{Groups, Sums};

@@ -1,5 +1,5 @@
 use super::*;
-use crate::stats::items::Key;
+use crate::store::aggregate::Key;
 use crate::store::cols::fixture::{filters, fixture, periods, texts, utc_hour};
 use rusqlite::types::Value as Sql;
 

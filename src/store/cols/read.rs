@@ -7,7 +7,7 @@ use super::store::damaged;
 use super::{INTS, TEXTS};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::key_at;
+use crate::click_id::key_at;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
 use std::collections::HashSet;
@@ -183,11 +183,6 @@ impl<'a> Plan<'a> {
         Some(plan)
     }
 
-    /// The user whose clicks the plan reads.
-    pub fn user(&self) -> i64 {
-        self.user
-    }
-
     /// The same plan over click ids `[from, to)` only.
     pub fn between(&self, from: i64, to: i64) -> Plan<'a> {
         Plan {
@@ -204,7 +199,7 @@ impl<'a> Plan<'a> {
         let Some(h) = self.hours else {
             return true;
         };
-        let bucket = crate::clicks::id::key_bucket(id) - h.first;
+        let bucket = crate::click_id::key_bucket(id) - h.first;
         usize::try_from(bucket).is_ok_and(|b| h.keep.get(b) == Some(&true))
     }
 

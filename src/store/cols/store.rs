@@ -287,7 +287,7 @@ pub fn set_prices(conn: &Connection, matched: Matched, price: f64) -> rusqlite::
 
 /// Multiplies by `rate` the prices of the user's clicks with ids in
 /// `[from, to)`, in their chunks, as a change of base currency does
-/// (src/money/rescale.rs); answers those clicks' ids (priced ones only),
+/// (src/store/rescale.rs); answers those clicks' ids (priced ones only),
 /// whose click_cost rows move with them.
 pub fn scale_prices(
     conn: &Connection,

@@ -10,7 +10,7 @@
 //! click or per key) and rows are updated in primary-key order (in hash
 //! order every update would land on another page of tables far larger
 //! than the page cache).
-use crate::clicks::id::key_bucket;
+use crate::click_id::key_bucket;
 use crate::store::cols::format::{Chunk, Costs};
 use crate::store::cols::store::{damaged, Matched};
 use crate::store::cols::{INTS, TEXTS};

@@ -16,7 +16,7 @@ pub mod pieces;
 
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use crate::clicks::id::key_at;
+use crate::click_id::key_at;
 use crate::db::Pool;
 use crate::store::cols::read::{Need, Plan};
 use crate::store::cols::store::{set_prices, Matched};

@@ -236,7 +236,7 @@ pub fn setup() -> (TestApp, Ids) {
         .collect::<Result<_, _>>()
         .unwrap();
     for u in users {
-        flowtrack::store::lead_roll::rebuild(&conn, u).unwrap();
+        flowtrack::store::leads::recount(&conn, u).unwrap();
     }
     drop(conn);
     (restart(db), ids)
