@@ -32,6 +32,7 @@ mod hardening;
 mod help;
 mod isolation;
 mod isolation_matrix;
+mod layers;
 mod leads;
 mod login_throttle;
 mod management;

@@ -1,5 +1,5 @@
 //! The crate's files and the modules each refers to (tests/layers.rs).
-use crate::tokens::{path_tree, tokens, Tok};
+use super::tokens::{path_tree, tokens, Tok};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 

@@ -3,9 +3,7 @@
 //! modules (`crate::`, `super::`, `self::` and a child module's name,
 //! comments and strings left out), checked against the rules below. A
 //! new reference across a layer fails here naming the file.
-#[path = "layers/source.rs"]
 mod source;
-#[path = "layers/tokens.rs"]
 mod tokens;
 
 use source::{crate_files, references, File, Module};
