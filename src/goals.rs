@@ -1,6 +1,6 @@
 //! Goals: conversion kinds (docs/API.md, 5.2 goals/goal). Unknown goals named
 //! by a postback are created on the fly (`ensure`).
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use rusqlite::{params, Connection};
 use serde_json::json;
@@ -39,9 +39,9 @@ pub fn save(call: &mut Call) -> ApiResult {
         .params
         .text("goal")?
         .map(|g| g.to_ascii_lowercase())
-        .ok_or_else(|| ApiError::field("bad-goal", "goal"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::BadGoal, "goal"))?;
     if !valid_id(&goal) {
-        return Err(ApiError::field("bad-goal", "goal"));
+        return Err(ApiError::field(ErrorCode::BadGoal, "goal"));
     }
     // Without `name` a new goal is named after its id and an existing one
     // keeps its name (saving it again must not undo a rename).

@@ -2,7 +2,7 @@
 //! secret as `token` (the one call without a credential). Attempts wait
 //! for their turn first (throttle.rs, [`wait_turn`]).
 use super::throttle::{self, Admission};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::state::AppState;
@@ -33,11 +33,11 @@ pub fn run(call: &mut Call) -> ApiResult {
     let user = call
         .params
         .text("user")?
-        .ok_or_else(|| ApiError::field("no-user", "user"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::NoUser, "user"))?;
     let password = call
         .params
         .text("password")?
-        .ok_or_else(|| ApiError::field("no-password", "password"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::NoPassword, "password"))?;
     let row: Option<(i64, String)> = call
         .conn
         .query_row(

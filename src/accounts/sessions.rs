@@ -5,7 +5,7 @@
 //! session of the user but the one that made the change).
 //! sessions.json lists the live ones.
 use super::keys::Keys;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::state::AppState;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -146,8 +146,8 @@ pub fn delete(call: &mut Call) -> ApiResult {
     call.params.only(&["session"])?;
     let id = call
         .params
-        .int("session", 1, i64::MAX, "bad-param")?
-        .ok_or_else(|| ApiError::field("bad-param", "session"))?;
+        .int("session", 1, i64::MAX, ErrorCode::BadParam)?
+        .ok_or_else(|| ApiError::field(ErrorCode::BadParam, "session"))?;
     let ended = call.conn.execute(
         "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
         params![id, user.id],

@@ -2,7 +2,7 @@
 //! document): each parameter maps to a column of the same name in the
 //! clicks and leads tables, so one builder serves all three. Every value
 //! may be a list (docs/API.md arrays), matched with IN.
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
 use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
 use rusqlite::types::Value as Sql;
@@ -76,7 +76,7 @@ impl Where {
     pub fn take_room(&mut self, param: &str, n: usize) -> ApiResult<()> {
         self.listed = self.listed.saturating_add(n);
         match self.listed > MAX_VALUES {
-            true => Err(ApiError::field("bad-param", param)),
+            true => Err(ApiError::field(ErrorCode::BadParam, param)),
             false => Ok(()),
         }
     }
@@ -122,7 +122,7 @@ impl Where {
             .map(|v| match range {
                 Some((lo, hi)) => match v.parse::<i64>() {
                     Ok(n) if (lo..=hi).contains(&n) => Ok(Sql::Integer(n)),
-                    _ => Err(ApiError::field("bad-param", param)),
+                    _ => Err(ApiError::field(ErrorCode::BadParam, param)),
                 },
                 None if param == "geo" => Ok(Sql::Text(v.to_ascii_lowercase())),
                 None => Ok(Sql::Text(v.clone())),
@@ -165,8 +165,12 @@ impl Where {
 
 /// Page bounds (docs/API.md leads.json): limit default 1000, at most 10000.
 pub fn page(p: &Params) -> ApiResult<(i64, i64)> {
-    let offset = p.int("offset", 0, i64::MAX / 2, "bad-param")?.unwrap_or(0);
-    let limit = p.int("limit", 1, 10_000, "bad-param")?.unwrap_or(1000);
+    let offset = p
+        .int("offset", 0, i64::MAX / 2, ErrorCode::BadParam)?
+        .unwrap_or(0);
+    let limit = p
+        .int("limit", 1, 10_000, ErrorCode::BadParam)?
+        .unwrap_or(1000);
     Ok((offset, limit))
 }
 

@@ -2,7 +2,7 @@
 //! leads.json plus `unique`, paged with offset/limit.
 use super::id;
 use crate::api::dates::period;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::store::page::PageQuery;
@@ -50,7 +50,9 @@ pub fn run(call: &mut Call) -> ApiResult {
         dims.list_of("uniq", vec![Sql::Integer(u as i64)]);
     }
     let click = match p.text("click")? {
-        Some(c) => Some(id::decode(&c).ok_or_else(|| ApiError::field("bad-click", "click"))?),
+        Some(c) => {
+            Some(id::decode(&c).ok_or_else(|| ApiError::field(ErrorCode::BadClick, "click"))?)
+        }
         None => None,
     };
     let (offset, limit) = page(p)?;

@@ -9,7 +9,7 @@
 use super::row::Meta;
 use super::stage;
 use crate::api::dates::period;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::clicks::id;
@@ -50,7 +50,8 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
     if !clicks.is_empty() {
         let mut keys = Vec::new();
         for c in &clicks {
-            let (key, _) = id::decode(c).ok_or_else(|| ApiError::field("bad-click", "click"))?;
+            let (key, _) =
+                id::decode(c).ok_or_else(|| ApiError::field(ErrorCode::BadClick, "click"))?;
             keys.push(Sql::Integer(key));
         }
         push_in(&mut w, "click_id", keys);

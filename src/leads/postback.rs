@@ -24,7 +24,7 @@
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
 use super::row::{record_stage, LeadRow};
 use super::stage;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::clicks::id;
 use crate::db::writer::JobFn;
@@ -35,7 +35,7 @@ use serde_json::json;
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
 fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
-    let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
+    let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new(ErrorCode::BadClick))?;
     let row = conn
         .prepare_cached(
             "SELECT c.secret, c.user_id, c.flow, c.way, c.site, c.filter, c.ip, c.geo, c.os,
@@ -75,10 +75,10 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
         })
         .optional()?;
     match row {
-        Some((s, _, _)) if s != secret => Err(ApiError::new("bad-click")),
+        Some((s, _, _)) if s != secret => Err(ApiError::new(ErrorCode::BadClick)),
         Some((_, owner, _)) if owner != user => Err(ApiError::access()),
         Some((_, _, lead)) => Ok(lead),
-        None => Err(ApiError::new("bad-click")),
+        None => Err(ApiError::new(ErrorCode::BadClick)),
     }
 }
 
@@ -86,7 +86,7 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
 /// (docs/API.md). `owner` is the flow's user, None for no such flow.
 fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
     match owner {
-        None => Err(ApiError::new("bad-flow")),
+        None => Err(ApiError::new(ErrorCode::BadFlow)),
         Some(o) if o != user => Err(ApiError::access()),
         Some(_) => Ok(LeadRow {
             flow: flow.to_string(),
@@ -190,7 +190,7 @@ fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) ->
             let mut row = old.clone();
             req.apply(&mut row, false)?;
             if row == old {
-                return Err(ApiError::new("no-changes"));
+                return Err(ApiError::new(ErrorCode::NoChanges));
             }
             row.update(conn, id, now)?;
             // History keeps every status change: a new stage, or a new raw

@@ -3,7 +3,7 @@
 //! opens its transaction, so a refused call never writes anything (docs/API.md).
 use super::row::{LeadRow, Meta};
 use super::stage::StatusMap;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::{cut, Params};
 use crate::clicks::user_agent;
 use crate::money;
@@ -94,7 +94,7 @@ fn currency(conn: &Connection, p: &Params, name: &str) -> ApiResult<Option<Strin
     };
     let c = c.to_ascii_lowercase();
     if !money::valid_code(&c) || money::rate(conn, &c)?.is_none() {
-        return Err(ApiError::field("bad-currency", name));
+        return Err(ApiError::field(ErrorCode::BadCurrency, name));
     }
     Ok(Some(c))
 }
@@ -115,7 +115,7 @@ fn meta(p: &Params) -> ApiResult<Map<String, Value>> {
         out.insert(key, Value::String(cut(&text, MAX_META_VALUE)));
     }
     if out.len() > MAX_META_KEYS {
-        return Err(ApiError::field("bad-param", "meta"));
+        return Err(ApiError::field(ErrorCode::BadParam, "meta"));
     }
     Ok(out)
 }
@@ -129,13 +129,13 @@ impl PostbackRequest {
                 flow: f.to_ascii_lowercase(),
                 subid: p.text_max("subid", 255)?.unwrap_or_default(),
             },
-            (None, None) => return Err(ApiError::new("no-click")),
+            (None, None) => return Err(ApiError::new(ErrorCode::NoClick)),
         };
         let goal = match p.text("goal")? {
             Some(g) => {
                 let g = g.to_ascii_lowercase();
                 if !crate::goals::valid_id(&g) {
-                    return Err(ApiError::field("bad-goal", "goal"));
+                    return Err(ApiError::field(ErrorCode::BadGoal, "goal"));
                 }
                 Some(g)
             }
@@ -143,7 +143,7 @@ impl PostbackRequest {
         };
         let status = match p.text("status")? {
             Some(s) if s.chars().count() > MAX_STATUS || s.chars().any(char::is_control) => {
-                return Err(ApiError::field("bad-status", "status"))
+                return Err(ApiError::field(ErrorCode::BadStatus, "status"))
             }
             Some(s) => {
                 let stage = StatusMap::from_params(p)?.stage(&s);
@@ -154,7 +154,7 @@ impl PostbackRequest {
         let given = currency(conn, p, "currency")?;
         let convert = currency(conn, p, "convert")?;
         let cur = given.unwrap_or_else(|| "usd".to_string());
-        let price = p.money("price", MAX_PRICE, "bad-price")?;
+        let price = p.money("price", MAX_PRICE, ErrorCode::BadPrice)?;
         let stored = convert.unwrap_or_else(|| cur.clone());
         let money = match price {
             Some(amount) => {
@@ -170,7 +170,9 @@ impl PostbackRequest {
         };
         let ip = match p.text("ip")? {
             Some(s) => {
-                let ip: IpAddr = s.parse().map_err(|_| ApiError::field("bad-ip", "ip"))?;
+                let ip: IpAddr = s
+                    .parse()
+                    .map_err(|_| ApiError::field(ErrorCode::BadIp, "ip"))?;
                 // Same form as the click path stores (v4-mapped v6 as v4).
                 let ip = match ip {
                     IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -182,7 +184,7 @@ impl PostbackRequest {
         };
         let geo = match p.text("geo")? {
             Some(g) if crate::geo::countries::is_country(&g) => Some(g.to_ascii_lowercase()),
-            Some(_) => return Err(ApiError::field("bad-geo", "geo")),
+            Some(_) => return Err(ApiError::field(ErrorCode::BadGeo, "geo")),
             None => None,
         };
         let ua = p.text_max("ua", MAX_LONG)?.map(|ua| {
@@ -266,7 +268,7 @@ impl PostbackRequest {
                 current.insert(k.clone(), v.clone());
             }
             if current.len() > MAX_META_KEYS {
-                return Err(ApiError::field("bad-param", "meta"));
+                return Err(ApiError::field(ErrorCode::BadParam, "meta"));
             }
         }
         Ok(())

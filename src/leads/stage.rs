@@ -1,7 +1,7 @@
 //! Lead stages (docs/API.md): the five stages stored as 0-4 (schema.sql), the
 //! mapping of an advertiser's raw status onto them for postback.json, and
 //! the status groups of leads.json.
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 
 pub const NEW: i64 = 0;
@@ -113,7 +113,7 @@ fn group(s: &str) -> Option<&'static [i64]> {
 pub fn filter(p: &Params) -> ApiResult<Vec<i64>> {
     let mut stages = Vec::new();
     for s in p.list("status")? {
-        let g = group(&s).ok_or_else(|| ApiError::field("bad-status", "status"))?;
+        let g = group(&s).ok_or_else(|| ApiError::field(ErrorCode::BadStatus, "status"))?;
         stages.extend_from_slice(g);
     }
     stages.sort_unstable();
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(filter(&params("")).unwrap(), Vec::<i64>::new());
         assert_eq!(
             filter(&params("status=nope")).unwrap_err(),
-            ApiError::field("bad-status", "status")
+            ApiError::field(ErrorCode::BadStatus, "status")
         );
     }
 }

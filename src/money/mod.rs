@@ -2,7 +2,7 @@
 //! user's base currency with a rates table that ships with the binary and
 //! can be replaced by the operator (`flowtrack rates FILE`, rates.json).
 
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -122,8 +122,8 @@ pub fn convert(
     if from == to {
         return Ok(amount);
     }
-    let f = rate(conn, from)?.ok_or_else(|| ApiError::field("bad-currency", field))?;
-    let t = rate(conn, to)?.ok_or_else(|| ApiError::field("bad-currency", field))?;
+    let f = rate(conn, from)?.ok_or_else(|| ApiError::field(ErrorCode::BadCurrency, field))?;
+    let t = rate(conn, to)?.ok_or_else(|| ApiError::field(ErrorCode::BadCurrency, field))?;
     Ok(amount / f * t)
 }
 
@@ -139,15 +139,14 @@ pub fn rates_endpoint(call: &mut Call) -> ApiResult {
             return Err(ApiError::access());
         }
         let doc = match v {
-            Value::String(s) => {
-                serde_json::from_str(&s).map_err(|_| ApiError::field("bad-param", "rates"))?
-            }
+            Value::String(s) => serde_json::from_str(&s)
+                .map_err(|_| ApiError::field(ErrorCode::BadParam, "rates"))?,
             other => other,
         };
         match install(&mut call.conn, &doc) {
             Ok(_) => {}
             Err(RatesError::Db(e)) => return Err(e.into()),
-            Err(_) => return Err(ApiError::field("bad-param", "rates")),
+            Err(_) => return Err(ApiError::field(ErrorCode::BadParam, "rates")),
         }
     }
     let mut st = call
