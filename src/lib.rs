@@ -6,6 +6,7 @@ pub mod api;
 pub mod cli;
 pub mod clicks;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod flows;

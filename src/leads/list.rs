@@ -34,7 +34,10 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
         [Sql::Integer(range.start), Sql::Integer(range.end)],
     );
     w.dimensions(p)?;
-    let stages = stage::filter(p)?.into_iter().map(Sql::Integer).collect();
+    let stages = stage::filter(p)?
+        .into_iter()
+        .map(|s| Sql::Integer(s.code().into()))
+        .collect();
     push_in(&mut w, "stage", stages);
     let goals: Vec<Sql> = p
         .list("goal")?

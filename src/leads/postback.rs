@@ -23,7 +23,6 @@
 //! click (docs/API.md "The click path") without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
 use super::row::{record_stage, LeadRow};
-use super::stage;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::clicks::id;
@@ -215,6 +214,6 @@ fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) ->
     Ok(json!({
         "id": id,
         "create": create,
-        "stage": stage::name(row.stage),
+        "stage": row.stage.name(),
     }))
 }

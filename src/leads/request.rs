@@ -2,7 +2,7 @@
 //! (docs/ARCHITECTURE.md). Everything malformed is refused here, before the handler
 //! opens its transaction, so a refused call never writes anything (docs/API.md).
 use super::row::{LeadRow, Meta};
-use super::stage::StatusMap;
+use super::stage::{Stage, StatusMap};
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::{cut, Params};
 use crate::clicks::user_agent;
@@ -69,7 +69,7 @@ pub struct PostbackRequest {
     /// Lower-cased, valid goal id; None when the call names no goal.
     pub goal: Option<String>,
     /// Raw status text (kept as `custom`) and the stage it maps to.
-    pub status: Option<(String, Option<i64>)>,
+    pub status: Option<(String, Option<Stage>)>,
     /// Set when `price` is given.
     pub money: Option<Money>,
     /// Currency of a new lead that gets no price.
@@ -230,10 +230,10 @@ impl PostbackRequest {
                 if let Some(s) = stage {
                     row.stage = *s;
                 } else if create {
-                    row.stage = super::stage::NEW;
+                    row.stage = Stage::New;
                 }
             }
-            None if create => row.stage = super::stage::NEW,
+            None if create => row.stage = Stage::New,
             None => {}
         }
         match &self.money {

@@ -3,6 +3,7 @@
 //! stats and leads.json need no join. A postback builds the would-be new
 //! row and compares it with the stored one: equal means `no-changes`
 //! (docs/API.md), so every column a postback can touch lives in this struct.
+use super::stage::Stage;
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
@@ -68,7 +69,7 @@ lead_row! {
     way: i64,
     site: i64,
     filter: i64,
-    stage: i64,
+    stage: Stage,
     custom: String,
     goal: String,
     price: f64,
@@ -184,7 +185,7 @@ pub fn record_stage(
     conn: &Connection,
     lead: i64,
     now: i64,
-    stage: i64,
+    stage: Stage,
     custom: &str,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
