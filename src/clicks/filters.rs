@@ -1,6 +1,6 @@
 //! The flow's filters in SPEC order (step 5) and the weighted way choice
 //! (step 7). The first filter that blocks is the one recorded.
-use super::user_agent::UaInfo;
+use super::user_agent::{Os, UaInfo};
 use crate::geo::countries::accept_language_matches;
 use crate::snapshot::{Device, Flow, Snapshot, Way};
 use rand::Rng;
@@ -40,8 +40,8 @@ pub fn accepts(way: &Way, ctx: &Ctx) -> bool {
             Device::Any => true,
             Device::Desktop => !ctx.ua.mobile,
             Device::Mobile => ctx.ua.mobile,
-            Device::Ios => ctx.ua.os == 4,
-            Device::Android => ctx.ua.os == 5,
+            Device::Ios => ctx.ua.os == Os::Ios,
+            Device::Android => ctx.ua.os == Os::Android,
         }
 }
 

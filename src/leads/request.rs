@@ -258,8 +258,8 @@ impl PostbackRequest {
         }
         if let Some((ua, info)) = &self.ua {
             row.ua = ua.clone();
-            row.os = info.os as i64;
-            row.browser = info.browser as i64;
+            row.os = info.os.code().into();
+            row.browser = info.browser.code().into();
             row.mobile = info.mobile as i64;
         }
         if !self.meta.is_empty() {

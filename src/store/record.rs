@@ -1,4 +1,6 @@
 //! A click as the request thread hands it to the writer: owned, no database.
+use crate::clicks::user_agent::{Browser, Os};
+
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
     pub utms: String,
@@ -27,8 +29,8 @@ pub struct ClickRecord {
     pub ip: String,
     pub geo: String,
     pub lang: String,
-    pub os: u8,
-    pub browser: u8,
+    pub os: Os,
+    pub browser: Browser,
     pub mobile: bool,
     pub ua: String,
     pub referer: String,

@@ -74,6 +74,7 @@ pub fn user_id(db: &Path, name: &str) -> i64 {
 /// Writes the clicks into a stopped app's database; answers their public
 /// ids in the same order (what postback.json takes as `click`).
 pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
+    use flowtrack::clicks::user_agent::{Browser, Os};
     use flowtrack::store::record::{ClickRecord, Tags};
     let records: Vec<ClickRecord> = clicks
         .iter()
@@ -90,8 +91,8 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             unique: c.uniq,
             ip: c.ip.into(),
             geo: c.geo.into(),
-            os: c.os as u8,
-            browser: c.browser as u8,
+            os: Os::from_code(c.os).expect("an OS code"),
+            browser: Browser::from_code(c.browser).expect("a browser code"),
             mobile: c.mobile,
             domain: c.domain.into(),
             tags: Tags {

@@ -3,6 +3,7 @@
 use super::read::Hours;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
+use crate::clicks::user_agent::Os;
 use crate::store::append::write_batch;
 use crate::store::record::{ClickRecord, Tags};
 use rand::rngs::SmallRng;
@@ -57,7 +58,7 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
             unique: rng.random_bool(0.7),
             ip,
             geo: ["de", "br", "", "us"][rng.random_range(0..4)].into(),
-            os: rng.random_range(0..4),
+            os: Os::ALL[rng.random_range(0..4)],
             mobile: rng.random_bool(0.5),
             domain: "d.example".into(),
             tags: Tags {
