@@ -4,7 +4,8 @@
 //! may be a list (docs/API.md arrays), matched with IN.
 use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
-use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
+use crate::clicks::filters::FilterCode;
+use crate::clicks::user_agent::{Browser, Os};
 use rusqlite::types::Value as Sql;
 
 /// (parameter, column, numeric range) of a dimension filter.
@@ -15,16 +16,20 @@ pub const DIMENSIONS: &[Dimension] = &[
     ("flow", "flow", None),
     ("way", "way", Some((0, i64::MAX))),
     ("site", "site", Some((0, i64::MAX))),
-    ("filter", "filter", Some((0, 5))),
+    (
+        "filter",
+        "filter",
+        Some((0, FilterCode::ALL.len() as i64 - 1)),
+    ),
     ("geo", "geo", None),
     ("mobile", "mobile", Some((0, 1))),
     // Bounded by the code tables, so a code the classifier can give is
     // always a valid filter (browser codes past 11 are flowtrack's own).
-    ("os", "os", Some((0, OS_NAMES.len() as i64 - 1))),
+    ("os", "os", Some((0, Os::ALL.len() as i64 - 1))),
     (
         "browser",
         "browser",
-        Some((0, BROWSER_NAMES.len() as i64 - 1)),
+        Some((0, Browser::ALL.len() as i64 - 1)),
     ),
     ("domain", "domain", None),
     ("ip", "ip", None),

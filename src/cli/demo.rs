@@ -8,6 +8,7 @@
 //! benchmarks can fill millions of clicks quickly.
 use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
 use super::demo_shape::Timeline;
+use crate::clicks::filters::FilterCode;
 use crate::clicks::user_agent;
 use crate::store::record::{ClickRecord, Tags};
 use rand::rngs::SmallRng;
@@ -150,15 +151,16 @@ fn generate(
                     };
                     let blacklisted = rng.random_bool(0.01);
                     let filter = if info.bot {
-                        1
+                        FilterCode::Bot
                     } else if blacklisted {
-                        2
+                        FilterCode::Blacklist
                     } else if !in_geo {
-                        3
+                        FilterCode::Country
                     } else {
-                        0
+                        FilterCode::Target
                     };
-                    let (way, site) = if filter == 0 {
+                    let target = filter == FilterCode::Target;
+                    let (way, site) = if target {
                         let w = &ways[fi];
                         w[rng.random_range(0..w.len())]
                     } else {
@@ -215,11 +217,11 @@ fn generate(
                             data1: String::new(),
                             data2: String::new(),
                         },
-                        cost: if filter == 0 { f.cpc * base_rate } else { 0.0 },
+                        cost: if target { f.cpc * base_rate } else { 0.0 },
                     };
                     // A lead for some unique target clicks, a while later.
                     let cr = 0.035 * f.cr * CAMPAIGNS[campaign].1;
-                    let lead = (filter == 0 && record.unique && rng.random_bool(cr))
+                    let lead = (target && record.unique && rng.random_bool(cr))
                         .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
                     roll.add(&record);
                     batch.push((record, lead));

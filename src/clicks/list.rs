@@ -77,7 +77,7 @@ pub fn run(call: &mut Call) -> ApiResult {
                 json!(c.flow),
                 json!(c.way),
                 json!(c.site),
-                json!(c.filter),
+                json!(c.filter.code()),
                 json!(c.unique),
                 t(&c.ip),
                 t(&c.geo),

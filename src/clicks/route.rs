@@ -1,7 +1,7 @@
 //! `GET|HEAD /{flow}`: the click path (docs/API.md), with no database I/O on
 //! the request thread: classify, filter, pick a way, queue the record for
 //! the writer (never waiting), answer.
-use super::filters::{self, Filter};
+use super::filters::{self, Filter, FilterCode};
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
 use super::{answer, id, macros, user_agent};
@@ -63,7 +63,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     let decision = filters::decide(flow, &snapshot, &ctx, previous.way);
     let (filter, way) = match decision {
-        Filter::Target(w) => (0u8, Some(w)),
+        Filter::Target(w) => (FilterCode::Target, Some(w)),
         Filter::Blocked(code) => (code, None),
     };
     // HEAD gets the same answer but is not a visit: link checkers and

@@ -1,4 +1,5 @@
 //! A click as the request thread hands it to the writer: owned, no database.
+use crate::clicks::filters::FilterCode;
 use crate::clicks::user_agent::{Browser, Os};
 
 #[derive(Debug, Clone, Default)]
@@ -23,7 +24,7 @@ pub struct ClickRecord {
     pub flow: String,
     pub way: i64,
     pub site: i64,
-    pub filter: u8,
+    pub filter: FilterCode,
     pub unique: bool,
     pub vid: i64,
     pub ip: String,

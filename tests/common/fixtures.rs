@@ -74,6 +74,7 @@ pub fn user_id(db: &Path, name: &str) -> i64 {
 /// Writes the clicks into a stopped app's database; answers their public
 /// ids in the same order (what postback.json takes as `click`).
 pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
+    use flowtrack::clicks::filters::FilterCode;
     use flowtrack::clicks::user_agent::{Browser, Os};
     use flowtrack::store::record::{ClickRecord, Tags};
     let records: Vec<ClickRecord> = clicks
@@ -87,7 +88,7 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             flow: c.flow.into(),
             way: c.way,
             site: c.site,
-            filter: c.filter as u8,
+            filter: FilterCode::from_code(c.filter).expect("a filter code"),
             unique: c.uniq,
             ip: c.ip.into(),
             geo: c.geo.into(),

@@ -3,6 +3,7 @@
 use super::read::Hours;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
+use crate::clicks::filters::FilterCode;
 use crate::clicks::user_agent::Os;
 use crate::store::append::write_batch;
 use crate::store::record::{ClickRecord, Tags};
@@ -54,7 +55,7 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
             key,
             user_id: 1 + (i % 11 == 0) as i64,
             flow: ["fa", "fb", "fc"][rng.random_range(0..3)].into(),
-            filter: rng.random_range(0..3),
+            filter: FilterCode::ALL[rng.random_range(0..3)],
             unique: rng.random_bool(0.7),
             ip,
             geo: ["de", "br", "", "us"][rng.random_range(0..4)].into(),
