@@ -5,6 +5,7 @@ use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::geo::countries::is_country;
+use crate::ids::UserId;
 use crate::snapshot::{split_list, Device, Method};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -42,7 +43,7 @@ struct WaySpec {
 }
 
 /// Parses one way object through the same rules as top-level parameters.
-fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WaySpec> {
+fn way_spec(conn: &Connection, user: UserId, v: &Value, i: usize) -> ApiResult<WaySpec> {
     let Value::Object(m) = v else {
         return Err(ApiError::field(ErrorCode::BadWay, format!("ways[{i}]")));
     };
@@ -122,7 +123,7 @@ enum Trafficback {
     Url(String),
 }
 
-fn trafficback(conn: &Connection, user: i64, p: &Params) -> ApiResult<Trafficback> {
+fn trafficback(conn: &Connection, user: UserId, p: &Params) -> ApiResult<Trafficback> {
     if !p.has("trafficback") {
         return Ok(Trafficback::Keep);
     }
@@ -167,7 +168,7 @@ pub fn save(call: &mut Call) -> ApiResult {
             }
         },
     };
-    let owner: Option<i64> = call
+    let owner: Option<UserId> = call
         .conn
         .query_row("SELECT user_id FROM flows WHERE id = ?1", [&id], |r| {
             r.get(0)
@@ -308,7 +309,7 @@ pub fn delete(call: &mut Call) -> ApiResult {
         .params
         .text("flow")?
         .ok_or_else(|| ApiError::field(ErrorCode::BadFlow, "flow"))?;
-    let owner: Option<i64> = call
+    let owner: Option<UserId> = call
         .conn
         .query_row(
             "SELECT user_id FROM flows WHERE id = ?1 AND archived = 0",

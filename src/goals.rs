@@ -13,7 +13,7 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-pub fn ensure(conn: &Connection, user: i64, goal: &str) -> rusqlite::Result<()> {
+pub fn ensure(conn: &Connection, user: crate::ids::UserId, goal: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO goals (user_id, id, name) VALUES (?1, ?2, ?2)")?
         .execute(params![user, goal])?;
     Ok(())

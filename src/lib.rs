@@ -12,6 +12,7 @@ pub mod db;
 pub mod flows;
 pub mod geo;
 pub mod goals;
+pub mod ids;
 pub mod leads;
 pub mod logs;
 pub mod money;

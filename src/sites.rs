@@ -1,6 +1,7 @@
 //! Sites: landing pages and offers with macros (docs/API.md sites/site/site-delete).
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
+use crate::ids::UserId;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
@@ -30,8 +31,8 @@ pub fn list(call: &mut Call) -> ApiResult {
 }
 
 /// Checks that `site` is one of the user's live sites.
-pub fn owned(conn: &rusqlite::Connection, user: i64, site: i64) -> ApiResult<()> {
-    let owner: Option<i64> = conn
+pub fn owned(conn: &rusqlite::Connection, user: UserId, site: i64) -> ApiResult<()> {
+    let owner: Option<UserId> = conn
         .query_row(
             "SELECT user_id FROM sites WHERE id = ?1 AND archived = 0",
             [site],

@@ -96,7 +96,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         .get(&user.id)
         .cloned()
         .ok_or_else(ApiError::access)?;
-    let key = call.state.keys.postback_key(user.id, user.postback_nonce);
+    let key = call.state.keys.postback_key(user.id.0, user.postback_nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     // The API token is stored only hashed: token.json makes a new one.
     Ok(json!({
@@ -135,7 +135,7 @@ pub fn rotate_postback_key(call: &mut Call) -> ApiResult {
         params![nonce, user.id],
     )?;
     call.reload()?;
-    let key = call.state.keys.postback_key(user.id, nonce);
+    let key = call.state.keys.postback_key(user.id.0, nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     Ok(json!({
         "postback_key": key,

@@ -7,6 +7,7 @@
 use super::keys::Keys;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
+use crate::ids::UserId;
 use crate::state::AppState;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -30,7 +31,7 @@ pub const PREFIX: &str = "ses_";
 pub fn create(
     conn: &Connection,
     keys: &Keys,
-    user: i64,
+    user: UserId,
     now: i64,
     ip: Option<IpAddr>,
     ua: &str,
@@ -61,8 +62,8 @@ pub fn find(
     state: &AppState,
     conn: &Connection,
     secret: &str,
-) -> rusqlite::Result<Option<(i64, i64)>> {
-    let row: Option<(i64, i64, i64, i64)> = conn
+) -> rusqlite::Result<Option<(i64, UserId)>> {
+    let row: Option<(i64, UserId, i64, i64)> = conn
         .prepare_cached("SELECT id, user_id, created, last_used FROM sessions WHERE hash = ?1")?
         .query_row([state.keys.session_hash(secret)], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -99,7 +100,7 @@ fn touch(state: &AppState, id: i64, now: i64) {
 }
 
 /// Ends the user's sessions, all but `keep`.
-pub fn end_all_but(conn: &Connection, user: i64, keep: Option<i64>) -> rusqlite::Result<usize> {
+pub fn end_all_but(conn: &Connection, user: UserId, keep: Option<i64>) -> rusqlite::Result<usize> {
     conn.execute(
         "DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2",
         params![user, keep],

@@ -6,6 +6,7 @@ use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
 use crate::clicks::filters::FilterCode;
 use crate::clicks::user_agent::{Browser, Os};
+use crate::ids::UserId;
 use rusqlite::types::Value as Sql;
 
 /// (parameter, column, numeric range) of a dimension filter.
@@ -62,10 +63,10 @@ pub struct Where {
 impl Where {
     /// Every query starts from the owner: no statement reaches another
     /// user's rows (docs/API.md).
-    pub fn owner(user: i64) -> Where {
+    pub fn owner(user: UserId) -> Where {
         Where {
             clauses: vec!["user_id = ?".into()],
-            args: vec![Sql::Integer(user)],
+            args: vec![Sql::Integer(user.0)],
             lists: Vec::new(),
             listed: 0,
         }

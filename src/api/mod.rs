@@ -339,7 +339,7 @@ async fn report(
         Ok(found) => found,
         Err(e) => return render(Err(e), None),
     };
-    let slot = match st.reads.enter(found.0.as_ref().map_or(0, |u| u.id)).await {
+    let slot = match st.reads.enter(found.0.as_ref().map_or(0, |u| u.id.0)).await {
         Ok(slot) => slot,
         Err(e) => return render(Err(e), None),
     };

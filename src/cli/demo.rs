@@ -182,7 +182,7 @@ fn generate(
                         key: ((t_ms) << 16) | (i as i64 & 0xffff),
                         secret: rng.random(),
                         user_id: user,
-                        flow: f.id.to_string(),
+                        flow: f.id.into(),
                         way,
                         site,
                         filter,

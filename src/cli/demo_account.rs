@@ -3,6 +3,7 @@
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.
 use crate::clicks::id;
+use crate::ids::UserId;
 use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -99,7 +100,7 @@ pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
 }
 
 /// Removes the demo user's old data so a refresh starts clean.
-pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+pub(super) fn clear(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
          DELETE FROM leads WHERE user_id = {user};
@@ -119,7 +120,7 @@ pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
 }
 
 /// Sites, flows with ways, goals and a blacklist; returns way ids per flow.
-pub(super) fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
+pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
     let offers = [
         (
             "Keto Slim DE",
@@ -194,7 +195,7 @@ const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_
 pub(super) fn write_lead(
     conn: &Connection,
     rng: &mut SmallRng,
-    user: i64,
+    user: UserId,
     (eur_rate, base_rate): (f64, f64),
     lead: &Lead<'_>,
 ) -> rusqlite::Result<()> {

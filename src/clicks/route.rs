@@ -53,7 +53,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let lookup = if new_cookie { iu } else { ck };
     let previous = state
         .visitors
-        .previous(flow.user_id, lookup, now, flow.uniq_secs);
+        .previous(flow.user_id.0, lookup, now, flow.uniq_secs);
 
     let ctx = filters::Ctx {
         ua,
@@ -72,7 +72,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let record_it = req.method() != actix_web::http::Method::HEAD;
     if record_it {
         state.visitors.remember(
-            flow.user_id,
+            flow.user_id.0,
             &[ck, iu],
             now,
             way.map_or(0, |w| w.id),

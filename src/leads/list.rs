@@ -13,6 +13,7 @@ use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::clicks::id;
+use crate::ids::UserId;
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 
@@ -25,7 +26,7 @@ fn push_in(w: &mut Where, column: &str, args: Vec<Sql>) {
 
 /// The WHERE clause of a request: owner, period, status, click, goal and
 /// the dimension filters shared with stats and the click log.
-fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Where> {
+fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: UserId) -> ApiResult<Where> {
     let p = &call.params;
     let range = period(p, tz, false)?;
     let mut w = Where::owner(user);

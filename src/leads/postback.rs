@@ -27,13 +27,14 @@ use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::clicks::id;
 use crate::db::writer::JobFn;
+use crate::ids::UserId;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
-fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
+fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow> {
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new(ErrorCode::BadClick))?;
     let row = conn
         .prepare_cached(
@@ -70,7 +71,7 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
                 data2: r.get(22)?,
                 ..LeadRow::default()
             };
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, lead))
+            Ok((r.get::<_, i64>(0)?, r.get::<_, UserId>(1)?, lead))
         })
         .optional()?;
     match row {
@@ -83,7 +84,7 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
 
 /// A flow lead starts with the flow id and the subid; way and site are 0
 /// (docs/API.md). `owner` is the flow's user, None for no such flow.
-fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
+fn from_flow(owner: Option<UserId>, user: UserId, flow: &str, subid: &str) -> ApiResult<LeadRow> {
     match owner {
         None => Err(ApiError::new(ErrorCode::BadFlow)),
         Some(o) if o != user => Err(ApiError::access()),
@@ -98,7 +99,7 @@ fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResul
 /// The user a flow belongs to. Archived flows still take postbacks
 /// (advertisers keep sending them after a flow is deleted), so the table
 /// is asked, not only the in-memory snapshot of live flows.
-fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<i64>> {
+fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<UserId>> {
     conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?
         .query_row([flow], |r| r.get(0))
         .optional()
@@ -107,7 +108,7 @@ fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<i64>> {
 /// The lead this call changes, if any (see the module comment).
 fn find(
     conn: &Connection,
-    user: i64,
+    user: UserId,
     req: &PostbackRequest,
     fresh: &LeadRow,
 ) -> rusqlite::Result<Option<(i64, LeadRow)>> {
@@ -153,7 +154,12 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
     // reads it (docs/API.md "The click path").
     let start = match &req.source {
         Source::Flow { flow, subid } => {
-            let live = call.state.snapshot().flows.get(flow).map(|f| f.user_id);
+            let live = call
+                .state
+                .snapshot()
+                .flows
+                .get(flow.as_str())
+                .map(|f| f.user_id);
             let owner = match live {
                 Some(o) => Some(o),
                 None => flow_owner(&call.conn, flow)?,
@@ -182,7 +188,7 @@ enum Start {
 /// Finds the lead and creates or changes it; `fresh` is the new lead's
 /// data. Runs on the writer inside a savepoint, so an error anywhere here
 /// leaves nothing behind; it must not open a transaction of its own.
-fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
+fn write(conn: &Connection, user: UserId, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
     let now = jiff::Timestamp::now().as_second();
     let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {

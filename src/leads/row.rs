@@ -4,6 +4,7 @@
 //! row and compares it with the stored one: equal means `no-changes`
 //! (docs/API.md), so every column a postback can touch lives in this struct.
 use super::stage::Stage;
+use crate::ids::UserId;
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
@@ -124,7 +125,7 @@ impl LeadRow {
     /// Loads one of the user's leads (id, row).
     pub fn load(
         conn: &Connection,
-        user: i64,
+        user: UserId,
         clause: &str,
         args: &[&dyn ToSql],
     ) -> rusqlite::Result<Option<(i64, LeadRow)>> {
@@ -140,7 +141,7 @@ impl LeadRow {
     }
 
     /// Inserts a new lead first seen at `now`; returns its id.
-    pub fn insert(&self, conn: &Connection, user: i64, now: i64) -> rusqlite::Result<i64> {
+    pub fn insert(&self, conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<i64> {
         // Built once: the writer runs this for every new lead (docs/BENCHMARKS.md).
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(

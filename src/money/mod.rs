@@ -132,9 +132,9 @@ pub fn convert(
 pub fn rates_endpoint(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     if let Some(v) = call.params.raw("rates").cloned() {
-        let operator: i64 = call
-            .conn
-            .query_row("SELECT min(id) FROM users", [], |r| r.get(0))?;
+        let operator: crate::ids::UserId =
+            call.conn
+                .query_row("SELECT min(id) FROM users", [], |r| r.get(0))?;
         if user.id != operator {
             return Err(ApiError::access());
         }

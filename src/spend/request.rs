@@ -6,6 +6,7 @@ use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
+use crate::ids::UserId;
 use crate::money;
 use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
@@ -59,10 +60,10 @@ pub struct SpendRequest {
 /// link's path), so another user's flow is `access`; way ids are not, so
 /// any way that is not the user's is `bad-way`. Archived ones count: their
 /// clicks are still in the reports.
-fn owned_flows_and_ways(conn: &Connection, user: i64, p: &Params) -> ApiResult<()> {
+fn owned_flows_and_ways(conn: &Connection, user: UserId, p: &Params) -> ApiResult<()> {
     let mut flow_owner = conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?;
     for flow in p.list("flow")? {
-        let owner: Option<i64> = flow_owner.query_row([&flow], |r| r.get(0)).optional()?;
+        let owner: Option<UserId> = flow_owner.query_row([&flow], |r| r.get(0)).optional()?;
         match owner {
             None => return Err(ApiError::field(ErrorCode::BadFlow, "flow")),
             Some(o) if o != user => return Err(ApiError::access()),
@@ -71,7 +72,7 @@ fn owned_flows_and_ways(conn: &Connection, user: i64, p: &Params) -> ApiResult<(
     }
     let mut way_owner = conn.prepare_cached("SELECT user_id FROM ways WHERE id = ?1")?;
     for way in p.list("way")? {
-        let owner: Option<i64> = match way.parse::<i64>() {
+        let owner: Option<UserId> = match way.parse::<i64>() {
             Ok(id) => way_owner.query_row([id], |r| r.get(0)).optional()?,
             Err(_) => None,
         };

@@ -128,7 +128,11 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn load(conn: &Connection, user: i64, item: Item) -> rusqlite::Result<Names> {
+    pub fn load(
+        conn: &Connection,
+        user: crate::ids::UserId,
+        item: Item,
+    ) -> rusqlite::Result<Names> {
         // Archived rows are included: their clicks still show (docs/API.md).
         let sql = match item {
             Item::Flow => "SELECT id, name FROM flows WHERE user_id = ?1",

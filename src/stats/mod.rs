@@ -36,7 +36,7 @@ pub struct StatsRequest {
 }
 
 impl StatsRequest {
-    pub fn parse(p: &Params, user: i64, tz: &TimeZone) -> ApiResult<StatsRequest> {
+    pub fn parse(p: &Params, user: crate::ids::UserId, tz: &TimeZone) -> ApiResult<StatsRequest> {
         let period = period(p, tz, true)?;
         let item = match p.text("item")? {
             None => return Err(ApiError::new(ErrorCode::NoItem)),

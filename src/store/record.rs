@@ -1,6 +1,7 @@
 //! A click as the request thread hands it to the writer: owned, no database.
 use crate::clicks::filters::FilterCode;
 use crate::clicks::user_agent::{Browser, Os};
+use crate::ids::{FlowId, UserId};
 
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
@@ -20,8 +21,8 @@ pub struct Tags {
 pub struct ClickRecord {
     pub key: i64,
     pub secret: i64,
-    pub user_id: i64,
-    pub flow: String,
+    pub user_id: UserId,
+    pub flow: FlowId,
     pub way: i64,
     pub site: i64,
     pub filter: FilterCode,
@@ -53,7 +54,7 @@ impl ClickRecord {
     pub fn texts(&self) -> impl Iterator<Item = &String> {
         let t = &self.tags;
         [
-            &self.flow,
+            &self.flow.0,
             &self.ip,
             &self.geo,
             &self.lang,

@@ -20,6 +20,7 @@ use crate::api::error::ApiResult;
 use crate::api::Call;
 use crate::clicks::id::key_bucket;
 use crate::db::writer::{ticket, Task, SLICE};
+use crate::ids::UserId;
 use crate::store::cols::store::scale_prices;
 use crate::store::rollup::KINDS;
 use rusqlite::types::Value as Sql;
@@ -43,10 +44,10 @@ const START: Duration = Duration::from_secs(5);
 
 /// Changes the user's base currency to `to` (a known currency) on the
 /// writer; answers once every price is converted. Blocking.
-pub fn change(call: &Call, user: i64, to: &str) -> ApiResult<()> {
+pub fn change(call: &Call, user: UserId, to: &str) -> ApiResult<()> {
     let (tx, answer) = ticket();
     let task = Rescale {
-        user,
+        user: user.0,
         to: Some(to.to_string()),
     };
     call.state.writer.start_task(Box::new(task), tx);

@@ -84,7 +84,7 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             // Distinct keys even for clicks in the same second.
             key: flowtrack::clicks::id::key_at(c.t) + n as i64,
             secret: 1_000_003 * (n as i64 + 1),
-            user_id: c.user,
+            user_id: flowtrack::ids::UserId(c.user),
             flow: c.flow.into(),
             way: c.way,
             site: c.site,

@@ -53,7 +53,7 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
         };
         batch.push(ClickRecord {
             key,
-            user_id: 1 + (i % 11 == 0) as i64,
+            user_id: crate::ids::UserId(1 + (i % 11 == 0) as i64),
             flow: ["fa", "fb", "fc"][rng.random_range(0..3)].into(),
             filter: FilterCode::ALL[rng.random_range(0..3)],
             unique: rng.random_bool(0.7),
@@ -79,7 +79,7 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
 }
 
 pub fn filters(user: i64, lists: &[(&str, Vec<Sql>)]) -> Where {
-    let mut w = Where::owner(user);
+    let mut w = Where::owner(crate::ids::UserId(user));
     for (column, values) in lists {
         w.list_of(column, values.clone());
     }
