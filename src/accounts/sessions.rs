@@ -57,29 +57,43 @@ pub fn create(
     Ok((id, secret))
 }
 
-/// The live session with this secret: (session id, user id).
+/// A stored session: its id, whose it is, and when it began and was
+/// last used (Unix seconds).
+pub struct Session {
+    pub id: i64,
+    pub user: UserId,
+    created: i64,
+    last_used: i64,
+}
+
+/// The live session with this secret.
 pub fn find(
     state: &AppState,
     conn: &Connection,
     secret: &str,
-) -> rusqlite::Result<Option<(i64, UserId)>> {
-    let row: Option<(i64, UserId, i64, i64)> = conn
+) -> rusqlite::Result<Option<Session>> {
+    let row = conn
         .prepare_cached("SELECT id, user_id, created, last_used FROM sessions WHERE hash = ?1")?
         .query_row([state.keys.session_hash(secret)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Session {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                created: r.get(2)?,
+                last_used: r.get(3)?,
+            })
         })
         .optional()?;
     let now = state.clock.now_ms().div_euclid(1000);
-    let Some((id, user, created, last_used)) = row else {
+    let Some(s) = row else {
         return Ok(None);
     };
-    if now - last_used > IDLE || now - created > ABSOLUTE {
+    if now - s.last_used > IDLE || now - s.created > ABSOLUTE {
         return Ok(None);
     }
-    if now - last_used > TOUCH {
-        touch(state, id, now);
+    if now - s.last_used > TOUCH {
+        touch(state, s.id, now);
     }
-    Ok(Some((id, user)))
+    Ok(Some(s))
 }
 
 /// Stores a session's new "last used" through the writer (all writes go

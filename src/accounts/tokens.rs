@@ -65,7 +65,7 @@ pub fn authenticate(
     }
     let (id, credential) = if secret.starts_with(sessions::PREFIX) {
         match sessions::find(state, conn, secret)? {
-            Some((session, user)) => (user, Credential::Session(session)),
+            Some(s) => (s.user, Credential::Session(s.id)),
             None => return Ok(None),
         }
     } else {

@@ -31,6 +31,14 @@ use crate::ids::UserId;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
 
+/// The click a postback names: its secret, its owner and the lead row
+/// it starts.
+struct ClickOfLead {
+    secret: i64,
+    owner: UserId,
+    lead: LeadRow,
+}
+
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
@@ -71,13 +79,17 @@ fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow>
                 data2: r.get(22)?,
                 ..LeadRow::default()
             };
-            Ok((r.get::<_, i64>(0)?, r.get::<_, UserId>(1)?, lead))
+            Ok(ClickOfLead {
+                secret: r.get(0)?,
+                owner: r.get(1)?,
+                lead,
+            })
         })
         .optional()?;
     match row {
-        Some((s, _, _)) if s != secret => Err(ApiError::new(ErrorCode::BadClick)),
-        Some((_, owner, _)) if owner != user => Err(ApiError::access()),
-        Some((_, _, lead)) => Ok(lead),
+        Some(c) if c.secret != secret => Err(ApiError::new(ErrorCode::BadClick)),
+        Some(c) if c.owner != user => Err(ApiError::access()),
+        Some(c) => Ok(c.lead),
         None => Err(ApiError::new(ErrorCode::BadClick)),
     }
 }

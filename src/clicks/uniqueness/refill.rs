@@ -21,6 +21,15 @@ enum Read {
     Ids,
 }
 
+/// A chunk of click columns: its first and last click id, how many
+/// clicks it holds and whose they are.
+struct ChunkRow {
+    first: i64,
+    last: i64,
+    n: i64,
+    user: i64,
+}
+
 impl Visitors {
     /// Refills each user's memory from their clicks of the last `window`
     /// seconds, at most what it holds (the newest). Answers the clicks
@@ -42,13 +51,18 @@ impl Visitors {
         let limit = SHARDS * self.cap;
         // Every user's chunks of the window: whose clicks to read, and
         // how many rows a span holds.
-        let chunks: Vec<(i64, i64, i64, i64)> = conn
+        let chunks: Vec<ChunkRow> = conn
             .prepare("SELECT id, last, n, user_id FROM click_cols WHERE last >= ?1")?
             .query_map([since], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok(ChunkRow {
+                    first: r.get(0)?,
+                    last: r.get(1)?,
+                    n: r.get(2)?,
+                    user: r.get(3)?,
+                })
             })?
             .collect::<Result<_, _>>()?;
-        let users: std::collections::BTreeSet<i64> = chunks.iter().map(|c| c.3).collect();
+        let users: std::collections::BTreeSet<i64> = chunks.iter().map(|c| c.user).collect();
         let mut uas = HashMap::new();
         let mut total = 0;
         for user in users {
@@ -58,8 +72,8 @@ impl Visitors {
             };
             let span: i64 = chunks
                 .iter()
-                .filter(|(first, last, _, _)| *first <= hi && *last >= lo)
-                .map(|c| c.2)
+                .filter(|c| c.first <= hi && c.last >= lo)
+                .map(|c| c.n)
                 .sum();
             let how = read.unwrap_or(match span as usize <= 2 * ids.len() {
                 true => Read::Span,
