@@ -258,8 +258,8 @@ impl PostbackRequest {
         }
         if let Some((ua, info)) = &self.ua {
             row.ua = ua.clone();
-            row.os = info.os.code().into();
-            row.browser = info.browser.code().into();
+            row.os = info.os;
+            row.browser = info.browser;
             row.mobile = info.mobile as i64;
         }
         if !self.meta.is_empty() {

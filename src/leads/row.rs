@@ -4,6 +4,8 @@
 //! row and compares it with the stored one: equal means `no-changes`
 //! (docs/API.md), so every column a postback can touch lives in this struct.
 use super::stage::Stage;
+use crate::clicks::filters::FilterCode;
+use crate::clicks::user_agent::{Browser, Os};
 use crate::ids::UserId;
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
@@ -69,7 +71,7 @@ lead_row! {
     flow: String,
     way: i64,
     site: i64,
-    filter: i64,
+    filter: FilterCode,
     stage: Stage,
     custom: String,
     goal: String,
@@ -78,8 +80,8 @@ lead_row! {
     base: f64,
     ip: String,
     geo: String,
-    os: i64,
-    browser: i64,
+    os: Os,
+    browser: Browser,
     mobile: i64,
     name: String,
     phone: String,
