@@ -1,10 +1,11 @@
 //! Flows and their ways (docs/API.md flows/flow/flow-delete). Everything sent
 //! is validated before anything is written, and the write is one
 //! transaction, so a bad way never leaves half a flow behind.
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::geo::countries::is_country;
+use crate::ids::UserId;
 use crate::snapshot::{split_list, Device, Method};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
@@ -24,7 +25,7 @@ pub fn valid_id(id: &str) -> bool {
 fn countries(list: Vec<String>, field: &str) -> ApiResult<String> {
     let list: Vec<String> = list.into_iter().map(|c| c.to_ascii_lowercase()).collect();
     if list.iter().any(|c| !is_country(c)) {
-        return Err(ApiError::field("bad-geo", field));
+        return Err(ApiError::field(ErrorCode::BadGeo, field));
     }
     Ok(list.join(","))
 }
@@ -42,9 +43,9 @@ struct WaySpec {
 }
 
 /// Parses one way object through the same rules as top-level parameters.
-fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WaySpec> {
+fn way_spec(conn: &Connection, user: UserId, v: &Value, i: usize) -> ApiResult<WaySpec> {
     let Value::Object(m) = v else {
-        return Err(ApiError::field("bad-way", format!("ways[{i}]")));
+        return Err(ApiError::field(ErrorCode::BadWay, format!("ways[{i}]")));
     };
     let p = Params::from_map(m.clone());
     let f = |name: &str| format!("ways[{i}].{name}");
@@ -55,8 +56,8 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
         ..e
     };
     let site = p
-        .int("site", 1, i64::MAX, "bad-site")
-        .map_err(|_| ApiError::field("bad-site", f("site")))?;
+        .int("site", 1, i64::MAX, ErrorCode::BadSite)
+        .map_err(|_| ApiError::field(ErrorCode::BadSite, f("site")))?;
     let url = p.text("url").map_err(within)?.unwrap_or_default();
     match site {
         Some(s) => crate::sites::owned(conn, user, s).map_err(|e| ApiError {
@@ -64,7 +65,7 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
             ..e
         })?,
         None if crate::sites::valid_url(&url) => {}
-        None => return Err(ApiError::field("bad-url", f("url"))),
+        None => return Err(ApiError::field(ErrorCode::BadUrl, f("url"))),
     }
     let device = p
         .text("device")
@@ -76,22 +77,22 @@ fn way_spec(conn: &Connection, user: i64, v: &Value, i: usize) -> ApiResult<WayS
         Some(Device::Mobile) => "mobile",
         Some(Device::Ios) => "ios",
         Some(Device::Android) => "android",
-        None => return Err(ApiError::field("bad-device", f("device"))),
+        None => return Err(ApiError::field(ErrorCode::BadDevice, f("device"))),
     };
     let flag = |name: &str, default: bool| -> ApiResult<bool> {
         Ok(p.flag(name)
-            .map_err(|_| ApiError::field("bad-param", f(name)))?
+            .map_err(|_| ApiError::field(ErrorCode::BadParam, f(name)))?
             .unwrap_or(default))
     };
     Ok(WaySpec {
         way: p
-            .int("way", 1, i64::MAX, "bad-way")
-            .map_err(|_| ApiError::field("bad-way", f("way")))?,
+            .int("way", 1, i64::MAX, ErrorCode::BadWay)
+            .map_err(|_| ApiError::field(ErrorCode::BadWay, f("way")))?,
         site,
         url: if site.is_some() { String::new() } else { url },
         weight: p
-            .int("weight", 0, 1_000_000, "bad-weight")
-            .map_err(|_| ApiError::field("bad-weight", f("weight")))?
+            .int("weight", 0, 1_000_000, ErrorCode::BadWeight)
+            .map_err(|_| ApiError::field(ErrorCode::BadWeight, f("weight")))?
             .unwrap_or(1),
         geo: countries(p.list("geo").map_err(within)?, &f("geo"))?,
         geox: countries(p.list("geox").map_err(within)?, &f("geox"))?,
@@ -109,9 +110,9 @@ fn ways_param(p: &Params) -> ApiResult<Option<Vec<Value>>> {
         Some(Value::String(s)) if s.trim().is_empty() => Ok(Some(Vec::new())),
         Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
             Ok(Value::Array(a)) => Ok(Some(a)),
-            _ => Err(ApiError::field("bad-way", "ways")),
+            _ => Err(ApiError::field(ErrorCode::BadWay, "ways")),
         },
-        Some(_) => Err(ApiError::field("bad-way", "ways")),
+        Some(_) => Err(ApiError::field(ErrorCode::BadWay, "ways")),
     }
 }
 
@@ -122,7 +123,7 @@ enum Trafficback {
     Url(String),
 }
 
-fn trafficback(conn: &Connection, user: i64, p: &Params) -> ApiResult<Trafficback> {
+fn trafficback(conn: &Connection, user: UserId, p: &Params) -> ApiResult<Trafficback> {
     if !p.has("trafficback") {
         return Ok(Trafficback::Keep);
     }
@@ -131,7 +132,7 @@ fn trafficback(conn: &Connection, user: i64, p: &Params) -> ApiResult<Trafficbac
         Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
             let site = s
                 .parse::<i64>()
-                .map_err(|_| ApiError::field("bad-site", "trafficback"))?;
+                .map_err(|_| ApiError::field(ErrorCode::BadSite, "trafficback"))?;
             crate::sites::owned(conn, user, site).map_err(|e| ApiError {
                 field: Some("trafficback".into()),
                 ..e
@@ -139,7 +140,7 @@ fn trafficback(conn: &Connection, user: i64, p: &Params) -> ApiResult<Trafficbac
             Ok(Trafficback::Site(site))
         }
         Some(s) if crate::sites::valid_url(&s) => Ok(Trafficback::Url(s)),
-        Some(_) => Err(ApiError::field("bad-url", "trafficback")),
+        Some(_) => Err(ApiError::field(ErrorCode::BadUrl, "trafficback")),
     }
 }
 
@@ -159,7 +160,7 @@ pub fn save(call: &mut Call) -> ApiResult {
     let p = &call.params;
     let id = match p.text("flow")? {
         Some(f) if valid_id(&f) => f,
-        Some(_) => return Err(ApiError::field("bad-flow", "flow")),
+        Some(_) => return Err(ApiError::field(ErrorCode::BadFlow, "flow")),
         None => loop {
             let f = crate::accounts::tokens::random(6).to_ascii_lowercase();
             if valid_id(&f) && !exists(&call.conn, &f)? {
@@ -167,7 +168,7 @@ pub fn save(call: &mut Call) -> ApiResult {
             }
         },
     };
-    let owner: Option<i64> = call
+    let owner: Option<UserId> = call
         .conn
         .query_row("SELECT user_id FROM flows WHERE id = ?1", [&id], |r| {
             r.get(0)
@@ -179,7 +180,7 @@ pub fn save(call: &mut Call) -> ApiResult {
     let method = match p.text("method")? {
         Some(m) => Some(
             Method::parse(&m)
-                .ok_or_else(|| ApiError::field("bad-method", "method"))?
+                .ok_or_else(|| ApiError::field(ErrorCode::BadMethod, "method"))?
                 .as_str(),
         ),
         None => None,
@@ -191,13 +192,13 @@ pub fn save(call: &mut Call) -> ApiResult {
     };
     let lang = p.flag("lang")?;
     let bots = p.flag("bots")?;
-    let unique = p.int("unique", 0, 720, "bad-unique")?;
+    let unique = p.int("unique", 0, 720, ErrorCode::BadUnique)?;
     let name = p.text_max("name", 255)?;
     let tb = trafficback(&call.conn, user.id, p)?;
     let ways = match ways_param(p)? {
         Some(list) => {
             if list.len() > 1000 {
-                return Err(ApiError::field("bad-way", "ways"));
+                return Err(ApiError::field(ErrorCode::BadWay, "ways"));
             }
             Some(
                 list.iter()
@@ -254,7 +255,10 @@ pub fn save(call: &mut Call) -> ApiResult {
                 None => 0,
             };
             if w.way.is_some() && updated == 0 {
-                return Err(ApiError::field("bad-way", format!("ways[{pos}].way")));
+                return Err(ApiError::field(
+                    ErrorCode::BadWay,
+                    format!("ways[{pos}].way"),
+                ));
             }
             if updated == 0 {
                 tx.execute(
@@ -304,8 +308,8 @@ pub fn delete(call: &mut Call) -> ApiResult {
     let id = call
         .params
         .text("flow")?
-        .ok_or_else(|| ApiError::field("bad-flow", "flow"))?;
-    let owner: Option<i64> = call
+        .ok_or_else(|| ApiError::field(ErrorCode::BadFlow, "flow"))?;
+    let owner: Option<UserId> = call
         .conn
         .query_row(
             "SELECT user_id FROM flows WHERE id = ?1 AND archived = 0",
@@ -316,7 +320,7 @@ pub fn delete(call: &mut Call) -> ApiResult {
     match owner {
         Some(o) if o == user.id => {}
         Some(_) => return Err(ApiError::access()),
-        None => return Err(ApiError::field("bad-flow", "flow")),
+        None => return Err(ApiError::field(ErrorCode::BadFlow, "flow")),
     }
     call.conn
         .execute("UPDATE flows SET archived = 1 WHERE id = ?1", [&id])?;

@@ -1,6 +1,6 @@
 //! Goals: conversion kinds (docs/API.md, 5.2 goals/goal). Unknown goals named
 //! by a postback are created on the fly (`ensure`).
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use rusqlite::{params, Connection};
 use serde_json::json;
@@ -13,7 +13,7 @@ pub fn valid_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-pub fn ensure(conn: &Connection, user: i64, goal: &str) -> rusqlite::Result<()> {
+pub fn ensure(conn: &Connection, user: crate::ids::UserId, goal: &str) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT OR IGNORE INTO goals (user_id, id, name) VALUES (?1, ?2, ?2)")?
         .execute(params![user, goal])?;
     Ok(())
@@ -39,9 +39,9 @@ pub fn save(call: &mut Call) -> ApiResult {
         .params
         .text("goal")?
         .map(|g| g.to_ascii_lowercase())
-        .ok_or_else(|| ApiError::field("bad-goal", "goal"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::BadGoal, "goal"))?;
     if !valid_id(&goal) {
-        return Err(ApiError::field("bad-goal", "goal"));
+        return Err(ApiError::field(ErrorCode::BadGoal, "goal"));
     }
     // Without `name` a new goal is named after its id and an existing one
     // keeps its name (saving it again must not undo a rename).

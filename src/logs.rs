@@ -113,8 +113,8 @@ where
 }
 
 /// Records the user of the request `span` (the API call's credential).
-pub fn record_user(span: &Span, user: i64) {
-    span.record("user", user);
+pub fn record_user(span: &Span, user: crate::ids::UserId) {
+    span.record("user", user.0);
 }
 
 /// The moment the process was asked to stop, for the stop line's time.

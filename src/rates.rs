@@ -2,7 +2,7 @@
 //! shipped rates installed into a new database, the operator's
 //! replacement, and conversions at the stored rates (what a currency and
 //! a rate are: src/money).
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::money;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -96,8 +96,8 @@ pub fn convert(
     if from == to {
         return Ok(amount);
     }
-    let f = rate(conn, from)?.ok_or_else(|| ApiError::field("bad-currency", field))?;
-    let t = rate(conn, to)?.ok_or_else(|| ApiError::field("bad-currency", field))?;
+    let f = rate(conn, from)?.ok_or_else(|| ApiError::field(ErrorCode::BadCurrency, field))?;
+    let t = rate(conn, to)?.ok_or_else(|| ApiError::field(ErrorCode::BadCurrency, field))?;
     Ok(money::convert(amount, f, t))
 }
 
@@ -106,22 +106,21 @@ pub fn convert(
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     if let Some(v) = call.params.raw("rates").cloned() {
-        let operator: i64 = call
-            .conn
-            .query_row("SELECT min(id) FROM users", [], |r| r.get(0))?;
+        let operator: crate::ids::UserId =
+            call.conn
+                .query_row("SELECT min(id) FROM users", [], |r| r.get(0))?;
         if user.id != operator {
             return Err(ApiError::access());
         }
         let doc = match v {
-            Value::String(s) => {
-                serde_json::from_str(&s).map_err(|_| ApiError::field("bad-param", "rates"))?
-            }
+            Value::String(s) => serde_json::from_str(&s)
+                .map_err(|_| ApiError::field(ErrorCode::BadParam, "rates"))?,
             other => other,
         };
         match install(&mut call.conn, &doc) {
             Ok(_) => {}
             Err(RatesError::Db(e)) => return Err(e.into()),
-            Err(_) => return Err(ApiError::field("bad-param", "rates")),
+            Err(_) => return Err(ApiError::field(ErrorCode::BadParam, "rates")),
         }
     }
     let mut st = call

@@ -1,6 +1,7 @@
 //! Sites: landing pages and offers with macros (docs/API.md sites/site/site-delete).
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
+use crate::ids::UserId;
 use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 
@@ -30,8 +31,8 @@ pub fn list(call: &mut Call) -> ApiResult {
 }
 
 /// Checks that `site` is one of the user's live sites.
-pub fn owned(conn: &rusqlite::Connection, user: i64, site: i64) -> ApiResult<()> {
-    let owner: Option<i64> = conn
+pub fn owned(conn: &rusqlite::Connection, user: UserId, site: i64) -> ApiResult<()> {
+    let owner: Option<UserId> = conn
         .query_row(
             "SELECT user_id FROM sites WHERE id = ?1 AND archived = 0",
             [site],
@@ -41,19 +42,19 @@ pub fn owned(conn: &rusqlite::Connection, user: i64, site: i64) -> ApiResult<()>
     match owner {
         Some(u) if u == user => Ok(()),
         Some(_) => Err(ApiError::access()),
-        None => Err(ApiError::field("bad-site", "site")),
+        None => Err(ApiError::field(ErrorCode::BadSite, "site")),
     }
 }
 
 pub fn save(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     call.params.only(&["site", "name", "url"])?;
-    let id = call.params.int("site", 1, i64::MAX, "bad-site")?;
+    let id = call.params.int("site", 1, i64::MAX, ErrorCode::BadSite)?;
     let name = call.params.text_max("name", 255)?;
     let url = call.params.text("url")?;
     if let Some(u) = &url {
         if !valid_url(u) {
-            return Err(ApiError::field("bad-url", "url"));
+            return Err(ApiError::field(ErrorCode::BadUrl, "url"));
         }
     }
     let id = match id {
@@ -66,7 +67,7 @@ pub fn save(call: &mut Call) -> ApiResult {
             id
         }
         None => {
-            let url = url.ok_or_else(|| ApiError::field("bad-url", "url"))?;
+            let url = url.ok_or_else(|| ApiError::field(ErrorCode::BadUrl, "url"))?;
             let name = name.unwrap_or_else(|| url.clone());
             call.conn.execute(
                 "INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)",
@@ -84,8 +85,8 @@ pub fn delete(call: &mut Call) -> ApiResult {
     call.params.only(&["site"])?;
     let id = call
         .params
-        .int("site", 1, i64::MAX, "bad-site")?
-        .ok_or_else(|| ApiError::field("bad-site", "site"))?;
+        .int("site", 1, i64::MAX, ErrorCode::BadSite)?
+        .ok_or_else(|| ApiError::field(ErrorCode::BadSite, "site"))?;
     owned(&call.conn, user.id, id)?;
     call.conn
         .execute("UPDATE sites SET archived = 1 WHERE id = ?1", [id])?;

@@ -1,6 +1,7 @@
 //! In-memory copy of the configuration the hot paths need: users by id,
 //! active flows with their ways and resolved URLs, each user's blacklist.
 //! Swapped whole after every management change (docs/ARCHITECTURE.md).
+use crate::ids::{FlowId, UserId};
 use ipnet::IpNet;
 use rusqlite::Connection;
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 
 #[derive(Debug)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub timezone: String,
     pub tz: jiff::tz::TimeZone,
@@ -82,8 +83,8 @@ pub struct Way {
 
 #[derive(Debug)]
 pub struct Flow {
-    pub id: String,
-    pub user_id: i64,
+    pub id: FlowId,
+    pub user_id: UserId,
     pub method: Method,
     pub geo: Vec<String>,
     pub lang: bool,
@@ -95,10 +96,10 @@ pub struct Flow {
 
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    pub users: HashMap<i64, Arc<User>>,
+    pub users: HashMap<UserId, Arc<User>>,
     /// Looked up on every click: foldhash rather than SipHash (docs/BENCHMARKS.md).
-    pub flows: foldhash::HashMap<String, Arc<Flow>>,
-    pub blacklists: HashMap<i64, Vec<IpNet>>,
+    pub flows: foldhash::HashMap<FlowId, Arc<Flow>>,
+    pub blacklists: HashMap<UserId, Vec<IpNet>>,
 }
 
 /// Splits a stored comma list ("de,at") into its items.
@@ -182,7 +183,7 @@ impl Snapshot {
              FROM flows WHERE archived = 0",
         )?;
         let rows = st.query_map([], |r| {
-            let id: String = r.get(0)?;
+            let id: FlowId = r.get(0)?;
             let tb_site: Option<i64> = r.get(7)?;
             let tb_url: String = r.get(8)?;
             let trafficback = match tb_site.and_then(|s| sites.get(&s).map(|u| (s, u.clone()))) {
@@ -191,7 +192,7 @@ impl Snapshot {
                 None => None,
             };
             Ok(Flow {
-                ways: ways.remove(&id).unwrap_or_default(),
+                ways: ways.remove(id.as_str()).unwrap_or_default(),
                 id,
                 user_id: r.get(1)?,
                 method: Method::parse(&r.get::<_, String>(2)?).unwrap_or(Method::Redirect),
@@ -207,7 +208,7 @@ impl Snapshot {
             snap.flows.insert(f.id.clone(), Arc::new(f));
         }
         let mut st = conn.prepare("SELECT user_id, entry FROM blacklist")?;
-        for row in st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))? {
+        for row in st.query_map([], |r| Ok((r.get::<_, UserId>(0)?, r.get::<_, String>(1)?)))? {
             let (user, entry) = row?;
             if let Some(net) = parse_net(&entry) {
                 snap.blacklists.entry(user).or_default().push(net);
@@ -216,7 +217,7 @@ impl Snapshot {
         Ok(snap)
     }
 
-    pub fn blacklisted(&self, user: i64, ip: Option<IpAddr>) -> bool {
+    pub fn blacklisted(&self, user: UserId, ip: Option<IpAddr>) -> bool {
         match (ip, self.blacklists.get(&user)) {
             (Some(ip), Some(list)) => list.iter().any(|n| n.contains(&ip)),
             _ => false,

@@ -50,64 +50,46 @@
 
 use std::sync::LazyLock;
 
-pub const OS_NAMES: [&str; 9] = [
-    "Other",
-    "Windows",
-    "MacOS",
-    "Linux",
-    "iOS",
-    "Android",
-    "Windows Mobile",
-    "Symbian",
-    "BlackBerry",
-];
+crate::codes::code_enum! {
+    /// The OS of a click, stored as its code.
+    pub enum Os names OS_NAMES {
+        #[default]
+        Other = 0 => "Other",
+        Windows = 1 => "Windows",
+        MacOs = 2 => "MacOS",
+        Linux = 3 => "Linux",
+        Ios = 4 => "iOS",
+        Android = 5 => "Android",
+        WindowsMobile = 6 => "Windows Mobile",
+        Symbian = 7 => "Symbian",
+        BlackBerry = 8 => "BlackBerry",
+    }
+}
 
-/// The reference's codes 0-11, then flowtrack's own (README, "Decisions
-/// where the reference is silent"): new codes are only ever appended.
-pub const BROWSER_NAMES: [&str; 16] = [
-    "Other",
-    "Chrome",
-    "Firefox",
-    "MSIE",
-    "Safari",
-    "Opera",
-    "Edge",
-    "Facebook",
-    "Instagram",
-    "Tik-Tok",
-    "WebView",
-    "Bot",
-    "UC Browser",
-    "Samsung Internet",
-    "Silk",
-    "Yandex",
-];
-
-const OS_WINDOWS: u8 = 1;
-const OS_MACOS: u8 = 2;
-const OS_LINUX: u8 = 3;
-const OS_IOS: u8 = 4;
-const OS_ANDROID: u8 = 5;
-const OS_WINDOWS_MOBILE: u8 = 6;
-const OS_SYMBIAN: u8 = 7;
-const OS_BLACKBERRY: u8 = 8;
-
-const BR_OTHER: u8 = 0;
-const BR_CHROME: u8 = 1;
-const BR_FIREFOX: u8 = 2;
-const BR_MSIE: u8 = 3;
-const BR_SAFARI: u8 = 4;
-const BR_OPERA: u8 = 5;
-const BR_EDGE: u8 = 6;
-const BR_FACEBOOK: u8 = 7;
-const BR_INSTAGRAM: u8 = 8;
-const BR_TIKTOK: u8 = 9;
-const BR_WEBVIEW: u8 = 10;
-const BR_BOT: u8 = 11;
-const BR_UC: u8 = 12;
-const BR_SAMSUNG: u8 = 13;
-const BR_SILK: u8 = 14;
-const BR_YANDEX: u8 = 15;
+crate::codes::code_enum! {
+    /// The browser of a click, stored as its code: the reference's codes
+    /// 0-11, then flowtrack's own (README, "Decisions where the reference
+    /// is silent"): new codes are only ever appended.
+    pub enum Browser names BROWSER_NAMES {
+        #[default]
+        Other = 0 => "Other",
+        Chrome = 1 => "Chrome",
+        Firefox = 2 => "Firefox",
+        Msie = 3 => "MSIE",
+        Safari = 4 => "Safari",
+        Opera = 5 => "Opera",
+        Edge = 6 => "Edge",
+        Facebook = 7 => "Facebook",
+        Instagram = 8 => "Instagram",
+        TikTok = 9 => "Tik-Tok",
+        WebView = 10 => "WebView",
+        Bot = 11 => "Bot",
+        Uc = 12 => "UC Browser",
+        Samsung = 13 => "Samsung Internet",
+        Silk = 14 => "Silk",
+        Yandex = 15 => "Yandex",
+    }
+}
 
 /// Longer UAs are cut here (at a char boundary) before any matching: real
 /// ones stay well below, and it bounds the cost of hostile input.
@@ -187,8 +169,8 @@ static BOTS: LazyLock<isbot::Bots> = LazyLock::new(|| {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UaInfo {
-    pub os: u8,
-    pub browser: u8,
+    pub os: Os,
+    pub browser: Browser,
     pub mobile: bool,
     pub bot: bool,
 }
@@ -220,7 +202,7 @@ pub fn classify(ua: &str) -> UaInfo {
     let ua = truncate(ua.trim(), MAX_UA_LEN);
     if ua.is_empty() {
         return UaInfo {
-            browser: BR_BOT,
+            browser: Browser::Bot,
             bot: true,
             ..UaInfo::default()
         };
@@ -233,10 +215,10 @@ pub fn classify(ua: &str) -> UaInfo {
     let os = os_code(ua, w_os);
     let mobile = matches!(
         os,
-        OS_IOS | OS_ANDROID | OS_WINDOWS_MOBILE | OS_SYMBIAN | OS_BLACKBERRY
+        Os::Ios | Os::Android | Os::WindowsMobile | Os::Symbian | Os::BlackBerry
     ) || (matches!(w_category, "smartphone" | "mobilephone")
         // woothee calls every CFNetwork app a smartphone, Mac apps too
-        && !matches!(os, OS_WINDOWS | OS_MACOS | OS_LINUX))
+        && !matches!(os, Os::Windows | Os::MacOs | Os::Linux))
         || ua.contains("MIDP") // J2ME feature phones (Opera Mini)
         || ua.contains("UCWEB");
     let bot = has_any(ua, BOT_TOKENS)
@@ -244,7 +226,7 @@ pub fn classify(ua: &str) -> UaInfo {
         || w_category == "crawler"
         || BOTS.is_bot(ua);
     let browser = if bot {
-        BR_BOT
+        Browser::Bot
     } else {
         browser_code(ua, w_name, os)
     };
@@ -258,19 +240,12 @@ pub fn classify(ua: &str) -> UaInfo {
 
 /// Display name of an OS code; unknown codes are "Other".
 pub fn os_name(code: i64) -> &'static str {
-    name_of(&OS_NAMES, code)
+    Os::from_code(code).unwrap_or_default().name()
 }
 
 /// Display name of a browser code; unknown codes are "Other".
 pub fn browser_name(code: i64) -> &'static str {
-    name_of(&BROWSER_NAMES, code)
-}
-
-fn name_of(names: &[&'static str], code: i64) -> &'static str {
-    usize::try_from(code)
-        .ok()
-        .and_then(|i| names.get(i).copied())
-        .unwrap_or(names[0])
+    Browser::from_code(code).unwrap_or_default().name()
 }
 
 fn truncate(s: &str, max: usize) -> &str {
@@ -291,44 +266,44 @@ fn has_any(ua: &str, tokens: &[&str]) -> bool {
 /// Platform tokens first (order matters: Windows Phone 8.1 also says
 /// "Android" and "iPhone", Android also says "Linux", Silk 1 says "Mac OS
 /// X"), then woothee's OS.
-fn os_code(ua: &str, w_os: &str) -> u8 {
+fn os_code(ua: &str, w_os: &str) -> Os {
     if has_any(ua, WINDOWS_MOBILE_TOKENS) {
-        OS_WINDOWS_MOBILE
+        Os::WindowsMobile
     } else if has_any(ua, SYMBIAN_TOKENS) || (has_any(ua, S60_TOKENS) && !ua.contains("Android")) {
-        OS_SYMBIAN
+        Os::Symbian
     } else if has_any(ua, &["BlackBerry", "BB10", "RIM Tablet"]) {
-        OS_BLACKBERRY
+        Os::BlackBerry
     } else if has_any(ua, &["iPhone", "iPad", "iPod", "IUC("]) {
-        OS_IOS
+        Os::Ios
     } else if ua.contains("Darwin/") {
         if has_any(ua, MAC_DARWIN_TOKENS) {
-            OS_MACOS
+            Os::MacOs
         } else {
-            OS_IOS
+            Os::Ios
         }
     } else if ua.contains("Android")
         || ua.contains("; Adr ")
         || (ua.contains("Linux") && has_any(ua, UC_TOKENS))
         || is_amazon(ua)
     {
-        OS_ANDROID
+        Os::Android
     } else if ua.contains("Linux") || ua.contains("CrOS") {
-        OS_LINUX
+        Os::Linux
     } else if ua.contains("Windows") {
-        OS_WINDOWS
+        Os::Windows
     } else if ua.contains("Macintosh") || ua.contains("Mac OS X") {
-        OS_MACOS
+        Os::MacOs
     } else {
         match w_os {
-            "Windows Phone OS" | "Windows CE" => OS_WINDOWS_MOBILE,
-            os if os.starts_with("Windows") => OS_WINDOWS,
-            "Mac OSX" | "Mac OS Classic" => OS_MACOS,
-            "Linux" | "ChromeOS" => OS_LINUX,
-            "iPhone" | "iPad" | "iPod" | "iOS" => OS_IOS,
-            "Android" => OS_ANDROID,
-            "SymbianOS" => OS_SYMBIAN,
-            "BlackBerry" | "BlackBerry 10" => OS_BLACKBERRY,
-            _ => 0,
+            "Windows Phone OS" | "Windows CE" => Os::WindowsMobile,
+            os if os.starts_with("Windows") => Os::Windows,
+            "Mac OSX" | "Mac OS Classic" => Os::MacOs,
+            "Linux" | "ChromeOS" => Os::Linux,
+            "iPhone" | "iPad" | "iPod" | "iOS" => Os::Ios,
+            "Android" => Os::Android,
+            "SymbianOS" => Os::Symbian,
+            "BlackBerry" | "BlackBerry 10" => Os::BlackBerry,
+            _ => Os::Other,
         }
     }
 }
@@ -342,53 +317,53 @@ fn is_amazon(ua: &str) -> bool {
 }
 
 /// Token rules for what woothee cannot tell, then woothee's browser name.
-fn browser_code(ua: &str, w_name: &str, os: u8) -> u8 {
+fn browser_code(ua: &str, w_name: &str, os: Os) -> Browser {
     if has_any(ua, FACEBOOK_TOKENS) {
-        BR_FACEBOOK
+        Browser::Facebook
     } else if ua.contains("Instagram") {
-        BR_INSTAGRAM
+        Browser::Instagram
     } else if has_any(ua, TIKTOK_TOKENS) {
-        BR_TIKTOK
+        Browser::TikTok
     } else if ua.contains("CFNetwork") {
-        BR_OTHER // an app's own HTTP requests: no browser rendered a page
+        Browser::Other // an app's own HTTP requests: no browser rendered a page
     } else if has_any(ua, UC_TOKENS) {
-        BR_UC // before Opera and MSIE: `MSIE 6.0; ) Opera/UCWEB7.0...`
+        Browser::Uc // before Opera and MSIE: `MSIE 6.0; ) Opera/UCWEB7.0...`
     } else if ua.contains("SamsungBrowser/") {
-        BR_SAMSUNG
+        Browser::Samsung
     } else if ua.contains("Silk/") {
-        BR_SILK
+        Browser::Silk
     } else if has_any(ua, YANDEX_TOKENS) {
-        BR_YANDEX
+        Browser::Yandex
     } else if has_any(ua, EDGE_TOKENS) {
-        BR_EDGE
+        Browser::Edge
     } else if has_any(ua, OPERA_TOKENS) {
-        BR_OPERA
+        Browser::Opera
     } else if ua.contains("; wv)") {
-        BR_WEBVIEW
+        Browser::WebView
     } else if ua.contains("CriOS/") {
-        BR_CHROME
+        Browser::Chrome
     } else if ua.contains("FxiOS/") {
-        BR_FIREFOX
-    } else if os == OS_IOS
+        Browser::Firefox
+    } else if os == Os::Ios
         && ua.contains("AppleWebKit")
         && ua.contains("Mobile/")
         && !ua.contains("Safari/")
     {
-        BR_WEBVIEW
+        Browser::WebView
     } else if ua.contains("MSIE ") || ua.contains("Trident/") {
-        BR_MSIE
+        Browser::Msie
     } else if has_any(ua, OTHER_BROWSER_TOKENS) {
-        BR_OTHER
+        Browser::Other
     } else {
         match w_name {
-            "Chrome" => BR_CHROME,
-            "Firefox" => BR_FIREFOX,
-            "Internet Explorer" => BR_MSIE,
-            "Safari" if matches!(os, OS_MACOS | OS_IOS | OS_WINDOWS) => BR_SAFARI,
-            "Opera" => BR_OPERA,
-            "Edge" => BR_EDGE,
-            "Webview" => BR_WEBVIEW,
-            _ => BR_OTHER,
+            "Chrome" => Browser::Chrome,
+            "Firefox" => Browser::Firefox,
+            "Internet Explorer" => Browser::Msie,
+            "Safari" if matches!(os, Os::MacOs | Os::Ios | Os::Windows) => Browser::Safari,
+            "Opera" => Browser::Opera,
+            "Edge" => Browser::Edge,
+            "Webview" => Browser::WebView,
+            _ => Browser::Other,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! blacklist.json (docs/API.md): `add` and/or `remove` IPs and CIDRs, then the
 //! whole list. All entries are checked before anything is written.
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::snapshot::parse_net;
 use rusqlite::params;
@@ -19,7 +19,7 @@ fn entries(call: &Call, name: &str) -> ApiResult<Vec<String>> {
             })
         })
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| ApiError::field("bad-ip", name))
+        .ok_or_else(|| ApiError::field(ErrorCode::BadIp, name))
 }
 
 pub fn run(call: &mut Call) -> ApiResult {
@@ -28,7 +28,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     let add = entries(call, "add")?;
     let remove = entries(call, "remove")?;
     if add.len() + remove.len() > 10_000 {
-        return Err(ApiError::field("too-many", "add"));
+        return Err(ApiError::field(ErrorCode::TooMany, "add"));
     }
     if !add.is_empty() || !remove.is_empty() {
         let tx = call.conn.transaction()?;

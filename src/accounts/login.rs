@@ -2,9 +2,10 @@
 //! secret as `token` (the one call without a credential). Attempts wait
 //! for their turn first (throttle.rs, [`wait_turn`]).
 use super::throttle::{self, Admission};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
+use crate::ids::UserId;
 use crate::state::AppState;
 use rusqlite::OptionalExtension;
 use serde_json::json;
@@ -34,12 +35,12 @@ pub fn run(call: &mut Call) -> ApiResult {
     let user = call
         .params
         .text("user")?
-        .ok_or_else(|| ApiError::field("no-user", "user"))?;
+        .ok_or_else(|| ApiError::field(ErrorCode::NoUser, "user"))?;
     let password = call
         .params
         .text("password")?
-        .ok_or_else(|| ApiError::field("no-password", "password"))?;
-    let row: Option<(i64, String)> = call
+        .ok_or_else(|| ApiError::field(ErrorCode::NoPassword, "password"))?;
+    let row: Option<(UserId, String)> = call
         .conn
         .query_row(
             "SELECT id, password FROM users WHERE name = ?1",
@@ -49,8 +50,8 @@ pub fn run(call: &mut Call) -> ApiResult {
         .optional()?;
     // An unknown user costs the same hash check as a known one, so that
     // answer times do not tell which user names exist.
-    let (id, hash) = row.unwrap_or_else(|| (0, dummy_hash().to_string()));
-    if !(verify(&password, &hash) && id != 0) {
+    let (id, hash) = row.unwrap_or_else(|| (UserId(0), dummy_hash().to_string()));
+    if !(verify(&password, &hash) && id != UserId(0)) {
         return Err(ApiError::access());
     }
     let now_ms = call.state.clock.now_ms();

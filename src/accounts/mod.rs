@@ -8,11 +8,12 @@ pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 
+use crate::ids::UserId;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A new user's credentials, in plaintext this once (to be printed).
 pub struct Created {
-    pub id: i64,
+    pub id: UserId,
     pub password: String,
     pub token: String,
 }
@@ -50,26 +51,26 @@ pub fn create_user(conn: &Connection, name: &str) -> rusqlite::Result<Created> {
         params![name, hash, hash_password(&password), keys::new_nonce()],
     )?;
     Ok(Created {
-        id: conn.last_insert_rowid(),
+        id: UserId(conn.last_insert_rowid()),
         password,
         token,
     })
 }
 
-pub fn user_id(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+pub fn user_id(conn: &Connection, name: &str) -> rusqlite::Result<Option<UserId>> {
     conn.query_row("SELECT id FROM users WHERE name = ?1", [name], |r| r.get(0))
         .optional()
 }
 
 /// Gives a user a fresh API token and returns it (the old one ends).
-pub fn rotate_token(conn: &Connection, user: i64) -> rusqlite::Result<String> {
+pub fn rotate_token(conn: &Connection, user: UserId) -> rusqlite::Result<String> {
     let token = tokens::random(32);
     set_api_token(conn, user, &token)?;
     Ok(token)
 }
 
 /// Makes `token` the user's API token (stored as its keyed hash).
-pub fn set_api_token(conn: &Connection, user: i64, token: &str) -> rusqlite::Result<()> {
+pub fn set_api_token(conn: &Connection, user: UserId, token: &str) -> rusqlite::Result<()> {
     let hash = keys::Keys::load(conn)?.token_hash(token);
     conn.execute(
         "UPDATE users SET token_hash = ?1 WHERE id = ?2",
@@ -82,7 +83,7 @@ pub fn set_api_token(conn: &Connection, user: i64, token: &str) -> rusqlite::Res
 /// `keep` (the session that made the change, if one did).
 pub fn set_password(
     conn: &Connection,
-    user: i64,
+    user: UserId,
     password: &str,
     keep: Option<i64>,
 ) -> rusqlite::Result<()> {

@@ -1,7 +1,7 @@
 //! profile.json, token.json and postback-key.json (docs/API.md,
 //! README "Credentials").
 use super::throttle::{self, Admission};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::rates;
 use crate::snapshot::User;
@@ -18,7 +18,7 @@ const RESCALE_START: std::time::Duration = std::time::Duration::from_secs(5);
 /// field `current_password` (not `access`, which would end a dashboard
 /// session over a typo).
 fn check_current_password(call: &Call, user: &User) -> ApiResult<()> {
-    let bad = || ApiError::field("bad-password", "current_password");
+    let bad = || ApiError::field(ErrorCode::BadPassword, "current_password");
     let current = call.params.text("current_password")?.ok_or_else(bad)?;
     let keys = throttle::keys(&user.name, call.ip);
     let throttle = &call.state.login_throttle;
@@ -55,7 +55,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     let timezone = match call.params.text("timezone")? {
         Some(name) => {
             let tz = jiff::tz::TimeZone::get(&name)
-                .map_err(|_| ApiError::field("bad-timezone", "timezone"))?;
+                .map_err(|_| ApiError::field(ErrorCode::BadTimezone, "timezone"))?;
             Some(tz.iana_name().map_or(name, str::to_string))
         }
         None => None,
@@ -66,13 +66,13 @@ pub fn run(call: &mut Call) -> ApiResult {
         .map(|c| c.to_ascii_lowercase());
     if let Some(c) = &currency {
         if rates::rate(&call.conn, c)?.is_none() {
-            return Err(ApiError::field("bad-currency", "currency"));
+            return Err(ApiError::field(ErrorCode::BadCurrency, "currency"));
         }
     }
     let password = call.params.text("password")?;
     if let Some(p) = &password {
         if p.chars().count() < 8 || p.len() > 1024 {
-            return Err(ApiError::field("bad-password", "password"));
+            return Err(ApiError::field(ErrorCode::BadPassword, "password"));
         }
         check_current_password(call, &user)?;
     }
@@ -104,7 +104,7 @@ pub fn run(call: &mut Call) -> ApiResult {
         .get(&user.id)
         .cloned()
         .ok_or_else(ApiError::access)?;
-    let key = call.state.keys.postback_key(user.id, user.postback_nonce);
+    let key = call.state.keys.postback_key(user.id.0, user.postback_nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     // The API token is stored only hashed: token.json makes a new one.
     Ok(json!({
@@ -143,7 +143,7 @@ pub fn rotate_postback_key(call: &mut Call) -> ApiResult {
         params![nonce, user.id],
     )?;
     call.reload()?;
-    let key = call.state.keys.postback_key(user.id, nonce);
+    let key = call.state.keys.postback_key(user.id.0, nonce);
     let (postback, postback_full) = postback_urls(&call.origin, &key);
     Ok(json!({
         "postback_key": key,

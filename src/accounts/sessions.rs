@@ -5,8 +5,9 @@
 //! session of the user but the one that made the change).
 //! sessions.json lists the live ones.
 use super::keys::Keys;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
+use crate::ids::UserId;
 use crate::state::AppState;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -30,7 +31,7 @@ pub const PREFIX: &str = "ses_";
 pub fn create(
     conn: &Connection,
     keys: &Keys,
-    user: i64,
+    user: UserId,
     now: i64,
     ip: Option<IpAddr>,
     ua: &str,
@@ -56,29 +57,43 @@ pub fn create(
     Ok((id, secret))
 }
 
-/// The live session with this secret: (session id, user id).
+/// A stored session: its id, whose it is, and when it began and was
+/// last used (Unix seconds).
+pub struct Session {
+    pub id: i64,
+    pub user: UserId,
+    created: i64,
+    last_used: i64,
+}
+
+/// The live session with this secret.
 pub fn find(
     state: &AppState,
     conn: &Connection,
     secret: &str,
-) -> rusqlite::Result<Option<(i64, i64)>> {
-    let row: Option<(i64, i64, i64, i64)> = conn
+) -> rusqlite::Result<Option<Session>> {
+    let row = conn
         .prepare_cached("SELECT id, user_id, created, last_used FROM sessions WHERE hash = ?1")?
         .query_row([state.keys.session_hash(secret)], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Session {
+                id: r.get(0)?,
+                user: r.get(1)?,
+                created: r.get(2)?,
+                last_used: r.get(3)?,
+            })
         })
         .optional()?;
     let now = state.clock.now_ms().div_euclid(1000);
-    let Some((id, user, created, last_used)) = row else {
+    let Some(s) = row else {
         return Ok(None);
     };
-    if now - last_used > IDLE || now - created > ABSOLUTE {
+    if now - s.last_used > IDLE || now - s.created > ABSOLUTE {
         return Ok(None);
     }
-    if now - last_used > TOUCH {
-        touch(state, id, now);
+    if now - s.last_used > TOUCH {
+        touch(state, s.id, now);
     }
-    Ok(Some((id, user)))
+    Ok(Some(s))
 }
 
 /// Stores a session's new "last used" through the writer (all writes go
@@ -99,7 +114,7 @@ fn touch(state: &AppState, id: i64, now: i64) {
 }
 
 /// Ends the user's sessions, all but `keep`.
-pub fn end_all_but(conn: &Connection, user: i64, keep: Option<i64>) -> rusqlite::Result<usize> {
+pub fn end_all_but(conn: &Connection, user: UserId, keep: Option<i64>) -> rusqlite::Result<usize> {
     conn.execute(
         "DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2",
         params![user, keep],
@@ -146,8 +161,8 @@ pub fn delete(call: &mut Call) -> ApiResult {
     call.params.only(&["session"])?;
     let id = call
         .params
-        .int("session", 1, i64::MAX, "bad-param")?
-        .ok_or_else(|| ApiError::field("bad-param", "session"))?;
+        .int("session", 1, i64::MAX, ErrorCode::BadParam)?
+        .ok_or_else(|| ApiError::field(ErrorCode::BadParam, "session"))?;
     let ended = call.conn.execute(
         "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2",
         params![id, user.id],

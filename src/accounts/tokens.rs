@@ -8,6 +8,7 @@
 //!   also a token from before credentials were split (`legacy_postback_hash`).
 use super::keys::POSTBACK_PREFIX;
 use super::sessions;
+use crate::ids::UserId;
 use crate::snapshot::User;
 use crate::state::AppState;
 use rand::Rng;
@@ -57,19 +58,19 @@ pub fn authenticate(
         };
         // Rotation reloads the snapshot, so a lagging one never takes an
         // old key; a user the CLI added since is found by a reload.
-        let user = user_by_id(state, conn, id)?;
+        let user = user_by_id(state, conn, UserId(id))?;
         return Ok(user
             .filter(|u| u.postback_nonce == nonce)
             .map(|u| (u, Credential::PostbackKey)));
     }
     let (id, credential) = if secret.starts_with(sessions::PREFIX) {
         match sessions::find(state, conn, secret)? {
-            Some((session, user)) => (user, Credential::Session(session)),
+            Some(s) => (s.user, Credential::Session(s.id)),
             None => return Ok(None),
         }
     } else {
         let hash = state.keys.token_hash(secret);
-        let row: Option<(i64, bool)> = if advertiser {
+        let row: Option<(UserId, bool)> = if advertiser {
             conn.prepare_cached(
                 "SELECT id, token_hash = ?1 FROM users
                  WHERE token_hash = ?1 OR legacy_postback_hash = ?1",
@@ -91,7 +92,11 @@ pub fn authenticate(
 }
 
 /// A user from the snapshot, reloading it once for a user it lacks.
-fn user_by_id(state: &AppState, conn: &Connection, id: i64) -> rusqlite::Result<Option<Arc<User>>> {
+fn user_by_id(
+    state: &AppState,
+    conn: &Connection,
+    id: UserId,
+) -> rusqlite::Result<Option<Arc<User>>> {
     if let Some(u) = state.snapshot().users.get(&id) {
         return Ok(Some(u.clone()));
     }

@@ -1,7 +1,7 @@
 //! Periods (docs/API.md): `from`/`to` are whole days in the user's timezone,
 //! both inclusive; `ufrom`/`uto` are Unix timestamps. Spend also takes
 //! `YYYY-MM-DD HH:MM:SS`, ISO 8601 and Unix timestamps.
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
@@ -80,33 +80,33 @@ pub fn period(p: &Params, tz: &TimeZone, required: bool) -> ApiResult<Period> {
     let mut end_field = "to";
     match p.text("from")? {
         Some(f) => {
-            period.start =
-                parse_moment(&f, tz, false).ok_or_else(|| ApiError::field("bad-date", "from"))?
+            period.start = parse_moment(&f, tz, false)
+                .ok_or_else(|| ApiError::field(ErrorCode::BadDate, "from"))?
         }
         None => {
-            if let Some(t) = p.int("ufrom", 0, 1 << 40, "bad-date")? {
+            if let Some(t) = p.int("ufrom", 0, 1 << 40, ErrorCode::BadDate)? {
                 period.start = t;
             } else if required {
-                return Err(ApiError::new("no-from"));
+                return Err(ApiError::new(ErrorCode::NoFrom));
             }
         }
     }
     match p.text("to")? {
         Some(t) => {
-            period.end =
-                parse_moment(&t, tz, true).ok_or_else(|| ApiError::field("bad-date", "to"))?
+            period.end = parse_moment(&t, tz, true)
+                .ok_or_else(|| ApiError::field(ErrorCode::BadDate, "to"))?
         }
         None => {
-            if let Some(t) = p.int("uto", 0, 1 << 40, "bad-date")? {
+            if let Some(t) = p.int("uto", 0, 1 << 40, ErrorCode::BadDate)? {
                 period.end = t + 1;
                 end_field = "uto";
             } else if required {
-                return Err(ApiError::new("no-to"));
+                return Err(ApiError::new(ErrorCode::NoTo));
             }
         }
     }
     if period.start >= period.end {
-        return Err(ApiError::field("bad-date", end_field));
+        return Err(ApiError::field(ErrorCode::BadDate, end_field));
     }
     Ok(period)
 }
@@ -128,7 +128,7 @@ mod tests {
             p.add_urlencoded(q).unwrap();
             period(&p, &tz, false)
         };
-        let bad = |f: &str| Err(ApiError::field("bad-date", f));
+        let bad = |f: &str| Err(ApiError::field(ErrorCode::BadDate, f));
         assert_eq!(ask("from=2024-05-11&to=2024-05-10"), bad("to"));
         assert_eq!(ask("ufrom=200&uto=100"), bad("uto"));
         assert!(ask("from=2024-05-10&to=2024-05-10").is_ok());

@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub field: Option<String>,
     /// `slow-down`: seconds after which a new try is not refused.
     pub retry_after: Option<u64>,
@@ -16,51 +16,90 @@ pub struct ApiError {
 pub type ApiResult<T = Value> = Result<T, ApiError>;
 
 /// Every code an answer can carry, each documented in docs/API.md "Error
-/// codes". tests/api_doc.rs checks this list against the codes the
-/// source passes to `ApiError` (and to the `Params` checks that make one)
-/// and against the document, so a new code cannot go undocumented.
-pub const ERROR_CODES: &[&str] = &[
-    "access",
-    "no-function",
-    "bad-json",
-    "bad-param",
-    "bad-body",
-    "too-large",
-    "db",
-    "busy",
-    "timeout",
-    "no-click",
-    "bad-click",
-    "bad-flow",
-    "no-changes",
-    "bad-status",
-    "bad-price",
-    "bad-currency",
-    "bad-goal",
-    "empty",
-    "no-from",
-    "no-to",
-    "no-item",
-    "bad-date",
-    "bad-url",
-    "bad-site",
-    "bad-way",
-    "bad-weight",
-    "bad-geo",
-    "bad-device",
-    "bad-method",
-    "bad-unique",
-    "bad-ip",
-    "too-many",
-    "bad-timezone",
-    "bad-password",
-    "no-user",
-    "no-password",
-    "slow-down",
-];
+/// codes" (tests/api_doc.rs checks the table against [`ErrorCode::ALL`]
+/// both ways). A code is a variant, so a misspelt one does not compile.
+macro_rules! error_codes {
+    ($($variant:ident = $text:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as answers carry it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Access = "access",
+    NoFunction = "no-function",
+    BadJson = "bad-json",
+    BadParam = "bad-param",
+    BadBody = "bad-body",
+    TooLarge = "too-large",
+    Db = "db",
+    Busy = "busy",
+    Timeout = "timeout",
+    NoClick = "no-click",
+    BadClick = "bad-click",
+    BadFlow = "bad-flow",
+    NoChanges = "no-changes",
+    BadStatus = "bad-status",
+    BadPrice = "bad-price",
+    BadCurrency = "bad-currency",
+    BadGoal = "bad-goal",
+    Empty = "empty",
+    NoFrom = "no-from",
+    NoTo = "no-to",
+    NoItem = "no-item",
+    BadDate = "bad-date",
+    BadUrl = "bad-url",
+    BadSite = "bad-site",
+    BadWay = "bad-way",
+    BadWeight = "bad-weight",
+    BadGeo = "bad-geo",
+    BadDevice = "bad-device",
+    BadMethod = "bad-method",
+    BadUnique = "bad-unique",
+    BadIp = "bad-ip",
+    TooMany = "too-many",
+    BadTimezone = "bad-timezone",
+    BadPassword = "bad-password",
+    NoUser = "no-user",
+    NoPassword = "no-password",
+    SlowDown = "slow-down",
+}
+
+impl ErrorCode {
+    /// The code whose text is `text`.
+    pub fn parse(text: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 impl ApiError {
-    pub fn new(code: &'static str) -> Self {
+    pub fn new(code: ErrorCode) -> Self {
         ApiError {
             code,
             field: None,
@@ -68,7 +107,7 @@ impl ApiError {
             valid: None,
         }
     }
-    pub fn field(code: &'static str, field: impl Into<String>) -> Self {
+    pub fn field(code: ErrorCode, field: impl Into<String>) -> Self {
         ApiError {
             code,
             field: Some(field.into()),
@@ -80,21 +119,21 @@ impl ApiError {
     pub fn slow_down(retry_after: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after),
-            ..Self::new("slow-down")
+            ..Self::new(ErrorCode::SlowDown)
         }
     }
     /// `code` for `field`, with the values it may take.
-    pub fn one_of(code: &'static str, field: &str, valid: &'static [&'static str]) -> Self {
+    pub fn one_of(code: ErrorCode, field: &str, valid: &'static [&'static str]) -> Self {
         ApiError {
             valid: Some(valid),
             ..Self::field(code, field)
         }
     }
     pub fn access() -> Self {
-        Self::new("access")
+        Self::new(ErrorCode::Access)
     }
     pub fn db() -> Self {
-        Self::new("db")
+        Self::new(ErrorCode::Db)
     }
     pub fn to_json(&self) -> Value {
         let mut v = match &self.field {
@@ -116,7 +155,7 @@ impl From<rusqlite::Error> for ApiError {
         // A report stopped at its time budget (src/db/budget.rs) is no
         // database failure.
         if crate::db::budget::is_timeout(&e) {
-            return ApiError::new("timeout");
+            return ApiError::new(ErrorCode::Timeout);
         }
         tracing::error!(error = %crate::db::log_text(&e), "database error");
         ApiError::db()

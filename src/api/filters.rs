@@ -2,9 +2,11 @@
 //! document): each parameter maps to a column of the same name in the
 //! clicks and leads tables, so one builder serves all three. Every value
 //! may be a list (docs/API.md arrays), matched with IN.
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
-use crate::user_agent::{BROWSER_NAMES, OS_NAMES};
+use crate::codes::FilterCode;
+use crate::ids::UserId;
+use crate::user_agent::{Browser, Os};
 use rusqlite::types::Value as Sql;
 
 /// (parameter, column, numeric range) of a dimension filter.
@@ -15,16 +17,20 @@ pub const DIMENSIONS: &[Dimension] = &[
     ("flow", "flow", None),
     ("way", "way", Some((0, i64::MAX))),
     ("site", "site", Some((0, i64::MAX))),
-    ("filter", "filter", Some((0, 5))),
+    (
+        "filter",
+        "filter",
+        Some((0, FilterCode::ALL.len() as i64 - 1)),
+    ),
     ("geo", "geo", None),
     ("mobile", "mobile", Some((0, 1))),
     // Bounded by the code tables, so a code the classifier can give is
     // always a valid filter (browser codes past 11 are flowtrack's own).
-    ("os", "os", Some((0, OS_NAMES.len() as i64 - 1))),
+    ("os", "os", Some((0, Os::ALL.len() as i64 - 1))),
     (
         "browser",
         "browser",
-        Some((0, BROWSER_NAMES.len() as i64 - 1)),
+        Some((0, Browser::ALL.len() as i64 - 1)),
     ),
     ("domain", "domain", None),
     ("ip", "ip", None),
@@ -57,10 +63,10 @@ pub struct Where {
 impl Where {
     /// Every query starts from the owner: no statement reaches another
     /// user's rows (docs/API.md).
-    pub fn owner(user: i64) -> Where {
+    pub fn owner(user: UserId) -> Where {
         Where {
             clauses: vec!["user_id = ?".into()],
-            args: vec![Sql::Integer(user)],
+            args: vec![Sql::Integer(user.0)],
             lists: Vec::new(),
             listed: 0,
         }
@@ -76,7 +82,7 @@ impl Where {
     pub fn take_room(&mut self, param: &str, n: usize) -> ApiResult<()> {
         self.listed = self.listed.saturating_add(n);
         match self.listed > MAX_VALUES {
-            true => Err(ApiError::field("bad-param", param)),
+            true => Err(ApiError::field(ErrorCode::BadParam, param)),
             false => Ok(()),
         }
     }
@@ -122,7 +128,7 @@ impl Where {
             .map(|v| match range {
                 Some((lo, hi)) => match v.parse::<i64>() {
                     Ok(n) if (lo..=hi).contains(&n) => Ok(Sql::Integer(n)),
-                    _ => Err(ApiError::field("bad-param", param)),
+                    _ => Err(ApiError::field(ErrorCode::BadParam, param)),
                 },
                 None if param == "geo" => Ok(Sql::Text(v.to_ascii_lowercase())),
                 None => Ok(Sql::Text(v.clone())),
@@ -165,8 +171,12 @@ impl Where {
 
 /// Page bounds (docs/API.md leads.json): limit default 1000, at most 10000.
 pub fn page(p: &Params) -> ApiResult<(i64, i64)> {
-    let offset = p.int("offset", 0, i64::MAX / 2, "bad-param")?.unwrap_or(0);
-    let limit = p.int("limit", 1, 10_000, "bad-param")?.unwrap_or(1000);
+    let offset = p
+        .int("offset", 0, i64::MAX / 2, ErrorCode::BadParam)?
+        .unwrap_or(0);
+    let limit = p
+        .int("limit", 1, 10_000, ErrorCode::BadParam)?
+        .unwrap_or(1000);
     Ok((offset, limit))
 }
 

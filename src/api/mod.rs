@@ -17,7 +17,7 @@ use crate::snapshot::User;
 use crate::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use error::{ApiError, ApiResult};
+use error::{ApiError, ApiResult, ErrorCode};
 use futures_util::StreamExt;
 use params::Params;
 use reply::{render, Rendered};
@@ -178,9 +178,9 @@ async fn read_params(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
     params.add_urlencoded(req.query_string())?;
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::new("bad-body"))?;
+        let chunk = chunk.map_err(|_| ApiError::new(ErrorCode::BadBody))?;
         if body.len() + chunk.len() > params::MAX_BODY {
-            return Err(ApiError::new("too-large"));
+            return Err(ApiError::new(ErrorCode::TooLarge));
         }
         body.extend_from_slice(&chunk);
     }
@@ -197,7 +197,8 @@ async fn read_params(req: &HttpRequest, mut payload: web::Payload) -> ApiResult<
     if ctype.contains("json") || (!ctype.contains("form") && first == Some(b'{')) {
         params.add_json(&body)?;
     } else {
-        let text = std::str::from_utf8(&body).map_err(|_| ApiError::field("bad-param", "body"))?;
+        let text =
+            std::str::from_utf8(&body).map_err(|_| ApiError::field(ErrorCode::BadParam, "body"))?;
         params.add_urlencoded(text)?;
     }
     Ok(params)
@@ -293,9 +294,12 @@ fn with_call<T>(
     }
     match result {
         // Whatever failed past the deadline failed for being stopped.
-        Err(e) if e.code == "timeout" || (e.code == "db" && Instant::now() >= deadline) => {
+        Err(e)
+            if e.code == ErrorCode::Timeout
+                || (e.code == ErrorCode::Db && Instant::now() >= deadline) =>
+        {
             tracing::info!(function = ep.name, "report stopped at its time budget");
-            Err(ApiError::new("timeout"))
+            Err(ApiError::new(ErrorCode::Timeout))
         }
         other => other,
     }
@@ -321,7 +325,7 @@ async fn report(
         Ok(found) => found,
         Err(e) => return render(Err(e), None),
     };
-    let slot = match st.reads.enter(found.0.as_ref().map_or(0, |u| u.id)).await {
+    let slot = match st.reads.enter(found.0.as_ref().map_or(0, |u| u.id.0)).await {
         Ok(slot) => slot,
         Err(e) => return render(Err(e), None),
     };
@@ -352,7 +356,7 @@ pub async fn dispatch(
         .strip_suffix(".json")
         .and_then(|n| routes.endpoints.iter().find(|e| e.name == n))
     else {
-        return error_reply(&ApiError::new("no-function"));
+        return error_reply(&ApiError::new(ErrorCode::NoFunction));
     };
     let params = match read_params(&req, payload).await {
         Ok(p) => p,
@@ -438,5 +442,5 @@ pub async fn dispatch(
 
 /// Anything else under /api answers the envelope, never a 404 page.
 pub async fn unknown() -> HttpResponse {
-    error_reply(&ApiError::new("no-function"))
+    error_reply(&ApiError::new(ErrorCode::NoFunction))
 }

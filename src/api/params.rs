@@ -3,7 +3,7 @@
 //! as `a[]=x&a[]=y`, `a=x,y` or JSON arrays; `meta[k]=v` equals a JSON
 //! `meta` object. Parsing never fails the request: bad input becomes an
 //! `ApiError` value that the handler answers in the envelope.
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorCode};
 use crate::text::cut;
 use serde_json::{Map, Value};
 
@@ -52,9 +52,10 @@ impl Params {
     pub fn add_urlencoded(&mut self, raw: &str) -> ApiResult<()> {
         for pair in raw.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let key = decode_component(k).ok_or_else(|| ApiError::field("bad-param", "?"))?;
-            let value =
-                decode_component(v).ok_or_else(|| ApiError::field("bad-param", key.clone()))?;
+            let key =
+                decode_component(k).ok_or_else(|| ApiError::field(ErrorCode::BadParam, "?"))?;
+            let value = decode_component(v)
+                .ok_or_else(|| ApiError::field(ErrorCode::BadParam, key.clone()))?;
             self.add_pair(key, value);
         }
         Ok(())
@@ -95,7 +96,7 @@ impl Params {
                 }
                 Ok(())
             }
-            _ => Err(ApiError::new("bad-json")),
+            _ => Err(ApiError::new(ErrorCode::BadJson)),
         }
     }
 
@@ -109,7 +110,7 @@ impl Params {
             .keys()
             .find(|k| *k != "id" && !known.contains(&k.as_str()))
         {
-            Some(k) => Err(ApiError::field("bad-param", cut(k, 64))),
+            Some(k) => Err(ApiError::field(ErrorCode::BadParam, cut(k, 64))),
             None => Ok(()),
         }
     }
@@ -134,7 +135,7 @@ impl Params {
             Some(Value::String(s)) => s.trim().to_string(),
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::Bool(b)) => (if *b { "1" } else { "0" }).to_string(),
-            Some(_) => return Err(ApiError::field("bad-param", name)),
+            Some(_) => return Err(ApiError::field(ErrorCode::BadParam, name)),
         };
         Ok(if s.is_empty() { None } else { Some(s) })
     }
@@ -146,7 +147,7 @@ impl Params {
 
     /// A list: JSON array, `a[]` pairs, or one comma-separated value.
     pub fn list(&self, name: &str) -> ApiResult<Vec<String>> {
-        let bad = || ApiError::field("bad-param", name);
+        let bad = || ApiError::field(ErrorCode::BadParam, name);
         let items: Vec<String> = match self.raw(name) {
             None => return Ok(Vec::new()),
             Some(Value::Array(a)) => a
@@ -168,13 +169,7 @@ impl Params {
     }
 
     /// A whole number within `min..=max`, else `code` with this field.
-    pub fn int(
-        &self,
-        name: &str,
-        min: i64,
-        max: i64,
-        code: &'static str,
-    ) -> ApiResult<Option<i64>> {
+    pub fn int(&self, name: &str, min: i64, max: i64, code: ErrorCode) -> ApiResult<Option<i64>> {
         let Some(s) = self.text(name)? else {
             return Ok(None);
         };
@@ -185,7 +180,7 @@ impl Params {
     }
 
     /// A finite decimal number within `0..=max` (money, costs).
-    pub fn money(&self, name: &str, max: f64, code: &'static str) -> ApiResult<Option<f64>> {
+    pub fn money(&self, name: &str, max: f64, code: ErrorCode) -> ApiResult<Option<f64>> {
         let Some(s) = self.text(name)? else {
             return Ok(None);
         };
@@ -203,7 +198,7 @@ impl Params {
         match s.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Ok(Some(true)),
             "0" | "false" | "no" | "off" => Ok(Some(false)),
-            _ => Err(ApiError::field("bad-param", name)),
+            _ => Err(ApiError::field(ErrorCode::BadParam, name)),
         }
     }
 
@@ -215,9 +210,9 @@ impl Params {
             Some(Value::String(s)) if s.trim().is_empty() => Ok(Map::new()),
             Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
                 Ok(Value::Object(m)) => Ok(m),
-                _ => Err(ApiError::field("bad-param", name)),
+                _ => Err(ApiError::field(ErrorCode::BadParam, name)),
             },
-            Some(_) => Err(ApiError::field("bad-param", name)),
+            Some(_) => Err(ApiError::field(ErrorCode::BadParam, name)),
         }
     }
 }
@@ -242,7 +237,7 @@ mod tests {
         let mut p = Params::default();
         assert_eq!(
             p.add_urlencoded("a=%FF").unwrap_err(),
-            ApiError::field("bad-param", "a")
+            ApiError::field(ErrorCode::BadParam, "a")
         );
         let mut p = Params::default();
         p.add_urlencoded("a=%zz&b=%").unwrap();
@@ -255,8 +250,8 @@ mod tests {
         let mut p = Params::default();
         p.add_urlencoded("n=99999999999999999999999&m=1e400&k=-1")
             .unwrap();
-        assert!(p.int("n", 0, 10, "bad-param").is_err());
-        assert!(p.money("m", 1e12, "bad-price").is_err());
-        assert!(p.money("k", 1e12, "bad-price").is_err());
+        assert!(p.int("n", 0, 10, ErrorCode::BadParam).is_err());
+        assert!(p.money("m", 1e12, ErrorCode::BadPrice).is_err());
+        assert!(p.money("k", 1e12, ErrorCode::BadPrice).is_err());
     }
 }

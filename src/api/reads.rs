@@ -7,7 +7,7 @@
 //! A report waits for a slot in turn, at most [`WAIT`], then answers
 //! `busy`. The wait holds neither a thread nor a connection: it is
 //! awaited before the report's blocking work starts.
-use super::error::{ApiError, ApiResult};
+use super::error::{ApiError, ApiResult, ErrorCode};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -77,7 +77,7 @@ impl Reads {
         match slot.permits {
             Some(_) => Ok(slot),
             // Dropping the slot forgets the user if nobody else waits.
-            None => Err(ApiError::new("busy")),
+            None => Err(ApiError::new(ErrorCode::Busy)),
         }
     }
 }
@@ -105,7 +105,7 @@ mod tests {
     }
 
     fn busy(r: ApiResult<Slot>) -> bool {
-        matches!(r, Err(e) if e.code == "busy")
+        matches!(r, Err(e) if e.code == ErrorCode::Busy)
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! campaigns lose money). Clicks go through the
 //! same insert code as the click writer, in large transactions, so the
 //! benchmarks can fill millions of clicks quickly.
-use super::demo_account::{clear, pick, setup, write_lead, Lead, CAMPAIGNS, FLOWS, UAS};
+use super::demo_account::{clear, pick, setup, write_lead, Lead, Rates, CAMPAIGNS, FLOWS, UAS};
 use super::demo_shape::Timeline;
+use crate::codes::FilterCode;
 use crate::store::record::{ClickRecord, Tags};
 use crate::user_agent;
 use rand::rngs::SmallRng;
@@ -35,14 +36,43 @@ fn progress(done: u64, total: u64, started: Instant) {
 /// them into a chunk overlapping theirs (src/stats/cols/store.rs).
 const BATCH: u64 = 3 * crate::store::CHUNK as u64;
 
+/// What a demo run answers: the demo user's new password and API token,
+/// and the clicks written per second.
+struct Generated {
+    password: String,
+    token: String,
+    rate: f64,
+}
+
+/// A User-Agent of the demo's traffic, its classification and its share.
+struct DemoUa {
+    ua: &'static str,
+    info: user_agent::UaInfo,
+    weight: u32,
+}
+
+/// A click made and, when it converts, the Unix second of its lead.
+struct Made {
+    record: ClickRecord,
+    lead: Option<i64>,
+}
+
+/// What the making thread hands the writing one: clicks with their
+/// rollup sums, and whether the transaction commits after them.
+struct Batch {
+    made: Vec<Made>,
+    sums: crate::store::append::Sums,
+    commit: bool,
+}
+
 /// Writes the demo account and `clicks` clicks over `days`, `per_batch`
-/// clicks at a time; answers its password, its token and the clicks per second.
+/// clicks at a time.
 fn generate(
     conn: &mut Connection,
     clicks: u64,
     days: u32,
     per_batch: u64,
-) -> rusqlite::Result<(String, String, f64)> {
+) -> rusqlite::Result<Generated> {
     let user = match crate::accounts::user_id(conn, "demo")? {
         Some(id) => id,
         None => crate::accounts::create_user(conn, "demo")?.id,
@@ -56,22 +86,29 @@ fn generate(
     let ways = setup(&tx, user)?;
     tx.commit()?;
 
-    let eur_rate = crate::rates::rate(conn, "eur")?.unwrap_or(0.92);
+    let eur = crate::rates::rate(conn, "eur")?.unwrap_or(0.92);
     // Costs and lead values are kept in the user's base currency (docs/API.md).
     let currency: String =
         conn.query_row("SELECT currency FROM users WHERE id = ?1", [user], |r| {
             r.get(0)
         })?;
-    let base_rate = crate::rates::rate(conn, &currency)?.unwrap_or(1.0);
+    let rates = Rates {
+        eur,
+        base: crate::rates::rate(conn, &currency)?.unwrap_or(1.0),
+    };
     let mut rng = SmallRng::seed_from_u64(0x5eed ^ clicks ^ days as u64);
-    let classified: Vec<(&str, user_agent::UaInfo, u32)> = UAS
+    let classified: Vec<DemoUa> = UAS
         .iter()
-        .map(|(ua, w)| (*ua, user_agent::classify(ua), *w))
+        .map(|&(ua, weight)| DemoUa {
+            ua,
+            info: user_agent::classify(ua),
+            weight,
+        })
         .collect();
     let ua_pick: Vec<(usize, u32)> = classified
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, c.2))
+        .map(|(i, c)| (i, c.weight))
         .collect();
     let flow_pick: Vec<(usize, u32)> = FLOWS
         .iter()
@@ -99,7 +136,7 @@ fn generate(
     let campaign_pick: Vec<(usize, u32)> = CAMPAIGNS
         .iter()
         .enumerate()
-        .map(|(i, c)| (i, c.0))
+        .map(|(i, c)| (i, c.share))
         .collect();
     let campaign_pick = &campaign_pick;
     let tty = std::io::stderr().is_terminal();
@@ -114,11 +151,6 @@ fn generate(
     // TX_BATCHES batches make one transaction (500,000 clicks): a commit
     // per batch wrote the rollup pages again each time.
     const TX_BATCHES: u64 = 10;
-    type Batch = (
-        Vec<(ClickRecord, Option<i64>)>,
-        crate::store::append::Sums,
-        bool,
-    );
     // One batch waiting is enough to keep the writing thread busy; each
     // one more holds another batch of records (with two, and the leads'
     // clicks held to the end, a 10M demo peaked at 1.0 GB of RSS).
@@ -136,12 +168,12 @@ fn generate(
                 n += 1;
                 let end = (made + per_batch).min(clicks);
                 let mut batch = Vec::with_capacity((end - made) as usize);
-                let mut roll = crate::store::append::Sums::default();
+                let mut sums = crate::store::append::Sums::default();
                 for i in made..end {
                     let t_ms = timeline.at(i, clicks, rng.random());
                     let f = &FLOWS[*pick(&mut rng, flow_pick)];
                     let fi = FLOWS.iter().position(|x| x.id == f.id).unwrap_or(0);
-                    let (ua, info, _) = classified[*pick(&mut rng, ua_pick)];
+                    let DemoUa { ua, info, .. } = &classified[*pick(&mut rng, ua_pick)];
                     let in_geo = rng.random_bool(0.93);
                     let geo = if in_geo {
                         f.geos[rng.random_range(0..f.geos.len())]
@@ -150,17 +182,19 @@ fn generate(
                     };
                     let blacklisted = rng.random_bool(0.01);
                     let filter = if info.bot {
-                        1
+                        FilterCode::Bot
                     } else if blacklisted {
-                        2
+                        FilterCode::Blacklist
                     } else if !in_geo {
-                        3
+                        FilterCode::Country
                     } else {
-                        0
+                        FilterCode::Target
                     };
-                    let (way, site) = if filter == 0 {
+                    let target = filter == FilterCode::Target;
+                    let (way, site) = if target {
                         let w = &ways[fi];
-                        w[rng.random_range(0..w.len())]
+                        let way = w[rng.random_range(0..w.len())];
+                        (way.id, way.site)
                     } else {
                         (0, 0)
                     };
@@ -180,7 +214,7 @@ fn generate(
                         key: ((t_ms) << 16) | (i as i64 & 0xffff),
                         secret: rng.random(),
                         user_id: user,
-                        flow: f.id.to_string(),
+                        flow: f.id.into(),
                         way,
                         site,
                         filter,
@@ -215,38 +249,53 @@ fn generate(
                             data1: String::new(),
                             data2: String::new(),
                         },
-                        cost: if filter == 0 { f.cpc * base_rate } else { 0.0 },
+                        cost: if target { f.cpc * rates.base } else { 0.0 },
                     };
                     // A lead for some unique target clicks, a while later.
-                    let cr = 0.035 * f.cr * CAMPAIGNS[campaign].1;
-                    let lead = (filter == 0 && record.unique && rng.random_bool(cr))
+                    let cr = 0.035 * f.cr * CAMPAIGNS[campaign].cr;
+                    let lead = (target && record.unique && rng.random_bool(cr))
                         .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
-                    roll.add(&record);
-                    batch.push((record, lead));
+                    sums.add(&record);
+                    batch.push(Made { record, lead });
                 }
                 let commit = n % TX_BATCHES == 0 || end == clicks;
                 // The writer stopped (an error): nothing more to make.
-                if to_writer.send((batch, roll, commit)).is_err() {
+                if to_writer
+                    .send(Batch {
+                        made: batch,
+                        sums,
+                        commit,
+                    })
+                    .is_err()
+                {
                     return;
                 }
                 made = end;
             }
         });
-        for (batch, mut roll, commit) in batches {
+        for Batch {
+            made: batch,
+            mut sums,
+            commit,
+        } in batches
+        {
             // A failed batch returns with the transaction open: dropping
             // the connection rolls it back.
             if conn.is_autocommit() {
                 conn.execute_batch("BEGIN")?;
             }
             {
-                appender.rows(conn, batch.iter().map(|(record, _)| record))?;
-                roll.flush(conn)?;
+                appender.rows(conn, batch.iter().map(|m| &m.record))?;
+                sums.flush(conn)?;
                 // Leads are written with their clicks' batch: held to the
                 // end, their clicks took ~250 MB of a 10M demo.
-                for (click, time) in &batch {
-                    if let Some(time) = *time {
-                        let lead = Lead { click, time };
-                        write_lead(conn, &mut rng, user, (eur_rate, base_rate), &lead)?;
+                for m in &batch {
+                    if let Some(time) = m.lead {
+                        let lead = Lead {
+                            click: &m.record,
+                            time,
+                        };
+                        write_lead(conn, &mut rng, user, rates, &lead)?;
                     }
                 }
             }
@@ -270,7 +319,11 @@ fn generate(
     let tx = conn.transaction()?;
     crate::store::leads::recount(&tx, user)?;
     tx.commit()?;
-    Ok((password, token, clicks as f64 / elapsed.max(1e-9)))
+    Ok(Generated {
+        password,
+        token,
+        rate: clicks as f64 / elapsed.max(1e-9),
+    })
 }
 
 pub fn run(db: &std::path::Path, clicks: u64, days: u32) -> ExitCode {
@@ -288,7 +341,11 @@ pub fn run(db: &std::path::Path, clicks: u64, days: u32) -> ExitCode {
     }
     let started = Instant::now();
     match generate(&mut conn, clicks, days, BATCH) {
-        Ok((password, token, rate)) => {
+        Ok(Generated {
+            password,
+            token,
+            rate,
+        }) => {
             eprintln!(
                 "demo: {clicks} clicks over {days} days in {:.1} s ({rate:.0} clicks/s)",
                 started.elapsed().as_secs_f64()

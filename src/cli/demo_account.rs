@@ -3,6 +3,8 @@
 //! and the leads written for some of its clicks. src/cli/demo.rs makes the
 //! clicks; split from it to keep each file readable.
 use crate::click_id as id;
+use crate::ids::UserId;
+use crate::leads::stage::Stage;
 use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -68,22 +70,40 @@ pub(super) const FLOWS: &[FlowPlan] = &[
     },
 ];
 
-/// Each flow's 12 campaigns: (share of its clicks, conversion against the
-/// flow's). Big campaigns convert well, the tail badly, as when a buyer
-/// tests and then scales.
-pub(super) const CAMPAIGNS: [(u32, f64); 12] = [
-    (20, 1.35),
-    (16, 1.25),
-    (14, 1.15),
-    (12, 1.05),
-    (10, 1.0),
-    (8, 0.95),
-    (6, 0.85),
-    (5, 0.8),
-    (4, 0.7),
-    (3, 0.6),
-    (1, 0.45),
-    (1, 0.3),
+/// One of a flow's campaigns: its share of the flow's clicks and its
+/// conversion against the flow's.
+pub(super) struct Campaign {
+    pub(super) share: u32,
+    pub(super) cr: f64,
+}
+
+/// Each flow's 12 campaigns. Big campaigns convert well, the tail badly,
+/// as when a buyer tests and then scales.
+pub(super) const CAMPAIGNS: [Campaign; 12] = [
+    Campaign {
+        share: 20,
+        cr: 1.35,
+    },
+    Campaign {
+        share: 16,
+        cr: 1.25,
+    },
+    Campaign {
+        share: 14,
+        cr: 1.15,
+    },
+    Campaign {
+        share: 12,
+        cr: 1.05,
+    },
+    Campaign { share: 10, cr: 1.0 },
+    Campaign { share: 8, cr: 0.95 },
+    Campaign { share: 6, cr: 0.85 },
+    Campaign { share: 5, cr: 0.8 },
+    Campaign { share: 4, cr: 0.7 },
+    Campaign { share: 3, cr: 0.6 },
+    Campaign { share: 1, cr: 0.45 },
+    Campaign { share: 1, cr: 0.3 },
 ];
 
 pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
@@ -99,7 +119,7 @@ pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
 }
 
 /// Removes the demo user's old data so a refresh starts clean.
-pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+pub(super) fn clear(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
          DELETE FROM leads WHERE user_id = {user};"
@@ -114,8 +134,15 @@ pub(super) fn clear(conn: &Connection, user: i64) -> rusqlite::Result<()> {
     ))
 }
 
-/// Sites, flows with ways, goals and a blacklist; returns way ids per flow.
-pub(super) fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i64, i64)>>> {
+/// A way of a demo flow and the site it leads to.
+#[derive(Clone, Copy)]
+pub(super) struct Way {
+    pub(super) id: i64,
+    pub(super) site: i64,
+}
+
+/// Sites, flows with ways, goals and a blacklist; returns the ways per flow.
+pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec<Way>>> {
     let offers = [
         (
             "Keto Slim DE",
@@ -156,7 +183,10 @@ pub(super) fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i
                 "INSERT INTO ways (user_id, flow_id, pos, site_id, weight) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![user, f.id, pos as i64, site, weight],
             )?;
-            ids.push((conn.last_insert_rowid(), site));
+            ids.push(Way {
+                id: conn.last_insert_rowid(),
+                site,
+            });
         }
         ways.push(ids);
     }
@@ -179,6 +209,13 @@ pub(super) fn setup(conn: &Connection, user: i64) -> rusqlite::Result<Vec<Vec<(i
     Ok(ways)
 }
 
+/// Units of the euro and of the user's base currency per USD.
+#[derive(Clone, Copy)]
+pub(super) struct Rates {
+    pub(super) eur: f64,
+    pub(super) base: f64,
+}
+
 pub(super) struct Lead<'a> {
     pub(super) click: &'a ClickRecord,
     pub(super) time: i64,
@@ -190,8 +227,8 @@ const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_
 pub(super) fn write_lead(
     conn: &Connection,
     rng: &mut SmallRng,
-    user: i64,
-    (eur_rate, base_rate): (f64, f64),
+    user: UserId,
+    rates: Rates,
     lead: &Lead<'_>,
 ) -> rusqlite::Result<()> {
     let c = lead.click;
@@ -203,13 +240,23 @@ pub(super) fn write_lead(
             (("dep", 85.0), 10),
         ],
     );
-    let stage: i64 = *pick(rng, &[(0, 15), (1, 25), (2, 40), (3, 10), (4, 10)]);
-    let custom = ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage as usize];
+    let stage = *pick(
+        rng,
+        &[
+            (Stage::New, 15),
+            (Stage::Hold, 25),
+            (Stage::Approve, 40),
+            (Stage::Cancel, 10),
+            (Stage::Trash, 10),
+        ],
+    );
+    let custom =
+        ["Pending", "On hold", "Confirmed", "Rejected", "Duplicate"][stage.code() as usize];
     let eur = c.geo == "de" || c.geo == "at";
     let (price, currency, base) = if eur {
-        (usd * eur_rate, "eur", usd * base_rate)
+        (usd * rates.eur, "eur", usd * rates.base)
     } else {
-        (usd, "usd", usd * base_rate)
+        (usd, "usd", usd * rates.base)
     };
     let t = &c.tags;
     conn.prepare_cached(LEAD_SQL)?.execute(params![
@@ -250,8 +297,8 @@ pub(super) fn write_lead(
     let mut st = conn.prepare_cached(
         "INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)",
     )?;
-    st.execute(params![lead_id, lead.time, 0, "Pending"])?;
-    if stage != 0 {
+    st.execute(params![lead_id, lead.time, Stage::New, "Pending"])?;
+    if stage != Stage::New {
         st.execute(params![
             lead_id,
             lead.time + rng.random_range(600..86_400),

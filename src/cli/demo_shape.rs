@@ -18,14 +18,22 @@ const WEEKLY: [f64; 7] = [1.04, 1.08, 1.07, 1.05, 0.98, 0.80, 0.84];
 /// Traffic at the end of the period against its start.
 const GROWTH: (f64, f64) = (0.75, 1.25);
 
+/// A part of an hour: where it starts, its length in ms, and the running
+/// weight of the slots before it.
+#[derive(Clone, Copy)]
+struct Slot {
+    start: i64,
+    len: i64,
+    before: f64,
+}
+
 /// The click times of a period: the i-th of n clicks falls where the
 /// running sum of the hours' weights reaches (i + jitter) / n of their
 /// total, so times only grow with i and one pass over the hours serves
 /// all clicks.
 pub(super) struct Timeline {
     start_ms: i64,
-    /// (hour slot start, its length in ms, running weight at its start)
-    slots: Vec<(i64, i64, f64)>,
+    slots: Vec<Slot>,
     total: f64,
     at: usize,
 }
@@ -49,12 +57,20 @@ impl Timeline {
             let trend = GROWTH.0 + (GROWTH.1 - GROWTH.0) * (t - start_ms) as f64 / span;
             let rate =
                 DAILY[hour] * WEEKLY[weekday] * trend * day_noise.1 * rng.random_range(0.9..1.1);
-            slots.push((t, slot_end - t, sum));
+            slots.push(Slot {
+                start: t,
+                len: slot_end - t,
+                before: sum,
+            });
             sum += rate * (slot_end - t) as f64 / HOUR_MS as f64;
             t = slot_end;
         }
         if slots.is_empty() {
-            slots.push((start_ms, 1, 0.0));
+            slots.push(Slot {
+                start: start_ms,
+                len: 1,
+                before: 0.0,
+            });
             sum = 1.0;
         }
         Timeline {
@@ -69,11 +85,11 @@ impl Timeline {
     /// growing `i`.
     pub(super) fn at(&mut self, i: u64, n: u64, jitter: f64) -> i64 {
         let q = (i as f64 + jitter) / n.max(1) as f64 * self.total;
-        while self.at + 1 < self.slots.len() && self.slots[self.at + 1].2 <= q {
+        while self.at + 1 < self.slots.len() && self.slots[self.at + 1].before <= q {
             self.at += 1;
         }
-        let (start, len, before) = self.slots[self.at];
-        let weight = self.slots.get(self.at + 1).map_or(self.total, |s| s.2) - before;
+        let Slot { start, len, before } = self.slots[self.at];
+        let weight = self.slots.get(self.at + 1).map_or(self.total, |s| s.before) - before;
         let into = if weight > 0.0 {
             ((q - before) / weight).clamp(0.0, 0.999_999)
         } else {

@@ -1,18 +1,13 @@
-//! The flow's filters in SPEC order (step 5) and the weighted way choice
-//! (step 7). The first filter that blocks is the one recorded.
+//! The flow's filters in their order and the weighted way choice
+//! (docs/API.md "The click path"). The first filter that blocks is the
+//! one recorded.
 use crate::geo::countries::accept_language_matches;
 use crate::snapshot::{Device, Flow, Snapshot, Way};
-use crate::user_agent::UaInfo;
+use crate::user_agent::{Os, UaInfo};
 use rand::Rng;
 use std::net::IpAddr;
 
-pub const BOT: u8 = 1;
-pub const BLACKLIST: u8 = 2;
-pub const COUNTRY: u8 = 3;
-pub const LANGUAGE: u8 = 4;
-pub const RULES: u8 = 5;
-
-pub const NAMES: [&str; 6] = ["target", "bot", "blacklist", "country", "language", "rules"];
+pub use crate::codes::{FilterCode, FILTER_NAMES as NAMES};
 
 pub struct Ctx<'a> {
     pub ua: UaInfo,
@@ -23,7 +18,7 @@ pub struct Ctx<'a> {
 
 pub enum Filter<'f> {
     Target(&'f Way),
-    Blocked(u8),
+    Blocked(FilterCode),
 }
 
 fn listed(list: &[String], geo: &str) -> bool {
@@ -40,24 +35,24 @@ pub fn accepts(way: &Way, ctx: &Ctx) -> bool {
             Device::Any => true,
             Device::Desktop => !ctx.ua.mobile,
             Device::Mobile => ctx.ua.mobile,
-            Device::Ios => ctx.ua.os == 4,
-            Device::Android => ctx.ua.os == 5,
+            Device::Ios => ctx.ua.os == Os::Ios,
+            Device::Android => ctx.ua.os == Os::Android,
         }
 }
 
 pub fn decide<'f>(flow: &'f Flow, snap: &Snapshot, ctx: &Ctx, sticky: Option<i64>) -> Filter<'f> {
     if flow.bots && ctx.ua.bot {
-        return Filter::Blocked(BOT);
+        return Filter::Blocked(FilterCode::Bot);
     }
     if snap.blacklisted(flow.user_id, ctx.ip) {
-        return Filter::Blocked(BLACKLIST);
+        return Filter::Blocked(FilterCode::Blacklist);
     }
     if !flow.geo.is_empty() && !listed(&flow.geo, ctx.geo) {
-        return Filter::Blocked(COUNTRY);
+        return Filter::Blocked(FilterCode::Country);
     }
     if flow.lang && !flow.geo.is_empty() && !accept_language_matches(ctx.accept_language, &flow.geo)
     {
-        return Filter::Blocked(LANGUAGE);
+        return Filter::Blocked(FilterCode::Language);
     }
     // A returning visitor keeps their way while it still accepts them.
     if let Some(w) = sticky
@@ -68,7 +63,7 @@ pub fn decide<'f>(flow: &'f Flow, snap: &Snapshot, ctx: &Ctx, sticky: Option<i64
     }
     match pick(flow.ways.iter().filter(|w| accepts(w, ctx) && w.weight > 0)) {
         Some(w) => Filter::Target(w),
-        None => Filter::Blocked(RULES),
+        None => Filter::Blocked(FilterCode::Rules),
     }
 }
 

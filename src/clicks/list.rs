@@ -1,7 +1,7 @@
 //! clicks.json (docs/API.md): the click log, newest first, filtered like
 //! leads.json plus `unique`, paged with offset/limit.
 use crate::api::dates::period;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::click_id as id;
@@ -50,7 +50,9 @@ pub fn run(call: &mut Call) -> ApiResult {
         dims.list_of("uniq", vec![Sql::Integer(u as i64)]);
     }
     let click = match p.text("click")? {
-        Some(c) => Some(id::decode(&c).ok_or_else(|| ApiError::field("bad-click", "click"))?),
+        Some(c) => {
+            Some(id::decode(&c).ok_or_else(|| ApiError::field(ErrorCode::BadClick, "click"))?)
+        }
         None => None,
     };
     let (offset, limit) = page(p)?;
@@ -75,13 +77,13 @@ pub fn run(call: &mut Call) -> ApiResult {
                 json!(c.flow),
                 json!(c.way),
                 json!(c.site),
-                json!(c.filter),
+                json!(c.filter.code()),
                 json!(c.unique),
                 t(&c.ip),
                 t(&c.geo),
                 t(&c.lang),
-                json!(c.os),
-                json!(c.browser),
+                json!(c.os.code()),
+                json!(c.browser.code()),
                 json!(c.mobile as i64),
                 t(&c.ua),
                 t(&c.referer),

@@ -1,7 +1,7 @@
 //! `GET|HEAD /{flow}`: the click path (docs/API.md), with no database I/O on
 //! the request thread: classify, filter, pick a way, queue the record for
 //! the writer (never waiting), answer.
-use super::filters::{self, Filter};
+use super::filters::{self, Filter, FilterCode};
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
 use super::{answer, macros};
@@ -55,7 +55,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let lookup = if new_cookie { iu } else { ck };
     let previous = state
         .visitors
-        .previous(flow.user_id, lookup, now, flow.uniq_secs);
+        .previous(flow.user_id.0, lookup, now, flow.uniq_secs);
 
     let ctx = filters::Ctx {
         ua,
@@ -65,7 +65,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     let decision = filters::decide(flow, &snapshot, &ctx, previous.way);
     let (filter, way) = match decision {
-        Filter::Target(w) => (0u8, Some(w)),
+        Filter::Target(w) => (FilterCode::Target, Some(w)),
         Filter::Blocked(code) => (code, None),
     };
     // HEAD gets the same answer but is not a visit: link checkers and
@@ -74,7 +74,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let record_it = req.method() != actix_web::http::Method::HEAD;
     if record_it {
         state.visitors.remember(
-            flow.user_id,
+            flow.user_id.0,
             &[ck, iu],
             now,
             way.map_or(0, |w| w.id),

@@ -9,10 +9,11 @@
 use super::row::Meta;
 use super::stage;
 use crate::api::dates::period;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::click_id as id;
+use crate::ids::UserId;
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
 
@@ -25,7 +26,7 @@ fn push_in(w: &mut Where, column: &str, args: Vec<Sql>) {
 
 /// The WHERE clause of a request: owner, period, status, click, goal and
 /// the dimension filters shared with stats and the click log.
-fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Where> {
+fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: UserId) -> ApiResult<Where> {
     let p = &call.params;
     let range = period(p, tz, false)?;
     let mut w = Where::owner(user);
@@ -34,7 +35,10 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
         [Sql::Integer(range.start), Sql::Integer(range.end)],
     );
     w.dimensions(p)?;
-    let stages = stage::filter(p)?.into_iter().map(Sql::Integer).collect();
+    let stages = stage::filter(p)?
+        .into_iter()
+        .map(|s| Sql::Integer(s.code().into()))
+        .collect();
     push_in(&mut w, "stage", stages);
     let goals: Vec<Sql> = p
         .list("goal")?
@@ -50,7 +54,8 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: i64) -> ApiResult<Wher
     if !clicks.is_empty() {
         let mut keys = Vec::new();
         for c in &clicks {
-            let (key, _) = id::decode(c).ok_or_else(|| ApiError::field("bad-click", "click"))?;
+            let (key, _) =
+                id::decode(c).ok_or_else(|| ApiError::field(ErrorCode::BadClick, "click"))?;
             keys.push(Sql::Integer(key));
         }
         push_in(&mut w, "click_id", keys);

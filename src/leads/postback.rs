@@ -23,33 +23,33 @@
 //! click (docs/API.md "The click path") without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
 use super::row::{record_stage, LeadRow};
-use super::stage;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::click_id as id;
 use crate::db::writer::JobFn;
+use crate::ids::UserId;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
-fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
-    let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
+fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow> {
+    let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new(ErrorCode::BadClick))?;
     match crate::store::click(conn, key)? {
-        Some(c) if c.secret != secret => Err(ApiError::new("bad-click")),
+        Some(c) if c.secret != secret => Err(ApiError::new(ErrorCode::BadClick)),
         Some(c) if c.user_id != user => Err(ApiError::access()),
         Some(c) => Ok(LeadRow {
             click: text.to_string(),
             click_id: Some(key),
-            flow: c.flow,
+            flow: c.flow.to_string(),
             way: c.way,
             site: c.site,
-            filter: c.filter.into(),
+            filter: c.filter,
             ip: c.ip,
             geo: c.geo,
-            os: c.os.into(),
-            browser: c.browser.into(),
+            os: c.os,
+            browser: c.browser,
             mobile: c.mobile.into(),
             ua: c.ua,
             referer: c.referer,
@@ -65,15 +65,15 @@ fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
             data2: c.tags.data2,
             ..LeadRow::default()
         }),
-        None => Err(ApiError::new("bad-click")),
+        None => Err(ApiError::new(ErrorCode::BadClick)),
     }
 }
 
 /// A flow lead starts with the flow id and the subid; way and site are 0
 /// (docs/API.md). `owner` is the flow's user, None for no such flow.
-fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResult<LeadRow> {
+fn from_flow(owner: Option<UserId>, user: UserId, flow: &str, subid: &str) -> ApiResult<LeadRow> {
     match owner {
-        None => Err(ApiError::new("bad-flow")),
+        None => Err(ApiError::new(ErrorCode::BadFlow)),
         Some(o) if o != user => Err(ApiError::access()),
         Some(_) => Ok(LeadRow {
             flow: flow.to_string(),
@@ -86,7 +86,7 @@ fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResul
 /// The user a flow belongs to. Archived flows still take postbacks
 /// (advertisers keep sending them after a flow is deleted), so the table
 /// is asked, not only the in-memory snapshot of live flows.
-fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<i64>> {
+fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<UserId>> {
     conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?
         .query_row([flow], |r| r.get(0))
         .optional()
@@ -95,7 +95,7 @@ fn flow_owner(conn: &Connection, flow: &str) -> rusqlite::Result<Option<i64>> {
 /// The lead this call changes, if any (see the module comment).
 fn find(
     conn: &Connection,
-    user: i64,
+    user: UserId,
     req: &PostbackRequest,
     fresh: &LeadRow,
 ) -> rusqlite::Result<Option<(i64, LeadRow)>> {
@@ -141,7 +141,12 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
     // reads it (docs/API.md "The click path").
     let start = match &req.source {
         Source::Flow { flow, subid } => {
-            let live = call.state.snapshot().flows.get(flow).map(|f| f.user_id);
+            let live = call
+                .state
+                .snapshot()
+                .flows
+                .get(flow.as_str())
+                .map(|f| f.user_id);
             let owner = match live {
                 Some(o) => Some(o),
                 None => flow_owner(&call.conn, flow)?,
@@ -170,14 +175,14 @@ enum Start {
 /// Finds the lead and creates or changes it; `fresh` is the new lead's
 /// data. Runs on the writer inside a savepoint, so an error anywhere here
 /// leaves nothing behind; it must not open a transaction of its own.
-fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
+fn write(conn: &Connection, user: UserId, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
     let now = jiff::Timestamp::now().as_second();
     let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {
             let mut row = old.clone();
             req.apply(&mut row, false)?;
             if row == old {
-                return Err(ApiError::new("no-changes"));
+                return Err(ApiError::new(ErrorCode::NoChanges));
             }
             row.update(conn, id, now)?;
             // History keeps every status change: a new stage, or a new raw
@@ -202,6 +207,6 @@ fn write(conn: &Connection, user: i64, req: &PostbackRequest, fresh: LeadRow) ->
     Ok(json!({
         "id": id,
         "create": create,
-        "stage": stage::name(row.stage),
+        "stage": row.stage.name(),
     }))
 }

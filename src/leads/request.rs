@@ -2,8 +2,8 @@
 //! (docs/ARCHITECTURE.md). Everything malformed is refused here, before the handler
 //! opens its transaction, so a refused call never writes anything (docs/API.md).
 use super::row::{LeadRow, Meta};
-use super::stage::StatusMap;
-use crate::api::error::{ApiError, ApiResult};
+use super::stage::{Stage, StatusMap};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::text::cut;
 use crate::user_agent;
@@ -70,7 +70,7 @@ pub struct PostbackRequest {
     /// Lower-cased, valid goal id; None when the call names no goal.
     pub goal: Option<String>,
     /// Raw status text (kept as `custom`) and the stage it maps to.
-    pub status: Option<(String, Option<i64>)>,
+    pub status: Option<(String, Option<Stage>)>,
     /// Set when `price` is given.
     pub money: Option<Money>,
     /// Currency of a new lead that gets no price.
@@ -95,7 +95,7 @@ fn currency(conn: &Connection, p: &Params, name: &str) -> ApiResult<Option<Strin
     };
     let c = c.to_ascii_lowercase();
     if !money::valid_code(&c) || rates::rate(conn, &c)?.is_none() {
-        return Err(ApiError::field("bad-currency", name));
+        return Err(ApiError::field(ErrorCode::BadCurrency, name));
     }
     Ok(Some(c))
 }
@@ -116,7 +116,7 @@ fn meta(p: &Params) -> ApiResult<Map<String, Value>> {
         out.insert(key, Value::String(cut(&text, MAX_META_VALUE)));
     }
     if out.len() > MAX_META_KEYS {
-        return Err(ApiError::field("bad-param", "meta"));
+        return Err(ApiError::field(ErrorCode::BadParam, "meta"));
     }
     Ok(out)
 }
@@ -130,13 +130,13 @@ impl PostbackRequest {
                 flow: f.to_ascii_lowercase(),
                 subid: p.text_max("subid", 255)?.unwrap_or_default(),
             },
-            (None, None) => return Err(ApiError::new("no-click")),
+            (None, None) => return Err(ApiError::new(ErrorCode::NoClick)),
         };
         let goal = match p.text("goal")? {
             Some(g) => {
                 let g = g.to_ascii_lowercase();
                 if !crate::goals::valid_id(&g) {
-                    return Err(ApiError::field("bad-goal", "goal"));
+                    return Err(ApiError::field(ErrorCode::BadGoal, "goal"));
                 }
                 Some(g)
             }
@@ -144,7 +144,7 @@ impl PostbackRequest {
         };
         let status = match p.text("status")? {
             Some(s) if s.chars().count() > MAX_STATUS || s.chars().any(char::is_control) => {
-                return Err(ApiError::field("bad-status", "status"))
+                return Err(ApiError::field(ErrorCode::BadStatus, "status"))
             }
             Some(s) => {
                 let stage = StatusMap::from_params(p)?.stage(&s);
@@ -155,7 +155,7 @@ impl PostbackRequest {
         let given = currency(conn, p, "currency")?;
         let convert = currency(conn, p, "convert")?;
         let cur = given.unwrap_or_else(|| "usd".to_string());
-        let price = p.money("price", MAX_PRICE, "bad-price")?;
+        let price = p.money("price", MAX_PRICE, ErrorCode::BadPrice)?;
         let stored = convert.unwrap_or_else(|| cur.clone());
         let money = match price {
             Some(amount) => {
@@ -171,7 +171,9 @@ impl PostbackRequest {
         };
         let ip = match p.text("ip")? {
             Some(s) => {
-                let ip: IpAddr = s.parse().map_err(|_| ApiError::field("bad-ip", "ip"))?;
+                let ip: IpAddr = s
+                    .parse()
+                    .map_err(|_| ApiError::field(ErrorCode::BadIp, "ip"))?;
                 // Same form as the click path stores (v4-mapped v6 as v4).
                 let ip = match ip {
                     IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -183,7 +185,7 @@ impl PostbackRequest {
         };
         let geo = match p.text("geo")? {
             Some(g) if crate::geo::countries::is_country(&g) => Some(g.to_ascii_lowercase()),
-            Some(_) => return Err(ApiError::field("bad-geo", "geo")),
+            Some(_) => return Err(ApiError::field(ErrorCode::BadGeo, "geo")),
             None => None,
         };
         let ua = p.text_max("ua", MAX_LONG)?.map(|ua| {
@@ -229,10 +231,10 @@ impl PostbackRequest {
                 if let Some(s) = stage {
                     row.stage = *s;
                 } else if create {
-                    row.stage = super::stage::NEW;
+                    row.stage = Stage::New;
                 }
             }
-            None if create => row.stage = super::stage::NEW,
+            None if create => row.stage = Stage::New,
             None => {}
         }
         match &self.money {
@@ -257,8 +259,8 @@ impl PostbackRequest {
         }
         if let Some((ua, info)) = &self.ua {
             row.ua = ua.clone();
-            row.os = info.os as i64;
-            row.browser = info.browser as i64;
+            row.os = info.os;
+            row.browser = info.browser;
             row.mobile = info.mobile as i64;
         }
         if !self.meta.is_empty() {
@@ -267,7 +269,7 @@ impl PostbackRequest {
                 current.insert(k.clone(), v.clone());
             }
             if current.len() > MAX_META_KEYS {
-                return Err(ApiError::field("bad-param", "meta"));
+                return Err(ApiError::field(ErrorCode::BadParam, "meta"));
             }
         }
         Ok(())

@@ -3,6 +3,10 @@
 //! stats and leads.json need no join. A postback builds the would-be new
 //! row and compares it with the stored one: equal means `no-changes`
 //! (docs/API.md), so every column a postback can touch lives in this struct.
+use super::stage::Stage;
+use crate::codes::FilterCode;
+use crate::ids::UserId;
+use crate::user_agent::{Browser, Os};
 use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
@@ -67,8 +71,8 @@ lead_row! {
     flow: String,
     way: i64,
     site: i64,
-    filter: i64,
-    stage: i64,
+    filter: FilterCode,
+    stage: Stage,
     custom: String,
     goal: String,
     price: f64,
@@ -76,8 +80,8 @@ lead_row! {
     base: f64,
     ip: String,
     geo: String,
-    os: i64,
-    browser: i64,
+    os: Os,
+    browser: Browser,
     mobile: i64,
     name: String,
     phone: String,
@@ -123,7 +127,7 @@ impl LeadRow {
     /// Loads one of the user's leads (id, row).
     pub fn load(
         conn: &Connection,
-        user: i64,
+        user: UserId,
         clause: &str,
         args: &[&dyn ToSql],
     ) -> rusqlite::Result<Option<(i64, LeadRow)>> {
@@ -139,7 +143,7 @@ impl LeadRow {
     }
 
     /// Inserts a new lead first seen at `now`; returns its id.
-    pub fn insert(&self, conn: &Connection, user: i64, now: i64) -> rusqlite::Result<i64> {
+    pub fn insert(&self, conn: &Connection, user: UserId, now: i64) -> rusqlite::Result<i64> {
         // Built once: the writer runs this for every new lead (docs/BENCHMARKS.md).
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
@@ -184,7 +188,7 @@ pub fn record_stage(
     conn: &Connection,
     lead: i64,
     now: i64,
-    stage: i64,
+    stage: Stage,
     custom: &str,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(

@@ -1,13 +1,20 @@
 //! Lead stages (docs/API.md): the five stages stored as 0-4 (schema.sql), the
 //! mapping of an advertiser's raw status onto them for postback.json, and
 //! the status groups of leads.json.
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 
-pub const NEW: i64 = 0;
-
-/// Stage names by their stored number.
-pub const NAMES: [&str; 5] = ["new", "hold", "approve", "cancel", "trash"];
+crate::codes::code_enum! {
+    /// A lead's stage, stored as its code (schema.sql).
+    pub enum Stage names NAMES {
+        #[default]
+        New = 0 => "new",
+        Hold = 1 => "hold",
+        Approve = 2 => "approve",
+        Cancel = 3 => "cancel",
+        Trash = 4 => "trash",
+    }
+}
 
 /// The postback parameters that list the statuses of each stage, in stage
 /// order (reference: stn, sth, sta, stc, stt).
@@ -15,17 +22,14 @@ const LISTS: [&str; 5] = ["stn", "sth", "sta", "stc", "stt"];
 
 /// Name of a stored stage; out-of-range values (never written) read as new.
 pub fn name(stage: i64) -> &'static str {
-    usize::try_from(stage)
-        .ok()
-        .and_then(|i| NAMES.get(i).copied())
-        .unwrap_or(NAMES[0])
+    Stage::from_code(stage).unwrap_or_default().name()
 }
 
-fn by_name(s: &str) -> Option<i64> {
-    NAMES
+fn by_name(s: &str) -> Option<Stage> {
+    Stage::ALL
         .iter()
-        .position(|n| n.eq_ignore_ascii_case(s))
-        .map(|i| i as i64)
+        .copied()
+        .find(|st| st.name().eq_ignore_ascii_case(s))
 }
 
 /// The words affiliate networks commonly send for each stage, in stage
@@ -48,11 +52,12 @@ pub const DEFAULT_WORDS: [&[&str]; 5] = [
     &["fraud", "invalid", "spam", "duplicate", "test"],
 ];
 
-fn by_default_word(s: &str) -> Option<i64> {
-    DEFAULT_WORDS
+fn by_default_word(s: &str) -> Option<Stage> {
+    Stage::ALL
         .iter()
-        .position(|words| words.contains(&s))
-        .map(|i| i as i64)
+        .zip(DEFAULT_WORDS)
+        .find(|(_, words)| words.contains(&s))
+        .map(|(stage, _)| *stage)
 }
 
 /// The advertiser's own status words for each stage (`sta=Confirmed,paid`).
@@ -79,12 +84,13 @@ impl StatusMap {
     /// words ([`DEFAULT_WORDS`]); all case-insensitive. None for a status
     /// nobody recognises: such a status creates the lead as new and leaves
     /// an existing lead's stage alone.
-    pub fn stage(&self, status: &str) -> Option<i64> {
+    pub fn stage(&self, status: &str) -> Option<Stage> {
         let s = status.trim().to_lowercase();
-        self.lists
+        Stage::ALL
             .iter()
-            .position(|l| l.contains(&s))
-            .map(|i| i as i64)
+            .zip(&self.lists)
+            .find(|(_, l)| l.contains(&s))
+            .map(|(stage, _)| *stage)
             .or_else(|| by_name(&s))
             .or_else(|| by_default_word(&s))
     }
@@ -93,27 +99,28 @@ impl StatusMap {
 /// The stages of a leads.json `status` value: a stage name or one of the
 /// reference groups valid (all but trash), wait (new, hold), good (hold,
 /// approve), bad (cancel, trash).
-fn group(s: &str) -> Option<&'static [i64]> {
+fn group(s: &str) -> Option<&'static [Stage]> {
+    use Stage::*;
     Some(match s.to_ascii_lowercase().as_str() {
-        "new" => &[0],
-        "hold" => &[1],
-        "approve" => &[2],
-        "cancel" => &[3],
-        "trash" => &[4],
-        "valid" => &[0, 1, 2, 3],
-        "wait" => &[0, 1],
-        "good" => &[1, 2],
-        "bad" => &[3, 4],
+        "new" => &[New],
+        "hold" => &[Hold],
+        "approve" => &[Approve],
+        "cancel" => &[Cancel],
+        "trash" => &[Trash],
+        "valid" => &[New, Hold, Approve, Cancel],
+        "wait" => &[New, Hold],
+        "good" => &[Hold, Approve],
+        "bad" => &[Cancel, Trash],
         _ => return None,
     })
 }
 
 /// The stages of every `status` value given (one value or a list), in
 /// stage order; empty when no status filter was given.
-pub fn filter(p: &Params) -> ApiResult<Vec<i64>> {
+pub fn filter(p: &Params) -> ApiResult<Vec<Stage>> {
     let mut stages = Vec::new();
     for s in p.list("status")? {
-        let g = group(&s).ok_or_else(|| ApiError::field("bad-status", "status"))?;
+        let g = group(&s).ok_or_else(|| ApiError::field(ErrorCode::BadStatus, "status"))?;
         stages.extend_from_slice(g);
     }
     stages.sort_unstable();
@@ -124,6 +131,7 @@ pub fn filter(p: &Params) -> ApiResult<Vec<i64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use Stage::*;
 
     fn params(q: &str) -> Params {
         let mut p = Params::default();
@@ -135,40 +143,43 @@ mod tests {
     fn lists_come_first_then_the_stage_names() {
         let m =
             StatusMap::from_params(&params("sta=Confirmed,PAID&stt=approve&sth[]=wait")).unwrap();
-        assert_eq!(m.stage("confirmed"), Some(2));
-        assert_eq!(m.stage(" Paid "), Some(2));
+        assert_eq!(m.stage("confirmed"), Some(Approve));
+        assert_eq!(m.stage(" Paid "), Some(Approve));
         // `approve` is in the trash list, which beats the stage name.
-        assert_eq!(m.stage("Approve"), Some(4));
-        assert_eq!(m.stage("WAIT"), Some(1));
-        assert_eq!(m.stage("Cancel"), Some(3));
+        assert_eq!(m.stage("Approve"), Some(Trash));
+        assert_eq!(m.stage("WAIT"), Some(Hold));
+        assert_eq!(m.stage("Cancel"), Some(Cancel));
         assert_eq!(m.stage("whatever"), None);
     }
 
     #[test]
     fn networks_common_words_map_without_lists() {
         let m = StatusMap::from_params(&params("")).unwrap();
-        for (stage, words) in DEFAULT_WORDS.iter().enumerate() {
-            for w in *words {
-                assert_eq!(m.stage(w), Some(stage as i64), "{w}");
-                assert_eq!(m.stage(&w.to_uppercase()), Some(stage as i64), "{w}");
+        for (&stage, words) in Stage::ALL.iter().zip(DEFAULT_WORDS) {
+            for w in words {
+                assert_eq!(m.stage(w), Some(stage), "{w}");
+                assert_eq!(m.stage(&w.to_uppercase()), Some(stage), "{w}");
             }
         }
-        assert_eq!(m.stage("Approved"), Some(2));
+        assert_eq!(m.stage("Approved"), Some(Approve));
         assert_eq!(m.stage("whatever"), None);
         // A call's own list wins over the common words.
         let m = StatusMap::from_params(&params("stc=sale")).unwrap();
-        assert_eq!(m.stage("sale"), Some(3));
-        assert_eq!(m.stage("paid"), Some(2));
+        assert_eq!(m.stage("sale"), Some(Cancel));
+        assert_eq!(m.stage("paid"), Some(Approve));
     }
 
     #[test]
     fn status_groups() {
-        assert_eq!(filter(&params("status=good,new")).unwrap(), vec![0, 1, 2]);
-        assert_eq!(filter(&params("status=bad")).unwrap(), vec![3, 4]);
-        assert_eq!(filter(&params("")).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            filter(&params("status=good,new")).unwrap(),
+            vec![New, Hold, Approve]
+        );
+        assert_eq!(filter(&params("status=bad")).unwrap(), vec![Cancel, Trash]);
+        assert_eq!(filter(&params("")).unwrap(), Vec::<Stage>::new());
         assert_eq!(
             filter(&params("status=nope")).unwrap_err(),
-            ApiError::field("bad-status", "status")
+            ApiError::field(ErrorCode::BadStatus, "status")
         );
     }
 }

@@ -15,7 +15,7 @@
 pub mod request;
 pub mod task;
 
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::db::writer::Sliced;
@@ -42,7 +42,7 @@ pub fn prepare(call: &mut Call) -> ApiResult<Sliced> {
                     Value::Object(m) => {
                         SpendRequest::parse(&call.conn, &user, &Params::from_map(m))
                     }
-                    _ => Err(ApiError::new("bad-param")),
+                    _ => Err(ApiError::new(ErrorCode::BadParam)),
                 };
                 match parsed {
                     Ok(r) => good.push(r),
@@ -101,15 +101,15 @@ fn batch(p: &Params) -> ApiResult<Option<Vec<Value>>> {
         Some(Value::Array(a)) => a.clone(),
         Some(Value::String(s)) => match serde_json::from_str::<Value>(s) {
             Ok(Value::Array(a)) => a,
-            _ => return Err(ApiError::field("bad-param", "batch")),
+            _ => return Err(ApiError::field(ErrorCode::BadParam, "batch")),
         },
-        Some(_) => return Err(ApiError::field("bad-param", "batch")),
+        Some(_) => return Err(ApiError::field(ErrorCode::BadParam, "batch")),
     };
     if list.is_empty() {
-        return Err(ApiError::new("empty"));
+        return Err(ApiError::new(ErrorCode::Empty));
     }
     if list.len() > MAX_BATCH {
-        return Err(ApiError::field("bad-param", "batch"));
+        return Err(ApiError::field(ErrorCode::BadParam, "batch"));
     }
     Ok(Some(list))
 }

@@ -3,9 +3,10 @@
 //! currency, and the conditions that pick the clicks. Parsed and checked
 //! completely before anything is written.
 use crate::api::dates::parse_moment;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::{Where, DIMENSIONS};
 use crate::api::params::Params;
+use crate::ids::UserId;
 use crate::snapshot::User;
 use crate::{money, rates};
 use rusqlite::types::Value as Sql;
@@ -59,24 +60,24 @@ pub struct SpendRequest {
 /// link's path), so another user's flow is `access`; way ids are not, so
 /// any way that is not the user's is `bad-way`. Archived ones count: their
 /// clicks are still in the reports.
-fn owned_flows_and_ways(conn: &Connection, user: i64, p: &Params) -> ApiResult<()> {
+fn owned_flows_and_ways(conn: &Connection, user: UserId, p: &Params) -> ApiResult<()> {
     let mut flow_owner = conn.prepare_cached("SELECT user_id FROM flows WHERE id = ?1")?;
     for flow in p.list("flow")? {
-        let owner: Option<i64> = flow_owner.query_row([&flow], |r| r.get(0)).optional()?;
+        let owner: Option<UserId> = flow_owner.query_row([&flow], |r| r.get(0)).optional()?;
         match owner {
-            None => return Err(ApiError::field("bad-flow", "flow")),
+            None => return Err(ApiError::field(ErrorCode::BadFlow, "flow")),
             Some(o) if o != user => return Err(ApiError::access()),
             Some(_) => {}
         }
     }
     let mut way_owner = conn.prepare_cached("SELECT user_id FROM ways WHERE id = ?1")?;
     for way in p.list("way")? {
-        let owner: Option<i64> = match way.parse::<i64>() {
+        let owner: Option<UserId> = match way.parse::<i64>() {
             Ok(id) => way_owner.query_row([id], |r| r.get(0)).optional()?,
             Err(_) => None,
         };
         if owner != Some(user) {
-            return Err(ApiError::field("bad-way", "way"));
+            return Err(ApiError::field(ErrorCode::BadWay, "way"));
         }
     }
     Ok(())
@@ -84,14 +85,14 @@ fn owned_flows_and_ways(conn: &Connection, user: i64, p: &Params) -> ApiResult<(
 
 impl SpendRequest {
     pub fn parse(conn: &Connection, user: &User, p: &Params) -> ApiResult<SpendRequest> {
-        let cost = p.money("cost", MAX_PRICE, "bad-price")?;
-        let cpc = p.money("cpc", MAX_PRICE, "bad-price")?;
+        let cost = p.money("cost", MAX_PRICE, ErrorCode::BadPrice)?;
+        let cpc = p.money("cpc", MAX_PRICE, ErrorCode::BadPrice)?;
         let price = match (cost, cpc) {
             (Some(c), None) => Price::Cost(c),
             (None, Some(c)) => Price::Cpc(c),
             // Which one was meant is a guess; refuse rather than guess.
-            (Some(_), Some(_)) => return Err(ApiError::field("bad-param", "cpc")),
-            (None, None) => return Err(ApiError::new("empty")),
+            (Some(_), Some(_)) => return Err(ApiError::field(ErrorCode::BadParam, "cpc")),
+            (None, None) => return Err(ApiError::new(ErrorCode::Empty)),
         };
         let mut conditions = 0;
         // `to` is inclusive: a date means its whole day, a time its second
@@ -103,13 +104,13 @@ impl SpendRequest {
             conditions += 1;
             parse_moment(&s, &user.tz, end)
                 .map(Some)
-                .ok_or_else(|| ApiError::field("bad-date", name))
+                .ok_or_else(|| ApiError::field(ErrorCode::BadDate, name))
         };
         let from = moment("from", false)?;
         let to = moment("to", true)?;
         if let (Some(f), Some(t)) = (from, to) {
             if f >= t {
-                return Err(ApiError::field("bad-date", "to"));
+                return Err(ApiError::field(ErrorCode::BadDate, "to"));
             }
         }
         let mut dims = Where::owner(user.id);
@@ -125,7 +126,7 @@ impl SpendRequest {
         // valid/unique narrow a condition but are not one: `valid=1` alone
         // would price every click of all time.
         if conditions == 0 {
-            return Err(ApiError::new("empty"));
+            return Err(ApiError::new(ErrorCode::Empty));
         }
         let valid = p.flag("valid")? == Some(true);
         let unique = p.flag("unique")? == Some(true);
@@ -133,7 +134,7 @@ impl SpendRequest {
             .text("currency")?
             .map_or_else(|| "usd".to_string(), |c| c.to_ascii_lowercase());
         if !money::valid_code(&currency) {
-            return Err(ApiError::field("bad-currency", "currency"));
+            return Err(ApiError::field(ErrorCode::BadCurrency, "currency"));
         }
         let convert = |a: f64| rates::convert(conn, a, &currency, &user.currency, "currency");
         let price = match price {

@@ -21,6 +21,7 @@
 //! may see a spend half written for a moment (README "Storage").
 use crate::api::error::{ApiError, ApiResult};
 use crate::db::writer::{Task, SLICE};
+use crate::ids::UserId;
 use crate::rates;
 use crate::store::reprice::pieces;
 use crate::store::reprice::price_piece;
@@ -38,7 +39,7 @@ pub struct SpendTask {
     /// `spend_pending.id`, chosen at random so that a slice whose
     /// commit failed can insert the same row again.
     id: i64,
-    user: i64,
+    user: UserId,
     /// The currency the prices are in (the user's when the request was
     /// read).
     base: String,
@@ -48,7 +49,7 @@ pub struct SpendTask {
 }
 
 impl SpendTask {
-    pub fn new(user: i64, base: String, pieces: Vec<Piece>, answer: Value) -> SpendTask {
+    pub fn new(user: UserId, base: String, pieces: Vec<Piece>, answer: Value) -> SpendTask {
         SpendTask {
             id: rand::random::<i64>() & i64::MAX,
             user,
@@ -112,7 +113,7 @@ impl SpendTask {
 
 impl Task for SpendTask {
     fn key(&self) -> i64 {
-        self.user
+        self.user.0
     }
 
     fn slice(&mut self, conn: &Connection) -> ApiResult<Option<Value>> {
@@ -155,7 +156,7 @@ impl Task for SpendTask {
             .unwrap_or(false);
         if staged {
             tracing::error!(
-                user = self.user,
+                user = self.user.0,
                 "a spend import gave up half written; its other prices stay"
             );
         }

@@ -9,7 +9,7 @@
 //!   does not know (e.g. `xk`) is named by the code in upper case.
 //! - Empty text values (ip, domain, subid, utm tags, flow) are id `""` and,
 //!   like every empty text field (docs/API.md), name `false`.
-use crate::clicks::filters::NAMES as FILTER_NAMES;
+use crate::codes::FilterCode;
 use crate::geo::countries::country_name;
 pub use crate::store::aggregate::Key;
 use crate::user_agent::{browser_name, os_name};
@@ -128,7 +128,11 @@ pub struct Names {
 }
 
 impl Names {
-    pub fn load(conn: &Connection, user: i64, item: Item) -> rusqlite::Result<Names> {
+    pub fn load(
+        conn: &Connection,
+        user: crate::ids::UserId,
+        item: Item,
+    ) -> rusqlite::Result<Names> {
         // Archived rows are included: their clicks still show (docs/API.md).
         let sql = match item {
             Item::Flow => "SELECT id, name FROM flows WHERE user_id = ?1",
@@ -181,10 +185,8 @@ impl Names {
                 Some(n) if !n.is_empty() => Value::from(n.as_str()),
                 _ => text(&k.map_key()),
             },
-            (Item::Filter, Key::Int(f)) => usize::try_from(*f)
-                .ok()
-                .and_then(|i| FILTER_NAMES.get(i))
-                .map_or_else(|| Value::from(f.to_string()), |n| Value::from(*n)),
+            (Item::Filter, Key::Int(f)) => FilterCode::from_code(*f)
+                .map_or_else(|| Value::from(f.to_string()), |c| Value::from(c.name())),
             (Item::Geo, Key::Text(g)) if g.is_empty() => Value::from("Unknown"),
             (Item::Geo, Key::Text(g)) => {
                 Value::from(country_name(g).map_or_else(|| g.to_ascii_uppercase(), String::from))

@@ -10,7 +10,7 @@ pub mod items;
 pub mod metrics;
 
 use crate::api::dates::{local, period, Period};
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::api::Call;
@@ -36,14 +36,14 @@ pub struct StatsRequest {
 }
 
 impl StatsRequest {
-    pub fn parse(p: &Params, user: i64, tz: &TimeZone) -> ApiResult<StatsRequest> {
+    pub fn parse(p: &Params, user: crate::ids::UserId, tz: &TimeZone) -> ApiResult<StatsRequest> {
         let period = period(p, tz, true)?;
         let item = match p.text("item")? {
-            None => return Err(ApiError::new("no-item")),
+            None => return Err(ApiError::new(ErrorCode::NoItem)),
             Some(s) => Item::parse(&s)
-                .ok_or_else(|| ApiError::one_of("no-item", "item", &items::ITEM_NAMES))?,
+                .ok_or_else(|| ApiError::one_of(ErrorCode::NoItem, "item", &items::ITEM_NAMES))?,
         };
-        let hour = p.int("hour", 0, 23, "bad-param")?.map(|h| h as i8);
+        let hour = p.int("hour", 0, 23, ErrorCode::BadParam)?.map(|h| h as i8);
         let mut filters = Where::owner(user);
         filters.dimensions(p)?;
         Ok(StatsRequest {

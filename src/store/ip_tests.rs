@@ -81,7 +81,7 @@ fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
     let (hours, at_5) = utc_hour(whole, 5);
     let want = expected(&conn, 1, &at_5, whole, 40);
     assert!(!want.is_empty());
-    let w = Where::owner(1);
+    let w = Where::owner(crate::ids::UserId(1));
     let two = top(&conn, Some(&mut second), &w, whole, Some(&hours), 40);
     assert_eq!(got(two.unwrap().unwrap()), want);
 }

@@ -27,7 +27,7 @@ pub fn move_lead(conn: &Connection, id: i64, sign: i64) -> rusqlite::Result<()> 
 }
 
 /// Recomputes a user's lead rollups from the leads table.
-pub fn rebuild(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+pub fn rebuild(conn: &Connection, user: crate::ids::UserId) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM lead_roll WHERE user_id = ?1", [user])?;
     let sums = SUMS.replace("?1 * ", "SUM");
     for (kind, column) in KINDS {

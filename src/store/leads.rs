@@ -2,6 +2,7 @@
 //! the lead rollups (src/store/lead_roll.rs) follow every write of a lead
 //! in the same transaction.
 
+use crate::ids::UserId;
 use rusqlite::Connection;
 
 /// Lead `id` counts again (`sign` 1: just written) or stops counting
@@ -12,6 +13,6 @@ pub fn moved(conn: &Connection, id: i64, sign: i64) -> rusqlite::Result<()> {
 
 /// Recounts `user`'s lead rollups from their leads, after leads were
 /// written without moving them (the demo's generated leads).
-pub fn recount(conn: &Connection, user: i64) -> rusqlite::Result<()> {
+pub fn recount(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     super::lead_roll::rebuild(conn, user)
 }

@@ -54,7 +54,8 @@ pub use cols::fixture;
 
 /// Removes every click of `user` and all the store keeps of them, lead
 /// rollups included (`flowtrack demo` starts its user over).
-pub fn remove_user(conn: &rusqlite::Connection, user: i64) -> rusqlite::Result<()> {
+pub fn remove_user(conn: &rusqlite::Connection, user: crate::ids::UserId) -> rusqlite::Result<()> {
+    let user = user.0;
     conn.execute_batch(&format!(
         "DELETE FROM click_cost WHERE id IN (SELECT id FROM clicks WHERE user_id = {user});
          DELETE FROM clicks WHERE user_id = {user};

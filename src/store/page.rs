@@ -191,14 +191,14 @@ mod tests {
         let at = |s: &[i64]| -> Vec<ClickRecord> {
             let click = |&t: &i64| ClickRecord {
                 key: key_at(1_700_000_000 + t),
-                user_id: 1,
+                user_id: crate::ids::UserId(1),
                 ..ClickRecord::default()
             };
             s.iter().map(click).collect()
         };
         crate::store::append::write_batch(&mut conn, &at(&[10, 20, 100])).unwrap();
         crate::store::append::write_batch(&mut conn, &at(&[85, 90])).unwrap();
-        let w = Where::owner(1);
+        let w = Where::owner(crate::ids::UserId(1));
         let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
         let got = newest(&conn, &plan, 0, 3).unwrap();
         assert_eq!(

@@ -1,4 +1,8 @@
 //! A click as the request thread hands it to the writer: owned, no database.
+use crate::codes::FilterCode;
+use crate::ids::{FlowId, UserId};
+use crate::user_agent::{Browser, Os};
+
 #[derive(Debug, Clone, Default)]
 pub struct Tags {
     pub utms: String,
@@ -17,18 +21,18 @@ pub struct Tags {
 pub struct ClickRecord {
     pub key: i64,
     pub secret: i64,
-    pub user_id: i64,
-    pub flow: String,
+    pub user_id: UserId,
+    pub flow: FlowId,
     pub way: i64,
     pub site: i64,
-    pub filter: u8,
+    pub filter: FilterCode,
     pub unique: bool,
     pub vid: i64,
     pub ip: String,
     pub geo: String,
     pub lang: String,
-    pub os: u8,
-    pub browser: u8,
+    pub os: Os,
+    pub browser: Browser,
     pub mobile: bool,
     pub ua: String,
     pub referer: String,
@@ -50,7 +54,7 @@ impl ClickRecord {
     pub fn texts(&self) -> impl Iterator<Item = &String> {
         let t = &self.tags;
         [
-            &self.flow,
+            &self.flow.0,
             &self.ip,
             &self.geo,
             &self.lang,

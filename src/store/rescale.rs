@@ -19,6 +19,7 @@
 use crate::api::error::ApiResult;
 use crate::click_id::key_bucket;
 use crate::db::writer::{Task, SLICE};
+use crate::ids::UserId;
 use crate::store::cols::store::scale_prices;
 use crate::store::rollup::KINDS;
 use rusqlite::types::Value as Sql;
@@ -39,9 +40,9 @@ const BUCKETS: i64 = 4;
 
 /// The change of `user`'s base currency to `to` (a known currency), for
 /// the writer to run; it answers once every price is converted.
-pub fn change(user: i64, to: &str) -> Box<dyn Task> {
+pub fn change(user: UserId, to: &str) -> Box<dyn Task> {
     Box::new(Rescale {
-        user,
+        user: user.0,
         to: Some(to.to_string()),
     })
 }

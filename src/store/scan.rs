@@ -152,7 +152,7 @@ mod tests {
             }
         }
         let (_dir, conn, mut second) = crate::store::cols::fixture::fixture();
-        let w = crate::api::filters::Where::owner(1);
+        let w = crate::api::filters::Where::owner(crate::ids::UserId(1));
         let plan = Plan::new(&w, crate::api::dates::Period::ALL, None, None).unwrap();
         let (need, mut n) = (Need::default(), Count(0));
         let e = within(gone(), || plan.each(&conn, need, &mut n)).unwrap_err();

@@ -61,7 +61,7 @@ impl WideAcc {
     pub fn add(&mut self, c: &ClickRecord) {
         let mut text = |s: &str| self.texts.id(s);
         let key = (
-            c.user_id,
+            c.user_id.0,
             crate::click_id::key_bucket(c.key),
             text(&c.flow),
             (

@@ -1,9 +1,9 @@
 //! docs/API.md stays true to the code: it documents exactly the router's
 //! functions (`flowtrack::routes::ENDPOINTS`), each with a curl example, and
-//! exactly the error codes the code can answer, which are the codes of
-//! `flowtrack::api::error::ERROR_CODES` and those the source passes to
-//! `ApiError` and to the `Params` checks that make one.
-use flowtrack::api::error::ERROR_CODES;
+//! exactly the error codes the code can answer: the variants of
+//! `flowtrack::api::error::ErrorCode` (the source cannot answer another),
+//! each of which the source uses. README.md points to that table.
+use flowtrack::api::error::ErrorCode;
 use flowtrack::routes::ENDPOINTS;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -85,18 +85,34 @@ fn documented_codes(doc: &str) -> Vec<String> {
         .collect()
 }
 
+/// The texts of `ErrorCode::ALL`, checked to be distinct.
+fn listed_codes() -> BTreeSet<String> {
+    let listed: BTreeSet<String> = ErrorCode::ALL.iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        listed.len(),
+        ErrorCode::ALL.len(),
+        "ErrorCode::ALL names a code twice"
+    );
+    listed
+}
+
 #[test]
 fn every_error_code_is_in_the_error_table_of_the_doc() {
     let codes = documented_codes(&api_md());
     let documented: BTreeSet<String> = codes.iter().cloned().collect();
     assert_eq!(codes.len(), documented.len(), "a code documented twice");
-    let listed: BTreeSet<String> = ERROR_CODES.iter().map(|c| c.to_string()).collect();
-    assert_eq!(
-        listed.len(),
-        ERROR_CODES.len(),
-        "ERROR_CODES names a code twice"
+    same("error codes", &listed_codes(), &documented, "docs/API.md");
+}
+
+#[test]
+fn the_readme_points_to_the_error_table() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains("(docs/API.md#error-codes)"),
+        "README.md does not link to docs/API.md#error-codes"
     );
-    same("error codes", &listed, &documented, "docs/API.md");
+    // The anchor is the heading's.
+    assert!(api_md().contains("\n## Error codes\n"));
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -110,104 +126,39 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The string literals among the arguments of the call whose `(` is at
-/// the start of `rest`, and whether its last argument is one.
-fn call_literals(rest: &str) -> (Vec<String>, bool) {
-    let mut depth = 0;
-    let mut literals = Vec::new();
-    let mut last_is_literal = false;
-    let mut chars = rest.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            '"' => {
-                let literal: String = chars.by_ref().take_while(|c| *c != '"').collect();
-                literals.push(literal);
-                last_is_literal = true;
-                continue;
-            }
-            ',' if depth == 1 => last_is_literal = false,
-            c if c.is_whitespace() => continue,
-            _ => last_is_literal = false,
-        }
-    }
-    (literals, last_is_literal)
-}
-
-/// The codes the source can answer: the first argument of `ApiError`'s
-/// constructors when it is a literal (`Self::` ones in src/api/error.rs),
-/// `slow-down` of `ApiError::slow_down`, and the code, the last argument,
-/// of `Params::int` and `Params::money`, which must be a literal.
-fn codes_in_source() -> BTreeSet<String> {
+/// The names the source writes as `ErrorCode::Name` outside comments
+/// (the enum's own list in src/api/error.rs names its variants bare;
+/// rusqlite's `ErrorCode` adds names that are none).
+fn variants_in_source() -> BTreeSet<String> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
-    let mut codes = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let own = file.ends_with("src/api/error.rs");
-        let mut offset = 0;
-        for (n, line) in text.lines().enumerate() {
-            // The text from this line on: a call may span lines.
-            let from = &text[offset..];
-            offset += line.len() + 1;
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            let first = |prefix: &str, codes: &mut BTreeSet<String>| {
-                for (at, _) in line.match_indices(prefix) {
-                    let rest = from[at + prefix.len()..].trim_start();
-                    if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-                        codes.insert(code.to_string());
-                    }
-                }
-            };
-            for prefix in ["ApiError::new(", "ApiError::field(", "ApiError::one_of("] {
-                first(prefix, &mut codes);
-            }
-            if own {
-                for prefix in ["Self::new(", "Self::field(", "Self::one_of("] {
-                    first(prefix, &mut codes);
-                }
-            }
-            if line.contains("ApiError::slow_down(") {
-                codes.insert("slow-down".into());
-            }
-            for method in [".int(", ".money("] {
-                for (at, _) in line.match_indices(method) {
-                    let (literals, last) = call_literals(&from[at + method.len() - 1..]);
-                    assert!(
-                        last,
-                        "{}:{}: the error code of {method}...) is not a literal, so this test cannot see it",
-                        file.display(),
-                        n + 1
-                    );
-                    codes.insert(literals.last().unwrap().clone());
+        for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for (at, _) in line.match_indices("ErrorCode::") {
+                let rest = &line[at + "ErrorCode::".len()..];
+                let name: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+                if name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    names.insert(name);
                 }
             }
         }
     }
-    codes
+    names
 }
 
 #[test]
-fn the_code_answers_exactly_the_listed_error_codes() {
-    let source = codes_in_source();
-    // The scan must see the codes of every kind of call, or it proves
-    // nothing: a constructor, one_of, slow_down and Params::int.
-    for code in ["access", "no-item", "slow-down", "bad-unique", "bad-price"] {
-        assert!(source.contains(code), "the source scan missed {code}");
-    }
-    let listed: BTreeSet<String> = ERROR_CODES.iter().map(|c| c.to_string()).collect();
-    same(
-        "error codes",
-        &source,
-        &listed,
-        "flowtrack::api::error::ERROR_CODES",
+fn the_code_answers_every_listed_error_code() {
+    // A code the source never answers would be documented for nothing.
+    let used = variants_in_source();
+    let unused: Vec<_> = ErrorCode::ALL
+        .iter()
+        .filter(|c| !used.contains(&format!("{c:?}")))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "error codes no source answers: {unused:?}"
     );
 }

@@ -1,6 +1,7 @@
 //! Property tests of the parameter parsing (SPEC 3, issue 7): any bytes
 //! as query, form or JSON body parse or fail cleanly, never panic; the
 //! three array forms and the two meta forms mean the same thing.
+use flowtrack::api::error::ErrorCode;
 use flowtrack::api::params::Params;
 use proptest::prelude::*;
 
@@ -20,8 +21,8 @@ proptest! {
         for name in ["a", "flow", "meta", "x"] {
             let _ = p.text(name);
             let _ = p.list(name);
-            let _ = p.int(name, 0, 10, "bad-param");
-            let _ = p.money(name, 1e9, "bad-price");
+            let _ = p.int(name, 0, 10, ErrorCode::BadParam);
+            let _ = p.money(name, 1e9, ErrorCode::BadPrice);
             let _ = p.flag(name);
             let _ = p.object(name);
         }

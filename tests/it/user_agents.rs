@@ -1,7 +1,7 @@
 //! Checks `clicks::user_agent::classify` against a table of real User-Agent
 //! strings (tests/data/user_agents.tsv: `os<TAB>browser<TAB>mobile<TAB>ua`).
 
-use flowtrack::clicks::user_agent::{classify, UaInfo, BROWSER_NAMES, OS_NAMES};
+use flowtrack::clicks::user_agent::{classify, Browser, Os, UaInfo, BROWSER_NAMES, OS_NAMES};
 
 struct Row {
     line: usize,
@@ -52,8 +52,8 @@ fn every_user_agent_in_the_table_gets_its_os_browser_and_mobile_codes() {
     for r in &rows {
         let got = classify(&r.ua);
         let want = UaInfo {
-            os: r.os,
-            browser: r.browser,
+            os: Os::from_code(r.os.into()).expect("an OS code"),
+            browser: Browser::from_code(r.browser.into()).expect("a browser code"),
             mobile: r.mobile,
             bot: r.browser == 11,
         };
@@ -113,11 +113,11 @@ fn classify_never_panics_on_odd_input() {
     for ua in inputs {
         let info = classify(ua);
         assert!(
-            usize::from(info.os) < OS_NAMES.len()
-                && usize::from(info.browser) < BROWSER_NAMES.len(),
+            usize::from(info.os.code()) < OS_NAMES.len()
+                && usize::from(info.browser.code()) < BROWSER_NAMES.len(),
             "{info:?}"
         );
-        assert_eq!(info.bot, info.browser == 11, "{info:?}");
+        assert_eq!(info.bot, info.browser == Browser::Bot, "{info:?}");
     }
     assert!(classify("").bot);
     assert!(classify("     ").bot);

@@ -11,7 +11,7 @@
 //! another in arrival order, so no two of them change the same prices at
 //! once; tasks of different keys take turns, a slice each.
 use super::ticket::Responder;
-use crate::api::error::{ApiError, ApiResult};
+use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use rusqlite::{Connection, TransactionBehavior};
 use serde_json::Value;
 use std::collections::VecDeque;
@@ -101,7 +101,7 @@ impl Tasks {
             }
             Ok(Some(answer)) => Some(Ok(answer)),
             // A refusal (not a failure to write) answers at once.
-            Err(e) if e.code != ApiError::db().code => Some(Err(e)),
+            Err(e) if e.code != ErrorCode::Db => Some(Err(e)),
             Err(e) => {
                 entry.failures += 1;
                 match entry.failures >= ATTEMPTS {

@@ -1,6 +1,7 @@
 //! The writer's job contract (docs/API.md): jobs run in queue order, each in
 //! its own savepoint, and answer only after the commit.
 use super::*;
+use crate::api::error::ErrorCode;
 use serde_json::json;
 
 /// The writer's tests store jobs only.
@@ -43,7 +44,7 @@ fn job(x: i64, end: &'static str) -> JobFn {
         match end {
             "ok" => Ok(json!({ "x": x })),
             "panic" => panic!("job {x} panics after writing"),
-            code => Err(ApiError::new(code)),
+            code => Err(ApiError::new(ErrorCode::parse(code).unwrap())),
         }
     })
 }
@@ -81,7 +82,7 @@ fn a_failing_or_panicking_job_rolls_back_only_itself() {
         got,
         vec![
             Ok(json!({"x": 0})),
-            Err(ApiError::new("no-changes")),
+            Err(ApiError::new(ErrorCode::NoChanges)),
             Err(ApiError::db()),
             Ok(json!({"x": 3})),
             Err(ApiError::db()),

@@ -3,8 +3,10 @@
 use super::read::Hours;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
+use crate::codes::FilterCode;
 use crate::store::append::write_batch;
 use crate::store::record::{ClickRecord, Tags};
+use crate::user_agent::Os;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::types::Value as Sql;
@@ -51,13 +53,13 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
         };
         batch.push(ClickRecord {
             key,
-            user_id: 1 + (i % 11 == 0) as i64,
+            user_id: crate::ids::UserId(1 + (i % 11 == 0) as i64),
             flow: ["fa", "fb", "fc"][rng.random_range(0..3)].into(),
-            filter: rng.random_range(0..3),
+            filter: FilterCode::ALL[rng.random_range(0..3)],
             unique: rng.random_bool(0.7),
             ip,
             geo: ["de", "br", "", "us"][rng.random_range(0..4)].into(),
-            os: rng.random_range(0..4),
+            os: Os::ALL[rng.random_range(0..4)],
             mobile: rng.random_bool(0.5),
             domain: "d.example".into(),
             tags: Tags {
@@ -77,7 +79,7 @@ pub fn fixture() -> (tempfile::TempDir, Connection, Connection) {
 }
 
 pub fn filters(user: i64, lists: &[(&str, Vec<Sql>)]) -> Where {
-    let mut w = Where::owner(user);
+    let mut w = Where::owner(crate::ids::UserId(user));
     for (column, values) in lists {
         w.list_of(column, values.clone());
     }

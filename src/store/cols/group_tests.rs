@@ -99,7 +99,7 @@ fn groups_from_the_columns_are_those_of_the_click_table() {
     let (hours, at_5) = utc_hour(whole, 5);
     let want = expected(&conn, Some("subid"), &at_5, whole);
     assert!(!want.is_empty());
-    let w = Where::owner(1);
+    let w = Where::owner(crate::ids::UserId(1));
     let got = report(
         &conn,
         Some(&mut second),

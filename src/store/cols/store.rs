@@ -39,7 +39,7 @@ pub struct ColsAcc {
 
 impl ColsAcc {
     pub fn add(&mut self, c: &ClickRecord) {
-        self.users.entry(c.user_id).or_default().push(&Row::of(c));
+        self.users.entry(c.user_id.0).or_default().push(&Row::of(c));
     }
 
     /// Forgets the batch (and what a failed one would have left).

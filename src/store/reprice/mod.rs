@@ -32,11 +32,11 @@ use std::rc::Rc;
 /// since the request was resolved is skipped).
 pub fn price_piece(
     conn: &Connection,
-    user: i64,
+    user: crate::ids::UserId,
     ids: &[i64],
     price: f64,
 ) -> rusqlite::Result<usize> {
-    let (deltas, mut matched) = Deltas::of_chunks(conn, user, ids)?;
+    let (deltas, mut matched) = Deltas::of_chunks(conn, user.0, ids)?;
     let n = deltas.clicks();
     if n > 0 {
         deltas.write(conn, price, true)?;

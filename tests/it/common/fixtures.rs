@@ -73,6 +73,8 @@ pub fn user_id(db: &Path, name: &str) -> i64 {
 /// Writes the clicks into a stopped app's database; answers their public
 /// ids in the same order (what postback.json takes as `click`).
 pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
+    use flowtrack::clicks::filters::FilterCode;
+    use flowtrack::clicks::user_agent::{Browser, Os};
     use flowtrack::store::record::{ClickRecord, Tags};
     let records: Vec<ClickRecord> = clicks
         .iter()
@@ -81,16 +83,16 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             // Distinct keys even for clicks in the same second.
             key: flowtrack::clicks::id::key_at(c.t) + n as i64,
             secret: 1_000_003 * (n as i64 + 1),
-            user_id: c.user,
+            user_id: flowtrack::ids::UserId(c.user),
             flow: c.flow.into(),
             way: c.way,
             site: c.site,
-            filter: c.filter as u8,
+            filter: FilterCode::from_code(c.filter).expect("a filter code"),
             unique: c.uniq,
             ip: c.ip.into(),
             geo: c.geo.into(),
-            os: c.os as u8,
-            browser: c.browser as u8,
+            os: Os::from_code(c.os).expect("an OS code"),
+            browser: Browser::from_code(c.browser).expect("a browser code"),
             mobile: c.mobile,
             domain: c.domain.into(),
             tags: Tags {

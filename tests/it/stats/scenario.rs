@@ -228,7 +228,7 @@ pub fn setup() -> (TestApp, Ids) {
         assert_eq!(n, 1, "one lead per click and goal");
     }
     // The rollups follow the moved times, as after any repair.
-    let users: Vec<i64> = conn
+    let users: Vec<flowtrack::ids::UserId> = conn
         .prepare("SELECT id FROM users")
         .unwrap()
         .query_map([], |r| r.get(0))
