@@ -5,4 +5,4 @@
 # Usage: bench/crash.sh [kills]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FLOWTRACK_CRASH_KILLS=${1:-20} cargo test --release --test crash -- --nocapture 2>&1 | grep -E "kills survived|test result|panicked|lost"
+FLOWTRACK_CRASH_KILLS=${1:-20} cargo test --release --test it -- --exact crash::answered_clicks_survive_sigkill_and_the_file_stays_intact --nocapture 2>&1 | grep -E "kills survived|test result|panicked|lost"

@@ -66,7 +66,7 @@ fn step1_untrusted_proxy_headers_are_ignored() {
 
 #[test]
 fn step1_trusted_proxy_gives_the_address_it_saw() {
-    // Every proxy setup and spoofing attempt: tests/proxy.rs.
+    // Every proxy setup and spoofing attempt: tests/it/proxy.rs.
     let app = spawn_with(|c| c.trust_proxy = true);
     app.flow_with_urls("p1", &["https://t.test/"]);
     let only = |app: &TestApp, h: &'static str, v: &'static str| {

@@ -255,7 +255,7 @@ fn a_body_over_4_mib_is_too_large_and_changes_nothing() {
 }
 
 /// Management functions refuse parameters they do not know (a typo would
-/// otherwise save something else than meant; tests/management_flows.rs
+/// otherwise save something else than meant; tests/it/management_flows.rs
 /// has every function); reads and lists still ignore them.
 #[test]
 fn unknown_parameters_are_refused_by_changes_and_ignored_by_reads() {
