@@ -18,6 +18,7 @@ pub mod aggregate;
 pub mod append;
 pub mod cols;
 pub mod ip;
+pub mod lead_agg;
 pub mod lead_roll;
 pub mod page;
 pub mod record;
