@@ -54,9 +54,18 @@ pub fn clicks(
     a.merge(b);
     match by_value {
         true => hand_out(a.groups, g.top, each),
-        false => {
+        false if g.buckets => {
             for (bucket, s) in a.buckets {
                 each(ClickAgg::of(Some(bucket * BUCKET), None, s));
+            }
+        }
+        // Grouped by nothing (a cut answer's total): one group, as the
+        // other paths give it.
+        false => {
+            let mut all = Sums::default();
+            a.buckets.into_values().for_each(|s| all.merge(s));
+            if all.click != 0 {
+                each(ClickAgg::of(None, None, all));
             }
         }
     }
