@@ -45,12 +45,16 @@ const START: Duration = Duration::from_secs(5);
 /// writer; answers once every price is converted. Blocking.
 pub fn change(call: &Call, user: i64, to: &str) -> ApiResult<()> {
     let (tx, answer) = ticket();
-    let task = Rescale {
+    call.state.writer.start_task(task(user, to), tx);
+    answer.wait_blocking(START).map(|_| ())
+}
+
+/// The writer's task that changes the user's base currency to `to`.
+pub fn task(user: i64, to: &str) -> Box<dyn Task> {
+    Box::new(Rescale {
         user,
         to: Some(to.to_string()),
-    };
-    call.state.writer.start_task(Box::new(task), tx);
-    answer.wait_blocking(START).map(|_| ())
+    })
 }
 
 /// The changes a crash interrupted, finished first.
