@@ -20,6 +20,8 @@ pub mod cols;
 pub mod ip;
 pub mod lead_agg;
 pub mod lead_roll;
+#[cfg(test)]
+mod model_tests;
 pub mod page;
 pub mod record;
 pub mod reprice;
