@@ -34,7 +34,7 @@ use serde_json::json;
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
-fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow> {
+pub(crate) fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow> {
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new(ErrorCode::BadClick))?;
     match crate::store::click(conn, key)? {
         Some(c) if c.secret != secret => Err(ApiError::new(ErrorCode::BadClick)),
@@ -176,7 +176,18 @@ enum Start {
 /// data. Runs on the writer inside a savepoint, so an error anywhere here
 /// leaves nothing behind; it must not open a transaction of its own.
 fn write(conn: &Connection, user: UserId, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
-    let now = jiff::Timestamp::now().as_second();
+    write_at(conn, user, req, fresh, jiff::Timestamp::now().as_second())
+}
+
+/// [`write`] at Unix second `now` (src/store/model_tests drives the store
+/// with leads at chosen times).
+pub(crate) fn write_at(
+    conn: &Connection,
+    user: UserId,
+    req: &PostbackRequest,
+    fresh: LeadRow,
+    now: i64,
+) -> ApiResult {
     let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {
             let mut row = old.clone();

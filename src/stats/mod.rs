@@ -15,7 +15,7 @@ use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::store::aggregate::{self as source, Grouping};
-use crate::store::{ip, Hours};
+use crate::store::Hours;
 use items::{Item, Key, Names};
 use jiff::tz::TimeZone;
 use metrics::Row;
@@ -54,12 +54,17 @@ impl StatsRequest {
         })
     }
 
-    fn grouping(&self) -> Grouping {
+    pub fn grouping(&self) -> Grouping {
         Grouping {
             buckets: self.item.chronological() || self.hour.is_some(),
             column: self.item.column(),
             top: Some(MAX_GROUPS + 1),
         }
+    }
+
+    /// The buckets of the `hour` filter in `tz`, if it is given.
+    pub fn hours(&self, tz: &TimeZone) -> Option<Hours> {
+        self.hour.map(|h| hours_of(self.period, h, tz))
     }
 }
 
@@ -91,6 +96,47 @@ impl Folder<'_> {
     }
 }
 
+/// A request's groups as the store's aggregates come in: each bucket in
+/// its local date or hour (or left out by the `hour` filter), in the
+/// user's timezone.
+pub struct Fold<'a> {
+    folder: Folder<'a>,
+    pub groups: HashMap<Key, Row>,
+    /// An answer cut to its busiest click groups takes no other leads.
+    cut: bool,
+}
+
+impl<'a> Fold<'a> {
+    pub fn new(req: &StatsRequest, tz: &'a TimeZone) -> Fold<'a> {
+        Fold {
+            folder: Folder {
+                item: req.item,
+                hour: req.hour,
+                tz,
+                local: HashMap::new(),
+            },
+            groups: HashMap::new(),
+            cut: false,
+        }
+    }
+
+    pub fn clicks(&mut self, a: source::ClickAgg) {
+        if let Some(k) = self.folder.group(a.bucket, a.value) {
+            let row = self.groups.entry(k).or_default();
+            row.add_clicks(a.click, a.unique, a.spend);
+        }
+    }
+
+    pub fn leads(&mut self, a: source::LeadAgg) {
+        if let Some(k) = self.folder.group(a.bucket, a.value) {
+            if !self.cut || self.groups.contains_key(&k) {
+                let row = self.groups.entry(k).or_default();
+                row.add_leads(&a.goal, &a.leads);
+            }
+        }
+    }
+}
+
 /// Most groups one answer holds. Items like ip or subid can have millions
 /// of values in a month; such an answer keeps the groups with the most
 /// clicks, says `"truncated": true`, and its total still counts everything.
@@ -100,95 +146,42 @@ pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let req = StatsRequest::parse(&call.params, user.id, &user.tz)?;
     let g = req.grouping();
-    let mut folder = Folder {
-        item: req.item,
-        hour: req.hour,
-        tz: &user.tz,
-        local: HashMap::new(),
-    };
-    let mut groups: HashMap<Key, Row> = HashMap::new();
+    let mut fold = Fold::new(&req, &user.tz);
     // The click columns keep the clicks of the `hour` filter themselves
-    // when grouping by a value (src/stats/cols).
-    let hours = req.hour.map(|h| hours_of(req.period, h, &user.tz));
-    // About one address per click: the click columns answer item ip
-    // (src/stats/ip.rs), already cut to the top groups.
-    let top = match req.item {
-        Item::Ip => {
-            // A spare from the report pool, which holds one for each
-            // report slot (src/api/reads.rs).
-            let mut spare = call.state.reports.try_get();
-            let (f, p) = (&req.filters, req.period);
-            ip::top(
-                &call.conn,
-                spare.as_deref_mut(),
-                f,
-                p,
-                hours.as_ref(),
-                g.top.unwrap_or(0),
-            )?
-        }
-        _ => None,
-    };
-    match top {
-        Some(top) => {
-            for (k, s) in top {
-                groups
-                    .entry(k)
-                    .or_default()
-                    .add_clicks(s.click, s.unique, s.spend);
-            }
-        }
-        None => source::clicks(
-            &call.conn,
-            Some(&call.state.reports),
-            g,
-            &req.filters,
-            req.period,
-            hours.as_ref(),
-            |a| {
-                if let Some(k) = folder.group(a.bucket, a.value) {
-                    groups
-                        .entry(k)
-                        .or_default()
-                        .add_clicks(a.click, a.unique, a.spend);
-                }
-            },
-        )?,
-    }
-    let truncated = groups.len() > MAX_GROUPS;
-    // A cut answer reads the leads of its groups only (src/stats/source.rs).
+    // when grouping by a value (src/store/cols).
+    let hours = req.hours(&user.tz);
+    let (f, p) = (&req.filters, req.period);
+    let pool = Some(&call.state.reports);
+    source::clicks(&call.conn, pool, g, f, p, hours.as_ref(), |a| {
+        fold.clicks(a)
+    })?;
+    let truncated = fold.groups.len() > MAX_GROUPS;
+    // A cut answer reads the leads of its groups only (src/store/lead_agg.rs).
     let mut kept = Vec::new();
     if truncated {
-        let keep = groups.keys().filter_map(|k| match k {
+        let keep = fold.groups.keys().filter_map(|k| match k {
             Key::Text(t) => Some(t.as_str()),
             Key::Int(_) => None,
         });
         let keep: std::collections::HashSet<&str> = keep.collect();
+        // A spare from the report pool, which holds one for each report
+        // slot (src/api/reads.rs).
         let mut spare = call.state.reports.try_get();
-        let (f, p) = (&req.filters, req.period);
         source::kept_leads(&call.conn, spare.as_deref_mut(), g, f, p, &keep, |a| {
             kept.push(a)
         })?;
-    }
-    let mut add = |a: source::LeadAgg| {
-        if let Some(k) = folder.group(a.bucket, a.value) {
-            // Cut answers keep their click groups only.
-            if !truncated || groups.contains_key(&k) {
-                groups.entry(k).or_default().add_leads(&a.goal, &a.leads);
-            }
-        }
-    };
-    match truncated {
-        true => kept.into_iter().for_each(&mut add),
-        false => source::leads(&call.conn, g, &req.filters, req.period, &mut add)?,
+        fold.cut = true;
+        kept.into_iter().for_each(|a| fold.leads(a));
+    } else {
+        source::leads(&call.conn, g, f, p, |a| fold.leads(a))?;
     }
     let total = if truncated {
-        Some(total_row(call, &req, &mut folder)?)
+        Some(total_row(call, &req, &mut fold.folder)?)
     } else {
         None
     };
     let names = Names::load(&call.conn, user.id, req.item)?;
-    let mut answer = render(req.item, &names, groups, total);
+    let mut answer = render(req.item, &names, fold.groups, total);
     if truncated {
         answer["truncated"] = Value::Bool(true);
     }

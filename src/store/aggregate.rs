@@ -1,7 +1,12 @@
-//! Where stats.json's numbers come from: the click rollups, or the click
-//! columns (src/stats/cols) for what no rollup holds, and one aggregate
-//! query over leads per request (lead rollups or the leads table by the
-//! `leads_user_time` index).
+//! Where stats.json's numbers come from. A click aggregate is answered
+//! by one of four [`Path`]s, fastest first: a narrow rollup (rollup.rs),
+//! the wide rollup (wide.rs), the click columns (cols/group.rs, and
+//! ip.rs for item ip: two halves of the period at once), or SQLite
+//! grouping the click rows (a grouping with more values than the columns
+//! hold, a subid per click). [`plan`] picks the first that serves a
+//! request; [`clicks_by`] answers by a given one, so that tests can hold
+//! every path to the same answer. Leads come from one aggregate query
+//! per request, lead rollups or the leads table (lead_agg.rs).
 //!
 //! Grouping by time happens in 15-minute UTC buckets: every real timezone
 //! offset is a multiple of 15 minutes, so each bucket lies within exactly
@@ -9,16 +14,19 @@
 //! with the user's timezone (docs/API.md: groups are in the user's timezone).
 //!
 //! Both functions hand out rows through a callback so large groupings (ip,
-//! subid) are never held twice. Rollups answer most click requests
-//! (rollup.rs, wide.rs); the click columns the rest, two halves of the
-//! period at once; a grouping with more values than they hold (a subid
-//! per click) has SQLite group the click rows.
+//! subid) are never held twice.
+use super::cols::read::{Hours, Plan};
+use super::rollup::Query;
 use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use serde_json::Value;
+
+pub use super::lead_agg::{
+    kept_leads, kept_leads_by, lead_plan, leads, leads_by, LeadAgg, LeadPath, Leads,
+};
 
 /// Length of a time bucket in seconds.
 pub const BUCKET: i64 = 900;
@@ -58,18 +66,9 @@ impl ClickAgg {
     }
 }
 
-/// Lead aggregates of one (bucket, value, goal).
-#[derive(Debug, Clone)]
-pub struct LeadAgg {
-    pub bucket: Option<i64>,
-    pub value: Option<Key>,
-    pub goal: String,
-    pub leads: Leads,
-}
-
 /// The SELECT / GROUP BY expressions of a grouping; `time` is the bucket
 /// number expression of the table.
-fn group_exprs(g: Grouping, time: &str) -> Vec<String> {
+pub(super) fn group_exprs(g: Grouping, time: &str) -> Vec<String> {
     let mut out = Vec::new();
     if g.buckets {
         out.push(time.to_string());
@@ -81,7 +80,7 @@ fn group_exprs(g: Grouping, time: &str) -> Vec<String> {
 }
 
 /// Reads the bucket and value columns that `group_exprs` put first.
-fn group_values(
+pub(super) fn group_values(
     g: Grouping,
     r: &rusqlite::Row,
 ) -> rusqlite::Result<(Option<i64>, Option<Key>, usize)> {
@@ -142,6 +141,77 @@ const CLICKS_WITH_COST: &str = "clicks LEFT JOIN click_cost k ON k.id = clicks.i
 pub(super) const CLICK_AGGREGATES: &str =
     "count(*), COALESCE(SUM(uniq), 0), COALESCE(SUM(k.cost), 0.0)";
 
+/// How a click aggregate is answered (see the module comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// A narrow rollup (click_roll, rollup.rs): the item and filters on
+    /// the flow and one rolled-up dimension.
+    Narrow,
+    /// The wide rollup (click_wide, wide.rs): any mix of its dimensions.
+    Wide,
+    /// The click columns (cols/group.rs; ip.rs for item ip).
+    Columns,
+    /// SQLite grouping the click rows: serves every request.
+    Rows,
+}
+
+impl Path {
+    /// Every path, in the order [`plan`] tries them.
+    pub const ALL: [Path; 4] = [Path::Narrow, Path::Wide, Path::Columns, Path::Rows];
+}
+
+/// An aggregate as stats.json asks it of the store.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    pub g: Grouping,
+    /// The owner and the dimension filters.
+    pub filters: &'a Where,
+    pub period: Period,
+    /// The `hour` filter's buckets, which the click columns keep
+    /// themselves when grouping by a value (src/stats/mod.rs); the other
+    /// paths hand out buckets for the caller to keep.
+    pub hours: Option<&'a Hours>,
+}
+
+/// The path that answers `r`: the first of [`Path::ALL`] that serves it.
+pub fn plan(r: &Request) -> Path {
+    let serving = Path::ALL.into_iter().find(|&p| serves(p, r));
+    serving.unwrap_or(Path::Rows)
+}
+
+/// Whether `path` can answer `r`. The click columns may still give up
+/// when they find more values than they hold ([`clicks_by`]).
+pub fn serves(path: Path, r: &Request) -> bool {
+    match path {
+        Path::Narrow => narrow(r).is_some(),
+        Path::Wide => wide(r).is_some(),
+        Path::Columns if r.g.column == Some(IP) => ip_top(r).is_some(),
+        Path::Columns => super::cols::group::serves(r.g, r.filters, r.period, r.hours),
+        Path::Rows => true,
+    }
+}
+
+/// The item the click columns group apart (src/store/ip.rs).
+const IP: &str = "ip";
+
+fn narrow(r: &Request) -> Option<Query> {
+    let (g, f, p) = (r.g, r.filters, r.period);
+    super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, f, p)
+}
+
+fn wide(r: &Request) -> Option<Query> {
+    super::wide::query(r.g.buckets, r.g.column, r.filters, r.period)
+}
+
+/// How many groups item ip keeps, when the click columns answer it: by
+/// value alone (with the `hour` filter's buckets, if any), cut to the
+/// request's busiest groups.
+fn ip_top(r: &Request) -> Option<usize> {
+    let by_value = !r.g.buckets || r.hours.is_some();
+    let plan = Plan::new(r.filters, r.period, r.hours, None);
+    r.g.top.filter(|_| by_value && plan.is_some())
+}
+
 /// Click count, unique count and spend per group. `filters` holds the
 /// owner and the dimension filters. Unique clicks are SUM(uniq): the click
 /// path already decided uniqueness (docs/API.md "The click path" step 6), no COUNT DISTINCT.
@@ -151,28 +221,76 @@ pub fn clicks(
     g: Grouping,
     filters: &Where,
     period: Period,
-    hours: Option<&super::cols::read::Hours>,
+    hours: Option<&Hours>,
     mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<()> {
-    let rolled = super::rollup::query(&super::rollup::CLICKS, g.buckets, g.column, filters, period)
-        .or_else(|| super::wide::query(g.buckets, g.column, filters, period));
-    if let Some(q) = rolled {
-        return read_clicks(conn, g, &q.sql, &q.args, q.summed, each);
-    }
-    // What no rollup holds: the click columns, two halves of the period
-    // at once when a second reader is free.
-    let mut spare = pool.and_then(|p| p.try_get());
-    let spare = spare.as_deref_mut();
-    if super::cols::group::clicks(conn, spare, g, filters, period, hours, &mut each)? {
+    let r = Request {
+        g,
+        filters,
+        period,
+        hours,
+    };
+    if clicks_by(conn, pool, plan(&r), &r, &mut each)? {
         return Ok(());
     }
-    // Too many values to hold (or item ip, src/stats/ip.rs, not
-    // answered there): SQLite groups the click rows, its sorter keeping
-    // memory bounded.
+    // The click columns found too many values to hold: SQLite groups the
+    // click rows, its sorter keeping memory bounded.
+    clicks_by(conn, pool, Path::Rows, &r, each).map(drop)
+}
+
+/// The aggregates of [`clicks`] by `path`: Ok(false), having handed out
+/// nothing, when that path cannot answer `r` ([`serves`], or the click
+/// columns finding more values than they hold). The click columns read
+/// two halves of the period at once when `pool` has a second reader free.
+pub fn clicks_by(
+    conn: &Connection,
+    pool: Option<&crate::db::Pool>,
+    path: Path,
+    r: &Request,
+    mut each: impl FnMut(ClickAgg),
+) -> rusqlite::Result<bool> {
+    let (g, filters, period) = (r.g, r.filters, r.period);
+    let rolled = match path {
+        Path::Narrow => narrow(r),
+        Path::Wide => wide(r),
+        Path::Columns => {
+            let mut spare = pool.and_then(|p| p.try_get());
+            let spare = spare.as_deref_mut();
+            if g.column != Some(IP) {
+                return super::cols::group::clicks(conn, spare, g, filters, period, r.hours, each);
+            }
+            // About one address per click: ip.rs cuts them to the top
+            // groups itself.
+            let Some(n) = ip_top(r) else {
+                return Ok(false);
+            };
+            let Some(top) = super::ip::top(conn, spare, filters, period, r.hours, n)? else {
+                return Ok(false);
+            };
+            for (key, s) in top {
+                each(ClickAgg::of(None, Some(key), s));
+            }
+            return Ok(true);
+        }
+        Path::Rows => {
+            rows(conn, r, each)?;
+            return Ok(true);
+        }
+    };
+    let Some(q) = rolled else {
+        return Ok(false);
+    };
+    read_clicks(conn, g, &q.sql, &q.args, q.summed, each)?;
+    Ok(true)
+}
+
+/// [`Path::Rows`]: SQLite groups the period's click rows.
+fn rows(conn: &Connection, r: &Request, each: impl FnMut(ClickAgg)) -> rusqlite::Result<()> {
+    let g = r.g;
     let top = g.column.filter(|_| !g.buckets).and(g.top);
     // The period as a rowid range: clicks are clustered by time.
-    let mut w = filters.clone();
-    w.clicks_between("clicks.id", Some(period.start), Some(period.end));
+    let mut w = r.filters.clone();
+    w.clicks_between("clicks.id", Some(r.period.start), Some(r.period.end));
     // id >> 16 is the click's Unix millisecond (src/click_id.rs).
     let exprs = group_exprs(g, "(clicks.id >> 16) / 900000");
     let sql = select(&exprs, CLICK_AGGREGATES, CLICKS_WITH_COST, &w, "");
@@ -225,151 +343,6 @@ fn read_clicks(
     Ok(())
 }
 
-/// Lead counts per stage and hold/approved money per group and goal, by
-/// the leads' own time (index leads_user_time).
-pub fn leads(
-    conn: &Connection,
-    g: Grouping,
-    filters: &Where,
-    period: Period,
-    mut each: impl FnMut(LeadAgg),
-) -> rusqlite::Result<()> {
-    let rollup = super::rollup::query(
-        &super::lead_roll::LEADS,
-        g.buckets,
-        g.column,
-        filters,
-        period,
-    );
-    // Rollup rows one by one are handed out as they are: the caller adds
-    // up lead groups anyway, and an all-zero row changes no sum.
-    let (sql, args) = match rollup {
-        Some(q) => (q.sql, q.args),
-        None => leads_table_query(g, filters, period),
-    };
-    let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-    while let Some(r) = rows.next()? {
-        let (bucket, value, i) = group_values(g, r)?;
-        let mut stages = [0i64; 5];
-        for (k, s) in stages.iter_mut().enumerate() {
-            *s = r.get(i + 1 + k)?;
-        }
-        each(LeadAgg {
-            bucket,
-            value,
-            goal: r.get(i)?,
-            leads: Leads {
-                stages,
-                mh: r.get(i + 6)?,
-                ma: r.get(i + 7)?,
-            },
-        });
-    }
-    Ok(())
-}
-
-/// A lead's 15-minute bucket in the leads table.
-const LEAD_BUCKET: &str = "time / 900";
-
-/// `filters` and the leads of `[from, to)` (Unix seconds, `leads.time`,
-/// which the `leads_user_time` index holds).
-fn leads_between(filters: &Where, from: i64, to: i64) -> Where {
-    let mut w = filters.clone();
-    w.push(
-        "time >= ? AND time < ?",
-        [Sql::Integer(from), Sql::Integer(to)],
-    );
-    w
-}
-
-/// The leads-table query of [`leads`] when no rollup serves the request.
-fn leads_table_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
-    let w = leads_between(filters, period.start, period.end);
-    let exprs = group_exprs(g, LEAD_BUCKET);
-    let sql = select(
-        &exprs,
-        "goal, SUM(stage = 0), SUM(stage = 1), SUM(stage = 2), SUM(stage = 3), SUM(stage = 4),
-         SUM(CASE WHEN stage = 1 THEN base ELSE 0.0 END),
-         SUM(CASE WHEN stage = 2 THEN base ELSE 0.0 END)",
-        "leads",
-        &w,
-        "goal",
-    );
-    (sql, w.args)
-}
-
-/// The leads of [`leads`] for an answer cut to the groups whose values
-/// are `keep` (a text column's): when no rollup holds them, the leads
-/// table's rows one by one, only the kept groups' handed out, the two
-/// halves of the period read at once when `spare` is given. Grouping a
-/// month of the 10M demo's 212k leads by ip took SQLite 0.55 s, reading
-/// them on one connection 0.17 s.
-pub fn kept_leads(
-    conn: &Connection,
-    spare: Option<&mut Connection>,
-    g: Grouping,
-    filters: &Where,
-    period: Period,
-    keep: &std::collections::HashSet<&str>,
-    mut each: impl FnMut(LeadAgg),
-) -> rusqlite::Result<()> {
-    let Some(column) = g.column else {
-        return leads(conn, g, filters, period, each);
-    };
-    if super::rollup::query(
-        &super::lead_roll::LEADS,
-        g.buckets,
-        g.column,
-        filters,
-        period,
-    )
-    .is_some()
-    {
-        return leads(conn, g, filters, period, each);
-    }
-    let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
-        let w = leads_between(filters, from.unwrap_or_default(), to.unwrap_or_default());
-        let sql = format!(
-            "SELECT {LEAD_BUCKET}, {column}, goal, stage, base FROM leads WHERE {}",
-            w.sql()
-        );
-        let mut st = c.prepare(&sql)?;
-        let mut rows = st.query(rusqlite::params_from_iter(&w.args))?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let value = String::from_utf8_lossy(r.get_ref(1)?.as_bytes()?);
-            if !keep.contains(&*value) {
-                continue;
-            }
-            let (stage, base): (i64, f64) = (r.get(3)?, r.get(4)?);
-            let mut leads = Leads {
-                stages: [0; 5],
-                mh: if stage == 1 { base } else { 0.0 },
-                ma: if stage == 2 { base } else { 0.0 },
-            };
-            if let Some(s) = usize::try_from(stage)
-                .ok()
-                .and_then(|s| leads.stages.get_mut(s))
-            {
-                *s = 1;
-            }
-            out.push(LeadAgg {
-                bucket: g.buckets.then_some(r.get::<_, i64>(0)? * BUCKET),
-                value: Some(Key::Text(value.into_owned())),
-                goal: r.get(2)?,
-                leads,
-            });
-        }
-        Ok(out)
-    };
-    let (a, b) = super::scan::in_halves(conn, spare, (Some(period.start), Some(period.end)), read)?;
-    a.into_iter()
-        .chain(b.into_iter().flatten())
-        .for_each(&mut each);
-    Ok(())
-}
-
 /// A group's id: a number for numeric items, text for the others.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
@@ -400,30 +373,5 @@ impl Key {
             Key::Int(n) => Value::from(*n),
             Key::Text(s) => Value::from(s.as_str()),
         }
-    }
-}
-
-/// Lead counts per stage and earnings of one group (or one goal of it).
-#[derive(Debug, Default, Clone, Copy, PartialEq)]
-pub struct Leads {
-    /// By stage: 0 new, 1 hold, 2 approve, 3 cancel, 4 trash (schema.sql).
-    pub stages: [i64; 5],
-    /// Earnings of leads on hold.
-    pub mh: f64,
-    /// Earnings of approved leads.
-    pub ma: f64,
-}
-
-impl Leads {
-    pub fn add(&mut self, o: &Leads) {
-        for (a, b) in self.stages.iter_mut().zip(o.stages) {
-            *a += b;
-        }
-        self.mh += o.mh;
-        self.ma += o.ma;
-    }
-
-    pub fn total(&self) -> i64 {
-        self.stages.iter().sum()
     }
 }

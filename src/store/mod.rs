@@ -21,8 +21,11 @@ pub mod aggregate;
 pub mod append;
 mod cols;
 pub mod ip;
+pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
+#[cfg(test)]
+mod model_tests;
 pub mod page;
 pub mod record;
 pub mod reprice;

@@ -39,10 +39,7 @@ pub fn clicks(
     mut each: impl FnMut(ClickAgg),
 ) -> rusqlite::Result<bool> {
     let by_value = g.column.is_some();
-    if g.buckets && by_value && hours.is_none() {
-        return Ok(false);
-    }
-    let Some(plan) = Plan::new(filters, period, hours.filter(|_| by_value), g.column) else {
+    let Some(plan) = plan(g, filters, period, hours) else {
         return Ok(false);
     };
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
@@ -57,13 +54,44 @@ pub fn clicks(
     a.merge(b);
     match by_value {
         true => hand_out(a.groups, g.top, each),
-        false => {
+        false if g.buckets => {
             for (bucket, s) in a.buckets {
                 each(ClickAgg::of(Some(bucket * BUCKET), None, s));
             }
         }
+        // Grouped by nothing (a cut answer's total): one group, as the
+        // other paths give it.
+        false => {
+            let mut all = Sums::default();
+            a.buckets.into_values().for_each(|s| all.merge(s));
+            if all.click != 0 {
+                each(ClickAgg::of(None, None, all));
+            }
+        }
     }
     Ok(true)
+}
+
+/// Whether the click columns can answer `g` ([`clicks`] may still give
+/// up, finding more values than it holds).
+pub fn serves(g: Grouping, filters: &Where, period: Period, hours: Option<&Hours>) -> bool {
+    plan(g, filters, period, hours).is_some()
+}
+
+/// What [`clicks`] reads: None when a filter or the item is on a column
+/// the chunks lack, or for a value item grouped by time (one group per
+/// value comes only with the `hour` filter's buckets).
+fn plan<'a>(
+    g: Grouping,
+    filters: &'a Where,
+    period: Period,
+    hours: Option<&'a Hours>,
+) -> Option<Plan<'a>> {
+    let by_value = g.column.is_some();
+    if g.buckets && by_value && hours.is_none() {
+        return None;
+    }
+    Plan::new(filters, period, hours.filter(|_| by_value), g.column)
 }
 
 /// A half's sums: per value, or per bucket number.
