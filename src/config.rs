@@ -201,6 +201,27 @@ pub enum Command {
         /// The JSON file with the new rates.
         file: PathBuf,
     },
+    /// Check or rebuild the copies of the clicks that make reports fast
+    /// (rollups, click columns) against the click rows and leads.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAction {
+    /// Recompute every derived copy of the clicks (click_roll, click_wide,
+    /// lead_roll, click_cols, click_cols_cost, and the dictionary's ids)
+    /// from the click rows and the leads and print each difference: exit
+    /// 0 when all agree, 1 when some differ, 2 on an error. Reads one
+    /// snapshot: safe while the server runs.
+    Verify,
+    /// Recompute and rewrite every derived copy from the click rows and
+    /// the leads, in one transaction. The server must be stopped: this
+    /// refuses to run while one serves the database, and a server does
+    /// not start during it.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]

@@ -27,6 +27,7 @@ pub mod rollup;
 pub mod scan;
 pub mod sums;
 pub mod texts;
+pub mod verify;
 pub mod wide;
 
 pub use append::Appender;
