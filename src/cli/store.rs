@@ -24,9 +24,21 @@ pub fn run(db: &Path, action: StoreAction) -> ExitCode {
 }
 
 /// The database, at the format this flowtrack writes: neither command
-/// upgrades it (verify may run beside an older server).
-fn open(db: &Path) -> Result<rusqlite::Connection, ExitCode> {
-    let conn = crate::db::open(db).map_err(trouble)?;
+/// upgrades it (verify may run beside an older server). Read-only for
+/// verify: it writes only TEMP tables, so it can never take the write
+/// lock a running server's writer needs.
+fn open(db: &Path, read_only: bool) -> Result<rusqlite::Connection, ExitCode> {
+    let conn = match read_only {
+        true => {
+            use rusqlite::OpenFlags;
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let conn = rusqlite::Connection::open_with_flags(db, flags).map_err(trouble)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))
+                .map_err(trouble)?;
+            conn
+        }
+        false => crate::db::open(db).map_err(trouble)?,
+    };
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(trouble)?;
@@ -42,7 +54,7 @@ fn open(db: &Path) -> Result<rusqlite::Connection, ExitCode> {
 }
 
 fn run_verify(db: &Path) -> ExitCode {
-    let mut conn = match open(db) {
+    let mut conn = match open(db, true) {
         Ok(conn) => conn,
         Err(code) => return code,
     };
@@ -73,7 +85,7 @@ fn run_rebuild(db: &Path) -> ExitCode {
         }
         Err(e) => return trouble(e),
     };
-    let mut conn = match open(db) {
+    let mut conn = match open(db, false) {
         Ok(conn) => conn,
         Err(code) => return code,
     };

@@ -51,7 +51,8 @@ mod imp {
 
     /// Per database file (device, inode): its descriptor, and whether a
     /// holder in this process has the lock.
-    static FILES: Mutex<Option<HashMap<(u64, u64), (std::fs::File, bool)>>> = Mutex::new(None);
+    type Files = HashMap<(u64, u64), (std::fs::File, bool)>;
+    static FILES: Mutex<Option<Files>> = Mutex::new(None);
 
     pub fn exclusive(path: &Path) -> Result<Lock, LockError> {
         let meta = std::fs::metadata(path).map_err(LockError::Io)?;

@@ -172,7 +172,7 @@ fn replay(
         sums.add(&c);
         *users.entry(c.user_id).or_default() += 1;
         n += 1;
-        if n % BATCH == 0 {
+        if n.is_multiple_of(BATCH) {
             sums.flush(conn)?;
             after(&mut sums)?;
         }
@@ -216,7 +216,8 @@ fn shadow(conn: &Connection, table: &str) -> rusqlite::Result<()> {
 }
 
 /// Recomputes every derived copy and compares it with the stored one, in
-/// one read transaction on `conn` (safe beside a running server).
+/// one read transaction on `conn` (safe beside a running server). Only
+/// TEMP tables are written: `conn` may be read-only (the CLI's is).
 pub fn verify(conn: &mut Connection) -> rusqlite::Result<Report> {
     // The recomputed copies are as big as the stored ones: on disk, with
     // room to upsert into.
