@@ -211,16 +211,26 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum StoreAction {
-    /// Recompute every derived copy of the clicks (click_roll, click_wide,
-    /// lead_roll, click_cols, click_cols_cost, and the dictionary's ids)
-    /// from the click rows and the leads and print each difference: exit
-    /// 0 when all agree, 1 when some differ, 2 on an error. Reads one
-    /// snapshot: safe while the server runs.
+    /// Check every derived copy against the click rows and leads (safe
+    /// while the server runs).
+    ///
+    /// Recomputes click_roll, click_wide, lead_roll, click_cols and
+    /// click_cols_cost from the click rows (with their prices) and the
+    /// leads, checks that every user agent and referer id is in dict, and
+    /// prints each difference (the first 20 of each table, then a count).
+    /// Exit status 0 when all agree (one summary line), 1 when some differ,
+    /// 2 on an error. Reads one snapshot, read-only: safe while the server
+    /// runs.
     Verify,
-    /// Recompute and rewrite every derived copy from the click rows and
-    /// the leads, in one transaction. The server must be stopped: this
-    /// refuses to run while one serves the database, and a server does
-    /// not start during it.
+    /// Rewrite every derived copy from the click rows and leads (stop the
+    /// server first).
+    ///
+    /// Recomputes and rewrites click_roll, click_wide, lead_roll,
+    /// click_cols and click_cols_cost in one transaction. The server must
+    /// be stopped (its writer keeps part of the click columns in memory):
+    /// this refuses to run while a server holds the database, and a server
+    /// does not start during it. It also refuses while a change of base
+    /// currency is unfinished.
     Rebuild,
 }
 

@@ -211,6 +211,22 @@ fn each_tampered_copy_is_named_and_rebuilt() {
     verify_passes(&db);
 }
 
+/// The help says that a rebuild needs the server stopped, and a verify
+/// does not.
+#[test]
+fn the_help_says_when_each_may_run() {
+    let help = |action: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_flowtrack"))
+            .args(["store", action, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(help("rebuild").contains("The server must be stopped"));
+    assert!(help("verify").contains("safe while the server runs"));
+}
+
 /// The server holds the database's lock for its lifetime: a rebuild
 /// refuses beside it, and runs once it stopped; a server does not start
 /// while another holder (a rebuild) has it.
