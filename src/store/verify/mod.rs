@@ -154,6 +154,8 @@ fn replay(
          {RECORD_FROM} ORDER BY c.id"
     );
     let mut st = conn.prepare(&sql)?;
+    // The four columns after RECORD's: each id, then whether dict lacks it.
+    let ids = st.column_count() - 4;
     let mut rows = st.query([])?;
     let mut sums = Sums::default();
     let mut users: BTreeMap<i64, u64> = BTreeMap::new();
@@ -162,7 +164,7 @@ fn replay(
         let c = record(r)?;
         if let Some(dict) = dict.as_deref_mut() {
             dict.checked += 1;
-            for (what, at) in [("ua", 29), ("referer", 30)] {
+            for (what, at) in [("ua", ids), ("referer", ids + 1)] {
                 if r.get::<_, bool>(at + 2)? {
                     let id: i64 = r.get(at)?;
                     dict.differ(|| format!("click {}: {what} {id} is not in dict", c.key));

@@ -147,3 +147,21 @@ fn a_change_of_currency_under_way_is_not_a_difference() {
     assert_eq!(report.rescaling, [2]);
     assert!(matches!(rebuild(&mut conn), Err(RebuildError::Rescaling(u)) if u == [2]));
 }
+
+/// A user agent id the dictionary lacks is named; a rebuild cannot
+/// restore its text, and says so.
+#[test]
+fn a_dangling_dictionary_id_is_named() {
+    let (dir, mut conn, _) = fixture();
+    let sql = "UPDATE clicks SET referer = 99999 WHERE id = (SELECT min(id) FROM clicks)";
+    conn.execute(sql, []).unwrap();
+    let report = check(&dir);
+    assert_eq!(differing(&report), ["dict"], "{report}");
+    assert!(
+        report
+            .to_string()
+            .contains(": referer 99999 is not in dict"),
+        "{report}"
+    );
+    assert_eq!(rebuild(&mut conn).unwrap().dangling, 1);
+}
