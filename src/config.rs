@@ -201,6 +201,38 @@ pub enum Command {
         /// The JSON file with the new rates.
         file: PathBuf,
     },
+    /// Check or rebuild the copies of the clicks that make reports fast
+    /// (rollups, click columns) against the click rows and leads.
+    Store {
+        #[command(subcommand)]
+        action: StoreAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreAction {
+    /// Check every derived copy against the click rows and leads (safe
+    /// while the server runs).
+    ///
+    /// Recomputes the narrow, wide and lead rollups and the click columns
+    /// (with their prices) from the click rows and the leads, checks that
+    /// every user agent and referer the click rows name is in the
+    /// dictionary, and prints each difference (the first 20 of each table,
+    /// then a count; docs/ARCHITECTURE.md "The click store" names them).
+    /// Exit status 0 when all agree (one summary line), 1 when some differ,
+    /// 2 on an error. Reads one snapshot, read-only: safe while the server
+    /// runs.
+    Verify,
+    /// Rewrite every derived copy from the click rows and leads (stop the
+    /// server first).
+    ///
+    /// Recomputes and rewrites the rollups and the click columns in one
+    /// transaction. The server must
+    /// be stopped (its writer keeps part of the click columns in memory):
+    /// this refuses to run while a server holds the database, and a server
+    /// does not start during it. It also refuses while a change of base
+    /// currency is unfinished.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]

@@ -52,6 +52,9 @@ pub struct Application {
     state: aweb::Data<AppState>,
     port: u16,
     refilled: Arc<std::sync::atomic::AtomicBool>,
+    /// Held while the server runs: `flowtrack store rebuild` refuses to
+    /// run beside it (src/db/lock.rs).
+    _lock: db::lock::Lock,
 }
 
 /// Opens (creating or upgrading) the database and creates the first user
@@ -75,6 +78,10 @@ impl Application {
     pub fn build(config: Config) -> std::io::Result<Application> {
         let io = |e: rusqlite::Error| std::io::Error::other(e.to_string());
         let (conn, created) = prepare_database(&config.db).map_err(io)?;
+        let lock = db::lock::exclusive(&config.db).map_err(|e| match e {
+            db::lock::LockError::Io(e) => e,
+            held => std::io::Error::other(format!("{}: {held}", config.db.display())),
+        })?;
         if let Some(c) = created {
             println!(
                 "Created user admin\n  password: {}\n  token:    {}",
@@ -218,6 +225,7 @@ impl Application {
             state,
             port,
             refilled,
+            _lock: lock,
         })
     }
 

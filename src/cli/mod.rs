@@ -1,7 +1,9 @@
-//! Subcommands (docs/API.md): serve, user add/token/password, demo, backup.
+//! Subcommands (docs/API.md): serve, user add/token/password, demo, backup,
+//! rates, store verify/rebuild.
 pub mod demo;
 mod demo_account;
 mod demo_shape;
+mod store;
 
 use crate::config::{Cli, Command, Config, UserAction};
 use std::path::Path;
@@ -55,6 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Demo { clicks, days }) => demo::run(&db, clicks, days),
         Some(Command::Backup { file }) => backup(&db, &file),
         Some(Command::Rates { file }) => rates(&db, &file),
+        Some(Command::Store { action }) => store::run(&db, action),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Storage: connections, pragmas, migrations and the click writer (docs/ARCHITECTURE.md).
 pub mod budget;
 pub mod checkpoint;
+pub mod lock;
 pub mod migrations;
 pub mod writer;
 

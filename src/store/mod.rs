@@ -42,6 +42,8 @@ pub mod rollup;
 /// As [`rollup`]: public for tests and verify only.
 pub mod wide;
 
+pub mod verify;
+
 pub use append::Appender;
 pub use cols::read::Hours;
 pub use cols::store::fill_from_clicks;

@@ -67,60 +67,66 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
             (sql, args.collect())
         }
     };
-    let mut st = conn.prepare(&format!("{SELECT} WHERE {condition}"))?;
+    let sql = format!("{RECORD} {RECORD_FROM} WHERE {condition}");
+    let mut st = conn.prepare(&sql)?;
     let rows = st.query_map(rusqlite::params_from_iter(args.iter()), record)?;
     rows.collect()
 }
 
 /// A click by its key, whoever's it is (a postback names it).
 pub fn click(conn: &Connection, key: i64) -> rusqlite::Result<Option<ClickRecord>> {
-    conn.prepare_cached(&format!("{SELECT} WHERE c.id = ?1"))?
+    conn.prepare_cached(&format!("{RECORD} {RECORD_FROM} WHERE c.id = ?1"))?
         .query_row([key], record)
         .optional()
 }
 
-/// Clicks as they were stored: texts from the dictionary, each with its
-/// price. A click's price lives in click_cost (migration step 3); no row
-/// is 0.
-const SELECT: &str =
+/// The columns of a click row that [`record`] reads, as stored: texts
+/// from the dictionary, and the price (click_cost, migration step 3; no
+/// row is 0). `flowtrack store verify` reads every click back with it.
+pub(super) const RECORD: &str =
     "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
             browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
-            utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
-     FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
+            utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)";
+
+/// Where [`RECORD`] reads from: the clicks as `c`, the dictionary as `u`
+/// (user agent) and `r` (referer).
+pub(super) const RECORD_FROM: &str =
+    "FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
           LEFT JOIN click_cost k ON k.id = c.id";
 
-/// One row of [`SELECT`].
-fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
+/// A click read back from a row of [`RECORD`] (by position: looking
+/// each column up by name was most of reading every click).
+pub(super) fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
     Ok(ClickRecord {
-        key: r.get("id")?,
-        secret: r.get("secret")?,
-        user_id: r.get("user_id")?,
-        flow: r.get("flow")?,
-        way: r.get("way")?,
-        site: r.get("site")?,
-        filter: r.get("filter")?,
-        unique: r.get::<_, i64>("uniq")? != 0,
-        vid: r.get("vid")?,
-        ip: r.get("ip")?,
-        geo: r.get("geo")?,
-        lang: r.get("lang")?,
-        os: r.get("os")?,
-        browser: r.get("browser")?,
-        mobile: r.get::<_, i64>("mobile")? != 0,
+        key: r.get(0)?,
+        secret: r.get(1)?,
+        user_id: r.get(2)?,
+        flow: r.get(3)?,
+        way: r.get(4)?,
+        site: r.get(5)?,
+        filter: r.get(6)?,
+        unique: r.get::<_, i64>(7)? != 0,
+        vid: r.get(8)?,
+        ip: r.get(9)?,
+        geo: r.get(10)?,
+        lang: r.get(11)?,
+        os: r.get(12)?,
+        browser: r.get(13)?,
+        mobile: r.get::<_, i64>(14)? != 0,
         ua: r.get(15)?,
         referer: r.get(16)?,
-        domain: r.get("domain")?,
+        domain: r.get(17)?,
         tags: Tags {
-            utms: r.get("utms")?,
-            utmc: r.get("utmc")?,
-            utmn: r.get("utmn")?,
-            utmt: r.get("utmt")?,
-            utmm: r.get("utmm")?,
-            subid: r.get("subid")?,
-            uuid: r.get("uuid")?,
-            adid: r.get("adid")?,
-            data1: r.get("data1")?,
-            data2: r.get("data2")?,
+            utms: r.get(18)?,
+            utmc: r.get(19)?,
+            utmn: r.get(20)?,
+            utmt: r.get(21)?,
+            utmm: r.get(22)?,
+            subid: r.get(23)?,
+            uuid: r.get(24)?,
+            adid: r.get(25)?,
+            data1: r.get(26)?,
+            data2: r.get(27)?,
         },
         cost: r.get(28)?,
     })

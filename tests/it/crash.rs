@@ -142,5 +142,8 @@ fn answered_clicks_survive_sigkill_and_the_file_stays_intact() {
         ))
         .unwrap();
     assert_eq!(r.json()["status"], "ok");
+    // Every derived copy agrees with the click rows after the kills.
+    let verified = cli_last_line(&db, &["store", "verify"]);
+    assert!(verified.contains("every copy agrees"), "{verified}");
     println!("kills survived: {kills}, answered clicks checked: {checked}");
 }

@@ -174,6 +174,9 @@ fn demo_fills_a_fresh_file_with_a_working_account() {
     // Nothing of it is admin's.
     let admin = app.api("clicks", "limit=1");
     assert_eq!(admin["clicks"], Value::Array(vec![]), "{admin}");
+    // Every derived copy agrees with the click rows and leads.
+    let verified = cli_last_line(&app.db, &["store", "verify"]);
+    assert!(verified.contains("every copy agrees"), "{verified}");
 }
 
 #[test]
@@ -247,4 +250,7 @@ fn running_demo_again_refreshes_instead_of_doubling() {
             "{stage}: {leads}"
         );
     }
+    // The refresh replaced the demo user's copies with its clicks'.
+    let verified = cli_last_line(&app.db, &["store", "verify"]);
+    assert!(verified.contains("every copy agrees"), "{verified}");
 }

@@ -216,6 +216,7 @@ const STORE_INTERFACE: &[&str] = &[
     "store::reprice",
     "store::reprice::pieces",
     "store::rescale",
+    "store::verify",
 ];
 
 #[test]

@@ -55,6 +55,7 @@ mod spend_paths;
 mod stats;
 mod stats_cap;
 mod storage_faults;
+mod store_verify;
 mod ua_codes;
 mod uniqueness;
 mod uniqueness_tenants;

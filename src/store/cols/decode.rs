@@ -1,9 +1,7 @@
 //! Reading the blobs of src/stats/cols/format.rs, every bound checked: a
 //! damaged blob is an error, never a panic.
 use super::format::{unzigzag, Ip, KIND_V6, SECTIONS, VERSION};
-use super::INTS;
-#[cfg(test)]
-use super::{Row, TEXTS};
+use super::{Row, INTS, TEXTS};
 
 /// Reads a blob, checking every bound.
 struct Reader<'a> {
@@ -261,8 +259,8 @@ impl<'a> Chunk<'a> {
         })
     }
 
-    /// Every click whole, with its price from `costs`.
-    #[cfg(test)]
+    /// Every click whole, with its price from `costs` (tests, and
+    /// `flowtrack store verify`, which compares each with its row).
     pub fn rows(&self, costs: Option<&Costs>) -> Option<Vec<Row<'a>>> {
         let ids = self.ids()?;
         let mut ips = self.ips()?;
