@@ -4,37 +4,20 @@
 //! may be a list (docs/API.md arrays), matched with IN.
 use super::error::{ApiError, ApiResult};
 use super::params::Params;
-use crate::clicks::user_agent::{BROWSER_NAMES, OS_NAMES};
+use crate::store::registry::{self, Dim, Place, Ty};
 use rusqlite::types::Value as Sql;
 
-/// (parameter, column, numeric range) of a dimension filter.
-pub type Dimension = (&'static str, &'static str, Option<(i64, i64)>);
+/// Every dimension filter, in the order they are checked (the registry's
+/// `filter` places).
+pub const DIMENSIONS: [&Dim; registry::count(Place::Filter)] = registry::ordered(Place::Filter);
 
-/// Every dimension filter.
-pub const DIMENSIONS: &[Dimension] = &[
-    ("flow", "flow", None),
-    ("way", "way", Some((0, i64::MAX))),
-    ("site", "site", Some((0, i64::MAX))),
-    ("filter", "filter", Some((0, 5))),
-    ("geo", "geo", None),
-    ("mobile", "mobile", Some((0, 1))),
-    // Bounded by the code tables, so a code the classifier can give is
-    // always a valid filter (browser codes past 11 are flowtrack's own).
-    ("os", "os", Some((0, OS_NAMES.len() as i64 - 1))),
-    (
-        "browser",
-        "browser",
-        Some((0, BROWSER_NAMES.len() as i64 - 1)),
-    ),
-    ("domain", "domain", None),
-    ("ip", "ip", None),
-    ("utm_source", "utms", None),
-    ("utm_campaign", "utmc", None),
-    ("utm_content", "utmn", None),
-    ("utm_term", "utmt", None),
-    ("utm_medium", "utmm", None),
-    ("subid", "subid", None),
-];
+/// The numeric range of a dimension filter; None for text.
+pub fn range(d: &Dim) -> Option<(i64, i64)> {
+    match d.ty {
+        Ty::Int { min, max } => Some((min, max)),
+        Ty::Text { .. } => None,
+    }
+}
 
 /// Most values a request's list filters bind together: SQLite binds at
 /// most 32,766 parameters a statement, and the statements built from a
@@ -148,8 +131,10 @@ impl Where {
 
     /// All dimension filters of the request.
     pub fn dimensions(&mut self, p: &Params) -> ApiResult<()> {
-        for (param, column, range) in DIMENSIONS {
-            self.list(p, param, column, *range)?;
+        for d in DIMENSIONS {
+            if let Some(param) = d.api {
+                self.list(p, param, d.column, range(d))?;
+            }
         }
         Ok(())
     }
@@ -181,9 +166,9 @@ pub fn text(s: String) -> serde_json::Value {
 
 /// One answer row: the names and the values side by side, so a list's
 /// JSON rows and its CSV header come from one list of fields.
-pub fn fields_row<const N: usize>(
-    names: &[&str; N],
-    values: [serde_json::Value; N],
+pub fn fields_row(
+    names: &[&str],
+    values: impl IntoIterator<Item = serde_json::Value>,
 ) -> serde_json::Value {
     serde_json::Value::Object(names.iter().map(|n| n.to_string()).zip(values).collect())
 }

@@ -112,8 +112,8 @@ pub fn run(call: &mut Call) -> ApiResult {
     let hours = req.hour.map(|h| hours_of(req.period, h, &user.tz));
     // About one address per click: the click columns answer item ip
     // (src/stats/ip.rs), already cut to the top groups.
-    let top = match req.item {
-        Item::Ip => {
+    let top = match req.item.column() {
+        Some("ip") => {
             // A spare from the report pool, which holds one for each
             // report slot (src/api/reads.rs).
             let mut spare = call.state.reports.try_get();

@@ -21,6 +21,7 @@ pub mod ip;
 pub mod lead_roll;
 pub mod page;
 pub mod record;
+pub mod registry;
 pub mod reprice;
 pub mod rescale;
 pub mod rollup;

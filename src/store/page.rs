@@ -4,6 +4,7 @@
 //! newest first until the page was full), then the clicks themselves.
 use super::cols::read::{At, Need, Plan, Visit};
 use super::record::{ClickRecord, Tags};
+use super::registry::{tag_mut, DIMS};
 use super::scan::keep_smallest;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -13,6 +14,7 @@ use rusqlite::{Connection, ToSql};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 /// Past this many clicks skipped, a page is found by SQLite walking the
 /// clicks newest first rather than in the click columns, which would
@@ -67,17 +69,15 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
             (sql, args.collect())
         }
     };
-    // A click's price lives in click_cost (migration step 3); no row is 0.
-    let sql = format!(
-        "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
-                browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
-                utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)
-         FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
-              LEFT JOIN click_cost k ON k.id = c.id
-         WHERE {condition}"
-    );
+    let sql = format!("{} WHERE {condition}", *SELECT);
     let mut st = conn.prepare(&sql)?;
     let rows = st.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        let mut tags = Tags::default();
+        for d in &DIMS {
+            if let Some(tag) = tag_mut(d, &mut tags) {
+                *tag = r.get(d.column)?;
+            }
+        }
         Ok(ClickRecord {
             key: r.get("id")?,
             secret: r.get("secret")?,
@@ -94,26 +94,37 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
             os: r.get("os")?,
             browser: r.get("browser")?,
             mobile: r.get::<_, i64>("mobile")? != 0,
-            ua: r.get(15)?,
-            referer: r.get(16)?,
+            ua: r.get("ua")?,
+            referer: r.get("referer")?,
             domain: r.get("domain")?,
-            tags: Tags {
-                utms: r.get("utms")?,
-                utmc: r.get("utmc")?,
-                utmn: r.get("utmn")?,
-                utmt: r.get("utmt")?,
-                utmm: r.get("utmm")?,
-                subid: r.get("subid")?,
-                uuid: r.get("uuid")?,
-                adid: r.get("adid")?,
-                data1: r.get("data1")?,
-                data2: r.get("data2")?,
-            },
-            cost: r.get(28)?,
+            tags,
+            cost: r.get(3 + DIMS.len())?,
         })
     })?;
     rows.collect()
 }
+
+/// The clicks as stored, each dimension under its column's name (`dict`
+/// ones as their text), then the price: a click's price lives in
+/// click_cost (migration step 3), where no row is 0.
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    let mut columns = Vec::new();
+    let mut joins = String::new();
+    for (k, d) in DIMS.iter().enumerate() {
+        match d.dict {
+            true => {
+                columns.push(format!("COALESCE(d{k}.value, '') AS {}", d.column));
+                joins += &format!(" LEFT JOIN dict d{k} ON d{k}.id = c.{}", d.column);
+            }
+            false => columns.push(format!("c.{}", d.column)),
+        }
+    }
+    format!(
+        "SELECT c.id, secret, c.user_id, {}, COALESCE(k.cost, 0.0)
+         FROM clicks c{joins} LEFT JOIN click_cost k ON k.id = c.id",
+        columns.join(", ")
+    )
+});
 
 /// The ids of the `limit` newest clicks `plan` keeps after the `offset`
 /// newest, newest first. Chunks are read by their newest click, newest
