@@ -22,53 +22,33 @@
 //! its queue in order, so a postback sent right after a click finds that
 //! click (docs/API.md "The click path") without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
-use super::row::{record_stage, LeadRow};
+use super::row::{record_stage, Copied, LeadRow, COPIED};
 use super::stage;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::Call;
 use crate::clicks::id;
 use crate::db::writer::JobFn;
+use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
+use std::sync::LazyLock;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
 /// another user is `access` (docs/API.md).
 fn from_click(conn: &Connection, user: i64, text: &str) -> ApiResult<LeadRow> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        let (columns, joins) = crate::store::page::read_sql(&COPIED);
+        format!("SELECT c.secret, c.user_id, {columns} FROM clicks c{joins} WHERE c.id = ?1")
+    });
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new("bad-click"))?;
     let row = conn
-        .prepare_cached(
-            "SELECT c.secret, c.user_id, c.flow, c.way, c.site, c.filter, c.ip, c.geo, c.os,
-                    c.browser, c.mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), c.domain,
-                    c.utms, c.utmc, c.utmn, c.utmt, c.utmm, c.subid, c.adid, c.data1, c.data2
-             FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
-             WHERE c.id = ?1",
-        )?
+        .prepare_cached(&SQL)?
         .query_row([key], |r| {
             let lead = LeadRow {
                 click: text.to_string(),
                 click_id: Some(key),
-                flow: r.get(2)?,
-                way: r.get(3)?,
-                site: r.get(4)?,
-                filter: r.get(5)?,
-                ip: r.get(6)?,
-                geo: r.get(7)?,
-                os: r.get(8)?,
-                browser: r.get(9)?,
-                mobile: r.get(10)?,
-                ua: r.get(11)?,
-                referer: r.get(12)?,
-                domain: r.get(13)?,
-                utms: r.get(14)?,
-                utmc: r.get(15)?,
-                utmn: r.get(16)?,
-                utmt: r.get(17)?,
-                utmm: r.get(18)?,
-                subid: r.get(19)?,
-                adid: r.get(20)?,
-                data1: r.get(21)?,
-                data2: r.get(22)?,
+                dims: Copied::read(r, 2)?,
                 ..LeadRow::default()
             };
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, lead))
@@ -88,11 +68,12 @@ fn from_flow(owner: Option<i64>, user: i64, flow: &str, subid: &str) -> ApiResul
     match owner {
         None => Err(ApiError::new("bad-flow")),
         Some(o) if o != user => Err(ApiError::access()),
-        Some(_) => Ok(LeadRow {
-            flow: flow.to_string(),
-            subid: subid.to_string(),
-            ..LeadRow::default()
-        }),
+        Some(_) => {
+            let mut lead = LeadRow::default();
+            lead.dims.set("flow", Sql::Text(flow.to_string()));
+            lead.dims.set("subid", Sql::Text(subid.to_string()));
+            Ok(lead)
+        }
     }
 }
 

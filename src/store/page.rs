@@ -4,7 +4,7 @@
 //! newest first until the page was full), then the clicks themselves.
 use super::cols::read::{At, Need, Plan, Visit};
 use super::record::{ClickRecord, Tags};
-use super::registry::{tag_mut, DIMS};
+use super::registry::{tag_mut, Dim, DIMS};
 use super::scan::keep_smallest;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -104,13 +104,23 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
     rows.collect()
 }
 
-/// The clicks as stored, each dimension under its column's name (`dict`
-/// ones as their text), then the price: a click's price lives in
+/// The clicks as stored, then the price: a click's price lives in
 /// click_cost (migration step 3), where no row is 0.
 static SELECT: LazyLock<String> = LazyLock::new(|| {
+    let all: Vec<&Dim> = DIMS.iter().collect();
+    let (columns, joins) = read_sql(&all);
+    format!(
+        "SELECT c.id, secret, c.user_id, {columns}, COALESCE(k.cost, 0.0)
+         FROM clicks c{joins} LEFT JOIN click_cost k ON k.id = c.id"
+    )
+});
+
+/// The SELECT list and the joins that read `dims` of the click row `c`,
+/// each under its column's name (`dict` ones as their text).
+pub fn read_sql(dims: &[&Dim]) -> (String, String) {
     let mut columns = Vec::new();
     let mut joins = String::new();
-    for (k, d) in DIMS.iter().enumerate() {
+    for (k, d) in dims.iter().enumerate() {
         match d.dict {
             true => {
                 columns.push(format!("COALESCE(d{k}.value, '') AS {}", d.column));
@@ -119,12 +129,8 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
             false => columns.push(format!("c.{}", d.column)),
         }
     }
-    format!(
-        "SELECT c.id, secret, c.user_id, {}, COALESCE(k.cost, 0.0)
-         FROM clicks c{joins} LEFT JOIN click_cost k ON k.id = c.id",
-        columns.join(", ")
-    )
-});
+    (columns.join(", "), joins)
+}
 
 /// The ids of the `limit` newest clicks `plan` keeps after the `offset`
 /// newest, newest first. Chunks are read by their newest click, newest
