@@ -16,11 +16,17 @@ use crate::store::cols::store::{damaged, Matched};
 use crate::store::registry::{self, Ty};
 use crate::store::rollup::KINDS;
 use crate::store::texts::{IdMap, Texts};
-use crate::store::wide::{Key as WideKey, COLUMNS, ROLLED};
+use crate::store::wide::{COLUMNS, ROLLED};
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use std::cmp::Ordering;
 use std::sync::LazyLock;
+
+/// A wide key: user, bucket, then COLUMNS in order, text as [`Texts`]
+/// ids. Hashed as the tuple it is (the array as one byte slice): its
+/// hash order is the order the spend changes are summed in, so another
+/// hash would move the rollups' sums in their last bits.
+type WideKey = (i64, i64, [i64; COLUMNS.len()]);
 
 /// A narrow key: user, kind, bucket, flow (text id), value (text id or
 /// integer, by kind).
@@ -81,12 +87,10 @@ impl Deltas {
                 .ok_or_else(|| damaged(id))?;
             matched.begin(&chunk);
             for &(k, cols) in &keys {
-                let key = WideKey {
-                    user,
-                    bucket: key_bucket(ids[k]),
-                    cols,
-                };
-                let e = d.groups.entry(key).or_default();
+                let e = d
+                    .groups
+                    .entry((user, key_bucket(ids[k]), cols))
+                    .or_default();
                 e.0 += 1;
                 e.1 += costs.get(k);
                 matched.keep_at(ids[k], k);
@@ -160,8 +164,8 @@ impl Deltas {
             changes.sort_unstable_by(|a, b| self.cmp_wide(&a.0, &b.0));
             let mut update = conn.prepare_cached(&UPDATE_WIDE)?;
             for (key, delta) in &changes {
-                let mut row = vec![Sql::Integer(key.user), Sql::Integer(key.bucket)];
-                row.extend((0..COLUMNS.len()).map(|i| self.value(i, key.cols[i])));
+                let mut row = vec![Sql::Integer(key.0), Sql::Integer(key.1)];
+                row.extend((0..COLUMNS.len()).map(|i| self.value(i, key.2[i])));
                 row.push(Sql::Real(*delta));
                 if update.execute(rusqlite::params_from_iter(&row))? == 0 {
                     // Only a rollup out of step with the clicks lacks the
@@ -184,7 +188,7 @@ impl Deltas {
         let slots = KINDS.map(|(_, c)| COLUMNS.iter().position(|x| *x == c));
         let empty = self.texts.id("");
         let mut narrow: IdMap<NarrowKey, f64> = IdMap::default();
-        for (WideKey { user, bucket, cols }, delta) in changes {
+        for ((user, bucket, cols), delta) in changes {
             for ((kind, _), slot) in KINDS.iter().zip(slots) {
                 let value = slot.map_or(empty, |i| cols[i]);
                 *narrow
@@ -235,11 +239,11 @@ impl Deltas {
 
     /// click_wide's primary-key order: text by bytes, as SQLite compares.
     fn cmp_wide(&self, a: &WideKey, b: &WideKey) -> Ordering {
-        (a.user, a.bucket).cmp(&(b.user, b.bucket)).then_with(|| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
             (0..COLUMNS.len())
                 .map(|i| match TEXT[i] {
-                    true => self.texts.get(a.cols[i]).cmp(self.texts.get(b.cols[i])),
-                    false => a.cols[i].cmp(&b.cols[i]),
+                    true => self.texts.get(a.2[i]).cmp(self.texts.get(b.2[i])),
+                    false => a.2[i].cmp(&b.2[i]),
                 })
                 .find(|o| o.is_ne())
                 .unwrap_or(Ordering::Equal)
