@@ -9,7 +9,7 @@ use rusqlite::types::Value as Sql;
 
 /// Every dimension filter, in the order they are checked (the registry's
 /// `filter` places).
-pub const DIMENSIONS: [&Dim; registry::count(Place::Filter)] = registry::ordered(Place::Filter);
+pub const DIMENSIONS: [Dim; registry::count(Place::Filter)] = registry::ordered(Place::Filter);
 
 /// The numeric range of a dimension filter; None for text.
 pub fn range(d: &Dim) -> Option<(i64, i64)> {
@@ -133,7 +133,7 @@ impl Where {
     pub fn dimensions(&mut self, p: &Params) -> ApiResult<()> {
         for d in DIMENSIONS {
             if let Some(param) = d.api {
-                self.list(p, param, d.column, range(d))?;
+                self.list(p, param, d.column, range(&d))?;
             }
         }
         Ok(())

@@ -238,7 +238,7 @@ pub(super) fn write_lead(
         st.raw_bind_parameter(1 + i, v)?;
     }
     for (i, d) in COPIED.iter().enumerate() {
-        st.raw_bind_parameter(12 + i, (d.get)(c))?;
+        st.raw_bind_parameter(12 + i, d.get(c))?;
     }
     st.raw_execute()?;
     let lead_id = conn.last_insert_rowid();

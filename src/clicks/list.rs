@@ -13,7 +13,7 @@ use serde_json::json;
 
 /// The dimensions clicks.json shows: those with an API name, in the
 /// click table's order.
-const SHOWN: [&Dim; registry::count_with(Flag::Api)] = registry::with(Flag::Api);
+const SHOWN: [Dim; registry::count_with(Flag::Api)] = registry::with(Flag::Api);
 
 /// The fields of a clicks.json row, in order (also the CSV header): the
 /// click, its time, its dimensions, its price.
@@ -34,7 +34,7 @@ pub const FIELDS: [&str; 3 + SHOWN.len()] = {
 /// A dimension's value in a row: numbers as numbers, `unique` as true or
 /// false, empty text as `false` (docs/API.md), except the flow's.
 fn shown(d: &Dim, c: &ClickRecord) -> serde_json::Value {
-    match (d.get)(c) {
+    match d.get(c) {
         Val::Int(i) if d.column == "uniq" => json!(i != 0),
         Val::Int(i) => json!(i),
         Val::Text(s) if d.column == "flow" => json!(s),

@@ -18,7 +18,7 @@ pub fn encode(value: &str, out: &mut String) {
 }
 
 /// The dimensions with a `{token}`.
-const TOKENS: [&Dim; registry::count_with(Flag::Token)] = registry::with(Flag::Token);
+const TOKENS: [Dim; registry::count_with(Flag::Token)] = registry::with(Flag::Token);
 
 /// The text of macro `name`: the click id, the way and site (empty for
 /// none), or a dimension's token.
@@ -36,7 +36,7 @@ fn value<'a>(
         _ => TOKENS
             .iter()
             .find(|d| d.token == Some(name))
-            .map(|d| (d.get)(c).as_text()),
+            .map(|d| d.get(c).as_text()),
     }
 }
 

@@ -165,7 +165,7 @@ fn each_pair(query: &str, mut f: impl FnMut(&str, &str)) {
 }
 
 /// The tags a query parameter of their API name sets.
-const QUERY: [&Dim; registry::count_with(Flag::Query)] = registry::with(Flag::Query);
+const QUERY: [Dim; registry::count_with(Flag::Query)] = registry::with(Flag::Query);
 
 /// Reads the tags of a click's query string; values cut to 255 characters.
 /// Undecodable values are taken lossily: a visitor is never refused.

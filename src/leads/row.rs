@@ -33,7 +33,7 @@ impl FromSql for Meta {
 
 /// The click's dimensions a lead copies (the registry's `lead`), in
 /// registry order.
-pub const COPIED: [&Dim; registry::count_with(Flag::Lead)] = registry::with(Flag::Lead);
+pub const COPIED: [Dim; registry::count_with(Flag::Lead)] = registry::with(Flag::Lead);
 
 /// A lead's copy of its click's dimensions, [`COPIED`] in order: integers
 /// and texts as the click row holds them.

@@ -30,7 +30,7 @@ pub enum Item {
 }
 
 /// The dimensions that are items, in their places.
-const DIMS: [&Dim; registry::count(Place::Item)] = registry::ordered(Place::Item);
+const DIMS: [Dim; registry::count(Place::Item)] = registry::ordered(Place::Item);
 
 /// Parameter value → item, in the reference document's order: date and
 /// hour, then the dimensions' items.
@@ -67,7 +67,10 @@ impl Item {
     pub fn dim(self) -> Option<&'static Dim> {
         match self {
             Item::Date | Item::Hour => None,
-            Item::Dim(i) => Some(DIMS[i]),
+            Item::Dim(i) => {
+                let all: &'static [Dim] = &DIMS;
+                all.get(i)
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use super::record::{ClickRecord, INSERT_SQL};
 use super::registry::{self, Dim, Flag};
 
 /// The dimensions kept as `dict` ids (user agents, referers).
-const DICT: [&Dim; registry::count_with(Flag::Dict)] = registry::with(Flag::Dict);
+const DICT: [Dim; registry::count_with(Flag::Dict)] = registry::with(Flag::Dict);
 pub use super::rollup::Acc as Sums;
 use crate::db::writer::{Record, Sink};
 use rusqlite::Connection;
@@ -63,7 +63,7 @@ impl Appender {
         let mut ids = [0; DICT.len()];
         for c in clicks {
             for (id, d) in ids.iter_mut().zip(DICT) {
-                *id = self.dict.id(tx, (d.get)(c).as_text())?;
+                *id = self.dict.id(tx, d.get(c).as_text())?;
             }
             c.insert(tx, &mut st, &ids)?;
         }

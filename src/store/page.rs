@@ -107,8 +107,7 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
 /// The clicks as stored, then the price: a click's price lives in
 /// click_cost (migration step 3), where no row is 0.
 static SELECT: LazyLock<String> = LazyLock::new(|| {
-    let all: Vec<&Dim> = DIMS.iter().collect();
-    let (columns, joins) = read_sql(&all);
+    let (columns, joins) = read_sql(&DIMS);
     format!(
         "SELECT c.id, secret, c.user_id, {columns}, COALESCE(k.cost, 0.0)
          FROM clicks c{joins} LEFT JOIN click_cost k ON k.id = c.id"
@@ -117,7 +116,7 @@ static SELECT: LazyLock<String> = LazyLock::new(|| {
 
 /// The SELECT list and the joins that read `dims` of the click row `c`,
 /// each under its column's name (`dict` ones as their text).
-pub fn read_sql(dims: &[&Dim]) -> (String, String) {
+pub fn read_sql(dims: &[Dim]) -> (String, String) {
     let mut columns = Vec::new();
     let mut joins = String::new();
     for (k, d) in dims.iter().enumerate() {

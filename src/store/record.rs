@@ -2,7 +2,7 @@
 //! Its columns, and the order the click table lists them in, come from the
 //! dimension registry (src/store/registry.rs).
 pub use super::registry::Tags;
-use super::registry::{Val, DIMS};
+use super::registry::{self, Val, DIMS};
 use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Default)]
@@ -76,13 +76,17 @@ impl ClickRecord {
         st.raw_bind_parameter(2, self.secret)?;
         st.raw_bind_parameter(3, self.user_id)?;
         let mut ids = dict.iter();
-        for (i, d) in DIMS.iter().enumerate() {
+        let mut bound = Ok(());
+        registry::unrolled(&DIMS, |i, d| {
             let value = match d.dict {
                 true => Val::Int(ids.next().copied().unwrap_or(0)),
-                false => (d.get)(self),
+                false => d.get(self),
             };
-            st.raw_bind_parameter(4 + i, value)?;
-        }
+            if bound.is_ok() {
+                bound = st.raw_bind_parameter(4 + i, value);
+            }
+        });
+        bound?;
         st.raw_execute()?;
         // No row is a price of 0 (click_cost never holds zeros).
         if self.cost != 0.0 {

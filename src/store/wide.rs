@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 /// The dimensions after user and bucket, in key order: the rolled-up ones
 /// of the registry, by kind.
-pub const ROLLED: [&Dim; registry::count(Place::Roll)] = registry::ordered(Place::Roll);
+pub const ROLLED: [Dim; registry::count(Place::Roll)] = registry::ordered(Place::Roll);
 /// Their columns.
 pub const COLUMNS: [&str; ROLLED.len()] = registry::columns(ROLLED);
 
@@ -62,12 +62,13 @@ pub struct WideAcc {
 impl WideAcc {
     pub fn add(&mut self, c: &ClickRecord) {
         let mut cols = [0; ROLLED.len()];
-        for (v, d) in cols.iter_mut().zip(ROLLED) {
-            *v = match (d.get)(c) {
-                Val::Int(i) => i,
-                Val::Text(s) => self.texts.id(s),
-            };
-        }
+        let texts = &mut self.texts;
+        registry::unrolled(&ROLLED, |i, d| {
+            cols[i] = match d.get(c) {
+                Val::Int(v) => v,
+                Val::Text(s) => texts.id(s),
+            }
+        });
         let key = Key {
             user: c.user_id,
             bucket: crate::clicks::id::key_bucket(c.key),
@@ -88,7 +89,7 @@ impl WideAcc {
         Row {
             user: k.user,
             bucket: k.bucket,
-            cols: std::array::from_fn(|i| match registry::is_text(ROLLED[i]) {
+            cols: std::array::from_fn(|i| match registry::is_text(&ROLLED[i]) {
                 true => Val::Text(self.texts.get(k.cols[i])),
                 false => Val::Int(k.cols[i]),
             }),

@@ -34,9 +34,9 @@ pub use format::Ip;
 pub const CHUNK: usize = 16_384;
 
 /// The integer columns, in blob order (the registry's `cols` slots).
-pub const INT_DIMS: [&Dim; registry::count(Place::Int)] = registry::ordered(Place::Int);
+pub const INT_DIMS: [Dim; registry::count(Place::Int)] = registry::ordered(Place::Int);
 /// The text columns, in blob order.
-pub const TEXT_DIMS: [&Dim; registry::count(Place::Text)] = registry::ordered(Place::Text);
+pub const TEXT_DIMS: [Dim; registry::count(Place::Text)] = registry::ordered(Place::Text);
 pub const INTS: [&str; INT_DIMS.len()] = registry::columns(INT_DIMS);
 pub const TEXTS: [&str; TEXT_DIMS.len()] = registry::columns(TEXT_DIMS);
 
@@ -55,11 +55,15 @@ pub struct Row<'a> {
 
 impl<'a> Row<'a> {
     pub fn of(c: &'a ClickRecord) -> Row<'a> {
+        let mut ints = [0; INTS.len()];
+        registry::unrolled(&INT_DIMS, |i, d| ints[i] = d.get(c).as_int());
+        let mut texts = [""; TEXTS.len()];
+        registry::unrolled(&TEXT_DIMS, |i, d| texts[i] = d.get(c).as_text());
         Row {
             id: c.key,
             ip: Ip::of_text(&c.ip),
-            ints: INT_DIMS.map(|d| (d.get)(c).as_int()),
-            texts: TEXT_DIMS.map(|d| (d.get)(c).as_text()),
+            ints,
+            texts,
             cost: c.cost,
         }
     }

@@ -43,7 +43,7 @@ const TEXT: [bool; COLUMNS.len()] = {
     let mut out = [false; COLUMNS.len()];
     let mut i = 0;
     while i < out.len() {
-        out[i] = registry::is_text(ROLLED[i]);
+        out[i] = registry::is_text(&ROLLED[i]);
         i += 1;
     }
     out

@@ -2,6 +2,7 @@
 //! answers' order: these are the orders the database and the API had when
 //! the registry replaced the hand-kept lists, spelled out once more.
 use super::*;
+use crate::store::record::ClickRecord;
 
 fn names<const N: usize>(list: Place) -> Vec<&'static str> {
     ordered::<N>(list).iter().map(|d| d.column).collect()
@@ -31,7 +32,7 @@ fn stored_orders_are_those_of_the_format() {
 
 #[test]
 fn answered_orders_are_those_of_the_api() {
-    let api = |list: &[&Dim]| -> Vec<&str> { list.iter().map(|d| d.api.unwrap()).collect() };
+    let api = |list: &[Dim]| -> Vec<&str> { list.iter().map(|d| d.api.unwrap()).collect() };
     assert_eq!(
         api(&ordered::<{ count(Place::Filter) }>(Place::Filter)),
         [
@@ -103,7 +104,7 @@ fn a_tag_row_reads_and_writes_its_own_tag() {
         *tag_mut(d, &mut c.tags).unwrap() = format!("v{k}");
     }
     for (k, d) in DIMS.iter().filter(|d| d.tag.is_some()).enumerate() {
-        assert_eq!((d.get)(&c), Val::Text(&format!("v{k}")), "{}", d.column);
+        assert_eq!(d.get(&c), Val::Text(&format!("v{k}")), "{}", d.column);
         assert_eq!(*c.tags.all()[k], format!("v{k}"));
     }
 }
