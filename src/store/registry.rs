@@ -3,8 +3,8 @@
 //! its name in the API (filter parameter, clicks.json and CSV field,
 //! postback and query parameter), its stats item, the rollups and the
 //! click columns that hold it, the lead's copy, its URL macro, and how it
-//! is read from a [`ClickRecord`]. Every list of dimensions the program
-//! keeps is derived from [`DIMS`].
+//! is read from a [`ClickRecord`](crate::store::record::ClickRecord).
+//! Every list of dimensions the program keeps is derived from [`DIMS`].
 //!
 //! A row's places (`filter`, `item`, `roll`, `cols`) say where it stands
 //! in the lists whose order is stored or answered: the rollup kinds and
@@ -39,12 +39,14 @@ const NONE: Dim = Dim {
     tag: None,
 };
 
-/// A tag of the query string.
+/// A tag of the query string, cut to 255 characters (docs/API.md).
 const TEXT: Ty = Ty::Text { max: 255 };
+/// An id of the user's configuration (way, site).
 const ID: Ty = Ty::Int {
     min: 0,
     max: i64::MAX,
 };
+/// A flag.
 const BOOL: Ty = Ty::Int { min: 0, max: 1 };
 
 /// Declares [`DIMS`] from the rows of the click's own fields, then those
@@ -178,11 +180,6 @@ const fn tag_index(name: &str) -> usize {
         i += 1;
     }
     panic!("no such tag")
-}
-
-/// The row of a column.
-pub fn column(name: &str) -> Option<&'static Dim> {
-    DIMS.iter().find(|d| d.column == name)
 }
 
 /// The row of an API name.

@@ -135,8 +135,7 @@ pub struct Dim {
     pub query: bool,
     /// Where a click holds it ([`Dim::get`]).
     pub read: Get,
-    /// Its text in a click's tags, for the tags of [`registry!`]'s second
-    /// list.
+    /// Its text in a click's tags, for a tag row.
     pub tag: Option<fn(&mut Tags) -> &mut String>,
 }
 
