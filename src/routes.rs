@@ -18,7 +18,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
     Endpoint {
         csv: Some(Csv {
             key: "leads",
-            fields: &leads::list::FIELDS,
+            fields: || leads::list::FIELDS.as_slice(),
         }),
         heavy: true,
         ..ep("leads", leads::list::run)
@@ -27,7 +27,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         fresh: true,
         csv: Some(Csv {
             key: "stats",
-            fields: &[],
+            fields: || &[],
         }),
         heavy: true,
         ..ep("stats", stats::run)
@@ -36,7 +36,7 @@ pub static ENDPOINTS: &[Endpoint] = &[
         fresh: true,
         csv: Some(Csv {
             key: "clicks",
-            fields: &clicks::list::FIELDS,
+            fields: || &clicks::list::FIELDS,
         }),
         heavy: true,
         ..ep("clicks", clicks::list::run)

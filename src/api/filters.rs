@@ -1,46 +1,13 @@
-//! The filters shared by leads.json, clicks.json and stats.json (reference
-//! document): each parameter maps to a column of the same name in the
-//! clicks and leads tables, so one builder serves all three. Every value
+//! The conditions shared by leads.json, clicks.json and stats.json
+//! (reference document): each filter parameter maps to a column of the
+//! same name in the clicks and leads tables, so one builder serves all
+//! three (which parameters there are is the dimension registry's,
+//! src/store/filters.rs). Every value
 //! may be a list (docs/API.md arrays), matched with IN.
 use super::error::{ApiError, ApiResult, ErrorCode};
 use super::params::Params;
-use crate::codes::FilterCode;
 use crate::ids::UserId;
-use crate::user_agent::{Browser, Os};
 use rusqlite::types::Value as Sql;
-
-/// (parameter, column, numeric range) of a dimension filter.
-pub type Dimension = (&'static str, &'static str, Option<(i64, i64)>);
-
-/// Every dimension filter.
-pub const DIMENSIONS: &[Dimension] = &[
-    ("flow", "flow", None),
-    ("way", "way", Some((0, i64::MAX))),
-    ("site", "site", Some((0, i64::MAX))),
-    (
-        "filter",
-        "filter",
-        Some((0, FilterCode::ALL.len() as i64 - 1)),
-    ),
-    ("geo", "geo", None),
-    ("mobile", "mobile", Some((0, 1))),
-    // Bounded by the code tables, so a code the classifier can give is
-    // always a valid filter (browser codes past 11 are flowtrack's own).
-    ("os", "os", Some((0, Os::ALL.len() as i64 - 1))),
-    (
-        "browser",
-        "browser",
-        Some((0, Browser::ALL.len() as i64 - 1)),
-    ),
-    ("domain", "domain", None),
-    ("ip", "ip", None),
-    ("utm_source", "utms", None),
-    ("utm_campaign", "utmc", None),
-    ("utm_content", "utmn", None),
-    ("utm_term", "utmt", None),
-    ("utm_medium", "utmm", None),
-    ("subid", "subid", None),
-];
 
 /// Most values a request's list filters bind together: SQLite binds at
 /// most 32,766 parameters a statement, and the statements built from a
@@ -152,14 +119,6 @@ impl Where {
         self.push(format!("{column} IN ({marks})"), values.iter().cloned());
     }
 
-    /// All dimension filters of the request.
-    pub fn dimensions(&mut self, p: &Params) -> ApiResult<()> {
-        for (param, column, range) in DIMENSIONS {
-            self.list(p, param, column, *range)?;
-        }
-        Ok(())
-    }
-
     /// The conditions for a WHERE clause (`1` when there are none).
     pub fn sql(&self) -> String {
         match self.clauses.is_empty() {
@@ -191,9 +150,9 @@ pub fn text(s: String) -> serde_json::Value {
 
 /// One answer row: the names and the values side by side, so a list's
 /// JSON rows and its CSV header come from one list of fields.
-pub fn fields_row<const N: usize>(
-    names: &[&str; N],
-    values: [serde_json::Value; N],
+pub fn fields_row(
+    names: &[&str],
+    values: impl IntoIterator<Item = serde_json::Value>,
 ) -> serde_json::Value {
     serde_json::Value::Object(names.iter().map(|n| n.to_string()).zip(values).collect())
 }

@@ -101,7 +101,7 @@ pub struct Csv {
     pub key: &'static str,
     /// The fields of its rows, for the header row of an answer without
     /// rows; empty when the answer's `total` gives them (stats).
-    pub fields: &'static [&'static str],
+    pub fields: fn() -> &'static [&'static str],
 }
 
 /// The user a credential belongs to when it may call the function, and

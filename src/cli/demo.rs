@@ -10,6 +10,7 @@ use super::demo_account::{clear, pick, setup, write_lead, Lead, Rates, CAMPAIGNS
 use super::demo_shape::Timeline;
 use crate::codes::FilterCode;
 use crate::store::record::{ClickRecord, Tags};
+use crate::store::registry::{self, tag_mut};
 use crate::user_agent;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -27,6 +28,17 @@ fn progress(done: u64, total: u64, started: Instant) {
     );
     let _ = std::io::stderr().flush();
 }
+
+/// The tags a demo click has, by their API name (the registry's tags).
+const TAGS: [&str; 7] = [
+    "utm_source",
+    "utm_campaign",
+    "utm_content",
+    "utm_term",
+    "utm_medium",
+    "subid",
+    "adid",
+];
 
 /// Clicks per batch (TX_BATCHES of them make one transaction). Each one
 /// made or waiting holds ~55 MB of records: with 100,000 a 10M demo took
@@ -159,6 +171,7 @@ fn generate(
     let (ads, keywords, subids, campaigns, referers) =
         (&ads, &keywords, &subids, &campaigns, &referers);
     let click_rng = SmallRng::seed_from_u64(rng.random());
+    let tags = TAGS.map(registry::api);
     std::thread::scope(|scope| -> rusqlite::Result<()> {
         scope.spawn(move || {
             let mut rng = click_rng;
@@ -210,7 +223,7 @@ fn generate(
                         )
                     };
                     let campaign = *pick(&mut rng, campaign_pick);
-                    let record = ClickRecord {
+                    let mut record = ClickRecord {
                         key: ((t_ms) << 16) | (i as i64 & 0xffff),
                         secret: rng.random(),
                         user_id: user,
@@ -233,24 +246,27 @@ fn generate(
                             String::new()
                         },
                         domain: "go.flowtrack.example".into(),
-                        tags: Tags {
-                            utms: f.source.to_string(),
-                            utmc: campaigns[fi][campaign].clone(),
-                            utmn: ads[rng.random_range(0..60)].clone(),
-                            utmt: if rng.random_bool(0.3) {
-                                keywords[rng.random_range(0..400)].clone()
-                            } else {
-                                String::new()
-                            },
-                            utmm: "cpc".into(),
-                            subid: subids[rng.random_range(0..2000)].clone(),
-                            uuid: String::new(),
-                            adid: format!("{:016x}", rng.random::<u64>()),
-                            data1: String::new(),
-                            data2: String::new(),
-                        },
+                        tags: Tags::default(),
                         cost: if target { f.cpc * rates.base } else { 0.0 },
                     };
+                    let values = [
+                        f.source.to_string(),
+                        campaigns[fi][campaign].clone(),
+                        ads[rng.random_range(0..60)].clone(),
+                        if rng.random_bool(0.3) {
+                            keywords[rng.random_range(0..400)].clone()
+                        } else {
+                            String::new()
+                        },
+                        "cpc".into(),
+                        subids[rng.random_range(0..2000)].clone(),
+                        format!("{:016x}", rng.random::<u64>()),
+                    ];
+                    for (d, v) in tags.iter().zip(values) {
+                        if let Some(tag) = d.and_then(|d| tag_mut(d, &mut record.tags)) {
+                            *tag = v;
+                        }
+                    }
                     // A lead for some unique target clicks, a while later.
                     let cr = 0.035 * f.cr * CAMPAIGNS[campaign].cr;
                     let lead = (target && record.unique && rng.random_bool(cr))

@@ -4,11 +4,13 @@
 //! clicks; split from it to keep each file readable.
 use crate::click_id as id;
 use crate::ids::UserId;
+use crate::leads::row::COPIED;
 use crate::leads::stage::Stage;
 use crate::store::record::ClickRecord;
 use rand::rngs::SmallRng;
 use rand::Rng;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, ToSql};
+use std::sync::LazyLock;
 
 pub(super) const UAS: &[(&str, u32)] = &[
     ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36", 18),
@@ -221,8 +223,18 @@ pub(super) struct Lead<'a> {
     pub(super) time: i64,
 }
 
-const LEAD_SQL: &str = "INSERT INTO leads (user_id, time, updated, click, click_id, uid, flow, way, site, filter, stage, custom, goal, price, currency, base, ip, geo, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, adid, data1, data2)
- VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)";
+/// A demo lead: its own columns, then the click's dimensions it copies
+/// (src/leads/row.rs).
+static LEAD_SQL: LazyLock<String> = LazyLock::new(|| {
+    let copied: Vec<&str> = COPIED.iter().map(|d| d.column).collect();
+    let marks: String = (12..12 + copied.len()).map(|i| format!(", ?{i}")).collect();
+    format!(
+        "INSERT INTO leads (user_id, time, updated, click, click_id, uid, stage, custom, goal,
+           price, currency, base, {})
+         VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11{marks})",
+        copied.join(", ")
+    )
+});
 
 pub(super) fn write_lead(
     conn: &Connection,
@@ -258,41 +270,20 @@ pub(super) fn write_lead(
     } else {
         (usd, "usd", usd * rates.base)
     };
-    let t = &c.tags;
-    conn.prepare_cached(LEAD_SQL)?.execute(params![
-        user,
-        lead.time,
-        id::encode(c.key, c.secret),
-        c.key,
-        format!("adv-{:x}", c.secret as u64 >> 16),
-        c.flow,
-        c.way,
-        c.site,
-        c.filter,
-        stage,
-        custom,
-        goal,
-        (price * 100.0).round() / 100.0,
-        currency,
-        base,
-        c.ip,
-        c.geo,
-        c.os,
-        c.browser,
-        c.mobile as i64,
-        c.ua,
-        c.referer,
-        c.domain,
-        t.utms,
-        t.utmc,
-        t.utmn,
-        t.utmt,
-        t.utmm,
-        t.subid,
-        t.adid,
-        t.data1,
-        t.data2
-    ])?;
+    let mut st = conn.prepare_cached(&LEAD_SQL)?;
+    let click = id::encode(c.key, c.secret);
+    let uid = format!("adv-{:x}", c.secret as u64 >> 16);
+    let price = (price * 100.0).round() / 100.0;
+    let own: [&dyn ToSql; 11] = [
+        &user, &lead.time, &click, &c.key, &uid, &stage, &custom, &goal, &price, &currency, &base,
+    ];
+    for (i, v) in own.iter().enumerate() {
+        st.raw_bind_parameter(1 + i, v)?;
+    }
+    for (i, d) in COPIED.iter().enumerate() {
+        st.raw_bind_parameter(12 + i, d.get(c))?;
+    }
+    st.raw_execute()?;
     let lead_id = conn.last_insert_rowid();
     let mut st = conn.prepare_cached(
         "INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)",

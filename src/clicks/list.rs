@@ -6,46 +6,48 @@ use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::click_id as id;
 use crate::store::page::PageQuery;
+use crate::store::record::ClickRecord;
+use crate::store::registry::{self, Dim, Flag, Val};
 use rusqlite::types::Value as Sql;
 use serde_json::json;
 
-/// The fields of a clicks.json row, in order (also the CSV header).
-pub const FIELDS: [&str; 27] = [
-    "click",
-    "time",
-    "flow",
-    "way",
-    "site",
-    "filter",
-    "unique",
-    "ip",
-    "geo",
-    "lang",
-    "os",
-    "browser",
-    "mobile",
-    "ua",
-    "referer",
-    "domain",
-    "utm_source",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "utm_medium",
-    "subid",
-    "uuid",
-    "adid",
-    "data1",
-    "data2",
-    "cost",
-];
+/// The dimensions clicks.json shows: those with an API name, in the
+/// click table's order.
+const SHOWN: [Dim; registry::count_with(Flag::Api)] = registry::with(Flag::Api);
+
+/// The fields of a clicks.json row, in order (also the CSV header): the
+/// click, its time, its dimensions, its price.
+pub const FIELDS: [&str; 3 + SHOWN.len()] = {
+    let mut out = ["click"; 3 + SHOWN.len()];
+    out[1] = "time";
+    let mut i = 0;
+    while i < SHOWN.len() {
+        if let Some(name) = SHOWN[i].api {
+            out[2 + i] = name;
+        }
+        i += 1;
+    }
+    out[2 + SHOWN.len()] = "cost";
+    out
+};
+
+/// A dimension's value in a row: numbers as numbers, `unique` as true or
+/// false, empty text as `false` (docs/API.md), except the flow's.
+fn shown(d: &Dim, c: &ClickRecord) -> serde_json::Value {
+    match d.get(c) {
+        Val::Int(i) if d.column == "uniq" => json!(i != 0),
+        Val::Int(i) => json!(i),
+        Val::Text(s) if d.column == "flow" => json!(s),
+        Val::Text(s) => text(s.to_string()),
+    }
+}
 
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let p = &call.params;
     let range = period(p, &user.tz, false)?;
     let mut dims = Where::owner(user.id);
-    dims.dimensions(p)?;
+    crate::store::filters::dimensions(&mut dims, p)?;
     if let Some(u) = p.flag("unique")? {
         dims.list_of("uniq", vec![Sql::Integer(u as i64)]);
     }
@@ -67,40 +69,13 @@ pub fn run(call: &mut Call) -> ApiResult {
         },
     )?;
     let clicks = records.iter().map(|c| {
-        let t = |s: &str| text(s.to_string());
-        let g = &c.tags;
-        fields_row(
-            &FIELDS,
-            [
-                json!(id::encode(c.key, c.secret)),
-                json!(id::key_time(c.key)),
-                json!(c.flow),
-                json!(c.way),
-                json!(c.site),
-                json!(c.filter.code()),
-                json!(c.unique),
-                t(&c.ip),
-                t(&c.geo),
-                t(&c.lang),
-                json!(c.os.code()),
-                json!(c.browser.code()),
-                json!(c.mobile as i64),
-                t(&c.ua),
-                t(&c.referer),
-                t(&c.domain),
-                t(&g.utms),
-                t(&g.utmc),
-                t(&g.utmn),
-                t(&g.utmt),
-                t(&g.utmm),
-                t(&g.subid),
-                t(&g.uuid),
-                t(&g.adid),
-                t(&g.data1),
-                t(&g.data2),
-                json!(c.cost),
-            ],
-        )
+        let mut values = vec![
+            json!(id::encode(c.key, c.secret)),
+            json!(id::key_time(c.key)),
+        ];
+        values.extend(SHOWN.iter().map(|d| shown(d, c)));
+        values.push(json!(c.cost));
+        fields_row(&FIELDS, values)
     });
     Ok(json!({ "clicks": clicks.collect::<Vec<_>>() }))
 }

@@ -2,6 +2,7 @@
 //! percent-encoded, so a visitor's input can never add a parameter, a CR/LF
 //! or change the target host (no header injection, no open redirect).
 use crate::store::record::ClickRecord;
+use crate::store::registry::{self, Dim, Flag};
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn encode(value: &str, out: &mut String) {
@@ -16,6 +17,11 @@ pub fn encode(value: &str, out: &mut String) {
     }
 }
 
+/// The dimensions with a `{token}`.
+const TOKENS: [Dim; registry::count_with(Flag::Token)] = registry::with(Flag::Token);
+
+/// The text of macro `name`: the click id, the way and site (empty for
+/// none), or a dimension's token.
 fn value<'a>(
     name: &str,
     c: &'a ClickRecord,
@@ -23,27 +29,15 @@ fn value<'a>(
     way: &'a str,
     site: &'a str,
 ) -> Option<&'a str> {
-    let t = &c.tags;
-    Some(match name {
-        "click" => click_id,
-        "flow" => &c.flow,
-        "way" => way,
-        "site" => site,
-        "geo" => &c.geo,
-        "host" => &c.domain,
-        "ip" => &c.ip,
-        "utms" => &t.utms,
-        "utmc" => &t.utmc,
-        "utmn" => &t.utmn,
-        "utmt" => &t.utmt,
-        "utmm" => &t.utmm,
-        "subid" => &t.subid,
-        "uuid" => &t.uuid,
-        "uid" => &t.adid,
-        "data1" => &t.data1,
-        "data2" => &t.data2,
-        _ => return None,
-    })
+    match name {
+        "click" => Some(click_id),
+        "way" => Some(way),
+        "site" => Some(site),
+        _ => TOKENS
+            .iter()
+            .find(|d| d.token == Some(name))
+            .map(|d| d.get(c).as_text()),
+    }
 }
 
 /// Replaces known `{macro}`s in `url`; unknown ones stay as they are.

@@ -2,6 +2,7 @@
 //! and the tags of the query string.
 use crate::proxy::Proxy;
 use crate::store::record::Tags;
+use crate::store::registry::{self, tag_mut, Dim, Flag};
 use crate::text::{cut, cut_str};
 use actix_web::http::header::{self, AsHeaderName};
 use actix_web::HttpRequest;
@@ -163,6 +164,9 @@ fn each_pair(query: &str, mut f: impl FnMut(&str, &str)) {
     }
 }
 
+/// The tags a query parameter of their API name sets.
+const QUERY: [Dim; registry::count_with(Flag::Query)] = registry::with(Flag::Query);
+
 /// Reads the tags of a click's query string; values cut to 255 characters.
 /// Undecodable values are taken lossily: a visitor is never refused.
 pub fn tags_from_query(query: &str) -> Tags {
@@ -170,27 +174,19 @@ pub fn tags_from_query(query: &str) -> Tags {
     let mut ad: [Option<String>; 9] = Default::default();
     each_pair(query, |k, v| {
         let v = cut_str(v.trim(), MAX);
-        let slot = match k {
-            "utm_source" => &mut t.utms,
-            "utm_campaign" => &mut t.utmc,
-            "utm_content" => &mut t.utmn,
-            "utm_term" => &mut t.utmt,
-            "utm_medium" => &mut t.utmm,
-            "subid" => &mut t.subid,
-            "uuid" => &mut t.uuid,
-            "data1" => &mut t.data1,
-            "data2" => &mut t.data2,
-            other => {
-                if let Some(i) = AD_IDS.iter().position(|a| *a == other) {
+        match QUERY.iter().find(|d| d.api == Some(k)) {
+            Some(d) => {
+                if let Some(slot) = tag_mut(d, &mut t).filter(|s| s.is_empty()) {
+                    *slot = v.to_string();
+                }
+            }
+            None => {
+                if let Some(i) = AD_IDS.iter().position(|a| *a == k) {
                     if ad[i].is_none() && !v.is_empty() {
                         ad[i] = Some(v.to_string());
                     }
                 }
-                return;
             }
-        };
-        if slot.is_empty() {
-            *slot = v.to_string();
         }
     });
     t.adid = ad.into_iter().flatten().next().unwrap_or_default();

@@ -6,7 +6,7 @@
 //! Fields come out in the reference example's order and types: empty text
 //! as `false`, `meta` always an object, `siteurl` the site's URL or false,
 //! `click` the public click id or false (flow leads have no click).
-use super::row::Meta;
+use super::row::{Meta, COPIED};
 use super::stage;
 use crate::api::dates::period;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
@@ -14,8 +14,10 @@ use crate::api::filters::{fields_row, page, text, Where};
 use crate::api::Call;
 use crate::click_id as id;
 use crate::ids::UserId;
+use crate::store::registry::{Lead, Ty};
 use rusqlite::types::Value as Sql;
 use serde_json::{json, Value};
+use std::sync::LazyLock;
 
 /// `column IN (?, ...)` for a non-empty list of values.
 fn push_in(w: &mut Where, column: &str, args: Vec<Sql>) {
@@ -34,7 +36,7 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: UserId) -> ApiResult<W
         "time >= ? AND time < ?",
         [Sql::Integer(range.start), Sql::Integer(range.end)],
     );
-    w.dimensions(p)?;
+    crate::store::filters::dimensions(&mut w, p)?;
     let stages = stage::filter(p)?
         .into_iter()
         .map(|s| Sql::Integer(s.code().into()))
@@ -64,8 +66,51 @@ fn conditions(call: &Call, tz: &jiff::tz::TimeZone, user: UserId) -> ApiResult<W
     Ok(w)
 }
 
-/// The fields of a leads.json row, in order (also the CSV header).
-pub const FIELDS: [&str; 33] = [
+/// How a leads.json field comes out.
+#[derive(Debug, Clone, Copy)]
+enum Out {
+    Int,
+    Real,
+    /// Empty text as `false`.
+    Text,
+    /// The stage's name.
+    Stage,
+    /// The site's URL, or `false`.
+    Url,
+    /// Always an object.
+    Meta,
+}
+
+/// The lead's own fields: (field, SQL, how it comes out). siteurl by a
+/// scalar subquery: joining sites would make the shared filters'
+/// unqualified columns (user_id, ...) ambiguous.
+const OWN: [(&str, &str, Out); 15] = [
+    ("id", "id", Out::Int),
+    ("time", "time", Out::Int),
+    ("click", "click", Out::Text),
+    ("uid", "uid", Out::Text),
+    (
+        "siteurl",
+        "(SELECT s.url FROM sites s WHERE s.id = leads.site AND s.user_id = leads.user_id)",
+        Out::Url,
+    ),
+    ("status", "stage", Out::Stage),
+    ("custom", "custom", Out::Text),
+    ("goal", "goal", Out::Text),
+    ("price", "price", Out::Real),
+    ("currency", "currency", Out::Text),
+    ("name", "name", Out::Text),
+    ("phone", "phone", Out::Text),
+    ("email", "email", Out::Text),
+    ("comment", "comment", Out::Text),
+    ("meta", "meta", Out::Meta),
+];
+
+/// The reference example's order of the fields: the lead's own and its
+/// click's dimensions, by their API name. A dimension that leads show
+/// (the registry's `Lead::Show` and `Lead::Set`) and that this does not
+/// name comes after them.
+const ORDER: [&str; 33] = [
     "id",
     "time",
     "click",
@@ -101,65 +146,69 @@ pub const FIELDS: [&str; 33] = [
     "subid",
 ];
 
+/// A field: its own, or a dimension leads show.
+fn field(name: &'static str) -> Option<(&'static str, &'static str, Out)> {
+    if let Some(own) = OWN.iter().find(|(n, _, _)| *n == name) {
+        return Some(*own);
+    }
+    let d = COPIED.iter().find(|d| d.api == Some(name))?;
+    let out = match d.ty {
+        Ty::Int { .. } => Out::Int,
+        Ty::Text { .. } => Out::Text,
+    };
+    Some((name, d.column, out))
+}
+
+/// Every field in order: (field, SQL, how it comes out).
+static LAYOUT: LazyLock<Vec<(&str, &str, Out)>> = LazyLock::new(|| {
+    let shown = COPIED
+        .iter()
+        .filter(|d| matches!(d.lead, Lead::Show | Lead::Set))
+        .filter_map(|d| d.api)
+        .filter(|a| !ORDER.contains(a));
+    ORDER.into_iter().chain(shown).filter_map(field).collect()
+});
+
+/// The fields of a leads.json row, in order (also the CSV header).
+pub static FIELDS: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| LAYOUT.iter().map(|(name, _, _)| *name).collect());
+
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let w = conditions(call, &user.tz, user.id)?;
     let (offset, limit) = page(&call.params)?;
-    // siteurl by a scalar subquery: joining sites would make the shared
-    // filters' unqualified columns (user_id, ...) ambiguous.
+    let columns: Vec<&str> = LAYOUT.iter().map(|(_, sql, _)| *sql).collect();
     let sql = format!(
-        "SELECT id, time, click, uid, flow, way, site,
-                (SELECT s.url FROM sites s WHERE s.id = leads.site AND s.user_id = leads.user_id),
-                filter, stage, custom, goal, price, currency, ip, geo, name, phone, email,
-                comment, meta, ua, referer, adid, data1, data2, utms, utmc, utmn, utmt, utmm,
-                domain, subid
-         FROM leads WHERE {} ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}",
+        "SELECT {} FROM leads WHERE {} ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}",
+        columns.join(", "),
         w.sql()
     );
     let mut st = call.conn.prepare(&sql)?;
     let leads = st
         .query_map(rusqlite::params_from_iter(w.args.iter()), |r| {
-            let t = |i: usize| r.get::<_, String>(i).map(text);
-            let Meta(meta) = r.get(20)?;
-            Ok(fields_row(
-                &FIELDS,
-                [
-                    json!(r.get::<_, i64>(0)?),
-                    json!(r.get::<_, i64>(1)?),
-                    t(2)?,
-                    t(3)?,
-                    t(4)?,
-                    json!(r.get::<_, i64>(5)?),
-                    json!(r.get::<_, i64>(6)?),
-                    json!(text(r.get::<_, Option<String>>(7)?.unwrap_or_default())),
-                    json!(r.get::<_, i64>(8)?),
-                    json!(stage::name(r.get(9)?)),
-                    t(10)?,
-                    t(11)?,
-                    json!(r.get::<_, f64>(12)?),
-                    t(13)?,
-                    t(14)?,
-                    t(15)?,
-                    t(16)?,
-                    t(17)?,
-                    t(18)?,
-                    t(19)?,
-                    json!(Value::Object(meta)),
-                    t(21)?,
-                    t(22)?,
-                    t(23)?,
-                    t(24)?,
-                    t(25)?,
-                    t(26)?,
-                    t(27)?,
-                    t(28)?,
-                    t(29)?,
-                    t(30)?,
-                    t(31)?,
-                    t(32)?,
-                ],
-            ))
+            let mut values = Vec::with_capacity(LAYOUT.len());
+            for (i, (_, _, out)) in LAYOUT.iter().enumerate() {
+                values.push(match out {
+                    Out::Int => json!(r.get::<_, i64>(i)?),
+                    Out::Real => json!(r.get::<_, f64>(i)?),
+                    Out::Text => text(r.get(i)?),
+                    Out::Stage => json!(stage::name(r.get(i)?)),
+                    Out::Url => text(r.get::<_, Option<String>>(i)?.unwrap_or_default()),
+                    Out::Meta => Value::Object(r.get::<_, Meta>(i)?.0),
+                });
+            }
+            Ok(fields_row(&FIELDS, values))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(json!({ "leads": leads }))
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every field of the reference example is a lead's own or a
+    /// dimension leads show.
+    #[test]
+    fn every_listed_field_is_known() {
+        assert_eq!(super::FIELDS[..super::ORDER.len()], super::ORDER);
+    }
 }

@@ -22,12 +22,13 @@
 //! its queue in order, so a postback sent right after a click finds that
 //! click (docs/API.md "The click path") without waiting for a separate commit.
 use super::request::{PostbackRequest, Source, DEFAULT_GOAL};
-use super::row::{record_stage, LeadRow};
+use super::row::{record_stage, Copied, LeadRow};
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::click_id as id;
 use crate::db::writer::JobFn;
 use crate::ids::UserId;
+use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
 
@@ -42,27 +43,7 @@ pub(crate) fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResu
         Some(c) => Ok(LeadRow {
             click: text.to_string(),
             click_id: Some(key),
-            flow: c.flow.to_string(),
-            way: c.way,
-            site: c.site,
-            filter: c.filter,
-            ip: c.ip,
-            geo: c.geo,
-            os: c.os,
-            browser: c.browser,
-            mobile: c.mobile.into(),
-            ua: c.ua,
-            referer: c.referer,
-            domain: c.domain,
-            utms: c.tags.utms,
-            utmc: c.tags.utmc,
-            utmn: c.tags.utmn,
-            utmt: c.tags.utmt,
-            utmm: c.tags.utmm,
-            subid: c.tags.subid,
-            adid: c.tags.adid,
-            data1: c.tags.data1,
-            data2: c.tags.data2,
+            dims: Copied::of(&c),
             ..LeadRow::default()
         }),
         None => Err(ApiError::new(ErrorCode::BadClick)),
@@ -75,11 +56,12 @@ fn from_flow(owner: Option<UserId>, user: UserId, flow: &str, subid: &str) -> Ap
     match owner {
         None => Err(ApiError::new(ErrorCode::BadFlow)),
         Some(o) if o != user => Err(ApiError::access()),
-        Some(_) => Ok(LeadRow {
-            flow: flow.to_string(),
-            subid: subid.to_string(),
-            ..LeadRow::default()
-        }),
+        Some(_) => {
+            let mut lead = LeadRow::default();
+            lead.dims.set("flow", Sql::Text(flow.to_string()));
+            lead.dims.set("subid", Sql::Text(subid.to_string()));
+            Ok(lead)
+        }
     }
 }
 

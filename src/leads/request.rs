@@ -1,13 +1,15 @@
 //! postback.json's parameters parsed into typed values at the boundary
 //! (docs/ARCHITECTURE.md). Everything malformed is refused here, before the handler
 //! opens its transaction, so a refused call never writes anything (docs/API.md).
-use super::row::{LeadRow, Meta};
+use super::row::{LeadRow, Meta, COPIED};
 use super::stage::{Stage, StatusMap};
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
+use crate::store::registry::{Lead, Ty};
 use crate::text::cut;
 use crate::user_agent;
 use crate::{money, rates};
+use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 use std::net::IpAddr;
@@ -26,24 +28,24 @@ const MAX_LONG: usize = 1024;
 /// The goal of a postback that names none (docs/API.md, postback.json).
 pub const DEFAULT_GOAL: &str = "lead";
 
-/// (parameter, column, max characters) of the plain text fields that a
-/// postback sets or that replace what the click gave (reference document).
-const TEXTS: &[(&str, &str, usize)] = &[
+/// (parameter, column, max characters) of the lead's own text fields
+/// that a postback sets (reference document).
+const OWN_TEXTS: [(&str, &str, usize); 4] = [
     ("name", "name", 255),
     ("phone", "phone", 255),
     ("email", "email", 255),
     ("comment", "comment", 1000),
-    ("referer", "referer", MAX_LONG),
-    ("utm_source", "utms", 255),
-    ("utm_campaign", "utmc", 255),
-    ("utm_content", "utmn", 255),
-    ("utm_term", "utmt", 255),
-    ("utm_medium", "utmm", 255),
-    ("subid", "subid", 255),
-    ("adid", "adid", 255),
-    ("data1", "data1", 255),
-    ("data2", "data2", 255),
 ];
+
+/// The same of every text a postback sets: its own, then those that
+/// replace what the click gave (the registry's `Lead::Set`).
+fn texts() -> impl Iterator<Item = (&'static str, &'static str, usize)> {
+    let set = COPIED.iter().filter(|d| d.lead == Lead::Set);
+    OWN_TEXTS.into_iter().chain(set.filter_map(|d| match d.ty {
+        Ty::Text { max } => Some((d.api?, d.column, max)),
+        Ty::Int { .. } => None,
+    }))
+}
 
 /// Where the lead comes from (docs/API.md postback.json).
 #[derive(Debug, Clone)]
@@ -193,9 +195,9 @@ impl PostbackRequest {
             (ua, info)
         });
         let mut texts = Vec::new();
-        for (param, column, max) in TEXTS {
-            if let Some(v) = p.text_max(param, *max)? {
-                texts.push((*column, v));
+        for (param, column, max) in self::texts() {
+            if let Some(v) = p.text_max(param, max)? {
+                texts.push((column, v));
             }
         }
         Ok(PostbackRequest {
@@ -247,21 +249,20 @@ impl PostbackRequest {
             None => {}
         }
         for (column, value) in &self.texts {
-            if let Some(slot) = row.text_mut(column) {
-                *slot = value.clone();
-            }
+            row.set_text(column, value);
         }
+        let dims = &mut row.dims;
         if let Some(ip) = &self.ip {
-            row.ip = ip.clone();
+            dims.set("ip", Sql::Text(ip.clone()));
         }
         if let Some(geo) = &self.geo {
-            row.geo = geo.clone();
+            dims.set("geo", Sql::Text(geo.clone()));
         }
         if let Some((ua, info)) = &self.ua {
-            row.ua = ua.clone();
-            row.os = info.os;
-            row.browser = info.browser;
-            row.mobile = info.mobile as i64;
+            dims.set("ua", Sql::Text(ua.clone()));
+            dims.set("os", Sql::Integer(info.os.code() as i64));
+            dims.set("browser", Sql::Integer(info.browser.code() as i64));
+            dims.set("mobile", Sql::Integer(info.mobile as i64));
         }
         if !self.meta.is_empty() {
             let Meta(current) = &mut row.meta;

@@ -4,10 +4,10 @@
 //! row and compares it with the stored one: equal means `no-changes`
 //! (docs/API.md), so every column a postback can touch lives in this struct.
 use super::stage::Stage;
-use crate::codes::FilterCode;
 use crate::ids::UserId;
-use crate::user_agent::{Browser, Os};
-use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use crate::store::record::ClickRecord;
+use crate::store::registry::{self, Dim, Flag, Ty, Val};
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row};
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
@@ -34,30 +34,82 @@ impl FromSql for Meta {
     }
 }
 
-/// Declares the row struct and its column list from one field list, so
-/// the SELECT, INSERT and UPDATE statements cannot drift apart.
+/// The click's dimensions a lead copies (the registry's `lead`), in
+/// registry order.
+pub const COPIED: [Dim; registry::count_with(Flag::Lead)] = registry::with(Flag::Lead);
+
+/// A lead's copy of its click's dimensions, [`COPIED`] in order: integers
+/// and texts as the click row holds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copied(pub [Sql; COPIED.len()]);
+
+impl Default for Copied {
+    /// The columns' defaults (schema.sql): 0 and ''.
+    fn default() -> Copied {
+        Copied(COPIED.map(|d| match d.ty {
+            Ty::Int { .. } => Sql::Integer(0),
+            Ty::Text { .. } => Sql::Text(String::new()),
+        }))
+    }
+}
+
+impl Copied {
+    /// Reads [`COPIED`]'s columns starting at `at`.
+    pub fn read(r: &Row, at: usize) -> rusqlite::Result<Copied> {
+        let mut out = Copied::default();
+        for (i, v) in out.0.iter_mut().enumerate() {
+            *v = r.get(at + i)?;
+        }
+        Ok(out)
+    }
+
+    /// The copy of click `c`'s dimensions.
+    pub fn of(c: &ClickRecord) -> Copied {
+        Copied(COPIED.map(|d| match d.get(c) {
+            Val::Int(v) => Sql::Integer(v),
+            Val::Text(s) => Sql::Text(s.to_string()),
+        }))
+    }
+
+    /// Sets the copy of `column`; other columns are not copied.
+    pub fn set(&mut self, column: &str, value: Sql) {
+        if let Some(i) = COPIED.iter().position(|d| d.column == column) {
+            self.0[i] = value;
+        }
+    }
+}
+
+/// Declares the row struct and its own columns from one field list, and
+/// adds the click's dimensions it copies, so the SELECT, INSERT and UPDATE
+/// statements cannot drift apart.
 macro_rules! lead_row {
     ($($field:ident : $ty:ty),* $(,)?) => {
         #[derive(Debug, Clone, PartialEq, Default)]
         pub struct LeadRow {
-            $(pub $field: $ty),*
+            $(pub $field: $ty,)*
+            /// Its click's dimensions.
+            pub dims: Copied,
         }
 
         impl LeadRow {
-            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),*];
+            /// The lead's own columns, before those of [`COPIED`].
+            const OWN: &'static [&'static str] = &[$(stringify!($field)),*];
 
             fn values(&self) -> Vec<&dyn ToSql> {
-                vec![$(&self.$field as &dyn ToSql),*]
+                let mut values = vec![$(&self.$field as &dyn ToSql),*];
+                values.extend(self.dims.0.iter().map(|v| v as &dyn ToSql));
+                values
             }
 
-            /// Reads the columns of [`Self::COLUMNS`] starting at `at`.
+            /// Reads the columns of [`COLUMNS`] starting at `at`.
             pub fn read(r: &Row, at: usize) -> rusqlite::Result<LeadRow> {
                 let mut i = at;
                 Ok(LeadRow {
                     $($field: {
                         i += 1;
                         r.get(i - 1)?
-                    }),*
+                    },)*
+                    dims: Copied::read(r, i)?,
                 })
             }
         }
@@ -68,60 +120,37 @@ lead_row! {
     click: String,
     click_id: Option<i64>,
     uid: String,
-    flow: String,
-    way: i64,
-    site: i64,
-    filter: FilterCode,
     stage: Stage,
     custom: String,
     goal: String,
     price: f64,
     currency: String,
     base: f64,
-    ip: String,
-    geo: String,
-    os: Os,
-    browser: Browser,
-    mobile: i64,
     name: String,
     phone: String,
     email: String,
     comment: String,
     meta: Meta,
-    ua: String,
-    referer: String,
-    domain: String,
-    utms: String,
-    utmc: String,
-    utmn: String,
-    utmt: String,
-    utmm: String,
-    subid: String,
-    adid: String,
-    data1: String,
-    data2: String,
 }
 
+/// Every column of a [`LeadRow`], in its order.
+pub static COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let copied = COPIED.iter().map(|d| d.column);
+    LeadRow::OWN.iter().copied().chain(copied).collect()
+});
+
 impl LeadRow {
-    /// The text column a postback parameter overrides (name, tags, ...).
-    pub fn text_mut(&mut self, column: &str) -> Option<&mut String> {
-        Some(match column {
+    /// Sets the text column a postback parameter overrides (name, tags,
+    /// ...).
+    pub fn set_text(&mut self, column: &str, value: &str) {
+        let own = match column {
             "name" => &mut self.name,
             "phone" => &mut self.phone,
             "email" => &mut self.email,
             "comment" => &mut self.comment,
-            "referer" => &mut self.referer,
-            "utms" => &mut self.utms,
-            "utmc" => &mut self.utmc,
-            "utmn" => &mut self.utmn,
-            "utmt" => &mut self.utmt,
-            "utmm" => &mut self.utmm,
-            "subid" => &mut self.subid,
-            "adid" => &mut self.adid,
-            "data1" => &mut self.data1,
-            "data2" => &mut self.data2,
-            _ => return None,
-        })
+            _ => return self.dims.set(column, Sql::Text(value.to_string())),
+        };
+        *own = value.to_string();
     }
 
     /// Loads one of the user's leads (id, row).
@@ -133,7 +162,7 @@ impl LeadRow {
     ) -> rusqlite::Result<Option<(i64, LeadRow)>> {
         let sql = format!(
             "SELECT id, {} FROM leads WHERE user_id = ? AND {clause} ORDER BY id LIMIT 1",
-            Self::COLUMNS.join(", ")
+            COLUMNS.join(", ")
         );
         let mut all: Vec<&dyn ToSql> = vec![&user];
         all.extend_from_slice(args);
@@ -148,8 +177,8 @@ impl LeadRow {
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
                 "INSERT INTO leads (user_id, time, updated, {}) VALUES (?, ?, ?{})",
-                LeadRow::COLUMNS.join(", "),
-                ", ?".repeat(LeadRow::COLUMNS.len())
+                COLUMNS.join(", "),
+                ", ?".repeat(COLUMNS.len())
             )
         });
         let mut all: Vec<&dyn ToSql> = vec![&user, &now, &now];
@@ -163,10 +192,7 @@ impl LeadRow {
     /// Rewrites every column of lead `id`, stamping `updated`.
     pub fn update(&self, conn: &Connection, id: i64, now: i64) -> rusqlite::Result<()> {
         static SQL: LazyLock<String> = LazyLock::new(|| {
-            let sets: Vec<String> = LeadRow::COLUMNS
-                .iter()
-                .map(|c| format!("{c} = ?"))
-                .collect();
+            let sets: Vec<String> = COLUMNS.iter().map(|c| format!("{c} = ?")).collect();
             format!(
                 "UPDATE leads SET updated = ?, {} WHERE id = ?",
                 sets.join(", ")

@@ -4,32 +4,17 @@
 //! completely before anything is written.
 use crate::api::dates::parse_moment;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
-use crate::api::filters::{Where, DIMENSIONS};
+use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::ids::UserId;
 use crate::snapshot::User;
+use crate::store::filters::{range, DIMENSIONS};
 use crate::{money, rates};
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension};
 
 /// Largest price accepted, in any currency.
 const MAX_PRICE: f64 = 1e12;
-
-/// The conditions of the reference besides from/to; each one given
-/// counts as a condition. Columns and ranges come from the shared filter
-/// table (src/api/filters.rs).
-const CONDITIONS: [&str; 10] = [
-    "flow",
-    "way",
-    "geo",
-    "domain",
-    "utm_source",
-    "utm_campaign",
-    "utm_content",
-    "utm_term",
-    "utm_medium",
-    "subid",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Price {
@@ -114,12 +99,11 @@ impl SpendRequest {
             }
         }
         let mut dims = Where::owner(user.id);
-        let dimensions = DIMENSIONS
-            .iter()
-            .filter(|(param, _, _)| CONDITIONS.contains(param));
-        for (param, column, range) in dimensions {
+        // The conditions of the reference besides from/to (the registry's
+        // `spend`); each one given counts as a condition.
+        for d in DIMENSIONS.iter().filter(|d| d.spend) {
             let before = dims.args.len();
-            dims.list(p, param, column, *range)?;
+            dims.list(p, d.api.unwrap_or(d.column), d.column, range(d))?;
             conditions += (dims.args.len() > before) as usize;
         }
         owned_flows_and_ways(conn, user.id, p)?;

@@ -12,6 +12,7 @@
 use crate::codes::FilterCode;
 use crate::geo::countries::country_name;
 pub use crate::store::aggregate::Key;
+use crate::store::registry::{self, Dim, Naming, Place};
 use crate::user_agent::{browser_name, os_name};
 use jiff::civil::DateTime;
 use rusqlite::types::Value as Sql;
@@ -19,53 +20,36 @@ use rusqlite::Connection;
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// A grouping item: by time, or by a dimension of the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Item {
     Date,
     Hour,
-    Flow,
-    Way,
-    Site,
-    Filter,
-    Geo,
-    Mobile,
-    Os,
-    Browser,
-    Ip,
-    Domain,
-    Subid,
-    Utms,
-    Utmc,
-    Utmn,
-    Utmt,
-    Utmm,
+    /// The registry's `item` place of the dimension.
+    Dim(usize),
 }
 
-/// Parameter value → item, in the reference document's order.
-const ITEMS: [(&str, Item); 18] = [
-    ("date", Item::Date),
-    ("hour", Item::Hour),
-    ("flow", Item::Flow),
-    ("way", Item::Way),
-    ("site", Item::Site),
-    ("filter", Item::Filter),
-    ("geo", Item::Geo),
-    ("mobile", Item::Mobile),
-    ("os", Item::Os),
-    ("browser", Item::Browser),
-    ("ip", Item::Ip),
-    ("utmd", Item::Domain),
-    ("subid", Item::Subid),
-    ("utms", Item::Utms),
-    ("utmc", Item::Utmc),
-    ("utmn", Item::Utmn),
-    ("utmt", Item::Utmt),
-    ("utmm", Item::Utmm),
-];
+/// The dimensions that are items, in their places.
+const DIMS: [Dim; registry::count(Place::Item)] = registry::ordered(Place::Item);
+
+/// Parameter value → item, in the reference document's order: date and
+/// hour, then the dimensions' items.
+const ITEMS: [(&str, Item); 2 + DIMS.len()] = {
+    let mut items = [("date", Item::Date); 2 + DIMS.len()];
+    items[1] = ("hour", Item::Hour);
+    let mut i = 0;
+    while i < DIMS.len() {
+        if let Some((name, _)) = DIMS[i].item {
+            items[2 + i] = (name, Item::Dim(i));
+        }
+        i += 1;
+    }
+    items
+};
 
 /// The item names, in [`ITEMS`]' order (an unknown item answers them).
-pub const ITEM_NAMES: [&str; 18] = {
-    let mut names = [""; 18];
+pub const ITEM_NAMES: [&str; ITEMS.len()] = {
+    let mut names = [""; ITEMS.len()];
     let mut i = 0;
     while i < ITEMS.len() {
         names[i] = ITEMS[i].0;
@@ -79,28 +63,21 @@ impl Item {
         ITEMS.iter().find(|(n, _)| *n == s).map(|(_, i)| *i)
     }
 
+    /// The dimension the item groups by; `None` for date and hour.
+    pub fn dim(self) -> Option<&'static Dim> {
+        match self {
+            Item::Date | Item::Hour => None,
+            Item::Dim(i) => {
+                let all: &'static [Dim] = &DIMS;
+                all.get(i)
+            }
+        }
+    }
+
     /// The column (same name in clicks and leads) the item groups by;
     /// `None` for date and hour, which group by time.
     pub fn column(self) -> Option<&'static str> {
-        Some(match self {
-            Item::Date | Item::Hour => return None,
-            Item::Flow => "flow",
-            Item::Way => "way",
-            Item::Site => "site",
-            Item::Filter => "filter",
-            Item::Geo => "geo",
-            Item::Mobile => "mobile",
-            Item::Os => "os",
-            Item::Browser => "browser",
-            Item::Ip => "ip",
-            Item::Domain => "domain",
-            Item::Subid => "subid",
-            Item::Utms => "utms",
-            Item::Utmc => "utmc",
-            Item::Utmn => "utmn",
-            Item::Utmt => "utmt",
-            Item::Utmm => "utmm",
-        })
+        self.dim().map(|d| d.column)
     }
 
     /// Date and hour groups come in time order; all others by clicks.
@@ -134,13 +111,13 @@ impl Names {
         item: Item,
     ) -> rusqlite::Result<Names> {
         // Archived rows are included: their clicks still show (docs/API.md).
-        let sql = match item {
-            Item::Flow => "SELECT id, name FROM flows WHERE user_id = ?1",
-            Item::Way => {
+        let sql = match item.dim().map(|d| d.naming) {
+            Some(Naming::Flow) => "SELECT id, name FROM flows WHERE user_id = ?1",
+            Some(Naming::Way) => {
                 "SELECT w.id, COALESCE(s.name, w.url) FROM ways w
                  LEFT JOIN sites s ON s.id = w.site_id WHERE w.user_id = ?1"
             }
-            Item::Site => "SELECT id, name FROM sites WHERE user_id = ?1",
+            Some(Naming::Site) => "SELECT id, name FROM sites WHERE user_id = ?1",
             _ => {
                 return Ok(Names {
                     item: Some(item),
@@ -172,29 +149,32 @@ impl Names {
                 Value::from(s)
             }
         };
-        match (item, key) {
-            (Item::Date, Key::Int(d)) => Value::from(format!(
+        let naming = item.dim().map(|d| d.naming);
+        match (item, naming, key) {
+            (Item::Date, _, Key::Int(d)) => Value::from(format!(
                 "{:04}-{:02}-{:02}",
                 d / 10_000,
                 d / 100 % 100,
                 d % 100
             )),
-            (Item::Hour, Key::Int(h)) => Value::from(format!("{h:02}:00")),
-            (Item::Way | Item::Site, Key::Int(0)) => Value::from("none"),
-            (Item::Flow | Item::Way | Item::Site, k) => match self.known.get(k) {
+            (Item::Hour, _, Key::Int(h)) => Value::from(format!("{h:02}:00")),
+            (_, Some(Naming::Way | Naming::Site), Key::Int(0)) => Value::from("none"),
+            (_, Some(Naming::Flow | Naming::Way | Naming::Site), k) => match self.known.get(k) {
                 Some(n) if !n.is_empty() => Value::from(n.as_str()),
                 _ => text(&k.map_key()),
             },
-            (Item::Filter, Key::Int(f)) => FilterCode::from_code(*f)
+            (_, Some(Naming::Filter), Key::Int(f)) => FilterCode::from_code(*f)
                 .map_or_else(|| Value::from(f.to_string()), |c| Value::from(c.name())),
-            (Item::Geo, Key::Text(g)) if g.is_empty() => Value::from("Unknown"),
-            (Item::Geo, Key::Text(g)) => {
+            (_, Some(Naming::Country), Key::Text(g)) if g.is_empty() => Value::from("Unknown"),
+            (_, Some(Naming::Country), Key::Text(g)) => {
                 Value::from(country_name(g).map_or_else(|| g.to_ascii_uppercase(), String::from))
             }
-            (Item::Mobile, Key::Int(m)) => Value::from(if *m == 0 { "desktop" } else { "mobile" }),
-            (Item::Os, Key::Int(o)) => Value::from(os_name(*o)),
-            (Item::Browser, Key::Int(b)) => Value::from(browser_name(*b)),
-            (_, k) => text(&k.map_key()),
+            (_, Some(Naming::Mobile), Key::Int(m)) => {
+                Value::from(if *m == 0 { "desktop" } else { "mobile" })
+            }
+            (_, Some(Naming::Os), Key::Int(o)) => Value::from(os_name(*o)),
+            (_, Some(Naming::Browser), Key::Int(b)) => Value::from(browser_name(*b)),
+            (_, _, k) => text(&k.map_key()),
         }
     }
 }
@@ -218,14 +198,15 @@ mod tests {
             item: Some(item),
             known: HashMap::new(),
         };
+        let item = |name| Item::parse(name).unwrap();
         assert_eq!(n(Item::Date).name(&Key::Int(20230805)), "2023-08-05");
         assert_eq!(n(Item::Hour).name(&Key::Int(7)), "07:00");
-        assert_eq!(n(Item::Filter).name(&Key::Int(4)), "language");
-        assert_eq!(n(Item::Geo).name(&Key::Text("de".into())), "Germany");
-        assert_eq!(n(Item::Geo).name(&Key::Text(String::new())), "Unknown");
-        assert_eq!(n(Item::Geo).name(&Key::Text("xk".into())), "XK");
-        assert_eq!(n(Item::Mobile).name(&Key::Int(1)), "mobile");
-        assert_eq!(n(Item::Subid).name(&Key::Text(String::new())), false);
-        assert_eq!(n(Item::Flow).name(&Key::Text("abc".into())), "abc");
+        assert_eq!(n(item("filter")).name(&Key::Int(4)), "language");
+        assert_eq!(n(item("geo")).name(&Key::Text("de".into())), "Germany");
+        assert_eq!(n(item("geo")).name(&Key::Text(String::new())), "Unknown");
+        assert_eq!(n(item("geo")).name(&Key::Text("xk".into())), "XK");
+        assert_eq!(n(item("mobile")).name(&Key::Int(1)), "mobile");
+        assert_eq!(n(item("subid")).name(&Key::Text(String::new())), false);
+        assert_eq!(n(item("flow")).name(&Key::Text("abc".into())), "abc");
     }
 }

@@ -45,7 +45,7 @@ impl StatsRequest {
         };
         let hour = p.int("hour", 0, 23, ErrorCode::BadParam)?.map(|h| h as i8);
         let mut filters = Where::owner(user);
-        filters.dimensions(p)?;
+        crate::store::filters::dimensions(&mut filters, p)?;
         Ok(StatsRequest {
             item,
             hour,

@@ -4,6 +4,10 @@
 //! thread stores through [`Appender`] (its [`Sink`]); `flowtrack demo`
 //! gathers the sums on its generating thread and stores the rows here.
 use super::record::{ClickRecord, INSERT_SQL};
+use super::registry::{self, Dim, Flag};
+
+/// The dimensions kept as `dict` ids (user agents, referers).
+const DICT: [Dim; registry::count_with(Flag::Dict)] = registry::with(Flag::Dict);
 pub use super::rollup::Acc as Sums;
 use crate::db::writer::{Record, Sink};
 use rusqlite::Connection;
@@ -55,11 +59,13 @@ impl Appender {
         tx: &Connection,
         clicks: impl IntoIterator<Item = &'c ClickRecord>,
     ) -> rusqlite::Result<()> {
-        let mut st = tx.prepare_cached(INSERT_SQL)?;
+        let mut st = tx.prepare_cached(&INSERT_SQL)?;
+        let mut ids = [0; DICT.len()];
         for c in clicks {
-            let ua = self.dict.id(tx, &c.ua)?;
-            let referer = self.dict.id(tx, &c.referer)?;
-            c.insert(tx, &mut st, ua, referer)?;
+            for (id, d) in ids.iter_mut().zip(DICT) {
+                *id = self.dict.id(tx, d.get(c).as_text())?;
+            }
+            c.insert(tx, &mut st, &ids)?;
         }
         Ok(())
     }

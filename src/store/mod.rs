@@ -20,6 +20,7 @@
 pub mod aggregate;
 pub mod append;
 mod cols;
+pub mod filters;
 pub mod ip;
 pub mod lead_agg;
 mod lead_roll;
@@ -28,6 +29,7 @@ pub mod leads;
 mod model_tests;
 pub mod page;
 pub mod record;
+pub mod registry;
 pub mod reprice;
 pub mod rescale;
 mod scan;

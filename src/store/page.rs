@@ -3,7 +3,8 @@
 //! holds, a subid or a rare flow, would otherwise walk the click rows
 //! newest first until the page was full), then the clicks themselves.
 use super::cols::read::{At, Need, Plan, Visit};
-use super::record::{ClickRecord, Tags};
+use super::record::ClickRecord;
+use super::registry::{tag_mut, Dim, Get, DIMS};
 use super::scan::keep_smallest;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -13,6 +14,7 @@ use rusqlite::{Connection, OptionalExtension, ToSql};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::rc::Rc;
+use std::sync::LazyLock;
 
 /// Past this many clicks skipped, a page is found by SQLite walking the
 /// clicks newest first rather than in the click columns, which would
@@ -67,7 +69,7 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
             (sql, args.collect())
         }
     };
-    let sql = format!("{RECORD} {RECORD_FROM} WHERE {condition}");
+    let sql = format!("{} {} WHERE {condition}", *RECORD, *RECORD_FROM);
     let mut st = conn.prepare(&sql)?;
     let rows = st.query_map(rusqlite::params_from_iter(args.iter()), record)?;
     rows.collect()
@@ -75,61 +77,81 @@ pub fn page(conn: &Connection, q: PageQuery) -> rusqlite::Result<Vec<ClickRecord
 
 /// A click by its key, whoever's it is (a postback names it).
 pub fn click(conn: &Connection, key: i64) -> rusqlite::Result<Option<ClickRecord>> {
-    conn.prepare_cached(&format!("{RECORD} {RECORD_FROM} WHERE c.id = ?1"))?
+    conn.prepare_cached(&format!("{} {} WHERE c.id = ?1", *RECORD, *RECORD_FROM))?
         .query_row([key], record)
         .optional()
 }
 
-/// The columns of a click row that [`record`] reads, as stored: texts
-/// from the dictionary, and the price (click_cost, migration step 3; no
+/// The columns of a click row that [`record`] reads, as stored: its key,
+/// secret and owner, every dimension of the registry in its order (`dict`
+/// ones as their text), then its price (click_cost, migration step 3; no
 /// row is 0). `flowtrack store verify` reads every click back with it.
-pub(super) const RECORD: &str =
-    "SELECT c.id, secret, c.user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os,
-            browser, mobile, COALESCE(u.value, ''), COALESCE(r.value, ''), domain, utms, utmc,
-            utmn, utmt, utmm, subid, uuid, adid, data1, data2, COALESCE(k.cost, 0.0)";
+pub(super) static RECORD: LazyLock<String> = LazyLock::new(|| {
+    let (columns, _) = read_sql(&DIMS);
+    format!("SELECT c.id, c.secret, c.user_id, {columns}, COALESCE(k.cost, 0.0)")
+});
 
-/// Where [`RECORD`] reads from: the clicks as `c`, the dictionary as `u`
-/// (user agent) and `r` (referer).
-pub(super) const RECORD_FROM: &str =
-    "FROM clicks c LEFT JOIN dict u ON u.id = c.ua LEFT JOIN dict r ON r.id = c.referer
-          LEFT JOIN click_cost k ON k.id = c.id";
+/// Where [`RECORD`] reads from: the clicks as `c`, the `dict` dimension
+/// of place `k` in [`DIMS`] joined as `d{k}`, the price as `k`.
+pub(super) static RECORD_FROM: LazyLock<String> = LazyLock::new(|| {
+    let (_, joins) = read_sql(&DIMS);
+    format!("FROM clicks c{joins} LEFT JOIN click_cost k ON k.id = c.id")
+});
 
 /// A click read back from a row of [`RECORD`] (by position: looking
 /// each column up by name was most of reading every click).
 pub(super) fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
-    Ok(ClickRecord {
+    let mut c = ClickRecord {
         key: r.get(0)?,
         secret: r.get(1)?,
         user_id: r.get(2)?,
-        flow: r.get(3)?,
-        way: r.get(4)?,
-        site: r.get(5)?,
-        filter: r.get(6)?,
-        unique: r.get::<_, i64>(7)? != 0,
-        vid: r.get(8)?,
-        ip: r.get(9)?,
-        geo: r.get(10)?,
-        lang: r.get(11)?,
-        os: r.get(12)?,
-        browser: r.get(13)?,
-        mobile: r.get::<_, i64>(14)? != 0,
-        ua: r.get(15)?,
-        referer: r.get(16)?,
-        domain: r.get(17)?,
-        tags: Tags {
-            utms: r.get(18)?,
-            utmc: r.get(19)?,
-            utmn: r.get(20)?,
-            utmt: r.get(21)?,
-            utmm: r.get(22)?,
-            subid: r.get(23)?,
-            uuid: r.get(24)?,
-            adid: r.get(25)?,
-            data1: r.get(26)?,
-            data2: r.get(27)?,
-        },
-        cost: r.get(28)?,
-    })
+        cost: r.get(3 + DIMS.len())?,
+        ..ClickRecord::default()
+    };
+    for (k, d) in DIMS.iter().enumerate() {
+        let at = 3 + k;
+        match d.read {
+            Get::Flow => c.flow = r.get(at)?,
+            Get::Way => c.way = r.get(at)?,
+            Get::Site => c.site = r.get(at)?,
+            Get::Filter => c.filter = r.get(at)?,
+            Get::Unique => c.unique = r.get::<_, i64>(at)? != 0,
+            Get::Vid => c.vid = r.get(at)?,
+            Get::Ip => c.ip = r.get(at)?,
+            Get::Geo => c.geo = r.get(at)?,
+            Get::Lang => c.lang = r.get(at)?,
+            Get::Os => c.os = r.get(at)?,
+            Get::Browser => c.browser = r.get(at)?,
+            Get::Mobile => c.mobile = r.get::<_, i64>(at)? != 0,
+            Get::Ua => c.ua = r.get(at)?,
+            Get::Referer => c.referer = r.get(at)?,
+            Get::Domain => c.domain = r.get(at)?,
+            Get::Tag(_) => {
+                if let Some(tag) = tag_mut(d, &mut c.tags) {
+                    *tag = r.get(at)?;
+                }
+            }
+        }
+    }
+    Ok(c)
+}
+
+/// The SELECT list and the joins that read `dims` of the click row `c`,
+/// each under its column's name (`dict` ones as their text, the one of
+/// place `k` joined as `d{k}`).
+pub fn read_sql(dims: &[Dim]) -> (String, String) {
+    let mut columns = Vec::new();
+    let mut joins = String::new();
+    for (k, d) in dims.iter().enumerate() {
+        match d.dict {
+            true => {
+                columns.push(format!("COALESCE(d{k}.value, '') AS {}", d.column));
+                joins += &format!(" LEFT JOIN dict d{k} ON d{k}.id = c.{}", d.column);
+            }
+            false => columns.push(format!("c.{}", d.column)),
+        }
+    }
+    (columns.join(", "), joins)
 }
 
 /// The ids of the `limit` newest clicks `plan` keeps after the `offset`

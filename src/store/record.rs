@@ -1,21 +1,12 @@
 //! A click as the request thread hands it to the writer: owned, no database.
+//! Its columns, and the order the click table lists them in, come from the
+//! dimension registry (src/store/registry.rs).
+pub use super::registry::Tags;
+use super::registry::{self, Val, DIMS};
 use crate::codes::FilterCode;
 use crate::ids::{FlowId, UserId};
 use crate::user_agent::{Browser, Os};
-
-#[derive(Debug, Clone, Default)]
-pub struct Tags {
-    pub utms: String,
-    pub utmc: String,
-    pub utmn: String,
-    pub utmt: String,
-    pub utmm: String,
-    pub subid: String,
-    pub uuid: String,
-    pub adid: String,
-    pub data1: String,
-    pub data2: String,
-}
+use std::sync::LazyLock;
 
 #[derive(Debug, Clone, Default)]
 pub struct ClickRecord {
@@ -44,7 +35,17 @@ pub struct ClickRecord {
     pub cost: f64,
 }
 
-pub const INSERT_SQL: &str = "INSERT INTO clicks (id, secret, user_id, flow, way, site, filter, uniq, vid, ip, geo, lang, os, browser, mobile, ua, referer, domain, utms, utmc, utmn, utmt, utmm, subid, uuid, adid, data1, data2) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)";
+/// The click row's insert: its key, secret and owner, then every
+/// dimension of the registry (`dict` ones as ids).
+pub static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let columns: Vec<&str> = DIMS.iter().map(|d| d.column).collect();
+    let marks: Vec<String> = (1..=3 + DIMS.len()).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO clicks (id, secret, user_id, {}) VALUES ({})",
+        columns.join(", "),
+        marks.join(", ")
+    )
+});
 
 const COST_SQL: &str = "INSERT INTO click_cost (id, cost) VALUES (?1, ?2)";
 
@@ -52,7 +53,6 @@ impl ClickRecord {
     /// Every text of the click (the writer's queue counts the memory
     /// they hold).
     pub fn texts(&self) -> impl Iterator<Item = &String> {
-        let t = &self.tags;
         [
             &self.flow.0,
             &self.ip,
@@ -61,61 +61,36 @@ impl ClickRecord {
             &self.ua,
             &self.referer,
             &self.domain,
-            &t.utms,
-            &t.utmc,
-            &t.utmn,
-            &t.utmt,
-            &t.utmm,
-            &t.subid,
-            &t.uuid,
-            &t.adid,
-            &t.data1,
-            &t.data2,
         ]
         .into_iter()
+        .chain(self.tags.all())
     }
 
     /// Inserts this click, and its price when it has one, on `conn` (the
-    /// transaction `st` belongs to); `ua`/`referer` are already dictionary
-    /// ids.
+    /// transaction `st` belongs to); `dict` holds the dictionary ids of
+    /// its `dict` dimensions, in registry order.
     pub fn insert(
         &self,
         conn: &rusqlite::Connection,
         st: &mut rusqlite::CachedStatement<'_>,
-        ua: i64,
-        referer: i64,
+        dict: &[i64],
     ) -> rusqlite::Result<()> {
-        let t = &self.tags;
-        st.execute(rusqlite::params![
-            self.key,
-            self.secret,
-            self.user_id,
-            self.flow,
-            self.way,
-            self.site,
-            self.filter,
-            self.unique as i64,
-            self.vid,
-            self.ip,
-            self.geo,
-            self.lang,
-            self.os,
-            self.browser,
-            self.mobile as i64,
-            ua,
-            referer,
-            self.domain,
-            t.utms,
-            t.utmc,
-            t.utmn,
-            t.utmt,
-            t.utmm,
-            t.subid,
-            t.uuid,
-            t.adid,
-            t.data1,
-            t.data2,
-        ])?;
+        st.raw_bind_parameter(1, self.key)?;
+        st.raw_bind_parameter(2, self.secret)?;
+        st.raw_bind_parameter(3, self.user_id)?;
+        let mut ids = dict.iter();
+        let mut bound = Ok(());
+        registry::unrolled(&DIMS, |i, d| {
+            let value = match d.dict {
+                true => Val::Int(ids.next().copied().unwrap_or(0)),
+                false => d.get(self),
+            };
+            if bound.is_ok() {
+                bound = st.raw_bind_parameter(4 + i, value);
+            }
+        });
+        bound?;
+        st.raw_execute()?;
         // No row is a price of 0 (click_cost never holds zeros).
         if self.cost != 0.0 {
             conn.prepare_cached(COST_SQL)?

@@ -10,26 +10,25 @@
 //! Kept in the same transaction as the clicks they count (the writer and
 //! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
 //! src/spend/deltas.rs), so they never disagree with the click table.
+use super::registry::Val;
+use super::wide::COLUMNS;
 use crate::api::filters::Where;
 use crate::store::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
-/// (kind, column) of every rolled-up dimension; kind 0 counts by time and
-/// flow alone (items date, hour, flow).
-pub const KINDS: [(i64, &str); 11] = [
-    (0, "''"),
-    (1, "way"),
-    (2, "site"),
-    (3, "filter"),
-    (4, "geo"),
-    (5, "mobile"),
-    (6, "os"),
-    (7, "browser"),
-    (8, "utms"),
-    (9, "domain"),
-    (10, "utmm"),
-];
+/// (kind, column) of every rolled-up dimension (the registry's `roll`);
+/// kind 0 counts by time and flow alone (items date, hour, flow), its
+/// value ''.
+pub const KINDS: [(i64, &str); COLUMNS.len()] = {
+    let mut out = [(0, "''"); COLUMNS.len()];
+    let mut k = 1;
+    while k < out.len() {
+        out[k] = (k as i64, COLUMNS[k]);
+        k += 1;
+    }
+    out
+};
 
 /// The kind that rolls up `column`; `None` for time-only (kind 0 serves it).
 pub fn kind(column: Option<&str>) -> Option<i64> {
@@ -39,17 +38,9 @@ pub fn kind(column: Option<&str>) -> Option<i64> {
     }
 }
 
-/// A rolled-up value, its text borrowed from the wide sums it is folded
-/// from. The derived order (integers before text, text by bytes) is
-/// SQLite's order of the `value` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Value<'a> {
-    Int(i64),
-    Text(&'a str),
-}
-
-/// Narrow sums: (user, kind, bucket, flow, value) → (clicks, unique, cost).
-type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Value<'a>), (i64, i64, f64)>;
+/// Narrow sums: (user, kind, bucket, flow, value) → (clicks, unique, cost),
+/// text borrowed from the wide sums they are folded from.
+type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Val<'a>), (i64, i64, f64)>;
 
 /// Sums of a batch of clicks, written with one upsert per distinct key.
 /// Each click touches only the wide sums; the narrow ones are folded from
@@ -82,22 +73,13 @@ impl Acc {
     /// The narrow sums of the batch, folded from the wide ones.
     fn narrow(&self) -> Narrow<'_> {
         let mut sums = Narrow::default();
-        for ((user, bucket, flow, d), (clicks, uniq, cost)) in self.wide.entries() {
-            let values = [
-                Value::Text(""),
-                Value::Int(d.0),
-                Value::Int(d.1),
-                Value::Int(d.2),
-                Value::Text(d.3),
-                Value::Int(d.4),
-                Value::Int(d.5),
-                Value::Int(d.6),
-                Value::Text(d.7),
-                Value::Text(d.8),
-                Value::Text(d.9),
-            ];
-            for ((kind, _), value) in KINDS.iter().zip(values) {
-                let e = sums.entry((user, *kind, bucket, flow, value)).or_default();
+        for (row, (clicks, uniq, cost)) in self.wide.entries() {
+            // Kind k is column k of the wide key; kind 0's value is ''.
+            let flow = row.cols[0].as_text();
+            for (kind, value) in row.cols.into_iter().enumerate() {
+                let value = if kind == 0 { Val::Text("") } else { value };
+                let key = (row.user, kind as i64, row.bucket, flow, value);
+                let e = sums.entry(key).or_default();
                 e.0 += clicks;
                 e.1 += uniq;
                 e.2 += cost;
@@ -119,10 +101,6 @@ impl Acc {
         let mut narrow: Vec<_> = self.narrow().into_iter().collect();
         narrow.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((user, kind, bucket, flow, value), (clicks, uniq, cost)) in narrow {
-            let value: &dyn rusqlite::ToSql = match &value {
-                Value::Int(i) => i,
-                Value::Text(s) => s,
-            };
             st.execute(rusqlite::params![
                 user, kind, bucket, flow, value, clicks, uniq, cost
             ])?;

@@ -5,6 +5,7 @@
 //! of thousands of rows per day instead of every click. Its columns carry
 //! the click table's names, so the request's filters apply unchanged.
 //! Kept with the narrow rollups (src/stats/rollup.rs).
+use super::registry::{self, Dim, Place, Val};
 use super::rollup::{Query, Source, CLICKS};
 use super::texts::{IdMap, Texts};
 use crate::api::dates::Period;
@@ -12,44 +13,45 @@ use crate::api::filters::Where;
 use crate::store::record::ClickRecord;
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
+use std::hash::{Hash, Hasher};
+use std::sync::LazyLock;
 
-/// The dimensions after user and bucket, in key order.
-pub const COLUMNS: [&str; 11] = [
-    "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "utms", "domain", "utmm",
-];
+/// The dimensions after user and bucket, in key order: the rolled-up ones
+/// of the registry, by kind.
+pub const ROLLED: [Dim; registry::count(Place::Roll)] = registry::ordered(Place::Roll);
+/// Their columns.
+pub const COLUMNS: [&str; ROLLED.len()] = registry::columns(ROLLED);
 
-/// (user, bucket, flow, (way, site, filter, geo, mobile, os, browser, utms,
-/// domain, utmm)), text as [`Texts`] ids: a click adds to a key that mostly
-/// exists already, without copying five strings and hashing them (the
-/// writer's per-click cost, docs/BENCHMARKS.md).
-///
-/// A tuple, not an array: an array of integers hashes as one byte slice,
+/// (user, bucket, [`COLUMNS`]), text as [`Texts`] ids: a click adds to a
+/// key that mostly exists already, without copying its texts and hashing
+/// them (the writer's per-click cost, docs/BENCHMARKS.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub user: i64,
+    pub bucket: i64,
+    pub cols: [i64; ROLLED.len()],
+}
+
+/// An integer at a time: derived, the array would hash as one byte slice,
 /// which [`IdHasher`](super::texts::IdHasher) takes a byte at a time.
-type Key = (
-    i64,
-    i64,
-    i64,
-    (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64),
-);
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        h.write_i64(self.user);
+        h.write_i64(self.bucket);
+        for c in self.cols {
+            h.write_i64(c);
+        }
+    }
+}
 
-/// A key with its texts resolved, in the table's column order.
-pub type Row<'a> = (
-    i64,
-    i64,
-    &'a str,
-    (
-        i64,
-        i64,
-        i64,
-        &'a str,
-        i64,
-        i64,
-        i64,
-        &'a str,
-        &'a str,
-        &'a str,
-    ),
-);
+/// A key with its texts resolved. The derived order is click_wide's
+/// primary-key order: the columns in key order, text by bytes in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Row<'a> {
+    pub user: i64,
+    pub bucket: i64,
+    pub cols: [Val<'a>; ROLLED.len()],
+}
 
 #[derive(Default)]
 pub struct WideAcc {
@@ -59,24 +61,19 @@ pub struct WideAcc {
 
 impl WideAcc {
     pub fn add(&mut self, c: &ClickRecord) {
-        let mut text = |s: &str| self.texts.id(s);
-        let key = (
-            c.user_id.0,
-            crate::click_id::key_bucket(c.key),
-            text(&c.flow),
-            (
-                c.way,
-                c.site,
-                c.filter as i64,
-                text(&c.geo),
-                c.mobile as i64,
-                c.os as i64,
-                c.browser as i64,
-                text(&c.tags.utms),
-                text(&c.domain),
-                text(&c.tags.utmm),
-            ),
-        );
+        let mut cols = [0; ROLLED.len()];
+        let texts = &mut self.texts;
+        registry::unrolled(&ROLLED, |i, d| {
+            cols[i] = match d.get(c) {
+                Val::Int(v) => v,
+                Val::Text(s) => texts.id(s),
+            }
+        });
+        let key = Key {
+            user: c.user_id.0,
+            bucket: crate::click_id::key_bucket(c.key),
+            cols,
+        };
         let e = self.sums.entry(key).or_default();
         e.0 += 1;
         e.1 += c.unique as i64;
@@ -88,37 +85,49 @@ impl WideAcc {
         self.texts.clear();
     }
 
-    fn row<'a>(&'a self, (user, bucket, flow, d): &Key) -> Row<'a> {
-        let t = |id: i64| self.texts.get(id);
-        (
-            *user,
-            *bucket,
-            t(*flow),
-            (d.0, d.1, d.2, t(d.3), d.4, d.5, d.6, t(d.7), t(d.8), t(d.9)),
-        )
+    fn row<'a>(&'a self, k: &Key) -> Row<'a> {
+        Row {
+            user: k.user,
+            bucket: k.bucket,
+            cols: std::array::from_fn(|i| match registry::is_text(&ROLLED[i]) {
+                true => Val::Text(self.texts.get(k.cols[i])),
+                false => Val::Int(k.cols[i]),
+            }),
+        }
     }
 
-    /// The batch's sums so far: (user, bucket, flow, dimensions) → (clicks, unique, cost).
+    /// The batch's sums so far: key → (clicks, unique, cost).
     pub fn entries(&self) -> impl Iterator<Item = (Row<'_>, &(i64, i64, f64))> {
         self.sums.iter().map(|(k, v)| (self.row(k), v))
     }
 
     pub fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        let mut st = conn.prepare_cached(
-            "INSERT INTO click_wide (user_id, bucket, flow, way, site, filter, geo, mobile, os, browser, utms, domain,
-               utmm, clicks, uniq, cost) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-             ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks, uniq = uniq + excluded.uniq,
-               cost = cost + excluded.cost",
-        )?;
-        // In primary-key order (see rollup::Acc::flush): Row's tuple order
-        // is the key's column order, and text compares by bytes in both.
+        static SQL: LazyLock<String> = LazyLock::new(|| {
+            let n = 2 + COLUMNS.len() + 3;
+            let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+            format!(
+                "INSERT INTO click_wide (user_id, bucket, {}, clicks, uniq, cost) VALUES ({})
+                 ON CONFLICT DO UPDATE SET clicks = clicks + excluded.clicks,
+                   uniq = uniq + excluded.uniq, cost = cost + excluded.cost",
+                COLUMNS.join(", "),
+                marks.join(", ")
+            )
+        });
+        let mut st = conn.prepare_cached(&SQL)?;
+        // In primary-key order (see rollup::Acc::flush).
         let mut rows: Vec<_> = self.entries().collect();
         rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for ((user, bucket, flow, d), (clicks, uniq, cost)) in rows {
-            st.execute(rusqlite::params![
-                user, bucket, flow, d.0, d.1, d.2, d.3, d.4, d.5, d.6, d.7, d.8, d.9, clicks, uniq,
-                cost
-            ])?;
+        for (row, &(clicks, uniq, cost)) in rows {
+            st.raw_bind_parameter(1, row.user)?;
+            st.raw_bind_parameter(2, row.bucket)?;
+            for (i, v) in row.cols.iter().enumerate() {
+                st.raw_bind_parameter(3 + i, v)?;
+            }
+            let at = 3 + COLUMNS.len();
+            st.raw_bind_parameter(at, clicks)?;
+            st.raw_bind_parameter(at + 1, uniq)?;
+            st.raw_bind_parameter(at + 2, cost)?;
+            st.raw_execute()?;
         }
         self.clear();
         Ok(())

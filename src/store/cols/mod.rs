@@ -25,6 +25,7 @@ pub mod read;
 pub mod store;
 
 use crate::store::record::ClickRecord;
+use crate::store::registry::{self, Dim, Place};
 pub use format::Ip;
 
 /// Most clicks in one chunk: big enough that the dictionaries cost little
@@ -32,12 +33,12 @@ pub use format::Ip;
 /// partial index `click_cols_open` (step 6) spells the same number.
 pub const CHUNK: usize = 16_384;
 
-/// The integer columns, in blob order.
-pub const INTS: [&str; 7] = ["uniq", "way", "site", "filter", "mobile", "os", "browser"];
+/// The integer columns, in blob order (the registry's `cols` slots).
+pub const INT_DIMS: [Dim; registry::count(Place::Int)] = registry::ordered(Place::Int);
 /// The text columns, in blob order.
-pub const TEXTS: [&str; 9] = [
-    "flow", "geo", "utms", "domain", "utmm", "subid", "utmc", "utmn", "utmt",
-];
+pub const TEXT_DIMS: [Dim; registry::count(Place::Text)] = registry::ordered(Place::Text);
+pub const INTS: [&str; INT_DIMS.len()] = registry::columns(INT_DIMS);
+pub const TEXTS: [&str; TEXT_DIMS.len()] = registry::columns(TEXT_DIMS);
 
 /// One click as the columns hold it.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,38 +46,24 @@ pub struct Row<'a> {
     pub id: i64,
     pub ip: Ip<'a>,
     /// The values of [`INTS`].
-    pub ints: [i64; 7],
+    pub ints: [i64; INTS.len()],
     /// The values of [`TEXTS`].
-    pub texts: [&'a str; 9],
+    pub texts: [&'a str; TEXTS.len()],
     /// Its price (click_cost), in the user's base currency.
     pub cost: f64,
 }
 
 impl<'a> Row<'a> {
     pub fn of(c: &'a ClickRecord) -> Row<'a> {
+        let mut ints = [0; INTS.len()];
+        registry::unrolled(&INT_DIMS, |i, d| ints[i] = d.get(c).as_int());
+        let mut texts = [""; TEXTS.len()];
+        registry::unrolled(&TEXT_DIMS, |i, d| texts[i] = d.get(c).as_text());
         Row {
             id: c.key,
             ip: Ip::of_text(&c.ip),
-            ints: [
-                c.unique as i64,
-                c.way,
-                c.site,
-                c.filter as i64,
-                c.mobile as i64,
-                c.os as i64,
-                c.browser as i64,
-            ],
-            texts: [
-                &c.flow,
-                &c.geo,
-                &c.tags.utms,
-                &c.domain,
-                &c.tags.utmm,
-                &c.tags.subid,
-                &c.tags.utmc,
-                &c.tags.utmn,
-                &c.tags.utmt,
-            ],
+            ints,
+            texts,
             cost: c.cost,
         }
     }

@@ -144,13 +144,26 @@ fn text<'r>(r: &'r rusqlite::Row, i: usize) -> rusqlite::Result<Cow<'r, str>> {
 }
 
 /// Fills click_cols from every stored click (migration step 6), one pass
-/// in id order, holding at most [`MAX_HELD`] clicks.
+/// in id order, holding at most [`MAX_HELD`] clicks. A column that a later
+/// step adds to the clicks is not there yet: its clicks hold its default
+/// (0, '') until then.
 pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
-    let mut st = conn.prepare(
-        "SELECT c.id, user_id, ip, uniq, way, site, filter, mobile, os, browser,
-                flow, geo, utms, domain, utmm, subid, utmc, utmn, utmt, COALESCE(k.cost, 0.0)
+    let have: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('clicks')")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let or = |c: &str, default: &str| match have.iter().any(|h| h == c) {
+        true => c.to_string(),
+        false => default.to_string(),
+    };
+    let ints: Vec<String> = INTS.iter().map(|c| or(c, "0")).collect();
+    let texts: Vec<String> = TEXTS.iter().map(|c| or(c, "''")).collect();
+    let mut st = conn.prepare(&format!(
+        "SELECT c.id, user_id, ip, {}, {}, COALESCE(k.cost, 0.0)
          FROM clicks c LEFT JOIN click_cost k ON k.id = c.id ORDER BY c.id",
-    )?;
+        ints.join(", "),
+        texts.join(", ")
+    ))?;
     let mut rows = st.query([])?;
     let mut users: BTreeMap<i64, Builder> = BTreeMap::new();
     let mut held = 0;
@@ -159,7 +172,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
         let ip = text(r, 2)?;
         let mut texts: [Cow<str>; TEXTS.len()] = Default::default();
         for (k, t) in texts.iter_mut().enumerate() {
-            *t = text(r, 10 + k)?;
+            *t = text(r, 3 + INTS.len() + k)?;
         }
         let mut ints = [0i64; INTS.len()];
         for (k, v) in ints.iter_mut().enumerate() {
@@ -171,7 +184,7 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
             ip: Ip::of_text(&ip),
             ints,
             texts: std::array::from_fn(|i| &*texts[i]),
-            cost: r.get(19)?,
+            cost: r.get(3 + INTS.len() + TEXTS.len())?,
         });
         held += 1;
         if b.len() == CHUNK {

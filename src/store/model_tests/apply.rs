@@ -206,13 +206,15 @@ fn record(n: i64, c: &Click) -> ClickRecord {
             "browser" => r.browser = Browser::from_code(int()).unwrap(),
             "domain" => r.domain = v.into(),
             "ip" => r.ip = v.into(),
-            "utms" => t.utms = v.into(),
-            "utmc" => t.utmc = v.into(),
-            "utmn" => t.utmn = v.into(),
-            "utmt" => t.utmt = v.into(),
-            "utmm" => t.utmm = v.into(),
-            "subid" => t.subid = v.into(),
-            other => panic!("a dimension the model test does not know: {other}"),
+            // The tags of the query string, through the registry.
+            column => match crate::store::registry::DIMS
+                .iter()
+                .find(|d| d.column == column)
+                .and_then(|d| crate::store::registry::tag_mut(d, t))
+            {
+                Some(tag) => *tag = v.into(),
+                None => panic!("a dimension the model test does not know: {column}"),
+            },
         }
     }
     r

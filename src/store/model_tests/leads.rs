@@ -9,6 +9,7 @@ use crate::clicks::id;
 use crate::leads::postback::{from_click, write_at};
 use crate::leads::request::PostbackRequest;
 use crate::leads::row::LeadRow;
+use rusqlite::types::Value as Sql;
 use serde_json::{Map, Value};
 
 /// Who a lead is found by: its click, or its flow and subid.
@@ -82,11 +83,12 @@ impl World {
             Source::Click(_) => {
                 from_click(&tx, crate::ids::UserId(uid), &click.unwrap_or_default()).unwrap()
             }
-            Source::Flow(flow, subid) => LeadRow {
-                flow: flow.clone(),
-                subid: subid.clone(),
-                ..LeadRow::default()
-            },
+            Source::Flow(flow, subid) => {
+                let mut lead = LeadRow::default();
+                lead.dims.set("flow", Sql::Text(flow.clone()));
+                lead.dims.set("subid", Sql::Text(subid.clone()));
+                lead
+            }
         };
         match write_at(&tx, crate::ids::UserId(uid), &req, fresh, time) {
             Ok(_) => tx.commit().unwrap(),

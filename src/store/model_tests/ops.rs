@@ -2,7 +2,7 @@
 //! values that shrink to a short, readable failing case: a dimension
 //! value is an index into a small alphabet (0, the empty or first value,
 //! is left out of the Debug text), times are days and seconds from [`T0`].
-use crate::api::filters::DIMENSIONS;
+use crate::store::filters::DIMENSIONS;
 use std::fmt;
 
 /// 2024-04-05 00:00 UTC: the days after it hold Adelaide's change from
@@ -78,8 +78,8 @@ pub fn alphabet(column: &str, user: u8) -> (Vec<&'static str>, usize) {
 
 /// Dimension `i` of [`DIMENSIONS`]: (parameter, column).
 pub fn dim(i: usize) -> (&'static str, &'static str) {
-    let (param, column, _) = DIMENSIONS[i % DIMS];
-    (param, column)
+    let d = &DIMENSIONS[i % DIMS];
+    (d.api.expect("a filter has a parameter"), d.column)
 }
 
 /// One click: its time, user, uniqueness and a value index per dimension.

@@ -13,19 +13,20 @@
 use crate::click_id::key_bucket;
 use crate::store::cols::format::{Chunk, Costs};
 use crate::store::cols::store::{damaged, Matched};
-use crate::store::cols::{INTS, TEXTS};
+use crate::store::registry::{self, Ty};
 use crate::store::rollup::KINDS;
 use crate::store::texts::{IdMap, Texts};
-use crate::store::wide::COLUMNS;
+use crate::store::wide::{COLUMNS, ROLLED};
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 use std::cmp::Ordering;
+use std::sync::LazyLock;
 
-/// The text columns among wide::COLUMNS (the others are integers).
-const TEXT_COLUMNS: [&str; 5] = ["flow", "geo", "utms", "domain", "utmm"];
-
-/// A wide key: user, bucket, then COLUMNS in order, text as [`Texts`] ids.
-type WideKey = (i64, i64, [i64; 11]);
+/// A wide key: user, bucket, then COLUMNS in order, text as [`Texts`]
+/// ids. Hashed as the tuple it is (the array as one byte slice): its
+/// hash order is the order the spend changes are summed in, so another
+/// hash would move the rollups' sums in their last bits.
+type WideKey = (i64, i64, [i64; COLUMNS.len()]);
 
 /// A narrow key: user, kind, bucket, flow (text id), value (text id or
 /// integer, by kind).
@@ -35,16 +36,24 @@ type NarrowKey = (i64, i64, i64, i64, i64);
 pub struct Deltas {
     texts: Texts,
     groups: IdMap<WideKey, (i64, f64)>,
-    /// Whether each of COLUMNS is text.
-    text: [bool; 11],
 }
+
+/// Whether each of COLUMNS is text (the others are integers).
+const TEXT: [bool; COLUMNS.len()] = {
+    let mut out = [false; COLUMNS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = registry::is_text(&ROLLED[i]);
+        i += 1;
+    }
+    out
+};
 
 impl Deltas {
     fn new() -> Deltas {
         Deltas {
             texts: Texts::default(),
             groups: IdMap::default(),
-            text: COLUMNS.map(|c| TEXT_COLUMNS.contains(&c)),
         }
     }
 
@@ -96,7 +105,7 @@ impl Deltas {
         &mut self,
         c: &Chunk,
         only: &[i64],
-        keys: &mut Vec<(usize, [i64; 11])>,
+        keys: &mut Vec<(usize, [i64; COLUMNS.len()])>,
     ) -> Option<Vec<i64>> {
         keys.clear();
         // Both in id order: one walk.
@@ -107,22 +116,24 @@ impl Deltas {
                 j += 1;
             }
             if only.get(j) == Some(id) {
-                keys.push((k, [0; 11]));
+                keys.push((k, [0; COLUMNS.len()]));
             }
         }
         if keys.is_empty() {
             return Some(ids);
         }
-        for (j, name) in COLUMNS.iter().enumerate() {
-            match INTS.iter().position(|x| x == name) {
-                Some(i) => {
-                    let col = c.ints(i)?;
+        for (j, d) in ROLLED.iter().enumerate() {
+            // Every rolled-up dimension is a click column (registry).
+            let slot = d.cols?;
+            match d.ty {
+                Ty::Int { .. } => {
+                    let col = c.ints(slot)?;
                     for (k, key) in keys.iter_mut() {
                         key[j] = *col.value(*k)?;
                     }
                 }
-                None => {
-                    let col = c.texts(TEXTS.iter().position(|x| x == name)?)?;
+                Ty::Text { .. } => {
+                    let col = c.texts(slot)?;
                     let texts: Vec<i64> = col.dict.iter().map(|t| self.texts.id(t)).collect();
                     for (k, key) in keys.iter_mut() {
                         key[j] = *texts.get(col.codes.get(*k) as usize)?;
@@ -151,25 +162,16 @@ impl Deltas {
         self.write_narrow(conn, &changes)?;
         if wide {
             changes.sort_unstable_by(|a, b| self.cmp_wide(&a.0, &b.0));
-            let mut update = conn.prepare_cached(
-                "UPDATE click_wide SET cost = cost + ?14
-                 WHERE user_id = ?1 AND bucket = ?2 AND flow = ?3 AND way = ?4 AND site = ?5
-                   AND filter = ?6 AND geo = ?7 AND mobile = ?8 AND os = ?9 AND browser = ?10
-                   AND utms = ?11 AND domain = ?12 AND utmm = ?13",
-            )?;
+            let mut update = conn.prepare_cached(&UPDATE_WIDE)?;
             for (key, delta) in &changes {
                 let mut row = vec![Sql::Integer(key.0), Sql::Integer(key.1)];
-                row.extend((0..11).map(|i| self.value(i, key.2[i])));
+                row.extend((0..COLUMNS.len()).map(|i| self.value(i, key.2[i])));
                 row.push(Sql::Real(*delta));
                 if update.execute(rusqlite::params_from_iter(&row))? == 0 {
                     // Only a rollup out of step with the clicks lacks the
                     // row; the spend is still recorded.
-                    conn.prepare_cached(
-                        "INSERT INTO click_wide (user_id, bucket, flow, way, site, filter, geo, mobile,
-                           os, browser, utms, domain, utmm, cost)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-                    )?
-                    .execute(rusqlite::params_from_iter(&row))?;
+                    conn.prepare_cached(&INSERT_WIDE)?
+                        .execute(rusqlite::params_from_iter(&row))?;
                 }
             }
         }
@@ -194,7 +196,7 @@ impl Deltas {
                     .or_default() += delta;
             }
         }
-        let text_kind = |kind: i64| slots[kind as usize].is_none_or(|i| self.text[i]);
+        let text_kind = |kind: i64| slots[kind as usize].is_none_or(|i| TEXT[i]);
         let mut rows: Vec<(NarrowKey, f64)> = narrow.into_iter().collect();
         rows.sort_unstable_by(|(a, _), (b, _)| {
             (a.0, a.1, a.2)
@@ -229,7 +231,7 @@ impl Deltas {
 
     /// Column `i` of a key as SQL.
     fn value(&self, i: usize, v: i64) -> Sql {
-        match self.text[i] {
+        match TEXT[i] {
             true => Sql::Text(self.texts.get(v).to_string()),
             false => Sql::Integer(v),
         }
@@ -238,8 +240,8 @@ impl Deltas {
     /// click_wide's primary-key order: text by bytes, as SQLite compares.
     fn cmp_wide(&self, a: &WideKey, b: &WideKey) -> Ordering {
         (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
-            (0..11)
-                .map(|i| match self.text[i] {
+            (0..COLUMNS.len())
+                .map(|i| match TEXT[i] {
                     true => self.texts.get(a.2[i]).cmp(self.texts.get(b.2[i])),
                     false => a.2[i].cmp(&b.2[i]),
                 })
@@ -248,3 +250,29 @@ impl Deltas {
         })
     }
 }
+
+/// A key's change of spend, `?1`.. the key (user, bucket, COLUMNS), then
+/// the change.
+static UPDATE_WIDE: LazyLock<String> = LazyLock::new(|| {
+    let key: Vec<String> = ["user_id", "bucket"]
+        .iter()
+        .chain(&COLUMNS)
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect();
+    format!(
+        "UPDATE click_wide SET cost = cost + ?{} WHERE {}",
+        key.len() + 1,
+        key.join(" AND ")
+    )
+});
+
+/// The row of a key missing from click_wide, with its change as its spend.
+static INSERT_WIDE: LazyLock<String> = LazyLock::new(|| {
+    let marks: Vec<String> = (1..=COLUMNS.len() + 3).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO click_wide (user_id, bucket, {}, cost) VALUES ({})",
+        COLUMNS.join(", "),
+        marks.join(", ")
+    )
+});

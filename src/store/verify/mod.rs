@@ -22,6 +22,7 @@ mod compare;
 use super::append::Sums;
 use super::lead_roll;
 use super::page::{record, RECORD, RECORD_FROM};
+use super::registry::{Dim, DIMS};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::{BTreeMap, HashSet};
 
@@ -149,13 +150,15 @@ fn replay(
     mut dict: Option<&mut Copy>,
     mut after: impl FnMut(&mut Sums) -> rusqlite::Result<()>,
 ) -> rusqlite::Result<BTreeMap<i64, u64>> {
-    let sql = format!(
-        "{RECORD}, c.ua, c.referer, c.ua <> 0 AND u.id IS NULL, c.referer <> 0 AND r.id IS NULL
-         {RECORD_FROM} ORDER BY c.id"
-    );
+    // Each `dict` dimension's id, then whether the dictionary lacks it.
+    let dicts: Vec<(usize, &Dim)> = DIMS.iter().enumerate().filter(|(_, d)| d.dict).collect();
+    let checks: String = dicts
+        .iter()
+        .map(|(k, d)| format!(", c.{0}, c.{0} <> 0 AND d{k}.id IS NULL", d.column))
+        .collect();
+    let sql = format!("{}{checks} {} ORDER BY c.id", *RECORD, *RECORD_FROM);
     let mut st = conn.prepare(&sql)?;
-    // The four columns after RECORD's: each id, then whether dict lacks it.
-    let ids = st.column_count() - 4;
+    let ids = st.column_count() - 2 * dicts.len();
     let mut rows = st.query([])?;
     let mut sums = Sums::default();
     let mut users: BTreeMap<i64, u64> = BTreeMap::new();
@@ -164,9 +167,11 @@ fn replay(
         let c = record(r)?;
         if let Some(dict) = dict.as_deref_mut() {
             dict.checked += 1;
-            for (what, at) in [("ua", ids), ("referer", ids + 1)] {
-                if r.get::<_, bool>(at + 2)? {
+            for (j, (_, d)) in dicts.iter().enumerate() {
+                let at = ids + 2 * j;
+                if r.get::<_, bool>(at + 1)? {
                     let id: i64 = r.get(at)?;
+                    let what = d.column;
                     dict.differ(|| format!("click {}: {what} {id} is not in dict", c.key));
                 }
             }

@@ -23,7 +23,7 @@ fn differing(report: &Report) -> Vec<&'static str> {
 fn a_click_reads_back_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = crate::schema::open_and_migrate(&dir.path().join("r.db")).unwrap();
-    let click = ClickRecord {
+    let mut click = ClickRecord {
         key: 1_700_000_000_000 << 16 | 3,
         secret: 42,
         user_id: crate::ids::UserId(1),
@@ -42,22 +42,17 @@ fn a_click_reads_back_as_written() {
         ua: "Mozilla/5.0".into(),
         referer: "https://r.example/".into(),
         domain: "d.example".into(),
-        tags: Tags {
-            utms: "s".into(),
-            utmc: "c".into(),
-            utmn: "n".into(),
-            utmt: "t".into(),
-            utmm: "m".into(),
-            subid: "sub".into(),
-            uuid: "u".into(),
-            adid: "a".into(),
-            data1: "1".into(),
-            data2: "2".into(),
-        },
+        tags: Tags::default(),
         cost: 0.25,
     };
+    // Every tag a text of its own, through the registry.
+    for (i, d) in crate::store::registry::DIMS.iter().enumerate() {
+        if let Some(tag) = crate::store::registry::tag_mut(d, &mut click.tags) {
+            *tag = format!("t{i}");
+        }
+    }
     write_batch(&mut conn, std::slice::from_ref(&click)).unwrap();
-    let sql = format!("{RECORD} {RECORD_FROM}");
+    let sql = format!("{} {}", *RECORD, *RECORD_FROM);
     let back = conn.query_row(&sql, [], record).unwrap();
     assert_eq!(format!("{back:?}"), format!("{click:?}"));
 }
@@ -78,8 +73,10 @@ fn copies_written_twice_are_found_and_rebuilt() {
     assert!(chunks.checked > 2, "{report}");
 
     // One click's copies again, as a batch written twice would leave them.
-    let sql =
-        format!("{RECORD} {RECORD_FROM} WHERE c.user_id = 1 ORDER BY c.id LIMIT 1 OFFSET 500");
+    let sql = format!(
+        "{} {} WHERE c.user_id = 1 ORDER BY c.id LIMIT 1 OFFSET 500",
+        *RECORD, *RECORD_FROM
+    );
     let click = conn.query_row(&sql, [], record).unwrap();
     let tx = conn.transaction().unwrap();
     let mut sums = Sums::default();
