@@ -109,7 +109,7 @@ impl Application {
         let pool_err = |e: r2d2::Error| std::io::Error::other(e.to_string());
         let pool = db::pool(&config.db, 8).map_err(pool_err)?;
         // Each report slot may hold a second connection for the other
-        // half of a period (src/stats/scan.rs), so a report always finds
+        // half of a period (src/store/scan.rs), so a report always finds
         // its own free.
         let reports = db::pool(&config.db, 2 * api::reads::TOTAL as u32).map_err(pool_err)?;
         let writes = db::pool(&config.db, WRITE_POOL).map_err(pool_err)?;

@@ -38,7 +38,7 @@ fn cell(v: &Value, out: &mut String) {
 
 /// The fields of an answer without rows, which has no row to take them
 /// from (a header row is promised). Stats rows are `id`, `name` and the
-/// fields of `total`, which is always there. tests/accounts/csv.rs checks
+/// fields of `total`, which is always there. tests/it/accounts/csv.rs checks
 /// that these match the rows of a full answer.
 fn empty_fields(answer: &Value, csv: Csv) -> Vec<&str> {
     match answer.get("total") {

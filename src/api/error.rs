@@ -16,7 +16,7 @@ pub struct ApiError {
 pub type ApiResult<T = Value> = Result<T, ApiError>;
 
 /// Every code an answer can carry, each documented in docs/API.md "Error
-/// codes" (tests/api_doc.rs checks the table against [`ErrorCode::ALL`]
+/// codes" (tests/it/api_doc.rs checks the table against [`ErrorCode::ALL`]
 /// both ways). A code is a variant, so a misspelt one does not compile.
 macro_rules! error_codes {
     ($($variant:ident = $text:literal,)*) => {

@@ -21,7 +21,7 @@ pub struct Where {
     clauses: Vec<String>,
     pub args: Vec<Sql>,
     /// The `column IN (...)` filters added by [`Where::list`], so that a
-    /// rollup can tell whether it serves them (src/stats/rollup.rs).
+    /// rollup can tell whether it serves them (src/store/rollup.rs).
     pub lists: Vec<(String, Vec<Sql>)>,
     /// List values bound so far, against [`MAX_VALUES`].
     listed: usize,

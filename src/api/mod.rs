@@ -286,7 +286,7 @@ fn with_call<T>(
     }
     let deadline = Instant::now() + st.reads.budget;
     let result = budget::within(Some(deadline), || f(&mut call));
-    // A report stopped inside a read transaction (src/stats/ip.rs) may
+    // A report stopped inside a read transaction (src/store/ip.rs) may
     // leave it open; the next call on this connection must not read
     // that old snapshot.
     if !call.conn.is_autocommit() {

@@ -45,7 +45,7 @@ const TAGS: [&str; 7] = [
 /// 46.3-47.6 s and peaked at 449-469 MB of RSS, with 50,000 47.0-48.5 s
 /// and 310 MB (alternately, 2026-12-04). Three chunks of click columns
 /// exactly: a batch's remainder would wait for others' to be merged with
-/// them into a chunk overlapping theirs (src/stats/cols/store.rs).
+/// them into a chunk overlapping theirs (src/store/cols/store.rs).
 const BATCH: u64 = 3 * crate::store::CHUNK as u64;
 
 /// What a demo run answers: the demo user's new password and API token,

@@ -1,5 +1,5 @@
 //! The demo's click columns against its clicks, with batches small
-//! enough that its chunks are merged (src/stats/cols/store.rs) and
+//! enough that its chunks are merged (src/store/cols/store.rs) and
 //! several transactions are committed.
 use super::*;
 

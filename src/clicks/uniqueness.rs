@@ -12,7 +12,7 @@
 //! so a key is kept as long as fewer than the cap of distinct keys of its
 //! user reach its shard after it: at [`SHARD_CAP`], about 220,000
 //! visitors a day (two keys each) for a 24-hour window, in 17 MiB per
-//! user at most (tests/uniqueness_tenants.rs measures both).
+//! user at most (tests/it/uniqueness_tenants.rs measures both).
 mod refill;
 
 use crate::store::IdMap;

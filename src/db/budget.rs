@@ -8,7 +8,7 @@
 //! interrupts a statement stepped past it, and the loops over click
 //! chunks, which spend their time in Rust between statements, ask
 //! [`check`] once per chunk. A thread that reads half of a report for it
-//! (src/stats/scan.rs) takes the deadline along. Threads without one
+//! (src/store/scan.rs) takes the deadline along. Threads without one
 //! (light calls, the checkpoint thread, the writer, which has no handler
 //! at all) are never stopped.
 use rusqlite::{ffi, Connection, ErrorCode};

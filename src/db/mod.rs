@@ -29,7 +29,7 @@ fn configure(conn: &Connection, cache_kib: u32) -> rusqlite::Result<()> {
     // included); rusqlite's default cache of 16 would recompile them on
     // every call.
     conn.set_prepared_statement_cache_capacity(128);
-    // rarray(?): a list of ids bound as one parameter (src/spend/apply.rs).
+    // rarray(?): a list of ids bound as one parameter (src/store/reprice/mod.rs).
     rusqlite::vtab::array::load_module(conn)?;
     conn.execute_batch(&format!(
         "PRAGMA journal_mode=WAL;
@@ -132,7 +132,7 @@ pub fn pool(path: &Path, size: u32) -> Result<Pool, r2d2::Error> {
         configure(c, READER_CACHE_KIB)?;
         budget::watch(c)?;
         // A sort too big for the page cache (GROUP BY over a month of
-        // click rows with more values than src/stats/cols holds) sorts
+        // click rows with more values than src/store/cols holds) sorts
         // and merges its runs on a second thread too: item ip over a month
         // of the 10M demo, when it was read so, 17.8-18.6 -> 12.1-13.8 s.
         // Readers only: the writer never sorts that much.

@@ -9,7 +9,7 @@
 //! order. Both forms also answer `clicks`, how many clicks got a price.
 //!
 //! Every element is checked and resolved to its clicks on a pooled
-//! reader (src/spend/apply.rs); the writer then writes them in slices
+//! reader (src/store/reprice/mod.rs); the writer then writes them in slices
 //! between batches of clicks and answers once the last slice is
 //! committed (src/spend/task.rs).
 pub mod request;

@@ -136,7 +136,7 @@ impl SpendRequest {
     }
 
     /// The conditions as lists of column values, as the click columns
-    /// test them (src/stats/cols): valid and unique are lists too.
+    /// test them (src/store/cols): valid and unique are lists too.
     pub fn columns_where(&self) -> Where {
         let mut w = self.dims.clone();
         if self.valid {

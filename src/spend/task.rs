@@ -5,7 +5,7 @@
 //!
 //! No half of a spend survives a crash. Its first slices write the whole
 //! request to the database before any price: a `spend_pending` row, then
-//! its pieces (src/spend/pieces.rs: the resolved click ids and each
+//! its pieces (src/store/reprice/pieces.rs: the resolved click ids and each
 //! one's price) in `spend_piece`, then `ready = 1`. Each later slice
 //! prices the first pieces left and deletes them in the same
 //! transaction, and the last one deletes the row. At start,

@@ -4,7 +4,7 @@
 //!
 //! Clicks count in the group of their own time and leads in the group of
 //! theirs (`leads.time`), in the user's timezone. The numbers come from
-//! two aggregate queries (src/stats/source.rs); this module parses the
+//! two aggregate queries (src/store/aggregate.rs); this module parses the
 //! request, folds the grouped rows into groups, and renders them.
 pub mod items;
 pub mod metrics;

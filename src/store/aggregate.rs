@@ -305,7 +305,7 @@ fn rows(conn: &Connection, r: &Request, each: impl FnMut(ClickAgg)) -> rusqlite:
 /// Runs a click query (click table or rollup, same columns: group
 /// values, then count, unique, spend) and hands out one aggregate per
 /// group. Rows not `summed` by SQLite (rollup rows one by one, see
-/// src/stats/rollup.rs `Query`) are summed per group here first, so a
+/// src/store/rollup.rs `Query`) are summed per group here first, so a
 /// group is handed out once and only with clicks, as SQL's would be.
 fn read_clicks(
     conn: &Connection,

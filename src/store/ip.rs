@@ -1,4 +1,4 @@
-//! stats.json item ip from the click columns (src/stats/cols). A month of
+//! stats.json item ip from the click columns (src/store/cols). A month of
 //! 10M clicks has ~10M addresses; SQLite's GROUP BY over the click table
 //! took 6-8 s for it, and summing them in a hash map would take ~200 MB.
 //!
@@ -8,7 +8,7 @@
 //! groups with the most clicks (ties by text, as stats.json orders them);
 //! the second sums those groups' clicks, unique clicks and prices. With
 //! a second pooled connection the two halves of the period are read at
-//! once (src/stats/scan.rs).
+//! once (src/store/scan.rs).
 use super::aggregate::Key;
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};

@@ -14,7 +14,7 @@
 //! and every read of them too: [`aggregate`] and [`ip`] (stats.json),
 //! [`page`] (clicks.json), [`click`] (the click a postback names),
 //! [`recent`] (the uniqueness memory at start). Nothing outside this
-//! folder names its tables or its inner modules (tests/layers.rs).
+//! folder names its tables or its inner modules (tests/it/layers.rs).
 //! `flowtrack store verify` recomputes every copy from the click rows and
 //! leads ([`verify`]).
 pub mod aggregate;
@@ -39,7 +39,7 @@ mod visitors;
 
 /// Public for tests and `flowtrack store verify` only, which recompute
 /// the rollups from the click rows: what they are keyed by. The crate
-/// goes through the interface above (tests/layers.rs checks).
+/// goes through the interface above (tests/it/layers.rs checks).
 pub mod rollup;
 /// As [`rollup`]: public for tests and verify only.
 pub mod wide;

@@ -3,13 +3,13 @@
 //! sums. A month of a busy flow is a few thousand rows per dimension
 //! instead of millions of clicks, so the common reports (date, hour, flow,
 //! geo, utm_source, ...) stay fast at any size. Mixed requests go to the
-//! wide rollup (src/stats/wide.rs); the rest (subid, utm_campaign/
+//! wide rollup (src/store/wide.rs); the rest (subid, utm_campaign/
 //! content/term, ip, or any item filtered by a dimension the rollups
-//! lack) read the click columns (src/stats/cols).
+//! lack) read the click columns (src/store/cols).
 //!
 //! Kept in the same transaction as the clicks they count (the writer and
 //! `flowtrack demo` through [`Acc`]) and as the click prices (spend.json,
-//! src/spend/deltas.rs), so they never disagree with the click table.
+//! src/store/reprice/deltas.rs), so they never disagree with the click table.
 use super::registry::Val;
 use super::wide::COLUMNS;
 use crate::api::filters::Where;

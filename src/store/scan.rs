@@ -1,7 +1,7 @@
 //! Reading a period of clicks as two halves at once, each on its own
 //! pooled connection (one report or spend used one core of the two):
-//! the click columns (src/stats/cols), the leads of a cut answer
-//! (src/stats/source.rs) and spend's click ids (src/spend/apply.rs).
+//! the click columns (src/store/cols), the leads of a cut answer
+//! (src/store/aggregate.rs) and spend's click ids (src/store/reprice/mod.rs).
 //! The halves split the period's clicks in two by the time-only rollup.
 //! Also the top groups of an answer cut to the busiest.
 use super::aggregate::Key;
@@ -122,7 +122,7 @@ pub fn hand_out(groups: Groups, top_n: Option<usize>, mut each: impl FnMut(Click
 
 /// Offers `item` to `heap`, which keeps the `cap` smallest items offered:
 /// its top, the greatest of them, is the first to go (item ip's busiest
-/// groups, src/stats/ip.rs; clicks.json's newest ids, src/clicks/list.rs).
+/// groups, src/store/ip.rs; clicks.json's newest ids, src/clicks/list.rs).
 pub fn keep_smallest<T: Ord>(heap: &mut BinaryHeap<T>, cap: usize, item: T) {
     if heap.len() < cap {
         heap.push(item);

@@ -13,7 +13,7 @@ pub struct Texts {
     ids: foldhash::HashMap<Arc<str>, i64>,
     texts: Vec<Arc<str>>,
     /// The id of the empty text, kept out of the map: comparing two empty
-    /// texts costs ~50 ns (src/stats/cols/dict.rs says why), and most of
+    /// texts costs ~50 ns (src/store/cols/dict.rs says why), and most of
     /// a click's tags are empty.
     empty: Option<i64>,
 }

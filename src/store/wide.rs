@@ -4,7 +4,7 @@
 //! mix of these dimensions — an item with a filter on another — from tens
 //! of thousands of rows per day instead of every click. Its columns carry
 //! the click table's names, so the request's filters apply unchanged.
-//! Kept with the narrow rollups (src/stats/rollup.rs).
+//! Kept with the narrow rollups (src/store/rollup.rs).
 use super::registry::{self, Dim, Place, Val};
 use super::rollup::{Query, Source, CLICKS};
 use super::texts::{IdMap, Texts};

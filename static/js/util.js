@@ -109,7 +109,7 @@ export const isOn = (v) => v === true || v === 1 || v === '1' || v === 'true';
 
 // code tables from the reference document; browsers after 'Bot' (11) are
 // flowtrack's own (README, "Decisions where the reference is silent") and
-// must match BROWSER_NAMES in src/clicks/user_agent.rs (tests/ua_codes.rs)
+// must match BROWSER_NAMES in src/user_agent.rs (tests/it/ua_codes.rs)
 export const FILTERS = ['target', 'bot', 'blacklist', 'country', 'language', 'rules'];
 export const OSES = ['Other', 'Windows', 'MacOS', 'Linux', 'iOS', 'Android', 'Windows Mobile', 'Symbian', 'BlackBerry'];
 export const BROWSERS = ['Other', 'Chrome', 'Firefox', 'MSIE', 'Safari', 'Opera', 'Edge', 'Facebook', 'Instagram', 'Tik-Tok', 'WebView', 'Bot',

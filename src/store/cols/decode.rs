@@ -1,4 +1,4 @@
-//! Reading the blobs of src/stats/cols/format.rs, every bound checked: a
+//! Reading the blobs of src/store/cols/format.rs, every bound checked: a
 //! damaged blob is an error, never a panic.
 use super::format::{unzigzag, Ip, KIND_V6, SECTIONS, VERSION};
 use super::{Row, INTS, TEXTS};

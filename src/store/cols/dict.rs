@@ -1,4 +1,4 @@
-//! A column's dictionary while a chunk is built (src/stats/cols/format.rs).
+//! A column's dictionary while a chunk is built (src/store/cols/format.rs).
 use super::decode::Column;
 use super::format::put_varint;
 use std::borrow::Borrow;

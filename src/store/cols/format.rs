@@ -1,4 +1,4 @@
-//! The blob of one chunk of click columns (src/stats/cols/mod.rs).
+//! The blob of one chunk of click columns (src/store/cols/mod.rs).
 //!
 //! ```text
 //! version (1) · n (varint) · 14 section lengths (varint) · sections:
@@ -163,7 +163,7 @@ impl Builder {
 
     /// Appends every click of a chunk with its prices, its dictionaries
     /// translated once instead of each click's values looked up (merging
-    /// small chunks, src/stats/cols/store.rs). None when damaged.
+    /// small chunks, src/store/cols/store.rs). None when damaged.
     pub fn absorb(&mut self, c: &Chunk, costs: &Costs) -> Option<()> {
         let ids = c.ids()?;
         let mut ips = c.ips()?;

@@ -5,7 +5,7 @@
 //! rows); the columns are ~14 bytes a click.
 //!
 //! Two halves of the period are read at once, each on its own connection
-//! (src/stats/scan.rs `in_halves`). A click's price is its chunk's
+//! (src/store/scan.rs `in_halves`). A click's price is its chunk's
 //! (click_cols_cost), read beside it.
 use super::format::Chunk;
 use super::read::{At, Hours, Need, Plan, Values, Visit};
@@ -26,7 +26,7 @@ const MAX_HELD: usize = 100_000;
 /// 15-minute bucket), handed to `each`; the `top` groups with the most
 /// clicks when grouped by value. Ok(false), having handed out nothing,
 /// when a filter or the item is on a column the chunks lack (ip, which
-/// src/stats/ip.rs reads), or the values are too many to hold. A value
+/// src/store/ip.rs reads), or the values are too many to hold. A value
 /// item with the `hour` filter is grouped by value alone, the chunks
 /// keeping the clicks of `hours`.
 pub fn clicks(

@@ -109,7 +109,7 @@ fn groups_from_the_columns_are_those_of_the_click_table() {
         Some(&hours),
     );
     assert_eq!(got, want);
-    // ip has no dictionary: src/stats/ip.rs reads it.
+    // ip has no dictionary: src/store/ip.rs reads it.
     let g = Grouping {
         buckets: false,
         column: Some("ip"),

@@ -283,7 +283,7 @@ fn reprice<T>(
 }
 
 /// Sets the price of the `matched` clicks to `price` in their chunks, as
-/// spend.json sets click_cost (src/spend/apply.rs). A chunk read in two
+/// spend.json sets click_cost (src/store/reprice/mod.rs). A chunk read in two
 /// shares of the period is rewritten once per share, each time from what
 /// the last left.
 pub fn set_prices(conn: &Connection, matched: Matched, price: f64) -> rusqlite::Result<()> {

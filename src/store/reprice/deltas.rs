@@ -1,5 +1,5 @@
 //! The rollups' side of a spend import: the clicks of one
-//! piece (src/spend/pieces.rs) summed per wide-rollup key (how many, what
+//! piece (src/store/reprice/pieces.rs) summed per wide-rollup key (how many, what
 //! they cost so far), then each key's change of spend at the new price
 //! written to click_wide and folded into every narrow kind of
 //! click_roll. The old prices are read in the slice that writes the new

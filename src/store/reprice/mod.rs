@@ -2,7 +2,7 @@
 //! same change of spend in the rollups.
 //!
 //! A request is first resolved to its clicks on a pooled reader
-//! ([`collect`]): their ids, found in the click columns (src/stats/cols),
+//! ([`collect`]): their ids, found in the click columns (src/store/cols),
 //! two halves of the period at once when a second pooled reader is free.
 //! Which clicks match does not depend on any price, so no write can make
 //! that list stale. The writer then prices them a piece at a time
@@ -47,12 +47,12 @@ pub fn price_piece(
     Ok(n as usize)
 }
 
-/// Reads the matching clicks from the click columns (src/stats/cols):
+/// Reads the matching clicks from the click columns (src/store/cols):
 /// their ids, chunk by chunk. These hold every spend condition: reading
 /// the click rows was most of a spend on a condition the indexes lack
 /// (geo: 2.5 s of 3.9 s for the 1.4M clicks of one country among 10M). A
 /// second pooled reader, when one is free, reads the later half of the
-/// period at the same time (src/stats/scan.rs).
+/// period at the same time (src/store/scan.rs).
 pub fn collect(
     conn: &Connection,
     w: &Where,
