@@ -346,7 +346,6 @@ fn stats_never_include_another_users_clicks_or_leads() {
         ],
     );
     let app = restart(db);
-    wait_for_postback(&app);
     let r = app.api(
         "postback",
         &format!("click={}&status=approve&price=10", ids[0]),
@@ -388,12 +387,3 @@ fn stats_never_include_another_users_clicks_or_leads() {
     assert_eq!(r["total"]["total"], 0);
 }
 
-/// postback.json is written by another engineer at the same time; the
-/// lead tests wait for it instead of failing on `no-function`.
-fn wait_for_postback(app: &TestApp) {
-    let r = app.api("postback", "");
-    assert_ne!(
-        r["error"], "no-function",
-        "postback.json is not implemented yet"
-    );
-}

@@ -179,7 +179,6 @@ pub fn setup() -> (TestApp, Ids) {
     let clicks = insert_clicks(&db, &clicks);
     // Keep the path: a restarted app's stop() answers its own temp dir.
     let app = restart(db.clone());
-    wait_for_postback(&app);
 
     // (click, goal, status, price, currency, local time)
     let leads = [
