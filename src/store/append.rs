@@ -62,7 +62,7 @@ impl Appender {
         let mut st = tx.prepare_cached(&INSERT_SQL)?;
         let mut ids = [0; DICT.len()];
         for c in clicks {
-            for (id, d) in ids.iter_mut().zip(DICT) {
+            for (id, d) in ids.iter_mut().zip(&DICT) {
                 *id = self.dict.id(tx, d.get(c).as_text())?;
             }
             c.insert(tx, &mut st, &ids)?;

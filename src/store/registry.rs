@@ -67,7 +67,7 @@ macro_rules! registry {
 
         impl Tags {
             /// Every tag, in [`DIMS`] order.
-            #[inline]
+            #[inline(always)]
             pub fn all(&self) -> [&String; TAG_NAMES.len()] {
                 [$(&self.$tag),*]
             }

@@ -86,13 +86,17 @@ impl WideAcc {
     }
 
     fn row<'a>(&'a self, k: &Key) -> Row<'a> {
+        let mut cols = [Val::Int(0); ROLLED.len()];
+        for (i, (v, d)) in cols.iter_mut().zip(&ROLLED).enumerate() {
+            *v = match registry::is_text(d) {
+                true => Val::Text(self.texts.get(k.cols[i])),
+                false => Val::Int(k.cols[i]),
+            };
+        }
         Row {
             user: k.user,
             bucket: k.bucket,
-            cols: std::array::from_fn(|i| match registry::is_text(&ROLLED[i]) {
-                true => Val::Text(self.texts.get(k.cols[i])),
-                false => Val::Int(k.cols[i]),
-            }),
+            cols,
         }
     }
 

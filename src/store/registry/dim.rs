@@ -23,7 +23,7 @@ pub enum Val<'a> {
 
 impl<'a> Val<'a> {
     /// The integer (0 for text).
-    #[inline]
+    #[inline(always)]
     pub fn as_int(self) -> i64 {
         match self {
             Val::Int(i) => i,
@@ -32,7 +32,7 @@ impl<'a> Val<'a> {
     }
 
     /// The text ("" for an integer).
-    #[inline]
+    #[inline(always)]
     pub fn as_text(self) -> &'a str {
         match self {
             Val::Int(_) => "",
@@ -142,8 +142,9 @@ pub struct Dim {
 impl Dim {
     /// Its value in a click. Inlined: the writer reads every click's
     /// dimensions, from lists known when compiling, and a call each would
-    /// be a good part of its per-click cost (docs/BENCHMARKS.md).
-    #[inline]
+    /// be a good part of its per-click cost (docs/BENCHMARKS.md), also in
+    /// the unoptimized builds the tests run.
+    #[inline(always)]
     pub fn get<'a>(&self, c: &'a ClickRecord) -> Val<'a> {
         match self.read {
             Get::Flow => Val::Text(&c.flow),

@@ -85,9 +85,10 @@ pub fn unrolled<const N: usize>(dims: &[Dim; N], mut f: impl FnMut(usize, &Dim))
     const { assert!(N <= 48, "unrolled reads at most 48 rows") };
     macro_rules! at {
         ($($i:literal)*) => {
-            $(if let Some(d) = dims.get($i) {
-                f($i, d);
-            })*
+            $(if $i == N {
+                return;
+            }
+            f($i, &dims[$i]);)*
         };
     }
     at!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23
