@@ -386,4 +386,3 @@ fn stats_never_include_another_users_clicks_or_leads() {
     assert_eq!(r["total"]["click"], 0);
     assert_eq!(r["total"]["total"], 0);
 }
-
