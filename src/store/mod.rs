@@ -13,7 +13,9 @@
 //!
 //! and every read of them too: [`aggregate`] and [`ip`] (stats.json),
 //! [`page`] (clicks.json), [`click`] (the click a postback names),
-//! [`recent`] (the uniqueness memory at start). Nothing outside this
+//! [`recent`] (the uniqueness memory at start), [`filters`] (the dimension
+//! filters of a request). Every list of dimensions comes from
+//! [`registry`]. Nothing outside this
 //! folder names its tables or its inner modules (tests/it/layers.rs).
 //! `flowtrack store verify` recomputes every copy from the click rows and
 //! leads ([`verify`]).
