@@ -247,6 +247,10 @@ fn generate(
                         },
                         domain: "go.flowtrack.example".into(),
                         tags: Tags::default(),
+                        source: 0,
+                        landing: 0,
+                        offer: site,
+                        lp: 0,
                         cost: if target { f.cpc * rates.base } else { 0.0 },
                     };
                     let values = [

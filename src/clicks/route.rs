@@ -102,6 +102,10 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         referer: v.referer,
         domain: v.domain,
         tags: tags_from_query(req.query_string()),
+        source: 0,
+        landing: 0,
+        offer: way.map_or(0, |w| w.site),
+        lp: 0,
         cost: 0.0,
     };
     let click_id = id::encode(record.key, record.secret);

@@ -39,6 +39,9 @@ pub const STEPS: &[Step] = &[
     // 8: what a sliced write (spend.json, a change of base currency) has
     // left to do, to resume it after a crash.
     (include_str!("step8_sliced_writes.sql"), None),
+    // 9: traffic sources, landing pages and the click's source, landing
+    // page, offer and landing click.
+    (include_str!("step9_sources_landings.sql"), None),
 ];
 
 /// The version a fully migrated database has.

@@ -118,6 +118,7 @@ impl Names {
                  LEFT JOIN sites s ON s.id = w.site_id WHERE w.user_id = ?1"
             }
             Some(Naming::Site) => "SELECT id, name FROM sites WHERE user_id = ?1",
+            Some(Naming::Source) => "SELECT id, name FROM sources WHERE user_id = ?1",
             _ => {
                 return Ok(Names {
                     item: Some(item),
@@ -158,11 +159,15 @@ impl Names {
                 d % 100
             )),
             (Item::Hour, _, Key::Int(h)) => Value::from(format!("{h:02}:00")),
-            (_, Some(Naming::Way | Naming::Site), Key::Int(0)) => Value::from("none"),
-            (_, Some(Naming::Flow | Naming::Way | Naming::Site), k) => match self.known.get(k) {
-                Some(n) if !n.is_empty() => Value::from(n.as_str()),
-                _ => text(&k.map_key()),
-            },
+            (_, Some(Naming::Way | Naming::Site | Naming::Source), Key::Int(0)) => {
+                Value::from("none")
+            }
+            (_, Some(Naming::Flow | Naming::Way | Naming::Site | Naming::Source), k) => {
+                match self.known.get(k) {
+                    Some(n) if !n.is_empty() => Value::from(n.as_str()),
+                    _ => text(&k.map_key()),
+                }
+            }
             (_, Some(Naming::Filter), Key::Int(f)) => FilterCode::from_code(*f)
                 .map_or_else(|| Value::from(f.to_string()), |c| Value::from(c.name())),
             (_, Some(Naming::Country), Key::Text(g)) if g.is_empty() => Value::from("Unknown"),

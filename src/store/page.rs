@@ -131,6 +131,10 @@ pub(super) fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
                     *tag = r.get(at)?;
                 }
             }
+            Get::Source => c.source = r.get(at)?,
+            Get::Landing => c.landing = r.get(at)?,
+            Get::Offer => c.offer = r.get(at)?,
+            Get::Lp => c.lp = r.get(at)?,
         }
     }
     Ok(c)

@@ -29,6 +29,14 @@ pub struct ClickRecord {
     pub referer: String,
     pub domain: String,
     pub tags: Tags,
+    /// The flow's traffic source (0: none).
+    pub source: i64,
+    /// The landing page and the offer (site ids, 0: none).
+    pub landing: i64,
+    pub offer: i64,
+    /// The time of its landing click (Unix seconds, 0: none): 0 from the
+    /// click path, set by the landing click (docs/API.md "Landing pages").
+    pub lp: i64,
     /// Spend of this click in the user's base currency: 0 from the click
     /// path (spend.json prices clicks later), set by `flowtrack demo`.
     /// Stored in click_cost, not in the click row (migration step 3).

@@ -54,7 +54,8 @@ const BOOL: Ty = Ty::Int { min: 0, max: 1 };
 /// of its tags (texts of the query string), and [`Tags`] from the latter:
 /// a tag is its row alone.
 macro_rules! registry {
-    (fields: [$($field:expr,)*] tags: [$($tag:ident: $row:expr,)*]) => {
+    (fields: [$($field:expr,)*] tags: [$($tag:ident: $row:expr,)*]
+     after: [$($late:expr,)*]) => {
         /// The click's tags: texts of its query string (docs/API.md "The
         /// click path" step 2), one per tag row of [`DIMS`].
         #[derive(Debug, Clone, Default)]
@@ -75,7 +76,7 @@ macro_rules! registry {
 
         /// Every click dimension, in the click table's column order
         /// (clicks.json's field order).
-        pub const DIMS: [Dim; [$(stringify!($field),)* $(stringify!($tag)),*].len()] = [
+        pub const DIMS: [Dim; [$(stringify!($field),)* $(stringify!($tag),)* $(stringify!($late)),*].len()] = [
             $($field,)*
             $(Dim {
                 column: stringify!($tag),
@@ -83,6 +84,7 @@ macro_rules! registry {
                 tag: Some(|t| &mut t.$tag),
                 ..$row
             },)*
+            $($late,)*
         ];
     };
 }
@@ -162,6 +164,25 @@ registry! {
             ..NONE },
         data2: Dim { api: Some("data2"), lead: Lead::Set, token: Some("data2"), query: true,
             ..NONE },
+    ]
+    // Columns added after the tags (migration step 9), in the table's order.
+    after: [
+        // The flow's traffic source when clicked (sources.json).
+        Dim { column: "source", api: Some("source"), ty: ID, filter: Some(16),
+            item: Some(("source", 16)), naming: Naming::Source, lead: Lead::Show,
+            token: Some("source"), read: Get::Source, ..NONE },
+        // The landing page the way sent the visitor to, and the offer: the
+        // way's own site, the one chosen behind the landing page, or the one
+        // its landing click asked for (docs/API.md "Landing pages").
+        Dim { column: "landing", api: Some("landing"), ty: ID, filter: Some(17),
+            item: Some(("landing", 17)), naming: Naming::Site, lead: Lead::Show,
+            token: Some("landing"), read: Get::Landing, ..NONE },
+        Dim { column: "offer", api: Some("offer"), ty: ID, filter: Some(18),
+            item: Some(("offer", 18)), naming: Naming::Site, lead: Lead::Show,
+            token: Some("offer"), read: Get::Offer, ..NONE },
+        // When the visitor clicked through the landing page (0: not yet).
+        Dim { column: "lp", api: Some("lpclick"), ty: Ty::Int { min: 0, max: i64::MAX },
+            read: Get::Lp, ..NONE },
     ]
 }
 

@@ -73,7 +73,8 @@ fn click_log_shows_every_field_of_a_click() {
             "browser": 4, "mobile": 1, "ua": IPHONE_UA, "referer": "https://ref.test/x",
             "domain": "127.0.0.1", "utm_source": "s", "utm_campaign": "c",
             "utm_content": "n", "utm_term": "t", "utm_medium": "m", "subid": "sub",
-            "uuid": "uu", "adid": "fb", "data1": "d1", "data2": "d2", "cost": 0.0
+            "uuid": "uu", "adid": "fb", "data1": "d1", "data2": "d2", "source": 0, "landing": 0, "offer": 1,
+            "lpclick": 0, "cost": 0.0
         })
     );
     // Empty text comes out as false (SPEC 3).
@@ -203,7 +204,7 @@ fn click_log_as_csv_has_a_header_row() {
         lines[0],
         "click,time,flow,way,site,filter,unique,ip,geo,lang,os,os_name,browser,browser_name,mobile,\
          ua,referer,domain,utm_source,utm_campaign,utm_content,utm_term,utm_medium,subid,uuid,\
-         adid,data1,data2,cost"
+         adid,data1,data2,source,landing,offer,lpclick,cost"
     );
     let c = clicks(&app, "")[0].clone();
     // The time as a spreadsheet reads it, in the user's zone (UTC here).

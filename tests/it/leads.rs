@@ -164,7 +164,10 @@ fn a_lead_shows_every_reference_field_by_name_and_type() {
         "utm_term": false,
         "utm_medium": false,
         "domain": "127.0.0.1",
-        "subid": "purr"
+        "subid": "purr",
+        "source": 0,
+        "landing": 0,
+        "offer": 1
     });
     assert_eq!(l, expected);
     // Field order of the reference example.
@@ -382,7 +385,7 @@ fn get_form_json_and_csv_give_the_same_leads() {
         lines.next().unwrap(),
         "id,time,click,uid,flow,way,site,siteurl,filter,status,custom,goal,price,currency,ip,geo,\
          name,phone,email,comment,meta,ua,referer,adid,data1,data2,utm_source,utm_campaign,\
-         utm_content,utm_term,utm_medium,domain,subid"
+         utm_content,utm_term,utm_medium,domain,subid,source,landing,offer"
     );
     assert_eq!(lines.filter(|l| !l.is_empty()).count(), 2);
 }

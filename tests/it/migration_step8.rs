@@ -22,6 +22,7 @@ fn a_step_7_database_upgrades_and_takes_spends() {
     );
     // As step 7 left it: none of step 8's tables.
     let conn = rusqlite::Connection::open(&db).unwrap();
+    undo_step_9(&conn, true);
     conn.execute_batch(
         "DROP TABLE spend_piece; DROP TABLE spend_pending; DROP TABLE rescale_pending;
          PRAGMA user_version = 7;",

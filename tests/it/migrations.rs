@@ -46,6 +46,8 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
          CREATE TABLE click_cols_cost (id INTEGER PRIMARY KEY, data BLOB);",
     )
     .unwrap();
+    // And the click row's columns of step 9, dropped after too.
+    conn.execute_batch(STEP_9_CLICK_COLUMNS).unwrap();
     drop(conn);
     let clicks: Vec<Click> = (0..24)
         .map(|i| Click {
@@ -67,6 +69,7 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
          DROP TABLE click_cols_cost;",
     )
     .unwrap();
+    drop_step_9_click_columns(&conn);
     (dir, db)
 }
 

@@ -76,7 +76,7 @@ fn stats_requires_from_to_and_a_known_item() {
     let mut unknown = field("no-item", "item");
     unknown["valid"] = json!([
         "date", "hour", "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "ip",
-        "utmd", "subid", "utms", "utmc", "utmn", "utmt", "utmm"
+        "utmd", "subid", "utms", "utmc", "utmn", "utmt", "utmm", "source", "landing", "offer"
     ]);
     for (q, expect) in [
         ("", err("no-from")),

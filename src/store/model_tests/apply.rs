@@ -206,6 +206,9 @@ fn record(n: i64, c: &Click) -> ClickRecord {
             "browser" => r.browser = Browser::from_code(int()).unwrap(),
             "domain" => r.domain = v.into(),
             "ip" => r.ip = v.into(),
+            "source" => r.source = int(),
+            "landing" => r.landing = int(),
+            "offer" => r.offer = int(),
             // The tags of the query string, through the registry.
             column => match crate::store::registry::DIMS
                 .iter()

@@ -70,6 +70,8 @@ pub fn alphabet(column: &str, user: u8) -> (Vec<&'static str>, usize) {
             5,
         ),
         "subid" => (&["", "s1", "s2", "s3", "s9"], 4),
+        // Sources, landing pages and offers: ids, 9 never clicked.
+        "source" | "landing" | "offer" => (&["0", "1", "2", "9"], 3),
         // The utm tags.
         _ => (&["", "x", "y", "z"], 3),
     };

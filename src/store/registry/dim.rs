@@ -65,6 +65,8 @@ pub enum Naming {
     Mobile,
     Os,
     Browser,
+    /// The user's traffic sources by name.
+    Source,
 }
 
 /// What a lead keeps of its click's dimension (docs/API.md postback.json,
@@ -102,6 +104,10 @@ pub enum Get {
     Referer,
     Domain,
     Tag(usize),
+    Source,
+    Landing,
+    Offer,
+    Lp,
 }
 
 /// One click dimension.
@@ -163,6 +169,10 @@ impl Dim {
             Get::Referer => Val::Text(&c.referer),
             Get::Domain => Val::Text(&c.domain),
             Get::Tag(i) => Val::Text(c.tags.all()[i]),
+            Get::Source => Val::Int(c.source),
+            Get::Landing => Val::Int(c.landing),
+            Get::Offer => Val::Int(c.offer),
+            Get::Lp => Val::Int(c.lp),
         }
     }
 }

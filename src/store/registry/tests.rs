@@ -51,7 +51,10 @@ fn answered_orders_are_those_of_the_api() {
             "utm_content",
             "utm_term",
             "utm_medium",
-            "subid"
+            "subid",
+            "source",
+            "landing",
+            "offer"
         ]
     );
     let items: Vec<&str> = ordered::<{ count(Place::Item) }>(Place::Item)
@@ -62,7 +65,7 @@ fn answered_orders_are_those_of_the_api() {
         items,
         [
             "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "ip", "utmd",
-            "subid", "utms", "utmc", "utmn", "utmt", "utmm"
+            "subid", "utms", "utmc", "utmn", "utmt", "utmm", "source", "landing", "offer"
         ]
     );
     let fields: Vec<&str> = DIMS.iter().filter_map(|d| d.api).collect();
@@ -92,7 +95,11 @@ fn answered_orders_are_those_of_the_api() {
             "uuid",
             "adid",
             "data1",
-            "data2"
+            "data2",
+            "source",
+            "landing",
+            "offer",
+            "lpclick"
         ]
     );
 }

@@ -43,6 +43,10 @@ fn a_click_reads_back_as_written() {
         referer: "https://r.example/".into(),
         domain: "d.example".into(),
         tags: Tags::default(),
+        source: 4,
+        landing: 5,
+        offer: 6,
+        lp: 1_700_000_100,
         cost: 0.25,
     };
     // Every tag a text of its own, through the registry.

@@ -151,3 +151,43 @@ pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
         })
         .collect()
 }
+
+/// Takes a database back from step 9 (sources and landing pages) to step
+/// 8's format, for the upgrade tests of older formats (a database of an
+/// older version has none of it). `clicks_too`: the click columns
+/// (`insert_clicks` writes them, so a test that builds an older format
+/// with it drops them after).
+pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
+    conn.execute_batch(
+        "DROP TABLE sources;
+         ALTER TABLE flows DROP COLUMN source_id;
+         ALTER TABLE sites DROP COLUMN kind;
+         ALTER TABLE ways DROP COLUMN offers;
+         ALTER TABLE leads DROP COLUMN source;
+         ALTER TABLE leads DROP COLUMN landing;
+         ALTER TABLE leads DROP COLUMN offer;",
+    )
+    .unwrap();
+    if clicks_too {
+        drop_step_9_click_columns(conn);
+    }
+}
+
+/// The click row's columns of step 9.
+pub const STEP_9_CLICK_COLUMNS: &str =
+    "ALTER TABLE clicks ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE clicks ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE clicks ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE clicks ADD COLUMN lp INTEGER NOT NULL DEFAULT 0;";
+
+/// Drops the click row's columns of step 9 (and their index).
+pub fn drop_step_9_click_columns(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS clicks_lp;
+         ALTER TABLE clicks DROP COLUMN source;
+         ALTER TABLE clicks DROP COLUMN landing;
+         ALTER TABLE clicks DROP COLUMN offer;
+         ALTER TABLE clicks DROP COLUMN lp;",
+    )
+    .unwrap();
+}

@@ -1,0 +1,46 @@
+-- Traffic sources and landing pages (docs/API.md sources.json, "Landing
+-- pages"): the source a flow buys its traffic from, and the two-step
+-- funnel of a landing page in front of its offers.
+
+-- A traffic source: its click-id parameter, how its query parameters map
+-- to flowtrack's tags and the macros its tracking link fills them with
+-- (`params`, a JSON array), and what a click costs.
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    name        TEXT NOT NULL,
+    template    TEXT NOT NULL DEFAULT '',       -- the built-in template copied
+    click_param TEXT NOT NULL DEFAULT '',       -- e.g. gclid
+    click_macro TEXT NOT NULL DEFAULT '',       -- e.g. {gclid}
+    params      TEXT NOT NULL DEFAULT '[]',     -- [{param, tag, macro}]
+    cost_model  TEXT NOT NULL DEFAULT 'none',   -- none | cpc | param
+    cpc         REAL NOT NULL DEFAULT 0,        -- cost_model cpc
+    cost_param  TEXT NOT NULL DEFAULT '',       -- cost_model param
+    cost_macro  TEXT NOT NULL DEFAULT '',
+    currency    TEXT NOT NULL DEFAULT 'usd',
+    archived    INTEGER NOT NULL DEFAULT 0,
+    created     INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sources_user ON sources(user_id);
+
+ALTER TABLE flows ADD COLUMN source_id INTEGER;  -- NULL: no source
+
+-- A site is an offer or a landing page; a way to a landing page lists
+-- the offers behind it ("site:weight,site:weight", in link order).
+ALTER TABLE sites ADD COLUMN kind TEXT NOT NULL DEFAULT 'offer';
+ALTER TABLE ways ADD COLUMN offers TEXT NOT NULL DEFAULT '';
+
+-- A click's source, landing page and offer (0: none), and the time of
+-- its landing click (0: none). A landing click changes only the click
+-- row: no rollup or click column holds offer or lp, so every copy stays
+-- in step (docs/ARCHITECTURE.md "The click store").
+ALTER TABLE clicks ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clicks ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clicks ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE clicks ADD COLUMN lp INTEGER NOT NULL DEFAULT 0;
+-- Landing clicks by their own time, for stats' lpclick.
+CREATE INDEX clicks_lp ON clicks(user_id, lp) WHERE lp > 0;
+
+ALTER TABLE leads ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE leads ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
