@@ -205,3 +205,10 @@ pub fn drop_step_9_click_columns(conn: &rusqlite::Connection) {
     )
     .unwrap();
 }
+
+/// The database's format version (`PRAGMA user_version`).
+pub fn user_version(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
