@@ -111,7 +111,6 @@ pub const TEMPLATES: &[Template] = &[
         cost_model: "param",
         cost_param: "cost",
         cost_macro: "{cost}",
-        ..NONE
     },
     // Native: Taboola passes {click_id} for its S2S postback.
     Template {
@@ -143,7 +142,6 @@ pub const TEMPLATES: &[Template] = &[
         cost_model: "param",
         cost_param: "cost",
         cost_macro: "{click_price}",
-        ..NONE
     },
 ];
 
