@@ -2,7 +2,7 @@
 // archive (sources.json, source.json, source-delete.json); and the flow
 // editor's source select.
 import {
-  el, txt, num, api, field, options, button, showError, showMsg, confirmAsk, invalidateRefs,
+  el, txt, num, api, field, options, button, showError, showMsg, confirmAsk, invalidateRefs, copyButton,
 } from './util.js';
 
 const TAGS = ['utm_source', 'utm_campaign', 'utm_content', 'utm_term', 'utm_medium', 'subid', 'uuid', 'data1', 'data2'];
@@ -33,6 +33,28 @@ export function sourceSelect(sources, cur) {
 export function sourceName(sources, id) {
   const s = sources.find((x) => num(x.id) === num(id));
   return s ? txt(s.name) : 'source #' + id + ' (archived)';
+}
+
+/** A flow's tracking link with source `s`, as flows.json's `link` builds it (docs/API.md flows.json). */
+export function linkShape(s, flow = '{flow}') {
+  const pairs = [[s.click_param, s.click_macro], ...listOf(s, 'params').map((m) => [m.param, m.macro])];
+  if (s.cost_model === 'param') pairs.push([s.cost_param, s.cost_macro]);
+  const q = pairs.filter(([p, m]) => txt(p) && txt(m)).map(([p, m]) => txt(p) + '=' + txt(m)).join('&');
+  return location.origin + '/' + flow + (q ? '?' + q : '');
+}
+
+/** The profile's card: each source's tracking-link shape, to copy. */
+export function sourceLinksCard() {
+  const list = el('div', { id: 'profile-source-links' });
+  const card = el('section', { class: 'card' }, el('h2', {}, 'Tracking links by traffic source'),
+    el('p', { class: 'note' }, 'A flow\'s link with each source\'s macros; replace {flow} with the flow id (the Flows page shows each flow\'s own).'),
+    list);
+  loadSources().then(({ sources }) => list.replaceChildren(...(sources.length ? sources.map((s) => {
+    const link = linkShape(s);
+    return el('div', { class: 'field', 'data-id': txt(s.id) }, el('span', { class: 'field-label' }, txt(s.name)),
+      el('div', { class: 'copy-line' }, el('code', { class: 'mono wrap' }, link), ' ', copyButton(null, () => link, 'Tracking link')));
+  }) : [el('p', { class: 'empty' }, 'No traffic sources yet (Sources page).')])));
+  return card;
 }
 
 function paramRow(m, tbody) {

@@ -1,7 +1,8 @@
 // Traffic sources in the dashboard: a source made from the Google Ads
 // template on the Sources page, named on a flow in the flow editor, and
 // the flow card's tracking link with the source's macros and its copy
-// button (docs/API.md sources.json, flows.json `link`).
+// button, and the profile's link shape of each source (docs/API.md
+// sources.json, flows.json `link`).
 import { T, apiCall, step, check, gotoPage, shot, noErrorShown } from './lib.mjs';
 
 export async function sourcesPage(page, token, flowName) {
@@ -51,5 +52,12 @@ export async function sourcesPage(page, token, flowName) {
     await card2.locator('.link-row button').click();
     await page.waitForFunction(() => /copied/.test(document.getElementById('msg').textContent || ''), null, { timeout: T });
     await shot(page, 'flow-source-1280.png');
+  });
+
+  await step(page, 'profile-source-links', async () => {
+    await gotoPage(page, '#profile', `#profile-source-links [data-id="${id}"]`);
+    const text = await page.textContent(`#profile-source-links [data-id="${id}"]`);
+    check(text.includes(name) && text.includes('/{flow}?gclid={gclid}&campaignid={campaignid}'),
+      'the profile does not show the source\'s link shape: ' + text);
   });
 }
