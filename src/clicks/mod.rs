@@ -4,6 +4,7 @@ pub mod filters;
 pub mod list;
 pub mod macros;
 pub mod route;
+pub mod source;
 pub mod uniqueness;
 pub mod visitor;
 
