@@ -147,14 +147,6 @@ pub(super) struct Way {
     pub(super) source: i64,
 }
 
-/// The demo flows' traffic sources: name, template and click-id
-/// parameter (each flow's clicks are priced at its `cpc`, in USD).
-const SOURCES: [(&str, &str, &str); 3] = [
-    ("Facebook Ads", "facebook", "fbclid"),
-    ("TikTok Ads", "tiktok", "ttclid"),
-    ("Google Ads", "google", "gclid"),
-];
-
 /// Sites (one of them a landing page in front of an offer), traffic
 /// sources, flows with ways, goals and a blacklist; returns the ways per
 /// flow.
@@ -190,13 +182,19 @@ pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec
     )?;
     let mut ways = Vec::new();
     for (i, f) in FLOWS.iter().enumerate() {
-        let (name, template, click_param) = SOURCES[i % SOURCES.len()];
-        conn.execute(
-            "INSERT INTO sources (user_id, name, template, click_param, cost_model, cpc, currency, created)
-             VALUES (?1, ?2, ?3, ?4, 'cpc', ?5, 'usd', unixepoch())",
-            params![user, name, template, click_param, f.cpc],
-        )?;
-        let source = conn.last_insert_rowid();
+        // The flow's network, from its built-in template, priced at the
+        // flow's cpc in USD.
+        let source = match crate::sources::templates::find(f.source) {
+            Some(t) => {
+                let spec = crate::sources::spec::Spec {
+                    cost_model: "cpc".into(),
+                    cpc: f.cpc,
+                    ..crate::sources::spec::Spec::from_template(t, "usd")
+                };
+                Some(crate::sources::store(conn, user, None, &spec)?)
+            }
+            None => None,
+        };
         conn.execute(
             "INSERT INTO flows (id, user_id, name, geo, tb_url, source_id, created) VALUES (?1, ?2, ?3, ?4, 'https://fallback.example/?f={flow}', ?5, unixepoch())",
             params![f.id, user, f.name, f.geos.join(","), source],
@@ -222,7 +220,7 @@ pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec
                 id: conn.last_insert_rowid(),
                 site,
                 offer,
-                source,
+                source: source.unwrap_or(0),
             });
         }
         ways.push(ids);

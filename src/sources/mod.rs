@@ -116,6 +116,19 @@ pub fn save(call: &mut Call) -> ApiResult {
     }
     let conn = &call.conn;
     spec.apply(p, |c| Ok(crate::rates::rate(conn, c)?.is_some()))?;
+    let id = store(&call.conn, user.id, id, &spec)?;
+    call.reload()?;
+    Ok(json!({ "source": id }))
+}
+
+/// Writes `spec` as the user's source `id`, or as a new one (its id
+/// answered); checked before (source.json, `flowtrack demo`).
+pub fn store(
+    conn: &Connection,
+    user: UserId,
+    id: Option<i64>,
+    spec: &Spec,
+) -> rusqlite::Result<i64> {
     let values = params![
         spec.name,
         spec.template,
@@ -127,11 +140,11 @@ pub fn save(call: &mut Call) -> ApiResult {
         spec.cost_param,
         spec.cost_macro,
         spec.currency,
-        user.id,
+        user,
     ];
-    let id = match id {
+    Ok(match id {
         Some(id) => {
-            call.conn.execute(
+            conn.execute(
                 "UPDATE sources SET name = ?1, template = ?2, click_param = ?3, click_macro = ?4,
                    params = ?5, cost_model = ?6, cpc = ?7, cost_param = ?8, cost_macro = ?9,
                    currency = ?10 WHERE id = ?12 AND user_id = ?11",
@@ -140,18 +153,16 @@ pub fn save(call: &mut Call) -> ApiResult {
             id
         }
         None => {
-            call.conn.execute(
+            conn.execute(
                 &format!(
                     "INSERT INTO sources ({COLUMNS}, user_id, created)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, unixepoch())"
                 ),
                 values,
             )?;
-            call.conn.last_insert_rowid()
+            conn.last_insert_rowid()
         }
-    };
-    call.reload()?;
-    Ok(json!({ "source": id }))
+    })
 }
 
 /// source-delete.json: archives the user's source. It leaves the lists
