@@ -5,7 +5,8 @@
 //! columns. Every write that touches them goes through this interface,
 //! which keeps the copies in step in the same transaction:
 //!
-//! - [`Appender`]: new clicks (the writer, `flowtrack demo`);
+//! - [`Appender`]: new clicks (the writer, `flowtrack demo`) and
+//!   landing clicks ([`landing`]);
 //! - [`reprice`]: new click prices (spend.json);
 //! - [`rescale`]: a change of the base currency (profile.json);
 //! - [`leads`]: a lead written or moved (postback.json);
@@ -24,6 +25,7 @@ pub mod append;
 mod cols;
 pub mod filters;
 pub mod ip;
+pub mod landing;
 pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
