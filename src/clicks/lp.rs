@@ -10,8 +10,8 @@ use super::{answer, macros};
 use crate::click_id as id;
 use crate::snapshot::{offers, Flow};
 use crate::state::AppState;
-use crate::store::landing::LandingClick;
 use crate::store::record::ClickRecord;
+use crate::store::LandingClick;
 use actix_web::{web, HttpRequest, HttpResponse};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -189,7 +189,9 @@ pub async fn lp(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 mod tests {
     use super::*;
 
-    fn parts(path: &str) -> Option<(Option<&str>, Option<Result<usize, ()>>)> {
+    type Parts<'a> = (Option<&'a str>, Option<Result<usize, ()>>);
+
+    fn parts(path: &str) -> Option<Parts<'_>> {
         target(path).map(|t| (t.click, t.n))
     }
 

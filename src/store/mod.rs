@@ -6,7 +6,7 @@
 //! which keeps the copies in step in the same transaction:
 //!
 //! - [`Appender`]: new clicks (the writer, `flowtrack demo`) and
-//!   landing clicks ([`landing`]);
+//!   landing clicks ([`LandingClick`], the writer's [`Write`]);
 //! - [`reprice`]: new click prices (spend.json);
 //! - [`rescale`]: a change of the base currency (profile.json);
 //! - [`leads`]: a lead written or moved (postback.json);
@@ -25,7 +25,7 @@ pub mod append;
 mod cols;
 pub mod filters;
 pub mod ip;
-pub mod landing;
+mod landing;
 pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
@@ -54,6 +54,7 @@ pub use append::Appender;
 pub use cols::read::Hours;
 pub use cols::store::fill_from_clicks;
 pub use cols::CHUNK;
+pub use landing::{LandingClick, Write};
 pub use page::click;
 pub use texts::IdMap;
 pub use visitors::{recent, ReadBy, Recent};
