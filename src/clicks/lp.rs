@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The time a click read from the database may take (waiting for a
-/// connection included); past it the visitor gets the 404 page.
+/// connection included); past it the visitor gets `503` (try again).
 const LOOKUP_BUDGET: Duration = Duration::from_millis(250);
 /// Reads of forgotten clicks at once: a flood of made-up ids must not
 /// hold every connection of the management calls.
@@ -74,23 +74,25 @@ fn target(path: &str) -> Option<Target<'_>> {
     })
 }
 
-/// The click `key` read from the database, if its secret is `secret`.
-async fn read(state: &AppState, key: i64, secret: i64) -> Option<ClickRecord> {
+/// The click `key` read from the database, if its secret is `secret`;
+/// Err when it could not be read in time (or too many reads run): the
+/// visitor may try again.
+async fn read(state: &AppState, key: i64, secret: i64) -> Result<Option<ClickRecord>, ()> {
     if LOOKING.fetch_add(1, Ordering::AcqRel) >= LOOKUPS {
         LOOKING.fetch_sub(1, Ordering::AcqRel);
-        return None;
+        return Err(());
     }
     let pool = state.pool.clone();
     let found = web::block(move || {
         let deadline = Instant::now() + LOOKUP_BUDGET;
         crate::db::budget::within(Some(deadline), || {
-            let conn = pool.get_timeout(LOOKUP_BUDGET).ok()?;
-            crate::store::click(&conn, key).ok().flatten()
+            let conn = pool.get_timeout(LOOKUP_BUDGET).map_err(|_| ())?;
+            crate::store::click(&conn, key).map_err(|_| ())
         })
     })
     .await;
     LOOKING.fetch_sub(1, Ordering::AcqRel);
-    found.ok().flatten().filter(|c| c.secret == secret)
+    Ok(found.map_err(|_| ())??.filter(|c| c.secret == secret))
 }
 
 /// The flow's trafficback for a known click that cannot go on, else the
@@ -130,8 +132,10 @@ pub async fn lp(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let (click, first) = match state.landings.claim(key, secret, count) {
         Some(found) => found,
         None => {
-            let Some(c) = read(&state, key, secret).await else {
-                return not_found();
+            let c = match read(&state, key, secret).await {
+                Ok(Some(c)) => c,
+                Ok(None) => return not_found(),
+                Err(()) => return answer::busy(),
             };
             let first = count && c.lp == 0;
             let counted = c.lp > 0 || first;
