@@ -204,12 +204,23 @@ fn generate(
                         FilterCode::Target
                     };
                     let target = filter == FilterCode::Target;
-                    let (way, site) = if target {
+                    let (way, site, offer) = if target {
                         let w = &ways[fi];
                         let way = w[rng.random_range(0..w.len())];
-                        (way.id, way.site)
+                        (way.id, way.site, way.offer)
                     } else {
-                        (0, 0)
+                        (0, 0, 0)
+                    };
+                    // Behind the landing page, 55% of visitors go on to
+                    // the offer, a few seconds later. Decided by the key,
+                    // not the generator: the rest of the demo stays as it
+                    // was.
+                    let key = ((t_ms) << 16) | (i as i64 & 0xffff);
+                    let spread = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                    let lp = if offer > 0 && spread % 100 < 55 {
+                        (t_ms / 1000 + 3 + (spread % 40) as i64).min(now_ms / 1000)
+                    } else {
+                        0
                     };
                     let ip = if blacklisted {
                         format!("203.0.113.{}", rng.random_range(1..255))
@@ -224,7 +235,7 @@ fn generate(
                     };
                     let campaign = *pick(&mut rng, campaign_pick);
                     let mut record = ClickRecord {
-                        key: ((t_ms) << 16) | (i as i64 & 0xffff),
+                        key,
                         secret: rng.random(),
                         user_id: user,
                         flow: f.id.into(),
@@ -247,10 +258,10 @@ fn generate(
                         },
                         domain: "go.flowtrack.example".into(),
                         tags: Tags::default(),
-                        source: 0,
-                        landing: 0,
-                        offer: site,
-                        lp: 0,
+                        source: ways[fi][0].source,
+                        landing: if offer > 0 { site } else { 0 },
+                        offer: if offer > 0 { offer } else { site },
+                        lp,
                         cost: if target { f.cpc * rates.base } else { 0.0 },
                     };
                     let values = [
@@ -273,8 +284,10 @@ fn generate(
                     }
                     // A lead for some unique target clicks, a while later.
                     let cr = 0.035 * f.cr * CAMPAIGNS[campaign].cr;
-                    let lead = (target && record.unique && rng.random_bool(cr))
-                        .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
+                    // Behind a landing page, only visitors who went on.
+                    let lead =
+                        (target && record.unique && rng.random_bool(cr) && (offer == 0 || lp > 0))
+                            .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
                     sums.add(&record);
                     batch.push(Made { record, lead });
                 }

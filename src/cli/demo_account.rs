@@ -131,19 +131,33 @@ pub(super) fn clear(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
         "DELETE FROM ways WHERE user_id = {user};
          DELETE FROM flows WHERE user_id = {user};
          DELETE FROM sites WHERE user_id = {user};
+         DELETE FROM sources WHERE user_id = {user};
          DELETE FROM goals WHERE user_id = {user};
          DELETE FROM blacklist WHERE user_id = {user};"
     ))
 }
 
-/// A way of a demo flow and the site it leads to.
+/// A way of a demo flow, the site it leads to, the offer behind it when
+/// that is a landing page (else 0), and the flow's traffic source.
 #[derive(Clone, Copy)]
 pub(super) struct Way {
     pub(super) id: i64,
     pub(super) site: i64,
+    pub(super) offer: i64,
+    pub(super) source: i64,
 }
 
-/// Sites, flows with ways, goals and a blacklist; returns the ways per flow.
+/// The demo flows' traffic sources: name, template and click-id
+/// parameter (each flow's clicks are priced at its `cpc`, in USD).
+const SOURCES: [(&str, &str, &str); 3] = [
+    ("Facebook Ads", "facebook", "fbclid"),
+    ("TikTok Ads", "tiktok", "ttclid"),
+    ("Google Ads", "google", "gclid"),
+];
+
+/// Sites (one of them a landing page in front of an offer), traffic
+/// sources, flows with ways, goals and a blacklist; returns the ways per
+/// flow.
 pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec<Way>>> {
     let offers = [
         (
@@ -168,11 +182,24 @@ pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec
         )?;
         sites.push(conn.last_insert_rowid());
     }
+    // "Keto Slim landing B" is a landing page with Keto Slim DE behind it.
+    conn.execute(
+        "UPDATE sites SET kind = 'landing', url = 'https://offers.example/keto-b/?click={click}&go={lpclick}'
+         WHERE id = ?1",
+        [sites[1]],
+    )?;
     let mut ways = Vec::new();
     for (i, f) in FLOWS.iter().enumerate() {
+        let (name, template, click_param) = SOURCES[i % SOURCES.len()];
         conn.execute(
-            "INSERT INTO flows (id, user_id, name, geo, tb_url, created) VALUES (?1, ?2, ?3, ?4, 'https://fallback.example/?f={flow}', unixepoch())",
-            params![f.id, user, f.name, f.geos.join(",")],
+            "INSERT INTO sources (user_id, name, template, click_param, cost_model, cpc, currency, created)
+             VALUES (?1, ?2, ?3, ?4, 'cpc', ?5, 'usd', unixepoch())",
+            params![user, name, template, click_param, f.cpc],
+        )?;
+        let source = conn.last_insert_rowid();
+        conn.execute(
+            "INSERT INTO flows (id, user_id, name, geo, tb_url, source_id, created) VALUES (?1, ?2, ?3, ?4, 'https://fallback.example/?f={flow}', ?5, unixepoch())",
+            params![f.id, user, f.name, f.geos.join(","), source],
         )?;
         let plan: Vec<(i64, u32)> = match i {
             0 => vec![(sites[0], 2), (sites[1], 1)],
@@ -181,13 +208,21 @@ pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec
         };
         let mut ids = Vec::new();
         for (pos, (site, weight)) in plan.into_iter().enumerate() {
+            let offer = if site == sites[1] { sites[0] } else { 0 };
+            let offers = if offer > 0 {
+                format!("{offer}:1")
+            } else {
+                String::new()
+            };
             conn.execute(
-                "INSERT INTO ways (user_id, flow_id, pos, site_id, weight) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![user, f.id, pos as i64, site, weight],
+                "INSERT INTO ways (user_id, flow_id, pos, site_id, weight, offers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![user, f.id, pos as i64, site, weight, offers],
             )?;
             ids.push(Way {
                 id: conn.last_insert_rowid(),
                 site,
+                offer,
+                source,
             });
         }
         ways.push(ids);

@@ -14,6 +14,8 @@ pub struct Row {
     pub unique: i64,
     /// Sum of click costs (spend.json), base currency.
     pub spend: f64,
+    /// Landing clicks (by their own time).
+    pub lpclick: i64,
     pub leads: Leads,
     /// Per goal id, in id order.
     pub goals: BTreeMap<String, Leads>,
@@ -38,6 +40,7 @@ impl Row {
 
     pub fn merge(&mut self, o: &Row) {
         self.add_clicks(o.click, o.unique, o.spend);
+        self.lpclick += o.lpclick;
         for (goal, leads) in &o.goals {
             self.add_leads(goal, leads);
         }
@@ -56,6 +59,14 @@ impl Row {
         out.insert("spend".into(), round2(self.spend).into());
         out.insert("profit".into(), round2(profit).into());
         out.insert("roi".into(), ratio_f(profit * 100.0, self.spend).into());
+        // After the reference's metrics, so that CSV columns keep their
+        // places. LP CTR: the share of clicks that went on from a landing
+        // page.
+        out.insert("lpclick".into(), self.lpclick.into());
+        out.insert(
+            "lpctr".into(),
+            ratio(self.lpclick as f64 * 100.0, self.click).into(),
+        );
         let goals: Map<String, Value> = self
             .goals
             .iter()
@@ -130,7 +141,10 @@ mod tests {
             ma: 135.0,
         };
         r.add_leads("lead", &l);
+        r.lpclick = 15;
         let v = r.to_json(Map::new());
+        assert_eq!(v["lpclick"], 15);
+        assert_eq!(v["lpctr"], 34.09);
         assert_eq!(v["total"], 6);
         assert_eq!(v["cv"], 4);
         assert_eq!(v["mt"], 155.0);
@@ -146,6 +160,7 @@ mod tests {
         let empty = Row::default().to_json(Map::new());
         assert_eq!(empty["cr"], 0.0);
         assert_eq!(empty["roi"], 0.0);
+        assert_eq!(empty["lpctr"], 0.0);
         assert_eq!(empty["goal"], json!({}));
         assert_eq!(round2(-0.001).to_string(), "0");
     }

@@ -127,6 +127,14 @@ impl<'a> Fold<'a> {
         }
     }
 
+    pub fn lpclicks(&mut self, a: source::LpAgg) {
+        if let Some(k) = self.folder.group(a.bucket, a.value) {
+            if !self.cut || self.groups.contains_key(&k) {
+                self.groups.entry(k).or_default().lpclick += a.lpclick;
+            }
+        }
+    }
+
     pub fn leads(&mut self, a: source::LeadAgg) {
         if let Some(k) = self.folder.group(a.bucket, a.value) {
             if !self.cut || self.groups.contains_key(&k) {
@@ -175,6 +183,7 @@ pub fn run(call: &mut Call) -> ApiResult {
     } else {
         source::leads(&call.conn, g, f, p, |a| fold.leads(a))?;
     }
+    source::lpclicks(&call.conn, g, f, p, |a| fold.lpclicks(a))?;
     let total = if truncated {
         Some(total_row(call, &req, &mut fold.folder)?)
     } else {
@@ -215,6 +224,11 @@ fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<
     source::leads(&call.conn, g, &req.filters, req.period, |a| {
         if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
             total.add_leads(&a.goal, &a.leads);
+        }
+    })?;
+    source::lpclicks(&call.conn, g, &req.filters, req.period, |a| {
+        if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
+            total.lpclick += a.lpclick;
         }
     })?;
     Ok(total)

@@ -27,6 +27,7 @@ use serde_json::Value;
 pub use super::lead_agg::{
     kept_leads, kept_leads_by, lead_plan, leads, leads_by, LeadAgg, LeadPath, Leads,
 };
+pub use super::lp_agg::{lpclicks, LpAgg};
 
 /// Length of a time bucket in seconds.
 pub const BUCKET: i64 = 900;

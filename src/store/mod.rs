@@ -12,7 +12,7 @@
 //! - [`leads`]: a lead written or moved (postback.json);
 //! - [`remove_user`]: a user's clicks gone (`flowtrack demo` refreshes);
 //!
-//! and every read of them too: [`aggregate`] and [`ip`] (stats.json),
+//! and every read of them too: [`aggregate`], [`lp_agg`] and [`ip`] (stats.json),
 //! [`page`] (clicks.json), [`click`] (the click a postback names),
 //! [`recent`] (the uniqueness memory at start), [`filters`] (the dimension
 //! filters of a request). Every list of dimensions comes from
@@ -29,6 +29,7 @@ mod landing;
 pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
+pub mod lp_agg;
 #[cfg(test)]
 mod model_tests;
 pub mod page;

@@ -57,6 +57,7 @@ mod spend_crash;
 mod spend_paths;
 mod stats;
 mod stats_cap;
+mod stats_landing;
 mod storage_faults;
 mod store_verify;
 mod ua_codes;

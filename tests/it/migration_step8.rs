@@ -31,11 +31,8 @@ fn a_step_7_database_upgrades_and_takes_spends() {
     drop(conn);
 
     let app = restart(db.clone());
+    assert_eq!(user_version(&db), flowtrack::schema::LATEST);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, flowtrack::schema::LATEST);
     let r = app.api("spend", "flow=old&cost=5");
     assert_eq!(r["clicks"], 10, "{r}");
     let r = app.api("profile", "currency=eur");

@@ -39,11 +39,8 @@ fn a_step_8_database_upgrades_with_its_clicks_and_leads() {
     drop(conn);
 
     let app = restart(db.clone());
+    assert_eq!(user_version(&db), flowtrack::schema::LATEST);
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(version, flowtrack::schema::LATEST);
     assert_eq!(app.api("stats", &format!("{period}&item=flow")), before);
     let c = &app.api("clicks", "")["clicks"][0];
     assert_eq!(

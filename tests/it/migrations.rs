@@ -8,7 +8,7 @@ use crate::common::fixtures;
 use crate::common::*;
 use fixtures::*;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A database as version 1 made it: schema.sql, the admin, flows m1 and
 /// m2 with 12 clicks each on 2024-05-10 (UTC), and m1's clicks priced
@@ -71,12 +71,6 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
     .unwrap();
     drop_step_9_click_columns(&conn);
     (dir, db)
-}
-
-fn user_version(db: &Path) -> i64 {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap()
 }
 
 /// Spend per flow on 2024-05-10 from the rollups (whole day) and from

@@ -22,6 +22,9 @@ fn m(c: [i64; 9], f: [f64; 10]) -> Value {
     for (k, v) in money.iter().zip(f) {
         o.insert(k.to_string(), v.into());
     }
+    // No landing page in these tests (tests/it/landing*.rs count them).
+    o.insert("lpclick".into(), 0.into());
+    o.insert("lpctr".into(), 0.0.into());
     Value::Object(o)
 }
 
@@ -197,11 +200,11 @@ fn stats_answers_the_same_for_get_form_and_json() {
     assert_eq!(
         csv.text().lines().collect::<Vec<_>>(),
         [
-            "id,name,click,unique,total,cv,cn,ch,ca,cc,ct,mh,ma,mt,cr,epc,appr,app,spend,profit,roi",
-            "de,Germany,2,2,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
-            "fr,France,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
-            "us,United States,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
-            "total,Total,4,4,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0",
+            "id,name,click,unique,total,cv,cn,ch,ca,cc,ct,mh,ma,mt,cr,epc,appr,app,spend,profit,roi,lpclick,lpctr",
+            "de,Germany,2,2,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0",
+            "fr,France,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0",
+            "us,United States,1,1,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0",
+            "total,Total,4,4,0,0,0,0,0,0,0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0.0,0,0.0",
         ]
     );
     // The body wins over the query (SPEC 3).

@@ -25,6 +25,12 @@ pub struct Click {
     /// utm_source, utm_campaign, utm_content, utm_term, utm_medium.
     pub utm: [&'static str; 5],
     pub subid: &'static str,
+    /// The source, landing page and offer ids, and the time of the
+    /// landing click (0: none).
+    pub source: i64,
+    pub landing: i64,
+    pub offer: i64,
+    pub lp: i64,
 }
 
 impl Default for Click {
@@ -45,6 +51,10 @@ impl Default for Click {
             domain: "",
             utm: [""; 5],
             subid: "",
+            source: 0,
+            landing: 0,
+            offer: 0,
+            lp: 0,
         }
     }
 }
@@ -95,6 +105,10 @@ pub fn insert_clicks(db: &Path, clicks: &[Click]) -> Vec<String> {
             browser: Browser::from_code(c.browser).expect("a browser code"),
             mobile: c.mobile,
             domain: c.domain.into(),
+            source: c.source,
+            landing: c.landing,
+            offer: c.offer,
+            lp: c.lp,
             tags: Tags {
                 utms: c.utm[0].into(),
                 utmc: c.utm[1].into(),
@@ -190,4 +204,11 @@ pub fn drop_step_9_click_columns(conn: &rusqlite::Connection) {
          ALTER TABLE clicks DROP COLUMN lp;",
     )
     .unwrap();
+}
+
+/// The database's format version (`PRAGMA user_version`).
+pub fn user_version(db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
 }
