@@ -121,6 +121,17 @@ fn the_second_link_of_a_page_reaches_the_second_offer() {
     let c = shown(&app, &id);
     assert_eq!(c["offer"], 3);
     assert!(c["lpclick"].as_i64().unwrap() > 0);
+    // Once more, then stats: one click, one landing click.
+    assert_eq!(app.click(&format!("/lp/{id}"), &[]).status, 302);
+    let stats = app.api("stats", "from=2000-01-01&to=2100-01-01&item=offer");
+    let total = &stats["total"];
+    assert_eq!(
+        (total["click"].clone(), total["lpclick"].clone()),
+        (json!(1), json!(1)),
+        "{stats}"
+    );
+    assert_eq!(total["lpctr"], 100.0, "{stats}");
+    assert_eq!(stats["stats"]["3"]["lpclick"], 1, "{stats}");
 }
 
 #[test]
