@@ -15,6 +15,7 @@ import {
 } from './lib.mjs';
 import { statsFeatures, logColumns, currencyFromProfile } from './features.mjs';
 import { everyPage } from './pages.mjs';
+import { landingPages } from './landings.mjs';
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
 const XSS_SVG = '<svg onload=window.__xss=3>';
@@ -192,6 +193,8 @@ await step(page, 'flow-create', async () => {
   check((f.ways || []).length === 2, 'the new flow has ' + (f.ways || []).length + ' ways, the form had 2');
   await shot(page, 'flows-1280.png');
 });
+
+await landingPages(page, token);
 
 await step(page, 'leads', async () => {
   await gotoPage(page, '#leads', '#leads-table');
