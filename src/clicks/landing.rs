@@ -47,6 +47,17 @@ pub fn url(
     url.replace("{lpclick}", &link)
 }
 
+/// A copy of `record` for the memory, without its user agent and
+/// referer, which `/lp` does not need (so they are never copied).
+pub fn memo(record: &mut ClickRecord) -> ClickRecord {
+    let ua = std::mem::take(&mut record.ua);
+    let referer = std::mem::take(&mut record.referer);
+    let memo = record.clone();
+    record.ua = ua;
+    record.referer = referer;
+    memo
+}
+
 /// The `Set-Cookie` of the landing click's id: sent only to `/lp`, for a
 /// day; `secure` over HTTPS.
 pub fn set_cookie(click_id: &str, secure: bool) -> String {
