@@ -162,7 +162,10 @@ pub async fn lp(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .offers
             .iter()
             .find(|o| o.site == click.offer)
-            .or_else(|| offers::pick(&w.offers, click.vid, w.id)),
+            .or_else(|| offers::pick(&w.offers, click.vid, w.id))
+            // Every weight 0: each offer only by its place; the plain
+            // link takes the first.
+            .or_else(|| w.offers.first()),
     });
     let Some(offer) = offer else {
         if first {

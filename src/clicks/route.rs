@@ -125,7 +125,9 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .as_ref()
             .map(|(_, url)| macros::expand(url, &record, &click_id)),
     };
-    let memo = lp_way.filter(|_| record_it).map(|_| landing::memo(&mut record));
+    let memo = lp_way
+        .filter(|_| record_it)
+        .map(|_| landing::memo(&mut record));
     if record_it && !state.writer.enqueue(record) {
         // The writer's queue is full: a redirect would promise a click
         // that is not stored (docs/API.md "The click path").
