@@ -40,8 +40,11 @@ pub const STEPS: &[Step] = &[
     // left to do, to resume it after a crash.
     (include_str!("step8_sliced_writes.sql"), None),
     // 9: traffic sources, landing pages and the click's source, landing
-    // page, offer and landing click.
-    (include_str!("step9_sources_landings.sql"), None),
+    // page, offer and landing click; source and landing page rolled up.
+    (
+        include_str!("step9_sources_landings.sql"),
+        Some(crate::store::upgrade::step9),
+    ),
 ];
 
 /// The version a fully migrated database has.

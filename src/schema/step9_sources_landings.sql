@@ -44,3 +44,37 @@ CREATE INDEX clicks_lp ON clicks(user_id, lp) WHERE lp > 0;
 ALTER TABLE leads ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
+
+-- The source and the landing page are rolled up and kept in the click
+-- columns (version 2 of their format reads older chunks as 0 for both):
+-- click_wide's key gains both columns, after utmm (rebuilt: a key cannot
+-- be altered). Every stored click has source 0 and landing 0. Their
+-- narrow kinds (11, 12) are filled by the step's Rust part, after it has
+-- finished a change of base currency cut short by a crash
+-- (src/store/upgrade.rs).
+CREATE TABLE click_wide_new (
+    user_id  INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    flow     TEXT NOT NULL,
+    way      INTEGER NOT NULL,
+    site     INTEGER NOT NULL,
+    filter   INTEGER NOT NULL,
+    geo      TEXT NOT NULL,
+    mobile   INTEGER NOT NULL,
+    os       INTEGER NOT NULL,
+    browser  INTEGER NOT NULL,
+    utms     TEXT NOT NULL,
+    domain   TEXT NOT NULL,
+    utmm     TEXT NOT NULL,
+    source   INTEGER NOT NULL,
+    landing  INTEGER NOT NULL,
+    clicks   INTEGER NOT NULL DEFAULT 0,
+    uniq     INTEGER NOT NULL DEFAULT 0,
+    cost     REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, bucket, flow, way, site, filter, geo, mobile, os, browser, utms, domain,
+                 utmm, source, landing)
+) STRICT, WITHOUT ROWID;
+INSERT INTO click_wide_new SELECT user_id, bucket, flow, way, site, filter, geo, mobile, os,
+    browser, utms, domain, utmm, 0, 0, clicks, uniq, cost FROM click_wide;
+DROP TABLE click_wide;
+ALTER TABLE click_wide_new RENAME TO click_wide;

@@ -40,6 +40,7 @@ pub mod rescale;
 mod scan;
 mod sums;
 mod texts;
+pub mod upgrade;
 mod visitors;
 
 /// Public for tests and `flowtrack store verify` only, which recompute

@@ -169,14 +169,18 @@ registry! {
     after: [
         // The flow's traffic source when clicked (sources.json).
         Dim { column: "source", api: Some("source"), ty: ID, filter: Some(16),
-            item: Some(("source", 16)), naming: Naming::Source, lead: Lead::Show,
-            token: Some("source"), read: Get::Source, ..NONE },
+            item: Some(("source", 16)), naming: Naming::Source, spend: true, roll: Some(11),
+            cols: Some(7), lead: Lead::Show, token: Some("source"), read: Get::Source,
+            ..NONE },
         // The landing page the way sent the visitor to, and the offer: the
         // way's own site, the one chosen behind the landing page, or the one
-        // its landing click asked for (docs/API.md "Landing pages").
+        // its landing click asked for (docs/API.md "Landing pages"). The
+        // offer can change after the click is stored, so no rollup or click
+        // column holds it (docs/ARCHITECTURE.md "The click store").
         Dim { column: "landing", api: Some("landing"), ty: ID, filter: Some(17),
-            item: Some(("landing", 17)), naming: Naming::Site, lead: Lead::Show,
-            token: Some("landing"), read: Get::Landing, ..NONE },
+            item: Some(("landing", 17)), naming: Naming::Site, spend: true, roll: Some(12),
+            cols: Some(8), lead: Lead::Show, token: Some("landing"), read: Get::Landing,
+            ..NONE },
         Dim { column: "offer", api: Some("offer"), ty: ID, filter: Some(18),
             item: Some(("offer", 18)), naming: Naming::Site, lead: Lead::Show,
             token: Some("offer"), read: Get::Offer, ..NONE },

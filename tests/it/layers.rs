@@ -218,6 +218,7 @@ const STORE_INTERFACE: &[&str] = &[
     "store::reprice",
     "store::reprice::pieces",
     "store::rescale",
+    "store::upgrade",
     "store::verify",
 ];
 

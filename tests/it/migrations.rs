@@ -46,8 +46,10 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
          CREATE TABLE click_cols_cost (id INTEGER PRIMARY KEY, data BLOB);",
     )
     .unwrap();
-    // And the click row's columns of step 9, dropped after too.
+    // And the click row's columns and click_wide of step 9, taken back
+    // after too.
     conn.execute_batch(STEP_9_CLICK_COLUMNS).unwrap();
+    step_9_wide(&conn);
     drop(conn);
     let clicks: Vec<Click> = (0..24)
         .map(|i| Click {
@@ -70,6 +72,7 @@ fn version_1_database() -> (tempfile::TempDir, PathBuf) {
     )
     .unwrap();
     drop_step_9_click_columns(&conn);
+    drop_step_9_rollups(&conn);
     (dir, db)
 }
 

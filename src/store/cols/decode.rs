@@ -1,6 +1,6 @@
 //! Reading the blobs of src/store/cols/format.rs, every bound checked: a
 //! damaged blob is an error, never a panic.
-use super::format::{unzigzag, Ip, KIND_V6, SECTIONS, VERSION};
+use super::format::{unzigzag, Ip, COSTS_VERSION, KIND_V6, SECTIONS, V1_INTS, VERSION};
 use super::{Row, INTS, TEXTS};
 
 /// Reads a blob, checking every bound.
@@ -137,7 +137,7 @@ impl<'a> Costs<'a> {
     /// The prices of a chunk of `n` clicks; None when damaged.
     pub fn parse(blob: &'a [u8], n: usize) -> Option<Costs<'a>> {
         let (version, rest) = blob.split_first()?;
-        if *version != VERSION {
+        if *version != COSTS_VERSION {
             return None;
         }
         let col = column(rest, n, |r| {
@@ -163,27 +163,38 @@ pub struct Chunk<'a> {
     pub first: i64,
     pub n: usize,
     sections: [&'a [u8]; SECTIONS],
+    /// How many of [`INTS`] the blob holds (the others read as 0).
+    ints: usize,
 }
 
 impl<'a> Chunk<'a> {
     /// None when the blob is damaged or of another version.
     pub fn parse(first: i64, blob: &'a [u8]) -> Option<Chunk<'a>> {
         let mut r = Reader { buf: blob, pos: 0 };
-        if r.bytes(1)? != [VERSION] {
-            return None;
-        }
+        let ints = match r.bytes(1)? {
+            [VERSION] => INTS.len(),
+            [1] => V1_INTS,
+            _ => return None,
+        };
         let n = r.len()?;
+        // The sections the blob holds, in the places of this version's.
+        let held = (0..SECTIONS).filter(|&s| s < 2 + ints || s >= 2 + INTS.len());
         let mut lens = [0usize; SECTIONS];
-        for l in &mut lens {
-            *l = r.len()?;
+        for s in held.clone() {
+            lens[s] = r.len()?;
         }
         let mut sections = [&blob[..0]; SECTIONS];
-        for (s, l) in sections.iter_mut().zip(lens) {
-            *s = r.bytes(l)?;
+        for s in held {
+            sections[s] = r.bytes(lens[s])?;
         }
         // Every click after the first takes at least a byte of ids, which
         // bounds what a damaged count could make us allocate.
-        (n > 0 && n - 1 <= lens[0]).then_some(Chunk { first, n, sections })
+        (n > 0 && n - 1 <= lens[0]).then_some(Chunk {
+            first,
+            n,
+            sections,
+            ints,
+        })
     }
 
     /// Every click id, ascending.
@@ -246,8 +257,18 @@ impl<'a> Chunk<'a> {
         column(self.sections[section], self.n, value)
     }
 
-    /// Integer column `i` of [`INTS`].
+    /// Integer column `i` of [`INTS`]: all 0 when the blob's version
+    /// does not hold it.
     pub fn ints(&self, i: usize) -> Option<Column<'a, i64>> {
+        if i >= self.ints {
+            return Some(Column {
+                dict: vec![0],
+                codes: Codes {
+                    bytes: &[],
+                    width: 0,
+                },
+            });
+        }
         self.column(2 + i, |r| r.varint().map(unzigzag))
     }
 

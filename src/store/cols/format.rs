@@ -1,7 +1,8 @@
 //! The blob of one chunk of click columns (src/store/cols/mod.rs).
 //!
 //! ```text
-//! version (1) · n (varint) · 14 section lengths (varint) · sections:
+//! version (2) · n (varint) · section lengths (varint), one per section ·
+//! sections:
 //!   ids     n-1 deltas from the row's first id (see `put_delta`)
 //!   ip      exceptions: count, then (position delta, kind, value) each;
 //!           then every other click's IPv4 address, 4 bytes LE
@@ -18,7 +19,14 @@ use super::{Row, INTS, TEXTS};
 use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-pub(super) const VERSION: u8 = 1;
+/// Version 2 added the integer columns source and landing (migration
+/// step 9); a version-1 chunk reads them as 0, which every click stored
+/// before them is.
+pub(super) const VERSION: u8 = 2;
+/// The integer columns a version-1 chunk holds: the first of [`INTS`].
+pub(super) const V1_INTS: usize = 7;
+/// The price blob's own version: unchanged since version 1.
+pub(super) const COSTS_VERSION: u8 = 1;
 pub(super) const SECTIONS: usize = 2 + INTS.len() + TEXTS.len();
 pub(super) const KIND_V6: u8 = 6;
 const KIND_TEXT: u8 = 0;
@@ -294,6 +302,47 @@ impl Builder {
 #[path = "format_tests.rs"]
 mod tests;
 
+/// A chunk as version 1 wrote it (before source and landing): `blob`
+/// (this version's) with their sections left out. Test support: the
+/// upgrade tests build version-1 databases with it. None when `blob` is
+/// not of this version.
+pub fn as_version_1(blob: &[u8]) -> Option<Vec<u8>> {
+    fn varint(b: &[u8], pos: &mut usize) -> Option<u64> {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let x = *b.get(*pos)?;
+            *pos += 1;
+            v |= ((x & 0x7F) as u64) << shift;
+            if x < 0x80 || shift > 56 {
+                return (x < 0x80).then_some(v);
+            }
+            shift += 7;
+        }
+    }
+    if blob.first() != Some(&VERSION) {
+        return None;
+    }
+    let mut pos = 1;
+    let n = varint(blob, &mut pos)?;
+    let lens = (0..SECTIONS)
+        .map(|_| Some(varint(blob, &mut pos)? as usize))
+        .collect::<Option<Vec<usize>>>()?;
+    let kept = |s: usize| !(2 + V1_INTS..2 + INTS.len()).contains(&s);
+    let mut out = vec![1u8];
+    put_varint(&mut out, n);
+    for (_, l) in lens.iter().enumerate().filter(|(s, _)| kept(*s)) {
+        put_varint(&mut out, *l as u64);
+    }
+    for (s, l) in lens.iter().enumerate() {
+        let section = blob.get(pos..pos.checked_add(*l)?)?;
+        if kept(s) {
+            out.extend_from_slice(section);
+        }
+        pos += l;
+    }
+    Some(out)
+}
+
 /// The price blob of a chunk whose clicks cost `prices`, in order.
 pub fn encode_prices(prices: &[f64]) -> Vec<u8> {
     let mut d = Dict::<u64>::default();
@@ -306,7 +355,7 @@ pub fn encode_prices(prices: &[f64]) -> Vec<u8> {
 
 /// The price blob of the clicks `order` of a price dictionary (by bits).
 fn price_blob(prices: &Dict<u64>, order: &[u32]) -> Vec<u8> {
-    let mut out = vec![VERSION];
+    let mut out = vec![COSTS_VERSION];
     prices.encode(order, &mut out, |o, v| {
         o.extend_from_slice(&v.to_le_bytes())
     });

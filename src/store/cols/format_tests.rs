@@ -5,7 +5,17 @@ fn row(id: i64, ip: &str, k: i64) -> Row<'_> {
     Row {
         id,
         ip: Ip::of_text(ip),
-        ints: [k % 2, k % 7, k % 300, k % 6, k % 2, k % 9, k % 12],
+        ints: [
+            k % 2,
+            k % 7,
+            k % 300,
+            k % 6,
+            k % 2,
+            k % 9,
+            k % 12,
+            k % 4,
+            k % 5,
+        ],
         texts: [
             ["fa", "fb", "fc"][(k % 3) as usize],
             ["de", "", "br", "us"][(k % 4) as usize],
@@ -149,4 +159,33 @@ fn a_damaged_blob_is_refused_and_never_panics() {
         }
     }
     assert!(Chunk::parse(first, &[2, 1]).is_none());
+}
+
+#[test]
+fn a_version_1_chunk_reads_its_clicks_with_source_and_landing_0() {
+    let rows: Vec<Row> = (0..500)
+        .map(|k| row(1_000 + k * 3, "10.0.0.1", k))
+        .collect();
+    let mut b = Builder::default();
+    for r in &rows {
+        b.push(r);
+    }
+    let order = b.order();
+    let (first, _, blob) = b.encode(&order);
+    let old = as_version_1(&blob).unwrap();
+    assert!(old.len() < blob.len());
+    let got = Chunk::parse(first, &old).unwrap().rows(None).unwrap();
+    for (g, w) in got.iter().zip(&rows) {
+        let mut w = w.clone();
+        w.ints[V1_INTS..].fill(0);
+        w.cost = 0.0;
+        assert_eq!(*g, w);
+    }
+    assert_eq!(got.len(), rows.len());
+    // Neither version 0 nor 3 is read.
+    for v in [0u8, 3] {
+        let mut other = old.clone();
+        other[0] = v;
+        assert!(Chunk::parse(first, &other).is_none());
+    }
 }

@@ -16,13 +16,14 @@ fn stored_orders_are_those_of_the_format() {
         names::<{ count(Place::Roll) }>(Place::Roll),
         [
             "flow", "way", "site", "filter", "geo", "mobile", "os", "browser", "utms", "domain",
-            "utmm"
+            "utmm", "source", "landing"
         ]
     );
-    // The click-column blob (migration step 6).
+    // The click-column blob (migration step 6; source and landing since
+    // its version 2, step 9).
     assert_eq!(
         names::<{ count(Place::Int) }>(Place::Int),
-        ["uniq", "way", "site", "filter", "mobile", "os", "browser"]
+        ["uniq", "way", "site", "filter", "mobile", "os", "browser", "source", "landing"]
     );
     assert_eq!(
         names::<{ count(Place::Text) }>(Place::Text),

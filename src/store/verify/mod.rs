@@ -339,6 +339,13 @@ pub fn rebuild(conn: &mut Connection) -> Result<Rebuilt, RebuildError> {
 #[path = "tests.rs"]
 mod tests;
 
+/// Test support: a chunk `blob` as version 1 of the format wrote it
+/// (tests/it/migration_step9.rs builds a database of the previous format).
+#[doc(hidden)]
+pub fn chunk_as_version_1(blob: &[u8]) -> Option<Vec<u8>> {
+    super::cols::format::as_version_1(blob)
+}
+
 /// Test support: chunk `id`'s `blob` with text column `column` of its
 /// `n`th click set to `value`, and that click's id (tests/it/store_verify.rs
 /// tampers with a chunk so that it still decodes).

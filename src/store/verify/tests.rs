@@ -98,7 +98,8 @@ fn copies_written_twice_are_found_and_rebuilt() {
         text.contains(&format!("click {} is in an earlier chunk too", click.key)),
         "{text}"
     );
-    assert!(text.contains("click_roll: 11 differences"), "{text}");
+    // One row of each kind: time and flow, and the 12 rolled dimensions.
+    assert!(text.contains("click_roll: 13 differences"), "{text}");
 
     rebuild(&mut conn).unwrap();
     let report = check(&dir);

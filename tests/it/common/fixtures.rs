@@ -168,9 +168,10 @@ pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
 
 /// Takes a database back from step 9 (sources and landing pages) to step
 /// 8's format, for the upgrade tests of older formats (a database of an
-/// older version has none of it). `clicks_too`: the click columns
-/// (`insert_clicks` writes them, so a test that builds an older format
-/// with it drops them after).
+/// older version has none of it). `clicks_too`: the click row's columns,
+/// the rollups of source and landing page and the click columns' format
+/// too (`insert_clicks` writes them, so a test that builds an older
+/// format with it takes them back after).
 pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
     conn.execute_batch(
         "DROP TABLE sources;
@@ -184,7 +185,69 @@ pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
     .unwrap();
     if clicks_too {
         drop_step_9_click_columns(conn);
+        drop_step_9_rollups(conn);
+        // The click columns as version 1 of their format wrote them.
+        let chunks: Vec<(i64, Vec<u8>)> = conn
+            .prepare("SELECT id, data FROM click_cols")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (id, blob) in chunks {
+            let old = flowtrack::store::verify::chunk_as_version_1(&blob).expect("a chunk");
+            conn.execute(
+                "UPDATE click_cols SET data = ?1 WHERE id = ?2",
+                rusqlite::params![old, id],
+            )
+            .unwrap();
+        }
     }
+}
+
+/// click_wide as step 9 made it (for a test that writes clicks into an
+/// older format's tables with today's code; [`drop_step_9_rollups`]
+/// takes it back after).
+pub fn step_9_wide(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP TABLE click_wide;
+         CREATE TABLE click_wide (
+             user_id INTEGER NOT NULL, bucket INTEGER NOT NULL, flow TEXT NOT NULL,
+             way INTEGER NOT NULL, site INTEGER NOT NULL, filter INTEGER NOT NULL,
+             geo TEXT NOT NULL, mobile INTEGER NOT NULL, os INTEGER NOT NULL,
+             browser INTEGER NOT NULL, utms TEXT NOT NULL, domain TEXT NOT NULL,
+             utmm TEXT NOT NULL, source INTEGER NOT NULL, landing INTEGER NOT NULL,
+             clicks INTEGER NOT NULL DEFAULT 0, uniq INTEGER NOT NULL DEFAULT 0,
+             cost REAL NOT NULL DEFAULT 0,
+             PRIMARY KEY (user_id, bucket, flow, way, site, filter, geo, mobile, os,
+                          browser, utms, domain, utmm, source, landing)
+         ) STRICT, WITHOUT ROWID;",
+    )
+    .unwrap();
+}
+
+/// The rollups as they were before step 9: without the kinds of source
+/// and landing page, and click_wide without their columns.
+pub fn drop_step_9_rollups(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DELETE FROM click_roll WHERE kind IN (11, 12);
+             DELETE FROM lead_roll WHERE kind IN (11, 12);
+             CREATE TABLE click_wide_old (
+                 user_id INTEGER NOT NULL, bucket INTEGER NOT NULL, flow TEXT NOT NULL,
+                 way INTEGER NOT NULL, site INTEGER NOT NULL, filter INTEGER NOT NULL,
+                 geo TEXT NOT NULL, mobile INTEGER NOT NULL, os INTEGER NOT NULL,
+                 browser INTEGER NOT NULL, utms TEXT NOT NULL, domain TEXT NOT NULL,
+                 utmm TEXT NOT NULL, clicks INTEGER NOT NULL DEFAULT 0,
+                 uniq INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0,
+                 PRIMARY KEY (user_id, bucket, flow, way, site, filter, geo, mobile, os,
+                              browser, utms, domain, utmm)
+             ) STRICT, WITHOUT ROWID;
+             INSERT INTO click_wide_old SELECT user_id, bucket, flow, way, site, filter, geo,
+                 mobile, os, browser, utms, domain, utmm, clicks, uniq, cost FROM click_wide;
+             DROP TABLE click_wide;
+             ALTER TABLE click_wide_old RENAME TO click_wide;",
+    )
+    .unwrap();
 }
 
 /// The click row's columns of step 9.
