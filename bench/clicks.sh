@@ -8,6 +8,9 @@
 # so one long run of each compares two different minutes, while the median
 # of adjacent pairs compares like with like.
 # Usage: bench/clicks.sh [seconds per run] [connections] [pairs]
+# BENCH_SOURCE=1: the flow has a traffic source (bench/lib.sh bench_source)
+# and the clicks carry its click id, mapped parameters and cost;
+# BENCH_SOURCE=query: the same clicks on the flow without a source.
 source "$(dirname "$0")/lib.sh"
 need wrk; need sqlite3
 SECS=${1:-3}; CONN=${2:-64}; PAIRS=${3:-8}; PORT=${PORT:-18181}
@@ -21,6 +24,10 @@ run() { wrk -t2 -c"$CONN" -d"${SECS}s" --latency -H "User-Agent: $UA" "$@"; }
 p99() { awk '$1 == "99%" {v = $2; m = v ~ /us$/ ? 0.001 : v ~ /ms$/ ? 1 : 1000; sub(/[a-z]+$/, "", v); printf "%.2f", v * m}'; }
 HEALTH="http://127.0.0.1:$PORT/health"
 CLICK="http://127.0.0.1:$PORT/bench?utm_source=fb&subid=42&fbclid=abc"
+if [ -n "${BENCH_SOURCE:-}" ]; then
+  [ "$BENCH_SOURCE" = query ] || bench_source "$DB" "$PORT"
+  CLICK="$CLICK&clickid=c1&zoneid=7712&campaignid=95&bannerid=3&cost=0.0021"
+fi
 : >"$OUT/pairs.txt"
 for i in $(seq 1 "$PAIRS"); do
   if ((i % 2)); then

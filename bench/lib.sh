@@ -37,6 +37,14 @@ bench_flow() {
     "http://127.0.0.1:$2/api/tracker/flow.json" >/dev/null
 }
 
+# bench_source DB PORT: a PropellerAds source (three mapped parameters, a
+# per-click cost parameter, priced in eur) named on the flow "bench".
+bench_source() {
+  local auth="Authorization: Bearer $(token_of "$1" admin)" api="http://127.0.0.1:$2/api/tracker"
+  curl -fs -H "$auth" "$api/source.json?template=propellerads&currency=eur" >/dev/null
+  curl -fs -H "$auth" "$api/flow.json?flow=bench&source=1" >/dev/null
+}
+
 # token_of DB USER: a new API token of USER (only its hash is stored, so
 # it is rotated with the CLI, which a running server sees at once).
 token_of() { "$BIN" --db "$1" user token "$2" | tail -1; }

@@ -159,6 +159,7 @@ pub fn save(call: &mut Call) -> ApiResult {
         "unique",
         "trafficback",
         "ways",
+        "source",
     ])?;
     let p = &call.params;
     let id = match p.text("flow")? {
@@ -198,6 +199,7 @@ pub fn save(call: &mut Call) -> ApiResult {
     let unique = p.int("unique", 0, 720, ErrorCode::BadUnique)?;
     let name = p.text_max("name", 255)?;
     let tb = trafficback(&call.conn, user.id, p)?;
+    let source = crate::sources::flow_param(&call.conn, user.id, p)?;
     let ways = match ways_param(p)? {
         Some(list) => {
             if list.len() > 1000 {
@@ -240,6 +242,7 @@ pub fn save(call: &mut Call) -> ApiResult {
             params![id, u],
         )?,
     };
+    crate::sources::set_flow(&tx, &id, source)?;
     let mut way_ids = Vec::new();
     if let Some(ways) = ways {
         // Ways sent replace the flow's ways: kept by id, new, or archived.
@@ -369,7 +372,7 @@ pub fn list(call: &mut Call) -> ApiResult {
         }
     }
     let mut st = conn.prepare(
-        "SELECT id, name, method, geo, lang, bots, uniq_hours, tb_site, tb_url FROM flows
+        "SELECT id, name, method, geo, lang, bots, uniq_hours, tb_site, tb_url, source_id FROM flows
          WHERE user_id = ?1 AND archived = 0 ORDER BY created, id",
     )?;
     let flows = st
@@ -380,6 +383,7 @@ pub fn list(call: &mut Call) -> ApiResult {
                 (None, url) if !url.is_empty() => Value::from(url),
                 _ => Value::Bool(false),
             };
+            let source: Option<i64> = r.get(9)?;
             Ok(json!({
                 "flow": id,
                 "name": r.get::<_, String>(1)?,
@@ -390,6 +394,8 @@ pub fn list(call: &mut Call) -> ApiResult {
                 "unique": r.get::<_, i64>(6)?,
                 "trafficback": tb,
                 "ways": ways.get(&id).cloned().unwrap_or(Value::Array(Vec::new())),
+                "source": source.map_or(Value::Bool(false), Value::from),
+                "link": crate::sources::link(conn, &call.origin, &id, source)?,
             }))
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod schema;
 pub mod sites;
 pub mod snapshot;
+pub mod sources;
 pub mod spend;
 pub mod state;
 pub mod stats;

@@ -122,6 +122,8 @@ pub fn run(call: &mut Call) -> ApiResult {
             Err(RatesError::Db(e)) => return Err(e.into()),
             Err(_) => return Err(ApiError::field(ErrorCode::BadParam, "rates")),
         }
+        // Sources' click-time prices are converted at the snapshot's rates.
+        call.reload()?;
     }
     let mut st = call
         .conn

@@ -4,7 +4,7 @@
 //! handlers may use it.
 use crate::api::{self, ep, on_writer, sliced, Csv, Endpoint, Routes};
 use crate::state::AppState;
-use crate::{accounts, clicks, flows, goals, leads, rates, sites, spend, stats};
+use crate::{accounts, clicks, flows, goals, leads, rates, sites, sources, spend, stats};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Every API function. Reads that must see the latest clicks are `fresh`;
@@ -44,6 +44,9 @@ pub static ENDPOINTS: &[Endpoint] = &[
     ep("sites", sites::list),
     ep("site", sites::save),
     ep("site-delete", sites::delete),
+    ep("sources", sources::list),
+    ep("source", sources::save),
+    ep("source-delete", sources::delete),
     ep("flows", flows::list),
     ep("flow", flows::save),
     ep("flow-delete", flows::delete),

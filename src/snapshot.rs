@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 pub mod offers;
+pub mod source;
 
 #[derive(Debug)]
 pub struct User {
@@ -97,6 +98,8 @@ pub struct Flow {
     pub uniq_secs: i64,
     pub trafficback: Option<(i64, String)>,
     pub ways: Vec<Way>,
+    /// The traffic source the flow buys from (flow.json `source`).
+    pub source: Option<Arc<source::Source>>,
 }
 
 #[derive(Debug, Default)]
@@ -190,8 +193,10 @@ impl Snapshot {
             let (flow, way) = row?;
             ways.entry(flow).or_default().push(way);
         }
+        let bases = snap.users.values().map(|u| (u.id.0, u.currency.clone()));
+        let sources = source::load(conn, &bases.collect())?;
         let mut st = conn.prepare(
-            "SELECT id, user_id, method, geo, lang, bots, uniq_hours, tb_site, tb_url
+            "SELECT id, user_id, method, geo, lang, bots, uniq_hours, tb_site, tb_url, source_id
              FROM flows WHERE archived = 0",
         )?;
         let rows = st.query_map([], |r| {
@@ -213,6 +218,9 @@ impl Snapshot {
                 bots: r.get::<_, i64>(5)? != 0,
                 uniq_secs: r.get::<_, i64>(6)? * 3600,
                 trafficback,
+                source: r
+                    .get::<_, Option<i64>>(9)?
+                    .and_then(|s| sources.get(&s).cloned()),
             })
         })?;
         for f in rows {

@@ -3,6 +3,7 @@ import { el, api, getToken, setToken, clearToken, showError, showMsg, clearMsg, 
 import { render as renderStats } from './js/stats.js';
 import { renderLeads, renderClicks } from './js/logs.js';
 import { renderFlows } from './js/flows.js';
+import { renderSources } from './js/sources.js';
 import { renderSites, renderGoals, renderBlacklist, renderProfile } from './js/admin.js';
 
 const PAGES = {
@@ -10,6 +11,7 @@ const PAGES = {
   leads: ['Leads', renderLeads],
   clicks: ['Click log', renderClicks],
   flows: ['Flows', renderFlows],
+  sources: ['Traffic sources', renderSources],
   sites: ['Sites', renderSites],
   goals: ['Goals', renderGoals],
   blacklist: ['Blacklist', renderBlacklist],

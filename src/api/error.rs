@@ -79,6 +79,8 @@ error_codes! {
     NoUser = "no-user",
     NoPassword = "no-password",
     SlowDown = "slow-down",
+    BadSource = "bad-source",
+    BadTemplate = "bad-template",
 }
 
 impl ErrorCode {

@@ -6,6 +6,7 @@ pub mod list;
 pub mod lp;
 pub mod macros;
 pub mod route;
+pub mod source;
 pub mod uniqueness;
 pub mod visitor;
 

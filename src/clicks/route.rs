@@ -4,7 +4,7 @@
 use super::filters::{self, Filter, FilterCode};
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
-use super::{answer, landing, macros};
+use super::{answer, landing, macros, source};
 use crate::click_id as id;
 use crate::state::AppState;
 use crate::store::record::ClickRecord;
@@ -82,6 +82,11 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         );
     }
 
+    let mut tags = tags_from_query(req.query_string());
+    let (source, cost) = match &flow.source {
+        Some(s) => (s.id, source::apply(s, req.query_string(), &mut tags)),
+        None => (0, 0.0),
+    };
     let mut record = ClickRecord {
         key: id::next_key(now_ms),
         secret: id::random_secret(),
@@ -101,12 +106,12 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         ua: v.ua,
         referer: v.referer,
         domain: v.domain,
-        tags: tags_from_query(req.query_string()),
-        source: 0,
+        tags,
+        source,
         landing: 0,
         offer: way.map_or(0, |w| w.site),
         lp: 0,
-        cost: 0.0,
+        cost,
     };
     // A way to a landing page (docs/API.md "Landing pages"); other ways
     // pay one test of an empty list.

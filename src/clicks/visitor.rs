@@ -152,7 +152,7 @@ const AD_IDS: [&str; 9] = [
 /// already its decoded text, so only the others are decoded (one at a
 /// time, by `form_urlencoded` itself): decoding every pair was a few per
 /// cent of the click path (docs/BENCHMARKS.md).
-fn each_pair(query: &str, mut f: impl FnMut(&str, &str)) {
+pub(super) fn each_pair(query: &str, mut f: impl FnMut(&str, &str)) {
     let plain = |s: &str| !s.bytes().any(|b| b == b'%' || b == b'+');
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));

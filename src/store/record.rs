@@ -37,8 +37,9 @@ pub struct ClickRecord {
     /// The time of its landing click (Unix seconds, 0: none): 0 from the
     /// click path, set by the landing click (docs/API.md "Landing pages").
     pub lp: i64,
-    /// Spend of this click in the user's base currency: 0 from the click
-    /// path (spend.json prices clicks later), set by `flowtrack demo`.
+    /// Spend of this click in the user's base currency: the flow's
+    /// source's price from the click path (sources.json), 0 without one;
+    /// spend.json prices clicks later, and `flowtrack demo` sets it.
     /// Stored in click_cost, not in the click row (migration step 3).
     pub cost: f64,
 }

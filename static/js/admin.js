@@ -4,6 +4,7 @@ import {
   safeUrl, datalist, options,
 } from './util.js';
 import { sessionsCard } from './sessions.js';
+import { sourceLinksCard } from './sources.js';
 
 const MACROS = [
   ['{click}', 'click id (pass it to the offer, it comes back in the postback)'],
@@ -294,7 +295,7 @@ export function renderProfile(root) {
         el('dl', { class: 'macros' }, PB_PARAMS.flatMap(([k, d]) => [el('dt', {}, el('code', {}, k)), el('dd', {}, d)])),
         el('p', {}, 'Spend: ', el('code', {}, location.origin + '/api/tracker/spend.json?id=TOKEN&flow=FLOW&from=YYYY-MM-DD&to=YYYY-MM-DD&cost=100'))));
 
-    box.replaceChildren(api_, settings, sessionsCard());
+    box.replaceChildren(api_, sourceLinksCard(), settings, sessionsCard());
   };
 
   const load = async () => {

@@ -3,6 +3,7 @@ import {
   el, txt, num, api, refs, invalidateRefs, field, options, button, showError, showMsg,
   toList, isOn, copyButton, confirmAsk,
 } from './util.js';
+import { loadSources, sourceSelect, sourceName } from './sources.js';
 import { offersEditor, readOffers, offersText } from './offers.js';
 
 const METHODS = [['redirect', 'redirect (302)'], ['meta', 'meta refresh (hides referrer)'], ['js', 'JavaScript']];
@@ -35,11 +36,13 @@ export function renderFlows(root) {
   const listBox = el('div', { id: 'flows-list' });
   const editorBox = el('div', { id: 'flow-editor-box' });
   let sites = [];
+  let sources = [];
 
   const load = async () => {
     try {
-      const [data, r] = await Promise.all([api('flows'), refs()]);
+      const [data, r, src] = await Promise.all([api('flows'), refs(), loadSources()]);
       sites = r.sites;
+      sources = src.sources;
       const flows = Array.isArray(data.flows) ? data.flows : [];
       listBox.replaceChildren(...(flows.length ? flows.map((f) => flowCard(f)) : [el('p', { class: 'empty' }, 'No flows yet.')]));
     } catch (e) {
@@ -51,6 +54,7 @@ export function renderFlows(root) {
   const openEditor = async (flow) => {
     try { sites = (await refs()).sites; } catch { /* use what we have */ }
     editorBox.replaceChildren(editor(flow, sites, {
+      sources,
       done: () => { editorBox.replaceChildren(); invalidateRefs(); load(); },
       cancel: () => editorBox.replaceChildren(),
     }));
@@ -60,7 +64,8 @@ export function renderFlows(root) {
 
   function flowCard(f) {
     const id = txt(f.flow);
-    const link = trackingLink(id);
+    // flows.json's link carries the source's macros (docs/API.md flows.json).
+    const link = txt(f.link) || trackingLink(id);
     const tb = trafficback(f.trafficback);
     const ways = Array.isArray(f.ways) ? f.ways : [];
     const weightSum = ways.filter((w) => w.active == null || isOn(w.active)).reduce((a, w) => a + Math.max(0, num(w.weight)), 0);
@@ -72,6 +77,7 @@ export function renderFlows(root) {
       f.bots == null || isOn(f.bots) ? 'blocks bots' : 'bots allowed',
       'unique ' + (f.unique == null || f.unique === false ? 24 : num(f.unique)) + ' h',
       'trafficback: ' + (tb.site ? siteLabel(sites, tb.site) : tb.url || 'none (404)'),
+      f.source ? 'source: ' + sourceName(sources, f.source) : null,
     ].filter(Boolean);
 
     const wayRows = ways.map((w) => {
@@ -175,7 +181,7 @@ function readWay(tr) {
   return w;
 }
 
-function editor(flow, sites, { done, cancel }) {
+function editor(flow, sites, { done, cancel, sources }) {
   const f = flow || {};
   const isNew = !flow;
   const id = el('input', {
@@ -195,6 +201,8 @@ function editor(flow, sites, { done, cancel }) {
   tbSel.addEventListener('change', tbSync);
   tbSync();
 
+  const source = sourceSelect(sources || [], f.source);
+  const sourceWas = source.value; // an archived source stays unless changed
   const ways = el('tbody', { id: 'flow-ways' });
   const fw = Array.isArray(f.ways) ? f.ways : [];
   if (fw.length) fw.forEach((w) => wayRow(w, sites, ways));
@@ -212,6 +220,7 @@ function editor(flow, sites, { done, cancel }) {
       trafficback: tbSel.value.startsWith('s:') ? num(tbSel.value.slice(2)) : tbSel.value === 'u:' ? tbUrl.value.trim() : '',
       ways: [...ways.querySelectorAll('tr.way-row')].map(readWay),
     };
+    if (source.value !== sourceWas) body.source = source.value ? num(source.value) : 0;
     const fid = id.value.trim();
     if (fid) body.flow = fid;
     try {
@@ -233,7 +242,8 @@ function editor(flow, sites, { done, cancel }) {
       field('Countries allowed', geo, 'comma list; empty: all'),
       field('Unique window, h', unique),
       el('div', { class: 'field' }, el('span', { class: 'field-label' }, 'Trafficback'), tbSel, tbUrl,
-        el('small', { class: 'hint' }, 'where blocked visits go'))),
+        el('small', { class: 'hint' }, 'where blocked visits go')),
+      field('Traffic source', source, 'its macros go into the tracking link')),
     el('div', { class: 'row checks' },
       el('label', { class: 'check' }, lang, ' Language filter (visitor speaks a language of an allowed country)'),
       el('label', { class: 'check' }, bots, ' Block bots')),

@@ -9,6 +9,7 @@ export const ITEMS = [
   ['filter', 'Filter result'], ['geo', 'Country'], ['mobile', 'Device type'], ['os', 'OS'],
   ['browser', 'Browser'], ['ip', 'IP'], ['utmd', 'Domain'], ['subid', 'SubID'], ['utms', 'UTM Source'],
   ['utmc', 'UTM Campaign'], ['utmn', 'UTM Content'], ['utmt', 'UTM Term'], ['utmm', 'UTM Medium'],
+  ['source', 'Traffic source'],
 ];
 export const itemLabel = (item) => (ITEMS.find(([v]) => v === item) || [item, item])[1];
 
@@ -34,6 +35,7 @@ export const FILTER_DEFS = [
   { k: 'subid', label: 'SubID' },
   { k: 'domain', label: 'Domain' },
   { k: 'ip', label: 'IP' },
+  { k: 'source', label: 'Traffic source', placeholder: 'id', inputmode: 'numeric' },
 ];
 
 // item → the filter that selects one of its groups
@@ -41,6 +43,7 @@ export const DRILL = {
   flow: 'flow', way: 'way', site: 'site', filter: 'filter', geo: 'geo', mobile: 'mobile', os: 'os',
   browser: 'browser', hour: 'hour', ip: 'ip', utmd: 'domain', subid: 'subid', utms: 'utm_source',
   utmc: 'utm_campaign', utmn: 'utm_content', utmt: 'utm_term', utmm: 'utm_medium',
+  source: 'source',
 };
 
 // item → what a click on one of its rows groups by next (when not chosen)
@@ -48,6 +51,7 @@ const NEXT = {
   date: 'hour', hour: 'flow', flow: 'way', way: 'geo', site: 'geo', filter: 'geo', geo: 'os', mobile: 'os',
   os: 'browser', browser: 'utms', ip: 'date', utmd: 'flow', subid: 'date', utms: 'utmc', utmc: 'geo',
   utmn: 'geo', utmt: 'geo', utmm: 'utms',
+  source: 'flow',
 };
 
 const taken = (S, item) => (item === 'date' ? S.from === S.to : (S.f[DRILL[item]] ?? '') !== '');

@@ -15,6 +15,7 @@ import {
 } from './lib.mjs';
 import { statsFeatures, logColumns, currencyFromProfile } from './features.mjs';
 import { everyPage } from './pages.mjs';
+import { sourcesPage } from './sources.mjs';
 import { landingPages } from './landings.mjs';
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
@@ -194,6 +195,7 @@ await step(page, 'flow-create', async () => {
   await shot(page, 'flows-1280.png');
 });
 
+await sourcesPage(page, token, flowName);
 await landingPages(page, token);
 
 await step(page, 'leads', async () => {

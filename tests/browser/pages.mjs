@@ -9,6 +9,7 @@ export const PAGES = [
   ['leads', '#leads-table tbody tr[data-id]'],
   ['clicks', '#clicks-table tbody tr[data-id]'],
   ['flows', '#flows-list article.flow'],
+  ['sources', '#sources-table tbody tr[data-id]'],
   ['sites', '#sites-table tbody tr[data-id]'],
   ['goals', '#goals-table tbody tr[data-id]'],
   ['blacklist', '#blacklist-table tbody tr[data-ip]'],

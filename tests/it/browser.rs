@@ -1,7 +1,10 @@
 //! The dashboard (SPEC 6) in headless Chromium: log-in, statistics totals
 //! against stats.json, grouping by country, creating a flow through the
 //! form, the leads and click log pages, the profile's postback URLs, the
-//! phone layout, and hostile click/lead values staying text (no XSS); the
+//! phone layout, a traffic source made on the Sources page and named on
+//! that flow, its tracking link with the source's macros and copy button
+//! (tests/browser/sources.mjs), and hostile click/lead values staying
+//! text (no XSS); the
 //! tracker features (tests/browser/features.mjs: formatted money, filter
 //! chips, column chooser, chart axes, drill-down, a losing flow) and every
 //! page at 1280 and 375 px (tests/browser/pages.mjs).

@@ -52,6 +52,7 @@ mod rollup;
 mod self_contained;
 mod shutdown;
 mod smoke;
+mod sources;
 mod spend;
 mod spend_crash;
 mod spend_paths;

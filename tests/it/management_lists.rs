@@ -22,7 +22,9 @@ fn sites_and_flows_list_every_field_by_its_spec_name() {
                  "geox": [], "device": "any", "bots": 0, "active": 1, "offers": []},
                 {"way": 2, "site": false, "url": "https://u.test/", "weight": 1, "geo": [],
                  "geox": ["fr"], "device": "any", "bots": 0, "active": 1, "offers": []}
-            ]
+            ],
+            // No traffic source: the link is the flow's path alone (sources.rs).
+            "source": false, "link": format!("http://127.0.0.1:{}/main", app.port)
         }]})
     );
     // A site's name defaults to its URL; an update keeps what is not sent.
