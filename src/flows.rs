@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Map, Value};
 
 /// Paths the router keeps for itself (docs/API.md "The click path").
-const RESERVED: [&str; 6] = ["api", "app", "static", "health", "favicon", "robots"];
+const RESERVED: [&str; 7] = ["api", "app", "static", "health", "favicon", "robots", "lp"];
 
 /// `[a-z0-9-]{2,32}` and not a reserved path.
 pub fn valid_id(id: &str) -> bool {
@@ -40,6 +40,8 @@ struct WaySpec {
     device: &'static str,
     bots: bool,
     active: bool,
+    /// The offers behind a landing page (src/landings.rs).
+    offers: String,
 }
 
 /// Parses one way object through the same rules as top-level parameters.
@@ -99,6 +101,7 @@ fn way_spec(conn: &Connection, user: UserId, v: &Value, i: usize) -> ApiResult<W
         device,
         bots: flag("bots", false)?,
         active: flag("active", true)?,
+        offers: crate::landings::way_offers(conn, user, site, &p, i)?,
     })
 }
 
@@ -247,13 +250,13 @@ pub fn save(call: &mut Call) -> ApiResult {
         for (pos, w) in ways.iter().enumerate() {
             let values = params![
                 w.site, w.url, w.weight, w.geo, w.geox, w.device, w.bots, w.active, pos as i64, id,
-                user.id
+                user.id, w.offers
             ];
             let updated = match w.way {
                 Some(way) => tx.execute(
                     "UPDATE ways SET site_id = ?1, url = ?2, weight = ?3, geo = ?4, geox = ?5, device = ?6, bots = ?7,
-                       active = ?8, pos = ?9, archived = 0 WHERE id = ?12 AND flow_id = ?10 AND user_id = ?11",
-                    params![w.site, w.url, w.weight, w.geo, w.geox, w.device, w.bots, w.active, pos as i64, id, user.id, way],
+                       active = ?8, pos = ?9, archived = 0, offers = ?13 WHERE id = ?12 AND flow_id = ?10 AND user_id = ?11",
+                    params![w.site, w.url, w.weight, w.geo, w.geox, w.device, w.bots, w.active, pos as i64, id, user.id, way, w.offers],
                 )?,
                 None => 0,
             };
@@ -265,8 +268,8 @@ pub fn save(call: &mut Call) -> ApiResult {
             }
             if updated == 0 {
                 tx.execute(
-                    "INSERT INTO ways (site_id, url, weight, geo, geox, device, bots, active, pos, flow_id, user_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    "INSERT INTO ways (site_id, url, weight, geo, geox, device, bots, active, pos, flow_id, user_id, offers)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                     values,
                 )?;
                 way_ids.push(tx.last_insert_rowid());
@@ -341,7 +344,7 @@ pub fn list(call: &mut Call) -> ApiResult {
     let mut ways: Map<String, Value> = Map::new();
     let mut st = conn.prepare(
         "SELECT w.flow_id, w.id, w.site_id, CASE WHEN w.site_id IS NULL THEN w.url ELSE s.url END,
-                w.weight, w.geo, w.geox, w.device, w.bots, w.active
+                w.weight, w.geo, w.geox, w.device, w.bots, w.active, w.offers
          FROM ways w LEFT JOIN sites s ON s.id = w.site_id
          WHERE w.user_id = ?1 AND w.archived = 0 ORDER BY w.flow_id, w.pos, w.id",
     )?;
@@ -358,6 +361,7 @@ pub fn list(call: &mut Call) -> ApiResult {
                 "device": r.get::<_, String>(7)?,
                 "bots": r.get::<_, i64>(8)?,
                 "active": r.get::<_, i64>(9)?,
+                "offers": crate::landings::offers_json(&r.get::<_, String>(10)?),
             }),
         ))
     })?;

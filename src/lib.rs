@@ -14,6 +14,7 @@ pub mod flows;
 pub mod geo;
 pub mod goals;
 pub mod ids;
+pub mod landings;
 pub mod leads;
 pub mod logs;
 pub mod money;
@@ -133,6 +134,7 @@ impl Application {
             snapshot: RwLock::new(Arc::new(snapshot)),
             geo,
             visitors: clicks::uniqueness::Visitors::with_cap(config.visitor_shard_cap),
+            landings: Default::default(),
             proxy: proxy::Proxy::new(
                 config.trust_proxy,
                 config.ip_header.clone(),
@@ -189,6 +191,10 @@ impl Application {
                     aweb::scope("/api/tracker")
                         .route("/{function}", aweb::route().to(routes::dispatch)),
                 )
+                // The landing page's link to the offer (docs/API.md
+                // "Landing pages").
+                .route("/lp", get_or_head().to(clicks::lp::lp))
+                .service(aweb::scope("/lp").route("/{rest:.*}", get_or_head().to(clicks::lp::lp)))
                 .service(aweb::scope("/app").route("/{path:.*}", get_or_head().to(web::app_file)))
                 .service(
                     aweb::scope("/static").route("/{path:.*}", get_or_head().to(web::app_file)),

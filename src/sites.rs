@@ -22,10 +22,10 @@ pub fn valid_url(url: &str) -> bool {
 pub fn list(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let mut st = call.conn.prepare(
-        "SELECT id, name, url FROM sites WHERE user_id = ?1 AND archived = 0 ORDER BY id",
+        "SELECT id, name, url, kind FROM sites WHERE user_id = ?1 AND archived = 0 ORDER BY id",
     )?;
     let sites = st
-        .query_map([user.id], |r| Ok(json!({"id": r.get::<_, i64>(0)?, "name": r.get::<_, String>(1)?, "url": r.get::<_, String>(2)?})))?
+        .query_map([user.id], |r| Ok(json!({"id": r.get::<_, i64>(0)?, "name": r.get::<_, String>(1)?, "url": r.get::<_, String>(2)?, "kind": r.get::<_, String>(3)?})))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(json!({ "sites": sites }))
 }
@@ -48,10 +48,11 @@ pub fn owned(conn: &rusqlite::Connection, user: UserId, site: i64) -> ApiResult<
 
 pub fn save(call: &mut Call) -> ApiResult {
     let user = call.user()?;
-    call.params.only(&["site", "name", "url"])?;
+    call.params.only(&["site", "name", "url", "kind"])?;
     let id = call.params.int("site", 1, i64::MAX, ErrorCode::BadSite)?;
     let name = call.params.text_max("name", 255)?;
     let url = call.params.text("url")?;
+    let kind = crate::landings::kind_param(&call.params)?;
     if let Some(u) = &url {
         if !valid_url(u) {
             return Err(ApiError::field(ErrorCode::BadUrl, "url"));
@@ -60,9 +61,13 @@ pub fn save(call: &mut Call) -> ApiResult {
     let id = match id {
         Some(id) => {
             owned(&call.conn, user.id, id)?;
+            if let Some(kind) = kind {
+                crate::landings::check_kind(&call.conn, user.id, id, kind)?;
+            }
             call.conn.execute(
-                "UPDATE sites SET name = COALESCE(?1, name), url = COALESCE(?2, url) WHERE id = ?3",
-                params![name, url, id],
+                "UPDATE sites SET name = COALESCE(?1, name), url = COALESCE(?2, url),
+                   kind = COALESCE(?4, kind) WHERE id = ?3",
+                params![name, url, id, kind],
             )?;
             id
         }
@@ -70,8 +75,8 @@ pub fn save(call: &mut Call) -> ApiResult {
             let url = url.ok_or_else(|| ApiError::field(ErrorCode::BadUrl, "url"))?;
             let name = name.unwrap_or_else(|| url.clone());
             call.conn.execute(
-                "INSERT INTO sites (user_id, name, url) VALUES (?1, ?2, ?3)",
-                params![user.id, name, url],
+                "INSERT INTO sites (user_id, name, url, kind) VALUES (?1, ?2, ?3, ?4)",
+                params![user.id, name, url, kind.unwrap_or("offer")],
             )?;
             call.conn.last_insert_rowid()
         }

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+pub mod offers;
 pub mod source;
 
 #[derive(Debug)]
@@ -81,6 +82,9 @@ pub struct Way {
     pub device: Device,
     pub bots: bool,
     pub active: bool,
+    /// The offers behind the way's landing page (empty: the way goes
+    /// straight to its site or URL).
+    pub offers: Vec<offers::Offer>,
 }
 
 #[derive(Debug)]
@@ -155,7 +159,7 @@ impl Snapshot {
         }
         let mut ways: HashMap<String, Vec<Way>> = HashMap::new();
         let mut st = conn.prepare(
-            "SELECT id, flow_id, site_id, url, weight, geo, geox, device, bots, active
+            "SELECT id, flow_id, site_id, url, weight, geo, geox, device, bots, active, offers
              FROM ways WHERE archived = 0 ORDER BY flow_id, pos, id",
         )?;
         let rows = st.query_map([], |r| {
@@ -175,6 +179,13 @@ impl Snapshot {
                     device: Device::parse(&device).unwrap_or(Device::Any),
                     bots: r.get::<_, i64>(8)? != 0,
                     active: r.get::<_, i64>(9)? != 0,
+                    offers: offers::parse(&r.get::<_, String>(10)?)
+                        .into_iter()
+                        .filter_map(|(site, weight)| {
+                            let url = sites.get(&site)?.clone();
+                            Some(offers::Offer { site, weight, url })
+                        })
+                        .collect(),
                 },
             ))
         })?;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub snapshot: RwLock<Arc<Snapshot>>,
     pub geo: GeoDb,
     pub visitors: Visitors,
+    /// Recent landing clicks, for `/lp` (src/clicks/landing.rs).
+    pub landings: crate::clicks::landing::Recent,
     /// What proxy headers are believed, and the public origin.
     pub proxy: crate::proxy::Proxy,
     pub login_throttle: crate::accounts::throttle::Throttle,

@@ -64,6 +64,8 @@ error_codes! {
     BadDate = "bad-date",
     BadUrl = "bad-url",
     BadSite = "bad-site",
+    BadKind = "bad-kind",
+    BadOffer = "bad-offer",
     BadWay = "bad-way",
     BadWeight = "bad-weight",
     BadGeo = "bad-geo",

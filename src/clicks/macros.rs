@@ -2,7 +2,8 @@
 //! percent-encoded, so a visitor's input can never add a parameter, a CR/LF
 //! or change the target host (no header injection, no open redirect).
 use crate::store::record::ClickRecord;
-use crate::store::registry::{self, Dim, Flag};
+use crate::store::registry::{self, Dim, Flag, Val};
+use std::borrow::Cow;
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub fn encode(value: &str, out: &mut String) {
@@ -21,22 +22,26 @@ pub fn encode(value: &str, out: &mut String) {
 const TOKENS: [Dim; registry::count_with(Flag::Token)] = registry::with(Flag::Token);
 
 /// The text of macro `name`: the click id, the way and site (empty for
-/// none), or a dimension's token.
+/// none), or a dimension's token (an id of 0 is none too).
 fn value<'a>(
     name: &str,
     c: &'a ClickRecord,
     click_id: &'a str,
     way: &'a str,
     site: &'a str,
-) -> Option<&'a str> {
+) -> Option<Cow<'a, str>> {
     match name {
-        "click" => Some(click_id),
-        "way" => Some(way),
-        "site" => Some(site),
+        "click" => Some(click_id.into()),
+        "way" => Some(way.into()),
+        "site" => Some(site.into()),
         _ => TOKENS
             .iter()
             .find(|d| d.token == Some(name))
-            .map(|d| d.get(c).as_text()),
+            .map(|d| match d.get(c) {
+                Val::Text(s) => s.into(),
+                Val::Int(0) => "".into(),
+                Val::Int(n) => n.to_string().into(),
+            }),
     }
 }
 
@@ -62,7 +67,7 @@ pub fn expand(url: &str, c: &ClickRecord, click_id: &str) -> String {
             .and_then(|close| value(&after[..close], c, click_id, &way, &site).map(|v| (close, v)))
         {
             Some((close, v)) => {
-                encode(v, &mut out);
+                encode(&v, &mut out);
                 rest = &after[close + 1..];
             }
             None => {
@@ -103,14 +108,15 @@ mod tests {
             ..Default::default()
         };
         c.tags.utms = "a b&c=d\r\nX: y".into();
+        c.offer = 12;
         let url = expand(
-            "https://x.test/?s={utms}&w={way}&t={site}&k={nope}&c={click}{",
+            "https://x.test/?s={utms}&w={way}&t={site}&k={nope}&c={click}&o={offer}&l={landing}{",
             &c,
             "ID",
         );
         assert_eq!(
             url,
-            "https://x.test/?s=a%20b%26c%3Dd%0D%0AX%3A%20y&w=7&t=&k={nope}&c=ID{"
+            "https://x.test/?s=a%20b%26c%3Dd%0D%0AX%3A%20y&w=7&t=&k={nope}&c=ID&o=12&l={"
         );
     }
 }

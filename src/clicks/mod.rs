@@ -1,7 +1,9 @@
 //! The click path (docs/API.md "The click path") and the click log (docs/API.md clicks.json).
 pub mod answer;
 pub mod filters;
+pub mod landing;
 pub mod list;
+pub mod lp;
 pub mod macros;
 pub mod route;
 pub mod source;

@@ -4,7 +4,7 @@
 use super::filters::{self, Filter, FilterCode};
 use super::uniqueness::{cookie_key, ip_ua_key};
 use super::visitor::{ip_text, set_cookie, tags_from_query, Visitor};
-use super::{answer, macros, source};
+use super::{answer, landing, macros, source};
 use crate::click_id as id;
 use crate::state::AppState;
 use crate::store::record::ClickRecord;
@@ -87,7 +87,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         Some(s) => (s.id, source::apply(s, req.query_string(), &mut tags)),
         None => (0, 0.0),
     };
-    let record = ClickRecord {
+    let mut record = ClickRecord {
         key: id::next_key(now_ms),
         secret: id::random_secret(),
         user_id: flow.user_id,
@@ -113,14 +113,26 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         lp: 0,
         cost,
     };
+    // A way to a landing page (docs/API.md "Landing pages"); other ways
+    // pay one test of an empty list.
+    let lp_way = way.filter(|w| !w.offers.is_empty());
+    if let Some(w) = lp_way {
+        landing::choose(w, &mut record);
+    }
     let click_id = id::encode(record.key, record.secret);
     let target = match way {
+        Some(w) if lp_way.is_some() => Some(landing::url(w, &record, &click_id, || {
+            state.proxy.origin(&req)
+        })),
         Some(w) => Some(macros::expand(&w.url, &record, &click_id)),
         None => flow
             .trafficback
             .as_ref()
             .map(|(_, url)| macros::expand(url, &record, &click_id)),
     };
+    let memo = lp_way
+        .filter(|_| record_it)
+        .map(|_| landing::memo(&mut record));
     if record_it && !state.writer.enqueue(record) {
         // The writer's queue is full: a redirect would promise a click
         // that is not stored (docs/API.md "The click path").
@@ -131,6 +143,11 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     if new_cookie {
         let secure = state.proxy.https(&req);
         builder.insert_header((header::SET_COOKIE, set_cookie(cookie, secure)));
+    }
+    if let Some(memo) = memo {
+        let secure = state.proxy.https(&req);
+        builder.append_header((header::SET_COOKIE, landing::set_cookie(&click_id, secure)));
+        state.landings.remember(memo, false);
     }
     match target {
         Some(url) => answer::go(builder, flow.method, &url),

@@ -131,8 +131,8 @@ impl<S: Sink> Writer<S> {
     /// Queues a click; false when the queue is full (README "The click
     /// path"): the click is not stored and must not be redirected. Never
     /// waits.
-    pub fn enqueue(&self, click: S::Record) -> bool {
-        self.queue.click(Box::new(click))
+    pub fn enqueue(&self, click: impl Into<S::Record>) -> bool {
+        self.queue.click(Box::new(click.into()))
     }
 
     /// Queues `job` behind everything queued before it; its answer goes

@@ -3,6 +3,7 @@
 //! columns, gathered in [`Sums`]) in the same transaction. The writer
 //! thread stores through [`Appender`] (its [`Sink`]); `flowtrack demo`
 //! gathers the sums on its generating thread and stores the rows here.
+use super::landing::Write;
 use super::record::{ClickRecord, INSERT_SQL};
 use super::registry::{self, Dim, Flag};
 
@@ -69,22 +70,45 @@ impl Appender {
         }
         Ok(())
     }
+
+    /// Stores `clicks` with their share of the derived copies (written at
+    /// [`Sink::flush`]).
+    pub fn clicks(&mut self, tx: &Connection, clicks: &[&ClickRecord]) -> rusqlite::Result<()> {
+        self.rows(tx, clicks.iter().copied())?;
+        clicks.iter().for_each(|c| self.sums.add(c));
+        Ok(())
+    }
 }
 
-impl Record for ClickRecord {
+impl Record for Write {
     /// The record and its texts.
     fn bytes(&self) -> usize {
-        std::mem::size_of::<ClickRecord>() + self.texts().map(String::capacity).sum::<usize>()
+        std::mem::size_of::<Write>()
+            + match self {
+                Write::Click(c) => c.texts().map(String::capacity).sum::<usize>(),
+                Write::Landing(_) => 0,
+            }
     }
 }
 
 impl Sink for Appender {
-    type Record = ClickRecord;
+    type Record = Write;
 
-    fn append(&mut self, tx: &Connection, run: &[&ClickRecord]) -> rusqlite::Result<()> {
-        self.rows(tx, run.iter().copied())?;
-        run.iter().for_each(|c| self.sums.add(c));
-        Ok(())
+    /// New clicks and landing clicks in the order they came: a landing
+    /// click may name a click of the same run.
+    fn append(&mut self, tx: &Connection, run: &[&Write]) -> rusqlite::Result<()> {
+        let mut clicks: Vec<&ClickRecord> = Vec::with_capacity(run.len());
+        for w in run {
+            match w {
+                Write::Click(c) => clicks.push(c),
+                Write::Landing(l) => {
+                    self.clicks(tx, &clicks)?;
+                    clicks.clear();
+                    l.store(tx)?;
+                }
+            }
+        }
+        self.clicks(tx, &clicks)
     }
 
     fn flush(&mut self, tx: &Connection) -> rusqlite::Result<()> {
@@ -111,7 +135,7 @@ pub fn write_batch<C: std::borrow::Borrow<ClickRecord>>(
     let mut a = Appender::default();
     let tx = conn.transaction()?;
     let run: Vec<&ClickRecord> = clicks.iter().map(|c| c.borrow()).collect();
-    a.append(&tx, &run)?;
+    a.clicks(&tx, &run)?;
     a.flush(&tx)?;
     tx.commit()?;
     a.committed();

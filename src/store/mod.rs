@@ -5,7 +5,8 @@
 //! columns. Every write that touches them goes through this interface,
 //! which keeps the copies in step in the same transaction:
 //!
-//! - [`Appender`]: new clicks (the writer, `flowtrack demo`);
+//! - [`Appender`]: new clicks (the writer, `flowtrack demo`) and
+//!   landing clicks ([`LandingClick`], the writer's [`Write`]);
 //! - [`reprice`]: new click prices (spend.json);
 //! - [`rescale`]: a change of the base currency (profile.json);
 //! - [`leads`]: a lead written or moved (postback.json);
@@ -24,6 +25,7 @@ pub mod append;
 mod cols;
 pub mod filters;
 pub mod ip;
+mod landing;
 pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
@@ -54,6 +56,7 @@ pub use append::Appender;
 pub use cols::read::Hours;
 pub use cols::store::fill_from_clicks;
 pub use cols::CHUNK;
+pub use landing::{LandingClick, Write};
 pub use page::click;
 pub use texts::IdMap;
 pub use visitors::{recent, ReadBy, Recent};

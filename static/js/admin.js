@@ -1,7 +1,7 @@
 // Sites (#sites), goals (#goals), blacklist (#blacklist) and profile (#profile).
 import {
   el, txt, api, invalidateRefs, field, button, showError, showMsg, copyButton, confirmAsk,
-  safeUrl, datalist,
+  safeUrl, datalist, options,
 } from './util.js';
 import { sessionsCard } from './sessions.js';
 import { sourceLinksCard } from './sources.js';
@@ -12,7 +12,11 @@ const MACROS = [
   ['{ip}', 'visitor IP'], ['{utms}', 'utm_source'], ['{utmc}', 'utm_campaign'], ['{utmn}', 'utm_content'],
   ['{utmt}', 'utm_term'], ['{utmm}', 'utm_medium'], ['{subid}', 'subid'], ['{uuid}', 'uuid tag'],
   ['{uid}', 'ad click id (fbclid, gclid, ttclid, ...)'], ['{data1}', 'custom data 1'], ['{data2}', 'custom data 2'],
+  ['{landing}', 'landing page id'], ['{offer}', 'offer id (behind a landing page: the one the visitor gets)'],
+  ['{lpclick}', 'on a landing page: the tracker link on to the offer (add /2 for the page\'s second offer)'],
 ];
+
+const KINDS = [['offer', 'offer'], ['landing', 'landing page (links on to offers)']];
 
 const macroHelp = () => el('details', { class: 'help' },
   el('summary', {}, 'URL macros'),
@@ -29,15 +33,17 @@ export function renderSites(root) {
   const siteId = el('input', { id: 'site-id', type: 'hidden', value: '' });
   const name = el('input', { id: 'site-name', type: 'text', required: true, maxlength: 255 });
   const url = el('input', { id: 'site-url', type: 'url', required: true, placeholder: 'https://offer.example/?click={click}' });
+  const kind = el('select', { id: 'site-kind' }, options(KINDS, 'offer'));
   const title = el('h2', {}, 'New site');
   const cancel = button('Cancel', () => reset(), { id: 'site-cancel', class: 'btn', hidden: true });
   const reset = () => {
-    siteId.value = ''; name.value = ''; url.value = '';
+    siteId.value = ''; name.value = ''; url.value = ''; kind.value = 'offer';
     title.textContent = 'New site';
     cancel.hidden = true;
   };
   const edit = (s) => {
     siteId.value = txt(s.id); name.value = txt(s.name); url.value = txt(s.url);
+    kind.value = txt(s.kind) === 'landing' ? 'landing' : 'offer';
     title.textContent = 'Edit site #' + txt(s.id);
     cancel.hidden = false;
     name.focus();
@@ -47,10 +53,11 @@ export function renderSites(root) {
     try {
       const sites = listOf(await api('sites'), 'sites');
       listBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: 'sites-table', class: 'data' },
-        el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'ID'), el('th', {}, 'Name'), el('th', {}, 'URL'), el('th', {}, ''))),
+        el('thead', {}, el('tr', {}, el('th', { class: 'num' }, 'ID'), el('th', {}, 'Name'), el('th', {}, 'Kind'), el('th', {}, 'URL'), el('th', {}, ''))),
         el('tbody', {}, sites.length ? sites.map((s) => el('tr', { 'data-id': txt(s.id) },
           el('td', { class: 'num' }, txt(s.id)),
           el('td', { class: 'name-col' }, txt(s.name)),
+          el('td', { class: 'site-kind' }, txt(s.kind) === 'landing' ? 'landing page' : 'offer'),
           el('td', { class: 'url' }, el('span', { class: 'mono wrap' }, txt(s.url))),
           el('td', { class: 'actions nowrap' },
             button('Edit', () => edit(s), { class: 'btn btn-small', 'data-action': 'edit' }),
@@ -64,7 +71,7 @@ export function renderSites(root) {
                 load();
               } catch (e) { showError(e); }
             }, { class: 'btn btn-small btn-danger', 'data-action': 'delete' }))))
-          : el('tr', {}, el('td', { class: 'empty', colspan: 4 }, 'No sites yet.'))))));
+          : el('tr', {}, el('td', { class: 'empty', colspan: 5 }, 'No sites yet.'))))));
     } catch (e) { showError(e); }
   };
 
@@ -73,7 +80,7 @@ export function renderSites(root) {
     onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const res = await api('site', { site: siteId.value, name: name.value.trim(), url: url.value.trim() }, { post: true });
+        const res = await api('site', { site: siteId.value, name: name.value.trim(), url: url.value.trim(), kind: kind.value }, { post: true });
         showMsg('Site #' + txt(res.site || siteId.value) + ' saved');
         invalidateRefs();
         reset();
@@ -81,7 +88,8 @@ export function renderSites(root) {
       } catch (err) { showError(err); }
     },
   }, title, siteId,
-  el('div', { class: 'grid grid-wide' }, field('Name', name), field('URL', url, 'landing page or offer link, with macros')),
+  el('div', { class: 'grid grid-wide' }, field('Name', name), field('URL', url, 'landing page or offer link, with macros'),
+    field('Kind', kind, 'a landing page links on to offers with {lpclick}')),
   el('div', { class: 'actions' }, el('button', { type: 'submit', id: 'site-save', class: 'btn btn-primary' }, 'Save site'), cancel),
   macroHelp());
 

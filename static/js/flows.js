@@ -4,6 +4,7 @@ import {
   toList, isOn, copyButton, confirmAsk,
 } from './util.js';
 import { loadSources, sourceSelect, sourceName } from './sources.js';
+import { offersEditor, readOffers, offersText } from './offers.js';
 
 const METHODS = [['redirect', 'redirect (302)'], ['meta', 'meta refresh (hides referrer)'], ['js', 'JavaScript']];
 const DEVICE_OPTS = [['any', 'any'], ['desktop', 'desktop'], ['mobile', 'mobile'], ['ios', 'iOS'], ['android', 'Android']];
@@ -85,7 +86,8 @@ export function renderFlows(root) {
       const share = on && weightSum ? Math.round((Math.max(0, num(w.weight)) / weightSum) * 100) + '%' : '';
       return el('tr', { class: on ? null : 'paused', 'data-way': txt(w.way) },
         el('td', { class: 'num' }, txt(w.way)),
-        el('td', { class: 'nowrap' }, t.site ? el('span', { title: 'site ' + t.site }, siteLabel(sites, t.site)) : el('span', { class: 'trunc', title: txt(t.url) }, txt(t.url))),
+        el('td', { class: 'nowrap' }, t.site ? el('span', { title: 'site ' + t.site }, siteLabel(sites, t.site)) : el('span', { class: 'trunc', title: txt(t.url) }, txt(t.url)),
+          offersText(w, sites, siteLabel)),
         el('td', { class: 'num' }, txt(w.weight), share ? el('span', { class: 'muted' }, ' ' + share) : null),
         el('td', {}, toList(w.geo).join(', ') || 'all'),
         el('td', {}, toList(w.geox).join(', ')),
@@ -149,7 +151,7 @@ function wayRow(w, sites, tbody) {
   const on = !w || w.active == null || isOn(w.active);
   const tr = el('tr', { class: 'way-row', 'data-way': w && w.way != null && w.way !== false ? txt(w.way) : '' },
     el('td', { class: 'num muted' }, w && w.way ? txt(w.way) : 'new'),
-    el('td', { class: 'target' }, sel, url),
+    el('td', { class: 'target' }, sel, url, offersEditor(w, sites, sel)),
     el('td', {}, el('input', { class: 'way-weight', type: 'number', min: 0, step: 1, value: w && w.weight != null ? num(w.weight) : 1 })),
     el('td', {}, el('input', { class: 'way-geo', type: 'text', placeholder: 'all', value: toList(w && w.geo).join(', ') })),
     el('td', {}, el('input', { class: 'way-geox', type: 'text', placeholder: 'none', value: toList(w && w.geox).join(', ') })),
@@ -174,6 +176,8 @@ function readWay(tr) {
   w.device = q('way-device').value;
   w.bots = q('way-bots').checked ? 1 : 0;
   w.active = q('way-active').checked ? 1 : 0;
+  const offers = readOffers(tr);
+  if (offers) w.offers = offers;
   return w;
 }
 

@@ -7,6 +7,8 @@ import { DRILL, itemLabel } from './stats-nav.js';
 export const COLS = [
   { k: 'click', label: 'Clicks', t: 'int', title: 'All clicks' },
   { k: 'unique', label: 'Unique', t: 'int', title: 'Unique clicks' },
+  { k: 'lpclick', label: 'LP clicks', t: 'int', title: 'Landing clicks: visitors who went on from a landing page to an offer' },
+  { k: 'lpctr', label: 'LP CTR %', t: 'pct', title: 'Landing-page click-through: LP clicks / clicks × 100' },
   { k: 'total', label: 'Leads', t: 'int', title: 'All leads' },
   { k: 'cv', label: 'Valid', t: 'int', title: 'Valid leads (all but trash)', off: true },
   { k: 'cn', label: 'New', t: 'int', title: 'New leads', off: true },

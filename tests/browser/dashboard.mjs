@@ -16,6 +16,7 @@ import {
 import { statsFeatures, logColumns, currencyFromProfile } from './features.mjs';
 import { everyPage } from './pages.mjs';
 import { sourcesPage } from './sources.mjs';
+import { landingPages } from './landings.mjs';
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
 const XSS_SVG = '<svg onload=window.__xss=3>';
@@ -195,6 +196,7 @@ await step(page, 'flow-create', async () => {
 });
 
 await sourcesPage(page, token, flowName);
+await landingPages(page, token);
 
 await step(page, 'leads', async () => {
   await gotoPage(page, '#leads', '#leads-table');

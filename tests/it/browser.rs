@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod landing;
+
 const XSS_IMG: &str = "<img src=x onerror=\"window.__xss=1\">";
 const XSS_SCRIPT: &str = "<script>window.__xss=2</script>";
 const XSS_SVG: &str = "<svg onload=window.__xss=3>";
@@ -140,9 +142,9 @@ fn hostile_data(app: &TestApp, token: &str) {
 }
 
 /// Runs the node script with a time limit; returns (exit ok, output).
-fn run_script(dir: &Path, args: &[String]) -> (bool, String) {
+fn run_script(dir: &Path, script: &str, args: &[String]) -> (bool, String) {
     let mut child = Command::new("node")
-        .arg(dir.join("dashboard.mjs"))
+        .arg(dir.join(script))
         .args(args)
         .current_dir(dir)
         .stdout(Stdio::piped())
@@ -210,7 +212,7 @@ fn dashboard_works_in_a_real_browser_and_shows_hostile_data_as_text() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let (ok, output) = run_script(&dir, &args);
+    let (ok, output) = run_script(&dir, "dashboard.mjs", &args);
     println!("{output}");
     assert!(
         ok,

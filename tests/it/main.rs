@@ -32,6 +32,8 @@ mod hardening;
 mod help;
 mod isolation;
 mod isolation_matrix;
+mod landing;
+mod landing_lp;
 mod layers;
 mod leads;
 mod login_throttle;

@@ -10,7 +10,7 @@ fn sites_and_flows_list_every_field_by_its_spec_name() {
     let app = setup();
     assert_eq!(
         app.api("sites", ""),
-        json!({"status": "ok", "sites": [{"id": 1, "name": "S", "url": "https://s.test/?c={click}"}]})
+        json!({"status": "ok", "sites": [{"id": 1, "name": "S", "url": "https://s.test/?c={click}", "kind": "offer"}]})
     );
     assert_eq!(
         app.api("flows", ""),
@@ -19,9 +19,9 @@ fn sites_and_flows_list_every_field_by_its_spec_name() {
             "bots": 1, "unique": 24, "trafficback": "https://tb.test/",
             "ways": [
                 {"way": 1, "site": 1, "url": "https://s.test/?c={click}", "weight": 2, "geo": [],
-                 "geox": [], "device": "any", "bots": 0, "active": 1},
+                 "geox": [], "device": "any", "bots": 0, "active": 1, "offers": []},
                 {"way": 2, "site": false, "url": "https://u.test/", "weight": 1, "geo": [],
-                 "geox": ["fr"], "device": "any", "bots": 0, "active": 1}
+                 "geox": ["fr"], "device": "any", "bots": 0, "active": 1, "offers": []}
             ],
             // No traffic source: the link is the flow's path alone (sources.rs).
             "source": false, "link": format!("http://127.0.0.1:{}/main", app.port)
@@ -34,7 +34,7 @@ fn sites_and_flows_list_every_field_by_its_spec_name() {
     assert_eq!(r, json!({"status": "ok", "site": 2}));
     assert_eq!(
         app.api("sites", "")["sites"][1],
-        json!({"id": 2, "name": "New", "url": "https://n.test/"})
+        json!({"id": 2, "name": "New", "url": "https://n.test/", "kind": "offer"})
     );
     assert_eq!(
         app.api("site-delete", "site=2"),
@@ -60,9 +60,9 @@ fn ways_sent_replace_the_flows_ways() {
         ways,
         json!([
             {"way": 2, "site": false, "url": "https://u2.test/", "weight": 1, "geo": [],
-             "geox": [], "device": "ios", "bots": 1, "active": 0},
+             "geox": [], "device": "ios", "bots": 1, "active": 0, "offers": []},
             {"way": 3, "site": false, "url": "https://new.test/", "weight": 5, "geo": [],
-             "geox": [], "device": "any", "bots": 0, "active": 1}
+             "geox": [], "device": "any", "bots": 0, "active": 1, "offers": []}
         ])
     );
     // The same ways as a JSON string in a form body.

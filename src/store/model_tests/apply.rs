@@ -110,7 +110,7 @@ impl World {
             .collect();
         let tx = self.conn.transaction().unwrap();
         let run: Vec<&ClickRecord> = records.iter().collect();
-        self.appender.append(&tx, &run).unwrap();
+        self.appender.clicks(&tx, &run).unwrap();
         self.appender.flush(&tx).unwrap();
         tx.commit().unwrap();
         self.appender.committed();
