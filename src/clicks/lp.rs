@@ -109,6 +109,11 @@ fn trafficback(flow: &Flow, click: &ClickRecord, click_id: &str) -> HttpResponse
 }
 
 pub async fn lp(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    // A flow named `lp`, made before the name was kept for this path,
+    // keeps its link (docs/API.md "Landing pages").
+    if req.path() == "/lp" && state.snapshot().flows.contains_key("lp") {
+        return super::route::click(req, state).await;
+    }
     let not_found = || answer::not_found(HttpResponse::NotFound());
     let Some(t) = target(req.path()) else {
         return not_found();

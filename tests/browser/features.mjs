@@ -70,6 +70,8 @@ export async function statsFeatures(page, token) {
     await noErrorShown(page);
     check(!(await page.$eval('#stats-form details.more', (d) => d.open)), 'the filters opened again after Show');
     const de = await apiCall('stats', { ...p, item: 'date', geo: 'de' }, token);
+    // The chip shows before the filtered answer has been drawn.
+    await page.waitForFunction((n) => document.querySelector('#stats-table tfoot td[data-total="click"]')?.dataset.value === String(n), de.total.click, { timeout: T }).catch(() => {});
     let t = await totals(page);
     check(Number(t.click.value) === Number(de.total.click), `with geo=de the totals show ${t.click.value}, stats.json ${de.total.click}`);
     const chip = await page.textContent('#stats-chips .chip[data-key="geo"]');

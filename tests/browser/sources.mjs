@@ -45,7 +45,9 @@ export async function sourcesPage(page, token, flowName) {
     check(f && f.source === id, 'the flow did not get source ' + id + ': ' + JSON.stringify(f && f.source));
     check(f.link.includes('?gclid={gclid}&campaignid={campaignid}'), 'flows.json link without the macros: ' + f.link);
     const card2 = page.locator('#flows-list article.flow', { has: page.locator(`h2:text("${flowName}")`) });
-    await card2.locator('.tracking-link').waitFor({ timeout: T });
+    // The list is drawn again after the save: until then the card is the
+    // one from before, without the source.
+    await card2.locator('.tracking-link', { hasText: f.link }).waitFor({ timeout: T }).catch(() => {});
     const shown = await card2.locator('.tracking-link').textContent();
     check(shown === f.link, 'the flow card shows the link ' + shown + ', flows.json ' + f.link);
     check((await card2.textContent()).includes('source: ' + name), 'the flow card does not name its source');

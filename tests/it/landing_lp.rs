@@ -240,3 +240,37 @@ fn a_full_queue_answers_busy_and_the_landing_click_counts_later() {
     assert!(shown(&app, &id)["lpclick"].as_i64().unwrap() > 0);
     assert_eq!(lp_rows(&app), 1);
 }
+
+/// A flow named `lp`, made before the name was kept for landing clicks,
+/// keeps its link `/lp`; `/lp/{click}` links still reach their offers.
+#[test]
+fn a_flow_named_lp_from_before_keeps_its_link() {
+    let app = spawn_app();
+    funnel(&app);
+    let (id, _) = click(&app, "/fl");
+    assert_eq!(
+        app.api_json(
+            "flow",
+            &json!({"flow": "lp", "ways": [{"url": "https://x.test/"}]})
+        )["error"],
+        "bad-flow"
+    );
+    let db = app.stop();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO flows (id, user_id, name, created) VALUES ('lp', 1, 'old', 0);
+         INSERT INTO ways (user_id, flow_id, url) VALUES (1, 'lp', 'https://old.test/?c={click}');",
+    )
+    .unwrap();
+    drop(conn);
+    let app = restart(db);
+    let r = app.click("/lp", &[]);
+    assert_eq!(r.status, 302);
+    assert!(
+        location(&r).starts_with("https://old.test/?c="),
+        "{}",
+        location(&r)
+    );
+    let r = app.click(&format!("/lp/{id}"), &[]);
+    assert_eq!(location(&r), format!("https://o1.test/?c={id}&s=&o=2"));
+}
