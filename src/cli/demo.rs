@@ -211,17 +211,7 @@ fn generate(
                     } else {
                         (0, 0, 0)
                     };
-                    // Behind the landing page, 55% of visitors go on to
-                    // the offer, a few seconds later. Decided by the key,
-                    // not the generator: the rest of the demo stays as it
-                    // was.
                     let key = ((t_ms) << 16) | (i as i64 & 0xffff);
-                    let spread = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
-                    let lp = if offer > 0 && spread % 100 < 55 {
-                        (t_ms / 1000 + 3 + (spread % 40) as i64).min(now_ms / 1000)
-                    } else {
-                        0
-                    };
                     let ip = if blacklisted {
                         format!("203.0.113.{}", rng.random_range(1..255))
                     } else {
@@ -261,7 +251,7 @@ fn generate(
                         source: ways[fi][0].source,
                         landing: if offer > 0 { site } else { 0 },
                         offer: if offer > 0 { offer } else { site },
-                        lp,
+                        lp: 0,
                         cost: if target { f.cpc * rates.base } else { 0.0 },
                     };
                     let values = [
@@ -284,10 +274,16 @@ fn generate(
                     }
                     // A lead for some unique target clicks, a while later.
                     let cr = 0.035 * f.cr * CAMPAIGNS[campaign].cr;
-                    // Behind a landing page, only visitors who went on.
-                    let lead =
-                        (target && record.unique && rng.random_bool(cr) && (offer == 0 || lp > 0))
-                            .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
+                    let lead = (target && record.unique && rng.random_bool(cr))
+                        .then(|| (t_ms / 1000 + rng.random_range(60..7200)).min(now_ms / 1000));
+                    // Behind the landing page, every visitor who converts
+                    // and half the others go on to the offer, a few
+                    // seconds later. Decided by the key, not the
+                    // generator: the rest of the demo stays as it was.
+                    let spread = (key as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40;
+                    if offer > 0 && (lead.is_some() || spread % 100 < 50) {
+                        record.lp = (t_ms / 1000 + 3 + (spread % 40) as i64).min(now_ms / 1000);
+                    }
                     sums.add(&record);
                     batch.push(Made { record, lead });
                 }
