@@ -78,3 +78,17 @@ INSERT INTO click_wide_new SELECT user_id, bucket, flow, way, site, filter, geo,
     browser, utms, domain, utmm, 0, 0, clicks, uniq, cost FROM click_wide;
 DROP TABLE click_wide;
 ALTER TABLE click_wide_new RENAME TO click_wide;
+
+-- Landing clicks per user, 15-minute bucket of the landing click, flow
+-- and one dimension (the kinds of click_roll), so that stats.json's
+-- lpclick reads no click row when the rollups serve the request
+-- (src/store/lp_roll.rs). Kept by the writer with every landing click.
+CREATE TABLE lp_roll (
+    user_id  INTEGER NOT NULL,
+    kind     INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    flow     TEXT NOT NULL,
+    value    ANY NOT NULL,
+    lpclick  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, kind, bucket, flow, value)
+) STRICT, WITHOUT ROWID;

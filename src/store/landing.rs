@@ -1,8 +1,8 @@
 //! Landing clicks (docs/API.md "Landing pages"): the visitor went on from
-//! the landing page to an offer. It changes only the click's row (its
-//! `lp` time and the offer reached): no rollup or click column holds
-//! either, so every derived copy stays in step (docs/ARCHITECTURE.md
-//! "The click store"). It travels the writer's queue beside new clicks,
+//! the landing page to an offer. It changes the click's row (its `lp`
+//! time and the offer reached), which no click rollup or click column
+//! holds, and counts in the landing-click rollups (lp_roll.rs), so every
+//! derived copy stays in step (docs/ARCHITECTURE.md "The click store"). It travels the writer's queue beside new clicks,
 //! so it shares their bound and their order: a landing click queued after
 //! its click is always stored after it.
 use super::record::ClickRecord;
@@ -53,13 +53,16 @@ impl LandingClick {
     /// Stores it on `tx` (the writer's batch transaction). A click that
     /// is not there (another user's, or never stored) is left alone.
     pub fn store(&self, tx: &Connection) -> rusqlite::Result<()> {
-        tx.prepare_cached(LP_SQL)?.execute(rusqlite::params![
+        let changed = tx.prepare_cached(LP_SQL)?.execute(rusqlite::params![
             self.lp,
             self.offer,
             self.key,
             self.secret,
             self.user_id
         ])?;
+        if changed > 0 {
+            super::lp_roll::count(tx, self.key)?;
+        }
         Ok(())
     }
 }

@@ -1,10 +1,10 @@
 //! Landing clicks for stats.json (`lpclick`, docs/API.md "Landing
-//! pages"): counted by their own time, as leads are, from the click rows
-//! that have one, through the partial index `clicks_lp` (only clicks with
-//! a landing click are in it, so the count costs what those clicks do,
-//! never a scan of the period's clicks). No rollup holds them: a landing
-//! click changes its click row alone (docs/ARCHITECTURE.md "The click
-//! store"), which keeps every copy in step.
+//! pages"): counted by their own time, as leads are: from the landing-
+//! click rollups (lp_roll.rs) when they serve the request, as the lead
+//! rollups serve leads; else from the click rows that have one, through
+//! the partial index `clicks_lp` (only clicks with a landing click are in
+//! it, so the count costs what those clicks do, never a scan of the
+//! period's clicks).
 use super::aggregate::{group_exprs, group_values, select, Grouping, Key};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
@@ -30,6 +30,28 @@ pub fn lpclicks(
     period: Period,
     mut each: impl FnMut(LpAgg),
 ) -> rusqlite::Result<()> {
+    let (sql, args) =
+        match super::rollup::query(&super::lp_roll::LPS, g.buckets, g.column, filters, period) {
+            // Rows one by one (grouped by a value) or summed: the caller adds
+            // groups up either way.
+            Some(q) => (q.sql, q.args),
+            None => rows_query(g, filters, period),
+        };
+    let mut st = conn.prepare(&sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let (bucket, value, i) = group_values(g, r)?;
+        each(LpAgg {
+            bucket,
+            value,
+            lpclick: r.get(i)?,
+        });
+    }
+    Ok(())
+}
+
+/// The click-rows query of [`lpclicks`] when no rollup serves it.
+fn rows_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
     let mut w = filters.clone();
     // `lp > 0` as a literal: SQLite uses a partial index only for a
     // condition it can see implies the index's own.
@@ -41,15 +63,5 @@ pub fn lpclicks(
     // Named, so that no filter's index (a flow's clicks of all time) is
     // ever taken instead of the landing clicks of the period.
     let sql = select(&exprs, "count(*)", "clicks INDEXED BY clicks_lp", &w, "");
-    let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(w.args.iter()))?;
-    while let Some(r) = rows.next()? {
-        let (bucket, value, i) = group_values(g, r)?;
-        each(LpAgg {
-            bucket,
-            value,
-            lpclick: r.get(i)?,
-        });
-    }
-    Ok(())
+    (sql, w.args)
 }

@@ -30,6 +30,7 @@ pub mod lead_agg;
 mod lead_roll;
 pub mod leads;
 pub mod lp_agg;
+mod lp_roll;
 #[cfg(test)]
 mod model_tests;
 pub mod page;
@@ -77,6 +78,7 @@ pub fn remove_user(conn: &rusqlite::Connection, user: crate::ids::UserId) -> rus
          DELETE FROM click_wide WHERE user_id = {user};
          DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
          DELETE FROM click_cols WHERE user_id = {user};
-         DELETE FROM lead_roll WHERE user_id = {user};"
+         DELETE FROM lead_roll WHERE user_id = {user};
+         DELETE FROM lp_roll WHERE user_id = {user};"
     ))
 }

@@ -50,6 +50,9 @@ type Narrow<'a> = foldhash::HashMap<(i64, i64, i64, &'a str, Val<'a>), (i64, i64
 pub struct Acc {
     wide: super::wide::WideAcc,
     cols: super::cols::store::ColsAcc,
+    /// Clicks stored with their landing click already (not the click
+    /// path's: `flowtrack demo`, fixtures), counted in lp_roll at flush.
+    landed: Vec<i64>,
 }
 
 impl Acc {
@@ -57,12 +60,16 @@ impl Acc {
     pub fn add(&mut self, c: &ClickRecord) {
         self.wide.add(c);
         self.cols.add(c);
+        if c.lp > 0 {
+            self.landed.push(c.key);
+        }
     }
 
     /// Empties the sums, keeping the room the maps have.
     pub fn clear(&mut self) {
         self.wide.clear();
         self.cols.clear();
+        self.landed.clear();
     }
 
     /// The batch that [`Acc::flush`] wrote is committed.
@@ -106,6 +113,10 @@ impl Acc {
             ])?;
         }
         self.wide.flush(conn)?;
+        // Their rows are written before the flush, in its transaction.
+        for id in self.landed.drain(..) {
+            super::lp_roll::count(conn, id)?;
+        }
         self.cols.flush(conn)
     }
 }

@@ -104,6 +104,16 @@ fn a_visitor_goes_from_the_landing_page_to_the_offer_counted_once() {
     // The same visitor gets the same offer behind the same way.
     let again = app.click("/fl", &[("Cookie", &c[0][..c[0].find(';').unwrap()])]);
     assert!(location(&again).ends_with("&o=2&l=1"));
+    // Counted once in the landing-click rollups too: every copy agrees
+    // with the click rows.
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    // By flow from the rollups, by offer from the click rows.
+    for item in ["flow", "offer"] {
+        let r = app.api("stats", &format!("from={today}&to={today}&item={item}"));
+        assert_eq!(r["total"]["lpclick"], 1, "{r}");
+    }
+    let db = app.stop();
+    assert!(cli_last_line(&db, &["store", "verify"]).contains("agree"));
 }
 
 #[test]

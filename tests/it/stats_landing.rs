@@ -73,6 +73,20 @@ fn landing_clicks_count_by_their_own_time_on_every_row_and_the_total() {
     assert_eq!(lp(&hour["total"]), (4, 2, 50.0), "{hour}");
     let hour = app.api("stats", &format!("{two_days}&item=date&hour=11"));
     assert_eq!(lp(&hour["total"]), (0, 0, 0.0), "{hour}");
+    // A period off the 15-minute edges is counted from the click rows,
+    // whole days from the rollups: the same landing clicks.
+    let start = utc("2024-05-10 00:00");
+    let rows = app.api(
+        "stats",
+        &format!(
+            "ufrom={}&uto={}&item=landing",
+            start + 1,
+            start + 2 * 86_400 - 1
+        ),
+    );
+    let rolled = app.api("stats", &format!("{two_days}&item=landing"));
+    assert_eq!(rows["stats"], rolled["stats"]);
+    assert_eq!(lp(&rows["total"]), (4, 2, 50.0), "{rows}");
     // The other user sees only their own.
     let other = app.add_user("other");
     let r = app.api_as(&other, "stats", &format!("{two_days}&item=landing"));

@@ -35,9 +35,15 @@ const BATCH: u64 = 3 * super::cols::CHUNK as u64;
 const SHOWN: usize = 20;
 
 /// The rollups recomputed from the click rows.
-const ROLLUPS: [&str; 2] = ["click_roll", "click_wide"];
+const ROLLUPS: [&str; 3] = ["click_roll", "click_wide", "lp_roll"];
 /// Everything [`Sums`] writes: the rollups and the click columns.
-const CLICK_COPIES: [&str; 4] = ["click_roll", "click_wide", "click_cols", "click_cols_cost"];
+const CLICK_COPIES: [&str; 5] = [
+    "click_roll",
+    "click_wide",
+    "lp_roll",
+    "click_cols",
+    "click_cols_cost",
+];
 
 /// What the check of one copy found.
 #[derive(Debug, Default)]

@@ -175,6 +175,7 @@ pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
 pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
     conn.execute_batch(
         "DROP TABLE sources;
+         DROP TABLE lp_roll;
          ALTER TABLE flows DROP COLUMN source_id;
          ALTER TABLE sites DROP COLUMN kind;
          ALTER TABLE ways DROP COLUMN offers;
