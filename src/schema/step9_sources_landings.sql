@@ -92,3 +92,26 @@ CREATE TABLE lp_roll (
     lpclick  INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (user_id, kind, bucket, flow, value)
 ) STRICT, WITHOUT ROWID;
+
+-- And per user, bucket and every column of click_wide's key at once:
+-- lpclick of an item filtered by another (src/store/lp_roll.rs).
+CREATE TABLE lp_wide (
+    user_id  INTEGER NOT NULL,
+    bucket   INTEGER NOT NULL,
+    flow     TEXT NOT NULL,
+    way      INTEGER NOT NULL,
+    site     INTEGER NOT NULL,
+    filter   INTEGER NOT NULL,
+    geo      TEXT NOT NULL,
+    mobile   INTEGER NOT NULL,
+    os       INTEGER NOT NULL,
+    browser  INTEGER NOT NULL,
+    utms     TEXT NOT NULL,
+    domain   TEXT NOT NULL,
+    utmm     TEXT NOT NULL,
+    source   INTEGER NOT NULL,
+    landing  INTEGER NOT NULL,
+    lpclick  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (user_id, bucket, flow, way, site, filter, geo, mobile, os, browser, utms, domain,
+                 utmm, source, landing)
+) STRICT, WITHOUT ROWID;

@@ -30,13 +30,15 @@ pub fn lpclicks(
     period: Period,
     mut each: impl FnMut(LpAgg),
 ) -> rusqlite::Result<()> {
-    let (sql, args) =
-        match super::rollup::query(&super::lp_roll::LPS, g.buckets, g.column, filters, period) {
-            // Rows one by one (grouped by a value) or summed: the caller adds
-            // groups up either way.
-            Some(q) => (q.sql, q.args),
-            None => rows_query(g, filters, period),
-        };
+    let (b, c) = (g.buckets, g.column);
+    let rolled = super::rollup::query(&super::lp_roll::LPS, b, c, filters, period)
+        .or_else(|| super::wide::query_of(&super::lp_roll::LP_WIDE, b, c, filters, period));
+    let (sql, args) = match rolled {
+        // Rows one by one (grouped by a value) or summed: the caller adds
+        // groups up either way.
+        Some(q) => (q.sql, q.args),
+        None => rows_query(g, filters, period),
+    };
     let mut st = conn.prepare(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {

@@ -79,6 +79,7 @@ pub fn remove_user(conn: &rusqlite::Connection, user: crate::ids::UserId) -> rus
          DELETE FROM click_cols_cost WHERE id IN (SELECT id FROM click_cols WHERE user_id = {user});
          DELETE FROM click_cols WHERE user_id = {user};
          DELETE FROM lead_roll WHERE user_id = {user};
-         DELETE FROM lp_roll WHERE user_id = {user};"
+         DELETE FROM lp_roll WHERE user_id = {user};
+         DELETE FROM lp_wide WHERE user_id = {user};"
     ))
 }

@@ -177,6 +177,18 @@ pub fn query(
     filters: &Where,
     period: Period,
 ) -> Option<Query> {
+    query_of(&WIDE, buckets, column, filters, period)
+}
+
+/// [`query`] of a table keyed as click_wide (`src`: lp_wide's landing
+/// clicks too).
+pub fn query_of(
+    src: &Source,
+    buckets: bool,
+    column: Option<&str>,
+    filters: &Where,
+    period: Period,
+) -> Option<Query> {
     let wide = |c: &str| COLUMNS.contains(&c);
     if !filters.only_lists()
         || !filters.lists.iter().all(|(c, _)| wide(c))
@@ -198,7 +210,7 @@ pub fn query(
             Sql::Integer(period.end / 900),
         ],
     );
-    Some(Query::new(&group, &WIDE, w, column.is_some()))
+    Some(Query::new(&group, src, w, column.is_some()))
 }
 
 /// The wide rollup as a rollup source: the narrow one's columns.

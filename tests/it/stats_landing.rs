@@ -87,6 +87,15 @@ fn landing_clicks_count_by_their_own_time_on_every_row_and_the_total() {
     let rolled = app.api("stats", &format!("{two_days}&item=landing"));
     assert_eq!(rows["stats"], rolled["stats"]);
     assert_eq!(lp(&rows["total"]), (4, 2, 50.0), "{rows}");
+    // An item filtered by another dimension: the wide rollups.
+    let q = "item=landing&source=7&way=1";
+    let rows = app.api(
+        "stats",
+        &format!("ufrom={}&uto={}&{q}", start + 1, start + 2 * 86_400 - 1),
+    );
+    let wide = app.api("stats", &format!("{two_days}&{q}"));
+    assert_eq!(rows["stats"], wide["stats"]);
+    assert_eq!(lp(&wide["stats"]["5"]), (3, 2, 66.67), "{wide}");
     // The other user sees only their own.
     let other = app.add_user("other");
     let r = app.api_as(&other, "stats", &format!("{two_days}&item=landing"));

@@ -35,12 +35,13 @@ const BATCH: u64 = 3 * super::cols::CHUNK as u64;
 const SHOWN: usize = 20;
 
 /// The rollups recomputed from the click rows.
-const ROLLUPS: [&str; 3] = ["click_roll", "click_wide", "lp_roll"];
+const ROLLUPS: [&str; 4] = ["click_roll", "click_wide", "lp_roll", "lp_wide"];
 /// Everything [`Sums`] writes: the rollups and the click columns.
-const CLICK_COPIES: [&str; 5] = [
+const CLICK_COPIES: [&str; 6] = [
     "click_roll",
     "click_wide",
     "lp_roll",
+    "lp_wide",
     "click_cols",
     "click_cols_cost",
 ];

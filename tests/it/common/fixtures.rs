@@ -176,6 +176,7 @@ pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
     conn.execute_batch(
         "DROP TABLE sources;
          DROP TABLE lp_roll;
+         DROP TABLE lp_wide;
          ALTER TABLE flows DROP COLUMN source_id;
          ALTER TABLE sites DROP COLUMN kind;
          ALTER TABLE ways DROP COLUMN offers;
