@@ -1,6 +1,6 @@
 //! Issue 7 / SPEC 1, the isolation matrix: for every endpoint and every
-//! object kind (site, flow, way, click, lead, goal, blacklist entry, rates,
-//! token), a second user's token on the first user's ids gives `access`
+//! object kind (site, landing page, flow, way, traffic source, click,
+//! lead, goal, blacklist entry, rates, token), a second user's token on the first user's ids gives `access`
 //! or an answer without the first user's data — never their data, never a
 //! change. The first user's whole state is compared before and after.
 use crate::common::*;
@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 fn state(app: &TestApp) -> Vec<Value> {
     let mut all: Vec<Value> = [
         "sites",
+        "sources",
         "flows",
         "goals",
         "blacklist",
@@ -56,6 +57,20 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
         &json!({"flow": "a-flow", "trafficback": 1, "ways": [{"site": 1}, {"url": "https://a-way.test/"}]}),
     );
     assert_eq!(f["ways"], json!([1, 2]));
+    // A traffic source on the flow, and a landing page in front of site 1.
+    let s = app.api("source", "template=google&name=A%20source");
+    assert_eq!(s["source"], 1, "{s}");
+    assert_eq!(app.api("flow", "flow=a-flow&source=1")["status"], "ok");
+    let lp = app.api_json(
+        "site",
+        &json!({"name": "A landing", "url": "https://a-landing.test/?go={lpclick}", "kind": "landing"}),
+    );
+    assert_eq!(lp["site"], 2, "{lp}");
+    let f = app.api_json(
+        "flow",
+        &json!({"flow": "a-lp", "ways": [{"site": 2, "offers": [{"site": 1}]}]}),
+    );
+    assert_eq!(f["status"], "ok", "{f}");
     assert_eq!(app.api("goal", "goal=a-goal&name=A%20goal")["status"], "ok");
     assert_eq!(app.api("blacklist", "add=10.7.7.7")["status"], "ok");
     assert_eq!(app.click("/a-flow?subid=a-subid", &[]).status, 302);
@@ -106,6 +121,28 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
             Some("access"),
         ),
         ("rates", r#"rates={"usd":1,"eur":5}"#.into(), Some("access")),
+        ("source", "source=1&name=taken".into(), Some("access")),
+        ("source", "source=1&cpc=9".into(), Some("access")),
+        ("source-delete", "source=1".into(), Some("access")),
+        ("flow", "flow=b-4&source=1".into(), Some("access")),
+        ("site", "site=2&kind=offer".into(), Some("access")),
+        (
+            "flow",
+            r#"flow=b-5&ways=[{"site":2,"offers":[{"site":1}]}]"#.into(),
+            Some("access"),
+        ),
+        ("sources", String::new(), None),
+        (
+            "stats",
+            "from=2000-01-01&to=2100-01-01&item=source&source=1".into(),
+            None,
+        ),
+        (
+            "stats",
+            "from=2000-01-01&to=2100-01-01&item=landing&landing=2".into(),
+            None,
+        ),
+        ("spend", "source=1&cost=1000".into(), None),
         ("sites", String::new(), None),
         ("flows", String::new(), None),
         ("goals", String::new(), None),
@@ -129,6 +166,8 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
     let first_users = [
         "a-site.test",
         "a-way.test",
+        "a-landing.test",
+        "A source",
         "a-flow",
         "a-uid",
         "10.7.7.7",
@@ -165,7 +204,7 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
     );
     assert_eq!(state(&app), before, "the first user's data changed");
     println!(
-        "isolation matrix: {} calls over 17 endpoints and 9 object kinds",
+        "isolation matrix: {} calls over 20 endpoints and 11 object kinds",
         calls.len()
     );
 }
