@@ -7,7 +7,6 @@ use super::macros;
 use crate::click_id as id;
 use crate::snapshot::{offers, Way};
 use crate::store::record::ClickRecord;
-use actix_web::http::header;
 use actix_web::HttpRequest;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -71,14 +70,7 @@ pub fn set_cookie(click_id: &str, secure: bool) -> String {
 
 /// The click id the `ftlp` cookie holds.
 pub fn read_cookie(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == COOKIE).then(|| v.trim().to_string())
-        })
+    super::visitor::cookie(req, COOKIE).map(str::to_string)
 }
 
 struct Memo {

@@ -57,18 +57,21 @@ pub fn set_cookie(cookie: u64, secure: bool) -> String {
     out
 }
 
-/// Reads our visitor cookie from the Cookie header(s).
-fn read_cookie(req: &HttpRequest) -> Option<u64> {
+/// The value of the first cookie `name` of the Cookie header(s).
+pub fn cookie<'r>(req: &'r HttpRequest, name: &str) -> Option<&'r str> {
     req.headers()
         .get_all(header::COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|kv| {
             let (k, v) = kv.trim().split_once('=')?;
-            (k == COOKIE)
-                .then(|| u64::from_str_radix(v, 16).ok())
-                .flatten()
+            (k == name).then(|| v.trim())
         })
+}
+
+/// Reads our visitor cookie from the Cookie header(s).
+fn read_cookie(req: &HttpRequest) -> Option<u64> {
+    cookie(req, COOKIE).and_then(|v| u64::from_str_radix(v, 16).ok())
 }
 
 /// The primary language of Accept-Language, e.g. `de` of `de-CH,de;q=0.9`.
