@@ -74,8 +74,35 @@ impl Appender {
     /// Stores `clicks` with their share of the derived copies (written at
     /// [`Sink::flush`]).
     pub fn clicks(&mut self, tx: &Connection, clicks: &[&ClickRecord]) -> rusqlite::Result<()> {
-        self.rows(tx, clicks.iter().copied())?;
-        clicks.iter().for_each(|c| self.sums.add(c));
+        // A click priced when it was made (its traffic source's cost), of
+        // a user whose base currency is being changed, is stored without
+        // its price: the change converts the prices and rollups it found
+        // and counts on the clicks stored meanwhile having none
+        // (rescale.rs), and the click's price is in the currency of
+        // before (docs/API.md profile.json). Looked up only for a batch
+        // with a priced click.
+        let changing = match clicks.iter().any(|c| c.cost != 0.0) {
+            true => super::rescale::pending_users(tx)?,
+            false => Vec::new(),
+        };
+        let unpriced = |c: &ClickRecord| c.cost != 0.0 && changing.contains(&c.user_id.0);
+        if !clicks.iter().any(|c| unpriced(c)) {
+            self.rows(tx, clicks.iter().copied())?;
+            clicks.iter().for_each(|c| self.sums.add(c));
+            return Ok(());
+        }
+        let copies: Vec<ClickRecord> = clicks
+            .iter()
+            .map(|c| match unpriced(c) {
+                true => ClickRecord {
+                    cost: 0.0,
+                    ..(*c).clone()
+                },
+                false => (*c).clone(),
+            })
+            .collect();
+        self.rows(tx, &copies)?;
+        copies.iter().for_each(|c| self.sums.add(c));
         Ok(())
     }
 }

@@ -47,6 +47,15 @@ pub fn change(user: UserId, to: &str) -> Box<dyn Task> {
     })
 }
 
+/// The users whose change of base currency is under way (past its first
+/// slice), by id.
+pub(super) fn pending_users(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
+    let mut st =
+        conn.prepare_cached("SELECT user_id FROM main.rescale_pending ORDER BY user_id")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    rows.collect()
+}
+
 /// The changes a crash interrupted, finished first.
 pub fn resume(conn: &Connection) -> rusqlite::Result<Vec<Box<dyn Task>>> {
     let mut st = conn.prepare("SELECT user_id FROM rescale_pending")?;

@@ -358,3 +358,38 @@ fn an_archived_source_keeps_its_name_in_stats_and_its_flow() {
 pub fn bad_input_err(code: &str, field: &str) -> Value {
     json!({"status": "error", "error": code, "field": field})
 }
+
+/// While a change of base currency is under way (its progress in
+/// `rescale_pending`), a click is stored without its source's price: the
+/// change counts on clicks stored meanwhile having none (docs/API.md
+/// profile.json). Before and after it, the click has its price, and every
+/// copy agrees with the rows.
+#[test]
+fn a_click_made_during_a_currency_change_is_stored_unpriced() {
+    let app = spawn_app();
+    let s = create(
+        &app,
+        json!({"name": "Cpc", "cost_model": "cpc", "cpc": 0.5}),
+    );
+    flow_with_source(&app, "paid", s);
+    let click = |app: &TestApp| {
+        assert_eq!(app.click("/paid", &[]).status, 302);
+        last_click(app, "paid")["cost"].as_f64().unwrap()
+    };
+    assert_eq!(click(&app), 0.5);
+    // As a change's first slice leaves it for the next ones (the writer
+    // runs no task for this row: it only stands for one).
+    let conn = app.db();
+    conn.execute(
+        "INSERT INTO rescale_pending (user_id, rate, phase, cursor, horizon) VALUES (1, 1.0, 99, 0, 0)",
+        [],
+    )
+    .unwrap();
+    assert_eq!(click(&app), 0.0);
+    conn.execute("DELETE FROM rescale_pending", []).unwrap();
+    assert_eq!(click(&app), 0.5);
+    let (total, _) = spend(&app, "paid");
+    assert_eq!(total, 1.0);
+    let db = app.stop();
+    assert!(cli_last_line(&db, &["store", "verify"]).contains("agree"));
+}

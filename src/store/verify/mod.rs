@@ -210,9 +210,7 @@ fn leads_count(conn: &Connection) -> rusqlite::Result<u64> {
 
 /// Users with a change of base currency under way.
 fn rescaling(conn: &Connection) -> rusqlite::Result<Vec<i64>> {
-    let mut st = conn.prepare("SELECT user_id FROM main.rescale_pending ORDER BY user_id")?;
-    let rows = st.query_map([], |r| r.get(0))?;
-    rows.collect()
+    super::rescale::pending_users(conn)
 }
 
 /// A TEMP table of `table`'s name and DDL: the store's statements that
