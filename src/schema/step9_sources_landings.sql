@@ -38,8 +38,12 @@ ALTER TABLE clicks ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE clicks ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE clicks ADD COLUMN offer INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE clicks ADD COLUMN lp INTEGER NOT NULL DEFAULT 0;
--- Landing clicks by their own time, for stats' lpclick.
-CREATE INDEX clicks_lp ON clicks(user_id, lp) WHERE lp > 0;
+-- Landing clicks by their own time, for stats' lpclick when no rollup
+-- serves the request (a filter on subid, ip, ...): with every column a
+-- report filters or groups by, so that such a count reads the index
+-- alone, never the click rows (src/store/lp_agg.rs).
+CREATE INDEX clicks_lp ON clicks(user_id, lp, flow, way, site, filter, geo, mobile, os, browser,
+    domain, ip, utms, utmc, utmn, utmt, utmm, subid, source, landing, offer) WHERE lp > 0;
 
 ALTER TABLE leads ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN landing INTEGER NOT NULL DEFAULT 0;

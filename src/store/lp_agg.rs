@@ -1,10 +1,10 @@
 //! Landing clicks for stats.json (`lpclick`, docs/API.md "Landing
 //! pages"): counted by their own time, as leads are: from the landing-
 //! click rollups (lp_roll.rs) when they serve the request, as the lead
-//! rollups serve leads; else from the click rows that have one, through
-//! the partial index `clicks_lp` (only clicks with a landing click are in
-//! it, so the count costs what those clicks do, never a scan of the
-//! period's clicks).
+//! rollups serve leads; else from the partial index `clicks_lp`: only
+//! clicks with a landing click are in it, with every column a report
+//! filters or groups by, so the count reads neither the period's other
+//! clicks nor any click row.
 use super::aggregate::{group_exprs, group_values, select, Grouping, Key};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
