@@ -51,3 +51,25 @@ token_of() { "$BIN" --db "$1" user token "$2" | tail -1; }
 
 # rate: requests per second from wrk's output on stdin.
 rate() { awk '/Requests\/sec/ {print $2}'; }
+
+# serve_demo DB PORT: starts flowtrack on a demo database, prints the time
+# from start to the first redirect of demo-fb, and sets TOKEN (the demo
+# user's), FROM and TO (the last 30 days) for `t` and `t3`.
+serve_demo() {
+  local start
+  start=$(date +%s%N)
+  "$BIN" --db "$1" --listen "127.0.0.1:$2" serve >"$OUT/server.log" 2>&1 &
+  SERVER_PID=$!
+  trap stop_server EXIT
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/demo-fb" 2>/dev/null)" = 302 ]; do sleep 0.002; done
+  echo "start to first redirect: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+  TOKEN=$(token_of "$1" demo)
+  FROM=$(date -u -d '29 days ago' +%F); TO=$(date -u +%F)
+}
+
+# t CALL: seconds one API call of the demo user takes; t3: the best of
+# three (the first run of a query warms SQLite's cache).
+t() { curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/tracker/$1&id=$TOKEN"; }
+t3() { for _ in 1 2 3; do t "$1"; echo; done | sort -n | head -1; }
+# ms SECONDS: whole milliseconds.
+ms() { awk -v x="$1" 'BEGIN{printf "%.0f", x*1000}'; }

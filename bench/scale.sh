@@ -22,19 +22,8 @@ HELD=$(sqlite3 "$DB" "SELECT count(*) FROM clicks")
 SIZE=$(( $(stat -c %s "$DB") + $(stat -c %s "$DB-wal" 2>/dev/null || echo 0) ))
 echo "disk: $(awk -v s="$SIZE" -v n="$HELD" 'BEGIN {printf "%.1f MiB for %d clicks, %.1f MiB per 1M clicks", s/1048576, n, s/1048576/n*1e6}')"
 
-start=$(date +%s%N)
-"$BIN" --db "$DB" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-trap stop_server EXIT
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/demo-fb" 2>/dev/null)" = 302 ]; do sleep 0.002; done
-echo "start to first redirect: $(( ($(date +%s%N) - start) / 1000000 )) ms"
-TOKEN=$(token_of "$DB" demo)
-FROM=$(date -u -d '29 days ago' +%F); TO=$(date -u +%F)
-t() { curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/tracker/$1&id=$TOKEN"; }
-# Best of three: the first run of a query warms SQLite's cache.
-t3() { for _ in 1 2 3; do t "$1"; echo; done | sort -n | head -1; }
+serve_demo "$DB" "$PORT"
 t2() { for _ in 1 2; do t "$1"; echo; done | sort -n | head -1; }
-ms() { awk -v x="$1" 'BEGIN{printf "%.0f", x*1000}'; }
 hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$SERVER_PID/status"; }
 FILTERS=("" "&flow=demo-fb" "&geo=de" "&os=1" "&browser=1" "&mobile=1" "&utm_source=facebook" "&subid=s42" "&ip=10.0.0.1")
 # report ITEM: the slowest of the filters above, with which, and VmHWM.

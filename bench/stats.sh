@@ -19,18 +19,7 @@ SIZE=$(stat -c %s "$DB")
 # Counted, not N: a reused database grows by the click load run below.
 HELD=$(sqlite3 "$DB" "SELECT count(*) FROM clicks")
 echo "database: $(awk -v s="$SIZE" -v n="$HELD" 'BEGIN {printf "%.1f MiB, %d clicks, %.1f MiB per 1M clicks", s/1048576, n, s/1048576/n*1e6}')"
-start=$(date +%s%N)
-"$BIN" --db "$DB" --listen "127.0.0.1:$PORT" serve >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-trap stop_server EXIT
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/demo-fb" 2>/dev/null)" = 302 ]; do sleep 0.002; done
-echo "start to first redirect: $(( ($(date +%s%N) - start) / 1000000 )) ms"
-TOKEN=$(token_of "$DB" demo)
-FROM=$(date -u -d '29 days ago' +%F); TO=$(date -u +%F)
-t() { curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/api/tracker/$1&id=$TOKEN"; }
-# Best of three per call: the first run of a query warms SQLite's cache.
-t3() { for _ in 1 2 3; do t "$1"; echo; done | sort -n | head -1; }
-ms() { awk -v x="$1" 'BEGIN{printf "%.0f", x*1000}'; }
+serve_demo "$DB" "$PORT"
 # Filters: a flow and a country (which the narrow rollups hold), an OS
 # (only the wide rollup and the click columns do) and a subid (neither).
 printf '%-8s %10s %14s %10s %8s %10s\n' item "30 days" "flow=demo-fb" "geo=de" "os=1" "subid=s42"
