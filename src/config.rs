@@ -102,6 +102,16 @@ pub struct ServeArgs {
         hide = true
     )]
     pub click_queue_kib: Option<usize>,
+    /// Days the log of incoming postbacks keeps a call (docs/API.md
+    /// postbacks-in.json); older ones are pruned in the background.
+    #[arg(
+        long,
+        env = "FLOWTRACK_POSTBACK_LOG_DAYS",
+        value_name = "DAYS",
+        default_value_t = 7,
+        value_parser = clap::value_parser!(u32).range(1..=3650)
+    )]
+    pub postback_log_days: u32,
 }
 
 /// The server's configuration: a plain struct, so tests and embedders
@@ -126,6 +136,11 @@ pub struct Config {
     pub read_timeout_ms: u64,
     /// KiB of clicks the writer's queue may hold (None: the default).
     pub click_queue_kib: Option<usize>,
+    /// Days the incoming postback log keeps a call.
+    pub postback_log_days: u32,
+    /// How long an outgoing postback may take before it counts as failed
+    /// (docs/API.md "Outbound postbacks"); tests shorten it.
+    pub postback_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -143,6 +158,8 @@ impl Config {
             visitor_shard_cap: crate::clicks::uniqueness::SHARD_CAP,
             read_timeout_ms: crate::api::reads::BUDGET_MS,
             click_queue_kib: None,
+            postback_log_days: 7,
+            postback_timeout: std::time::Duration::from_secs(10),
         }
     }
 
@@ -157,6 +174,7 @@ impl Config {
             geoip,
             read_timeout_ms,
             click_queue_kib,
+            postback_log_days,
         } = args;
         Config {
             listen,
@@ -167,6 +185,7 @@ impl Config {
             geoip,
             read_timeout_ms,
             click_queue_kib,
+            postback_log_days,
             ..Config::for_db(db)
         }
     }
@@ -275,7 +294,8 @@ impl ServeArgs {
             public_url,
             geoip,
             read_timeout_ms,
-            click_queue_kib
+            click_queue_kib,
+            postback_log_days
         );
     }
 }

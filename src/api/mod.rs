@@ -64,7 +64,7 @@ pub type Handler = fn(&mut Call) -> ApiResult;
 
 /// Checks a call on a pooled connection and returns the write that the
 /// one writer thread runs in its queue order (db/writer.rs).
-pub type Prepare = fn(&mut Call) -> ApiResult<crate::db::writer::JobFn>;
+pub type Prepare = fn(&mut Call) -> ApiResult<crate::db::writer::Write>;
 
 /// How an endpoint runs.
 pub enum Run {
@@ -414,7 +414,7 @@ pub async fn dispatch(
             let (to, answer) = crate::db::writer::ticket();
             actix_web::rt::task::spawn_blocking(move || {
                 match with_call(&st, &st.writes, ep, input, None, prepare) {
-                    Ok(job) => st.writer.submit(job, to),
+                    Ok(write) => st.writer.submit_write(write, to),
                     Err(e) => to.answer(Err(e)),
                 }
             });

@@ -55,6 +55,24 @@ pub use ticket::{ticket, Answer, Responder};
 /// (a barrier or another job): it runs on the writer.
 pub type JobFn = Box<dyn FnOnce(&Connection) -> ApiResult + Send>;
 
+/// What runs after a job, in the same batch but outside the job's
+/// savepoint, and sees its answer: it is kept even when the job failed
+/// and rolled back (postback.json logs every call, refused ones too). Its
+/// own failure is logged and rolled back alone.
+pub type ThenFn = Box<dyn FnOnce(&Connection, &ApiResult) -> rusqlite::Result<()> + Send>;
+
+/// A write job and what follows it.
+pub struct Write {
+    pub run: JobFn,
+    pub then: Option<ThenFn>,
+}
+
+impl From<JobFn> for Write {
+    fn from(run: JobFn) -> Write {
+        Write { run, then: None }
+    }
+}
+
 /// A record the writer stores (a click), and the memory it holds while
 /// queued, which the queue's bound counts.
 pub trait Record: Send + 'static {
@@ -79,6 +97,7 @@ pub trait Sink: Send + 'static {
 
 pub struct Job {
     run: Option<JobFn>,
+    then: Option<ThenFn>,
     to: Responder,
     answer: Option<ApiResult>,
 }
@@ -138,8 +157,14 @@ impl<S: Sink> Writer<S> {
     /// Queues `job` behind everything queued before it; its answer goes
     /// to `to` once its batch is committed (or failed). Never waits.
     pub fn submit(&self, job: JobFn, to: Responder) {
+        self.submit_write(job.into(), to)
+    }
+
+    /// [`Writer::submit`] of a job and what follows it.
+    pub fn submit_write(&self, write: Write, to: Responder) {
         let job = Job {
-            run: Some(job),
+            run: Some(write.run),
+            then: write.then,
             to,
             answer: None,
         };
@@ -195,6 +220,15 @@ impl Job {
             conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
         }
         conn.prepare_cached("RELEASE job")?.execute([])?;
+        if let Some(then) = self.then.take() {
+            conn.prepare_cached("SAVEPOINT then")?.execute([])?;
+            let done = catch_unwind(AssertUnwindSafe(|| then(conn, &answer)));
+            if !matches!(done, Ok(Ok(()))) {
+                tracing::error!("what follows a write job failed; it alone is rolled back");
+                conn.prepare_cached("ROLLBACK TO then")?.execute([])?;
+            }
+            conn.prepare_cached("RELEASE then")?.execute([])?;
+        }
         self.answer = Some(answer);
         Ok(())
     }

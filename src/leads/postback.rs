@@ -26,7 +26,7 @@ use super::row::{record_stage, Copied, LeadRow};
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::Call;
 use crate::click_id as id;
-use crate::db::writer::JobFn;
+use crate::db::writer::{JobFn, Write};
 use crate::ids::UserId;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, ToSql};
@@ -113,7 +113,7 @@ fn find(
 /// Parses and checks the (authenticated) call on its pooled connection,
 /// before anything is queued: a refused call never reaches the writer and
 /// the writer only does the lookup and the write.
-pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
+pub fn prepare(call: &mut Call) -> ApiResult<Write> {
     let user = call.user()?;
     let req = PostbackRequest::parse(&call.conn, &call.params, &user.currency)?;
     let user = user.id;
@@ -137,13 +137,14 @@ pub fn prepare(call: &mut Call) -> ApiResult<JobFn> {
         }
         Source::Click(text) => Start::Click(text.clone()),
     };
-    Ok(Box::new(move |conn: &Connection| {
+    let job: JobFn = Box::new(move |conn: &Connection| {
         let fresh = match start {
             Start::Lead(row) => *row,
             Start::Click(text) => from_click(conn, user, &text)?,
         };
         write(conn, user, &req, fresh)
-    }))
+    });
+    Ok(job.into())
 }
 
 /// What a new lead starts from: a flow lead's row, read before queuing,

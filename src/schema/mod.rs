@@ -45,6 +45,9 @@ pub const STEPS: &[Step] = &[
         include_str!("step9_sources_landings.sql"),
         Some(crate::store::upgrade::step9),
     ),
+    // 10: sources' postback templates, the outbox of outgoing postbacks
+    // and the log of incoming ones.
+    (include_str!("step10_postbacks.sql"), None),
 ];
 
 /// The version a fully migrated database has.
