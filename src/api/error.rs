@@ -81,6 +81,9 @@ error_codes! {
     SlowDown = "slow-down",
     BadSource = "bad-source",
     BadTemplate = "bad-template",
+    BadPostback = "bad-postback",
+    BadState = "bad-state",
+    BadLead = "bad-lead",
 }
 
 impl ErrorCode {
