@@ -4,6 +4,7 @@ import { render as renderStats } from './js/stats.js';
 import { renderLeads, renderClicks } from './js/logs.js';
 import { renderFlows } from './js/flows.js';
 import { renderSources } from './js/sources.js';
+import { renderPostbacks } from './js/postbacks.js';
 import { renderSites, renderGoals, renderBlacklist, renderProfile } from './js/admin.js';
 
 const PAGES = {
@@ -12,6 +13,7 @@ const PAGES = {
   clicks: ['Click log', renderClicks],
   flows: ['Flows', renderFlows],
   sources: ['Traffic sources', renderSources],
+  postbacks: ['Postbacks', renderPostbacks],
   sites: ['Sites', renderSites],
   goals: ['Goals', renderGoals],
   blacklist: ['Blacklist', renderBlacklist],

@@ -1,6 +1,7 @@
 // Leads (#leads) and click log (#clicks): filtered, paged lists with CSV
 // download. Each row leads with what matters (time, flow, status, money),
 // names stand for ids (ids in tooltips), a chooser picks the columns.
+// `logPage` also draws the postback logs (js/postbacks.js).
 import {
   el, txt, num, api, refs, field, options, button, csvButton, showError, pager, safeUrl,
   fmtMoney, fmtCost, fmtTime, daysAgo, codeName, codeOptions, setCurrency, FILTERS, OSES, BROWSERS, DEVICES,
@@ -15,11 +16,11 @@ const STATUSES = [
   ['valid', 'valid: all but trash'], ['wait', 'wait: new + hold'], ['good', 'good: hold + approve'], ['bad', 'bad: cancel + trash'],
 ];
 
-const trunc = (v, cls = 'trunc') => {
+export const trunc = (v, cls = 'trunc') => {
   const s = txt(v);
   return s ? el('span', { class: cls, title: s }, s) : '';
 };
-const mono = (v) => el('span', { class: 'mono' }, txt(v));
+export const mono = (v) => el('span', { class: 'mono' }, txt(v));
 
 function refLink(v) {
   const s = txt(v);
@@ -53,12 +54,16 @@ const siteCell = (r) => {
 };
 
 // Date and time; on a phone the date goes small above the time.
-function when(ts) {
+export function when(ts) {
   const [d, t] = fmtTime(ts).split(' ');
   return el('span', { class: 'when' }, el('span', { class: 'when-d' }, d || ''), ' ', el('span', { class: 'when-t' }, t || ''));
 }
 
-function logPage(cfg) {
+/** A filtered, paged log. cfg: prefix, fn, key (the answer's list), idKey,
+ *  title, defaults, filters, cols (`get(row, reload)`), and optionally help,
+ *  lists(refs, root) (datalists), top() (nodes under the title), prepare()
+ *  (a promise awaited with each page of rows), csv: false (no CSV button). */
+export function logPage(cfg) {
   const S = { f: { ...cfg.defaults }, offset: 0 };
   let seq = 0;
 
@@ -107,14 +112,14 @@ function logPage(cfg) {
         for (const d of cfg.filters) inp[d.k].value = '';
         read(); S.offset = 0; load();
       }, { id: cfg.prefix + '-clear', class: 'btn' }),
-      csvButton(cfg.prefix + '-csv', () => {
+      cfg.csv === false ? null : csvButton(cfg.prefix + '-csv', () => {
         read();
         const q = params();
         const span = q.from || q.to ? '-' + (q.from || '') + '_' + (q.to || '') : '';
         return [cfg.fn, { ...q, limit: CSV_LIMIT }, cfg.prefix + span + '.csv'];
       })));
 
-    root.append(el('h1', {}, cfg.title), form, el('div', { class: 'table-bar' }, pg.node, chooser.node), tableBox);
+    root.append(el('h1', {}, cfg.title), cfg.top ? cfg.top() : null, form, el('div', { class: 'table-bar' }, pg.node, chooser.node), tableBox);
     if (cfg.help) root.append(el('p', { class: 'note' }, cfg.help));
 
     refs().then((r) => { if (cfg.lists) cfg.lists(r, root); });
@@ -123,7 +128,8 @@ function logPage(cfg) {
       const my = ++seq;
       tableBox.replaceChildren(el('p', { class: 'loading' }, 'Loading…'));
       try {
-        const [data, r] = await Promise.all([api(cfg.fn, { ...params(), offset: S.offset, limit: LIMIT }), refs()]);
+        const [data, r] = await Promise.all([api(cfg.fn, { ...params(), offset: S.offset, limit: LIMIT }), refs(),
+          cfg.prepare ? cfg.prepare() : null]);
         if (my !== seq) return;
         learn(r);
         const rows = Array.isArray(data[cfg.key]) ? data[cfg.key] : [];
@@ -132,7 +138,7 @@ function logPage(cfg) {
           const cols = chooser.visible();
           const head = el('thead', {}, el('tr', {}, cols.map((c) => el('th', { class: c.num ? 'num' : null, 'data-key': c.k, scope: 'col', title: c.title }, c.label))));
           const body = el('tbody', {}, rows.map((row) => el('tr', { 'data-id': txt(row[cfg.idKey]) },
-            cols.map((c) => el('td', { class: [c.num ? 'num' : c.cls, c.money && 'money', c.money && num(row[c.k]) < 0 && 'neg'], 'data-key': c.k }, c.get ? c.get(row) : txt(row[c.k]))))));
+            cols.map((c) => el('td', { class: [c.num ? 'num' : c.cls, c.money && 'money', c.money && num(row[c.k]) < 0 && 'neg'], 'data-key': c.k }, c.get ? c.get(row, load) : txt(row[c.k]))))));
           if (!rows.length) body.appendChild(el('tr', {}, el('td', { class: 'empty', colspan: cols.length }, 'Nothing found.')));
           tableBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: cfg.prefix + '-table', class: 'data sticky-first' }, head, body)));
         };

@@ -1,9 +1,11 @@
-// Traffic sources (#sources): list, create from a built-in template, edit,
+// Traffic sources (#sources): list, create from a built-in template, edit
+// (with its postback template: js/source-postback.js),
 // archive (sources.json, source.json, source-delete.json); and the flow
 // editor's source select.
 import {
   el, txt, num, api, field, options, button, showError, showMsg, confirmAsk, invalidateRefs, copyButton,
 } from './util.js';
+import { postbackEditor } from './source-postback.js';
 
 const TAGS = ['utm_source', 'utm_campaign', 'utm_content', 'utm_term', 'utm_medium', 'subid', 'uuid', 'data1', 'data2'];
 const COST_MODELS = [['none', 'none'], ['cpc', 'fixed price per click (CPC)'], ['param', 'price per click from a parameter']];
@@ -82,12 +84,14 @@ function editor(src, templates, { done, cancel }) {
   const costMacro = input('source-cost-macro', s.cost_macro, { placeholder: '{cost}' });
   const currency = input('source-currency', s.currency, { maxlength: 3, placeholder: 'usd' });
   const docs = el('p', { class: 'note', id: 'source-docs' });
+  const pb = postbackEditor(src);
   const fill = (t) => {
     name.value = txt(t.name); clickParam.value = txt(t.click_param); clickMacro.value = txt(t.click_macro);
     model.value = txt(t.cost_model) || 'none'; costParam.value = txt(t.cost_param); costMacro.value = txt(t.cost_macro);
     if (!currency.value) currency.value = txt(t.currency);
     params.replaceChildren();
     listOf(t, 'params').forEach((m) => paramRow(m, params));
+    if (t.postback) pb.fill(t.postback);
     sync();
   };
   const sync = () => {
@@ -121,6 +125,7 @@ function editor(src, templates, { done, cancel }) {
       cost_param: costParam.value.trim(),
       cost_macro: costMacro.value.trim(),
       currency: currency.value.trim().toLowerCase(),
+      ...pb.read(),
     };
     if (!isNew) body.source = num(s.id);
     // The template is recorded on create; on an edit only when changed.
@@ -151,6 +156,7 @@ function editor(src, templates, { done, cancel }) {
       el('thead', {}, el('tr', {}, ['Parameter', 'Tag', 'Macro', ''].map((h) => el('th', {}, h)))), params)),
     el('div', { class: 'actions' },
       button('+ Add parameter', () => paramRow({}, params), { id: 'source-param-add', class: 'btn btn-small' })),
+    pb.node,
     el('div', { class: 'actions form-end' },
       el('button', { type: 'submit', id: 'source-save', class: 'btn btn-primary' }, 'Save source'),
       button('Cancel', cancel, { id: 'source-cancel', class: 'btn' })));
@@ -160,6 +166,11 @@ function editor(src, templates, { done, cancel }) {
 
 const costText = (s) => (s.cost_model === 'cpc' ? num(s.cpc) + ' ' + txt(s.currency).toUpperCase() + ' per click'
   : s.cost_model === 'param' ? txt(s.cost_param) + '=' + txt(s.cost_macro) + ' (' + txt(s.currency).toUpperCase() + ')' : 'none');
+
+// A source's postback in the list: method and the stages that send; the URL in the tooltip.
+const postbackText = (p) => (p && txt(p.url)
+  ? el('span', { title: txt(p.url) }, txt(p.method).toUpperCase() || 'GET', ' at ', listOf(p, 'stages').join(', ') || 'no stage')
+  : el('span', { class: 'muted' }, 'none'));
 
 export function renderSources(root) {
   const listBox = el('div', { id: 'sources-box' });
@@ -176,7 +187,7 @@ export function renderSources(root) {
     const d = await loadSources();
     templates = d.templates;
     listBox.replaceChildren(el('div', { class: 'table-wrap' }, el('table', { id: 'sources-table', class: 'data' },
-      el('thead', {}, el('tr', {}, ['ID', 'Name', 'Template', 'Click id', 'Parameters', 'Cost', ''].map((h, i) => el('th', { class: i === 0 ? 'num' : null }, h)))),
+      el('thead', {}, el('tr', {}, ['ID', 'Name', 'Template', 'Click id', 'Parameters', 'Cost', 'Postback', ''].map((h, i) => el('th', { class: i === 0 ? 'num' : null }, h)))),
       el('tbody', {}, d.sources.length ? d.sources.map((s) => el('tr', { 'data-id': txt(s.id) },
         el('td', { class: 'num' }, txt(s.id)),
         el('td', { class: 'name-col' }, txt(s.name)),
@@ -184,6 +195,7 @@ export function renderSources(root) {
         el('td', { class: 'mono' }, s.click_param ? txt(s.click_param) + (s.click_macro ? '=' + txt(s.click_macro) : '') : ''),
         el('td', { class: 'mono' }, listOf(s, 'params').map((m) => txt(m.param) + ' → ' + txt(m.tag)).join(', ')),
         el('td', {}, costText(s)),
+        el('td', { class: 'nowrap', 'data-key': 'postback' }, postbackText(s.postback)),
         el('td', { class: 'actions nowrap' },
           button('Edit', () => open(s), { class: 'btn btn-small', 'data-action': 'edit' }),
           button('Archive', async () => {
@@ -195,12 +207,12 @@ export function renderSources(root) {
               load();
             } catch (e) { showError(e); }
           }, { class: 'btn btn-small btn-danger', 'data-action': 'archive' }))))
-        : el('tr', {}, el('td', { class: 'empty', colspan: 7 }, 'No sources yet.'))))));
+        : el('tr', {}, el('td', { class: 'empty', colspan: 8 }, 'No sources yet.'))))));
   };
   root.append(
     el('div', { class: 'page-head' }, el('h1', {}, 'Traffic sources'),
       button('New source', () => open(null), { id: 'source-new', class: 'btn btn-primary' })),
-    el('p', { class: 'note' }, 'A source is where a flow buys its traffic: its click id, what its parameters mean, and what a click costs. Name it on a flow to get the link to paste into the network.'),
+    el('p', { class: 'note' }, 'A source is where a flow buys its traffic: its click id, what its parameters mean, what a click costs, and the postback that tells it about leads. Name it on a flow to get the link to paste into the network.'),
     editorBox, listBox);
   load();
 }

@@ -10,13 +10,16 @@
 // listed, each with a screenshot fail-*.png). Exit 2: bad arguments/timeout.
 import { chromium } from 'playwright-core';
 import {
-  args, BASE, SHOTS, LAUNCH, T, failures, log, apiCall, watch, shot, step, check,
+  args, need, BASE, SHOTS, LAUNCH, T, failures, log, apiCall, watch, shot, step, check,
   noErrorShown, gotoPage, rowCount, pageText, STATS_ROWS, LEAD_ROWS, CLICK_ROWS,
 } from './lib.mjs';
 import { statsFeatures, logColumns, currencyFromProfile } from './features.mjs';
 import { everyPage } from './pages.mjs';
 import { sourcesPage } from './sources.mjs';
 import { landingPages } from './landings.mjs';
+
+need('user');
+need('password');
 
 const XSS_IMG = '<img src=x onerror="window.__xss=1">';
 const XSS_SVG = '<svg onload=window.__xss=3>';

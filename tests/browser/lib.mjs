@@ -1,13 +1,15 @@
-// Helpers of the dashboard browser test (dashboard.mjs): arguments, the
-// API as seen from node, and page steps that collect failures with a
-// screenshot each.
+// Helpers of the dashboard browser tests (dashboard.mjs, postbacks.mjs):
+// arguments, the API as seen from node, and page steps that collect
+// failures with a screenshot each.
 import fs from 'node:fs';
 import path from 'node:path';
 
 export const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-for (const k of ['url', 'user', 'password', 'shots']) {
+for (const k of ['url', 'shots']) need(k);
+/** Ends the script (exit 2) when argument --k is missing. */
+export function need(k) {
   if (!args[k]) { console.error('missing --' + k); process.exit(2); }
 }
 export const BASE = args.url.replace(/\/+$/, '');

@@ -10,6 +10,7 @@ export const PAGES = [
   ['clicks', '#clicks-table tbody tr[data-id]'],
   ['flows', '#flows-list article.flow'],
   ['sources', '#sources-table tbody tr[data-id]'],
+  ['postbacks', '#pbout-table'],
   ['sites', '#sites-table tbody tr[data-id]'],
   ['goals', '#goals-table tbody tr[data-id]'],
   ['blacklist', '#blacklist-table tbody tr[data-ip]'],

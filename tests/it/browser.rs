@@ -25,6 +25,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod landing;
+mod postbacks;
 
 const XSS_IMG: &str = "<img src=x onerror=\"window.__xss=1\">";
 const XSS_SCRIPT: &str = "<script>window.__xss=2</script>";
