@@ -55,8 +55,9 @@ function attempts(r) {
   return el('span', { title: bits.join(', ') || null }, txt(num(r.attempts)));
 }
 
-function retryCell(r, reload) {
-  if (r.state !== 'failed') return '';
+// A failed postback's Retry, beside its state.
+function retryButton(r, reload) {
+  if (r.state !== 'failed') return null;
   return button('Retry', async (e) => {
     e.target.disabled = true;
     try {
@@ -65,7 +66,7 @@ function retryCell(r, reload) {
       showMsg('Postback #' + txt(r.id) + ' will be sent again');
     } catch (err) { showError(err); }
     reload();
-  }, { class: 'btn btn-small', 'data-action': 'retry', title: 'Send it again now, attempts counted from 0' });
+  }, { class: 'btn btn-small retry', 'data-action': 'retry', title: 'Send it again now, attempts counted from 0' });
 }
 
 const renderOut = logPage({
@@ -90,13 +91,12 @@ const renderOut = logPage({
     { k: 'lead', label: 'Lead', num: true },
     { k: 'source', label: 'Source', cls: 'nowrap', get: (r) => el('span', { title: 'source ' + txt(r.source) }, sourceNames.get(num(r.source)) || 'source #' + txt(r.source)) },
     { k: 'stage', label: 'Stage', get: (r) => stageBadge(r.stage) },
-    { k: 'state', label: 'State', get: (r) => stateBadge(r.state) },
+    { k: 'state', label: 'State', cls: 'nowrap', get: (r, reload) => [stateBadge(r.state), retryButton(r, reload)] },
     { k: 'attempts', label: 'Attempts', num: true, get: attempts },
     { k: 'http', label: 'HTTP', num: true, title: 'The status code of the last answer', get: (r) => (num(r.http) ? txt(r.http) : dash()) },
     { k: 'latency', label: 'ms', num: true, title: 'How long the last attempt took, in milliseconds', get: (r) => (r.latency == null || r.latency === false || !num(r.last) ? dash() : txt(num(r.latency))) },
     { k: 'url', label: 'Sent', cls: 'url', get: target },
     { k: 'response', label: 'Answer', title: 'The start of the source\'s answer, or the error', get: answer },
-    { k: 'retry', label: '', fixed: true, cls: 'actions', get: retryCell },
     { k: 'click', label: 'Click', get: (r) => mono(r.click), off: true },
     { k: 'next', label: 'Next try', cls: 'nowrap', get: (r) => (r.state === 'pending' && num(r.next) ? when(r.next) : ''), off: true },
     { k: 'id', label: 'ID', num: true, off: true },

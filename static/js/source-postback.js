@@ -41,6 +41,8 @@ export function postbackEditor(src) {
   const stage = el('select', { id: 'source-pb-stage' }, options([['', 'the lead\'s'], ...STAGES.map((s) => [s, s])], ''));
   const out = el('div', { id: 'source-pb-preview', class: 'pb-preview', 'aria-live': 'polite' });
   const leadList = el('datalist', { id: 'dl-pb-leads' });
+  const leadInfo = el('small', { class: 'hint', id: 'source-pb-lead-info' });
+  const known = new Map(); // recent leads: id → what they are
   const goalList = el('datalist', { id: 'dl-pb-goals' });
 
   const fill = (pb) => {
@@ -81,6 +83,7 @@ export function postbackEditor(src) {
   const schedule = () => { clearTimeout(timer); timer = setTimeout(preview, PREVIEW_WAIT); };
   async function preview() {
     const my = ++seq;
+    leadInfo.textContent = known.get(String(num(lead.value))) || '';
     if (!num(lead.value)) {
       out.dataset.state = 'none';
       out.replaceChildren(el('span', { class: 'muted' }, 'Choose a lead to see the postback it would send.'));
@@ -118,8 +121,10 @@ export function postbackEditor(src) {
       if (src) leads = (await api('leads', { source: src.id, limit: 20 })).leads || [];
       if (!leads.length) leads = (await api('leads', { limit: 20 })).leads || [];
     } catch { /* the id can still be typed */ }
-    leadList.replaceChildren(...leads.map((l) => el('option', { value: txt(l.id) },
-      '#' + txt(l.id) + ' ' + txt(l.status) + ' ' + txt(l.goal) + ' ' + fmtTime(l.time) + (txt(l.adid) ? ' · ' + txt(l.adid) : ''))));
+    for (const l of leads) {
+      known.set(txt(l.id), [txt(l.status), txt(l.goal), fmtTime(l.time), txt(l.adid) && 'click id ' + txt(l.adid)].filter(Boolean).join(' · '));
+    }
+    leadList.replaceChildren(...[...known].map(([id, what]) => el('option', { value: id }, '#' + id + ' ' + what)));
     if (!lead.value && leads.length) lead.value = txt(leads[0].id);
     schedule();
   };
@@ -144,7 +149,8 @@ export function postbackEditor(src) {
     el('details', { class: 'help' }, el('summary', {}, 'Macros'),
       el('dl', { class: 'macros' }, MACROS.map(([m, d]) => [el('dt', {}, el('code', {}, m)), el('dd', {}, d)]))),
     el('h3', {}, 'Preview'),
-    el('div', { class: 'row' }, field('Lead', lead), field('Stage', stage)),
+    el('div', { class: 'row pb-row' }, el('label', { class: 'field pb-lead' }, el('span', { class: 'field-label' }, 'Lead'), lead, leadInfo),
+      field('Stage', stage)),
     out, leadList, goalList,
     el('datalist', { id: 'dl-pb-types' }, ['application/json', 'application/x-www-form-urlencoded'].map((t) => el('option', { value: t }))));
   url.closest('.field').classList.add('span-all');

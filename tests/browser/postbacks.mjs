@@ -27,6 +27,7 @@ const watchdog = setTimeout(() => { console.error('FAIL: timeout: the postbacks 
 const OUT_ROWS = '#pbout-table tbody tr[data-id]';
 const IN_ROWS = '#pbin-table tbody tr[data-id]';
 const cell = (row, key) => row.locator(`td[data-key="${key}"]`).textContent();
+const state = (row) => row.locator('td[data-key="state"] .badge').textContent();
 const ids = (page, sel) => page.$$eval(sel, (rows) => rows.map((r) => Number(r.dataset.id)));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -48,7 +49,7 @@ await step(page, 'postbacks-out-list', async () => {
   check(await page.isVisible('#postbacks-tabs a[data-tab="out"][aria-current="page"]'), 'the Outgoing tab is not the current one');
 
   const good = outRow(goodLead);
-  check((await cell(good, 'state')) === 'sent', 'the lead ' + goodLead + ' postback is not shown as sent');
+  check((await state(good)) === 'sent', 'the lead ' + goodLead + ' postback is not shown as sent');
   check((await cell(good, 'http')) === '200', 'the sent postback does not show HTTP 200');
   check((await cell(good, 'source')).includes('Good net'), 'the sent postback does not name its source');
   check((await cell(good, 'stage')) === 'approve', 'the sent postback does not show its stage');
@@ -59,7 +60,7 @@ await step(page, 'postbacks-out-list', async () => {
   check(!(await good.locator('[data-action="retry"]').count()), 'a sent postback offers a retry');
 
   const bad = outRow(badLead);
-  check((await cell(bad, 'state')) === 'failed', 'the lead ' + badLead + ' postback is not shown as failed');
+  check((await state(bad)) === 'failed', 'the lead ' + badLead + ' postback is not shown as failed');
   check((await cell(bad, 'http')) === '400', 'the failed postback does not show HTTP 400');
   check((await cell(bad, 'response')).includes('unknown click'), 'the failed postback does not show the answer: ' + await cell(bad, 'response'));
   check(await bad.locator('[data-action="retry"]').isVisible(), 'the failed postback has no Retry button');
@@ -72,7 +73,7 @@ await step(page, 'postbacks-out-retry', async () => {
   await bad.locator('[data-action="retry"]').click();
   await page.waitForFunction((lead) => [...document.querySelectorAll('#pbout-table tbody tr[data-id]')]
     .some((tr) => tr.querySelector('td[data-key="lead"]').textContent === String(lead)
-      && tr.querySelector('td[data-key="state"]').textContent === 'pending'), badLead, { timeout: T });
+      && tr.querySelector('td[data-key="state"] .badge').textContent === 'pending'), badLead, { timeout: T });
   await noErrorShown(page);
   check(!(await outRow(badLead).locator('[data-action="retry"]').count()), 'a pending postback still offers a retry');
   const p = (await apiCall('postbacks-out', { lead: badLead }, token)).postbacks;
