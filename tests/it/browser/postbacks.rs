@@ -164,7 +164,11 @@ fn the_postbacks_page_lists_and_retries_and_the_source_editor_previews() {
         state(good_lead, rows).as_deref() == Some("sent")
             && state(bad_lead, rows).as_deref() == Some("failed")
     });
-    assert_eq!(rx.bad_hits.load(Ordering::SeqCst), 1, "a 400 is not retried");
+    assert_eq!(
+        rx.bad_hits.load(Ordering::SeqCst),
+        1,
+        "a 400 is not retried"
+    );
     rx.hold.store(true, Ordering::SeqCst);
 
     let shots = std::env::var_os("FLOWTRACK_SHOTS")
@@ -175,7 +179,10 @@ fn the_postbacks_page_lists_and_retries_and_the_source_editor_previews() {
         ("--url", format!("http://127.0.0.1:{}", app.port)),
         ("--token", app.token.clone()),
         ("--shots", shots.to_str().unwrap().to_string()),
-        ("--chromium", chromium().unwrap().to_str().unwrap().to_string()),
+        (
+            "--chromium",
+            chromium().unwrap().to_str().unwrap().to_string(),
+        ),
         ("--good-source", good_source.to_string()),
         ("--bad-source", bad_source.to_string()),
         ("--good-lead", good_lead.to_string()),
@@ -197,9 +204,14 @@ fn the_postbacks_page_lists_and_retries_and_the_source_editor_previews() {
     // the server sees it a second time (and holds its answer).
     let deadline = Instant::now() + Duration::from_secs(60);
     while rx.bad_hits.load(Ordering::SeqCst) < 2 {
-        assert!(Instant::now() < deadline, "the retried postback was not sent again");
+        assert!(
+            Instant::now() < deadline,
+            "the retried postback was not sent again"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let r = app.api("postbacks-out", &format!("lead={bad_lead}"));
     assert_eq!(r["postbacks"][0]["state"], "pending", "{r}");
+    // Answered now, so no sender waits on it while the app stops.
+    rx.hold.store(false, Ordering::SeqCst);
 }
