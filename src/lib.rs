@@ -18,7 +18,6 @@ pub mod landings;
 pub mod leads;
 pub mod logs;
 pub mod money;
-pub mod outbound;
 pub mod proxy;
 pub mod rates;
 pub mod routes;

@@ -4,7 +4,8 @@
 //! handlers may use it.
 use crate::api::{self, ep, on_writer, sliced, Csv, Endpoint, Routes};
 use crate::state::AppState;
-use crate::{accounts, clicks, flows, goals, leads, outbound, rates, sites, sources, spend, stats};
+use crate::leads::outbound;
+use crate::{accounts, clicks, flows, goals, leads, rates, sites, sources, spend, stats};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Every API function. Reads that must see the latest clicks are `fresh`;

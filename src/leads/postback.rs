@@ -207,7 +207,7 @@ pub(crate) fn write_at(
     // The source hears of a new lead or a new stage in the same
     // transaction (docs/ARCHITECTURE.md "Outbound postbacks").
     let queued = match create || moved {
-        true => crate::outbound::outbox::queue(conn, user, id, &row, now)?,
+        true => crate::leads::outbound::outbox::queue(conn, user, id, &row, now)?,
         false => false,
     };
     let answer = json!({

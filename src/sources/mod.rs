@@ -19,7 +19,7 @@ const COLUMNS: &str =
 
 /// [`COLUMNS`] and the postback template's.
 fn columns() -> String {
-    format!("{COLUMNS}, {}", crate::outbound::spec::COLUMNS)
+    format!("{COLUMNS}, {}", crate::leads::outbound::spec::COLUMNS)
 }
 
 fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Spec> {
@@ -34,7 +34,7 @@ fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Spec> {
         cost_param: r.get(at + 7)?,
         cost_macro: r.get(at + 8)?,
         currency: r.get(at + 9)?,
-        postback: crate::outbound::spec::Postback::read(r, at + 10)?,
+        postback: crate::leads::outbound::spec::Postback::read(r, at + 10)?,
     })
 }
 
@@ -186,7 +186,7 @@ pub fn store(
                     "INSERT INTO sources ({COLUMNS}, user_id, {}, created)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
                        ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, unixepoch())",
-                    crate::outbound::spec::COLUMNS
+                    crate::leads::outbound::spec::COLUMNS
                 ),
                 rusqlite::params_from_iter(all()),
             )?;

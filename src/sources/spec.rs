@@ -5,7 +5,7 @@
 use super::templates::Template;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
-use crate::outbound::spec::Postback;
+use crate::leads::outbound::spec::Postback;
 use crate::store::registry::{self, Dim, Flag};
 use serde_json::{json, Value};
 

@@ -136,7 +136,15 @@ pub fn preview(call: &mut Call) -> ApiResult {
     let mut pb = Postback::default();
     let mut own = user.currency.clone();
     if let Some(id) = p.int("source", 1, i64::MAX, ErrorCode::BadSource)? {
-        crate::sources::owned(&call.conn, user.id, id, "source")?;
+        let owner: Option<crate::ids::UserId> = rusqlite::OptionalExtension::optional(
+            call.conn
+                .query_row("SELECT user_id FROM sources WHERE id = ?1", [id], |r| r.get(0)),
+        )?;
+        match owner {
+            None => return Err(ApiError::field(ErrorCode::BadSource, "source")),
+            Some(u) if u != user.id => return Err(ApiError::access()),
+            Some(_) => {}
+        }
         if let Some((saved, currency)) = outbox::source(&call.conn, user.id, id)? {
             (pb, own) = (saved, currency);
         }

@@ -1,7 +1,7 @@
 //! The outbox (docs/ARCHITECTURE.md "Outbound postbacks"): a conversion
 //! event is written here in the same transaction as the lead change that
 //! caused it, so it is never lost and never sent for a change that was
-//! rolled back; the sender (src/outbound/sender.rs) delivers it and
+//! rolled back; the sender (src/leads/outbound/sender.rs) delivers it and
 //! records each attempt. Everything here runs on the writer thread.
 use super::render::{fill, Encoding};
 use super::spec::{self, Postback};
