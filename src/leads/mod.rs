@@ -2,6 +2,7 @@
 //! lists them. A lead row carries a copy of its click's dimensions
 //! (`row`), its stage (`stage`) and a history of stage changes.
 pub mod list;
+pub mod outbound;
 pub mod postback;
 pub mod request;
 pub mod row;

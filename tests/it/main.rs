@@ -41,6 +41,7 @@ mod management;
 mod management_flows;
 mod management_lists;
 mod migration_step8;
+mod migration_step10;
 mod migration_step9;
 mod migrations;
 mod params_prop;

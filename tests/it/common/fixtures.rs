@@ -173,6 +173,7 @@ pub fn costs(db: &Path, ids: &[String]) -> Vec<f64> {
 /// too (`insert_clicks` writes them, so a test that builds an older
 /// format with it takes them back after).
 pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
+    undo_step_10(conn);
     conn.execute_batch(
         "DROP TABLE sources;
          DROP TABLE lp_roll;
@@ -205,6 +206,26 @@ pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
             .unwrap();
         }
     }
+}
+
+/// Takes a database back to what step 9 left (before
+/// src/schema/step10_postbacks.sql): no outbox, no incoming log, no
+/// postback templates on sources.
+pub fn undo_step_10(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP TABLE postbacks_out;
+         DROP TABLE postbacks_in;
+         ALTER TABLE sources DROP COLUMN pb_url;
+         ALTER TABLE sources DROP COLUMN pb_method;
+         ALTER TABLE sources DROP COLUMN pb_body;
+         ALTER TABLE sources DROP COLUMN pb_type;
+         ALTER TABLE sources DROP COLUMN pb_stages;
+         ALTER TABLE sources DROP COLUMN pb_goals;
+         ALTER TABLE sources DROP COLUMN pb_share;
+         ALTER TABLE sources DROP COLUMN pb_currency;
+         ALTER TABLE sources DROP COLUMN pb_words;",
+    )
+    .unwrap();
 }
 
 /// click_wide as step 9 made it (for a test that writes clicks into an
