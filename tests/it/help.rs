@@ -62,10 +62,11 @@ fn assert_described(what: &[&str], text: &str) {
     }
 }
 
-const SERVER: [&str; 7] = [
+const SERVER: [&str; 8] = [
     "geoip",
     "ip-header",
     "listen",
+    "postback-log-days",
     "public-url",
     "read-timeout-ms",
     "trust-proxy",
