@@ -62,7 +62,7 @@ export function when(ts) {
 /** A filtered, paged log. cfg: prefix, fn, key (the answer's list), idKey,
  *  title, defaults, filters, cols (`get(row, reload)`), and optionally help,
  *  lists(refs, root) (datalists), top() (nodes under the title), prepare()
- *  (a promise awaited with each page of rows), csv: false (no CSV button). */
+ *  (a promise awaited with each page of rows). */
 export function logPage(cfg) {
   const S = { f: { ...cfg.defaults }, offset: 0 };
   let seq = 0;
@@ -112,7 +112,7 @@ export function logPage(cfg) {
         for (const d of cfg.filters) inp[d.k].value = '';
         read(); S.offset = 0; load();
       }, { id: cfg.prefix + '-clear', class: 'btn' }),
-      cfg.csv === false ? null : csvButton(cfg.prefix + '-csv', () => {
+      csvButton(cfg.prefix + '-csv', () => {
         read();
         const q = params();
         const span = q.from || q.to ? '-' + (q.from || '') + '_' + (q.to || '') : '';

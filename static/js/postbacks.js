@@ -10,7 +10,7 @@ const STATES = [['', 'any'], ['pending', 'pending'], ['sent', 'sent'], ['failed'
 // The refusals postback.json answers (docs/API.md postback.json).
 const REFUSALS = ['no-click', 'bad-click', 'bad-flow', 'access', 'no-changes', 'bad-status', 'bad-price',
   'bad-currency', 'bad-goal', 'bad-ip', 'bad-geo', 'bad-param', 'db'];
-const ERRORS = [['', 'any'], ['ok', 'ok'], ['any', 'refused (any error)'], ...REFUSALS.map((c) => [c, c])];
+const ERRORS = [['', 'all calls'], ['ok', 'taken (ok)'], ['any', 'refused: any error'], ...REFUSALS.map((c) => [c, c])];
 
 // Source names by id, asked once each time the page is opened.
 let sourceNames = new Map();
@@ -41,11 +41,13 @@ function target(r) {
     el('span', { class: 'mono trunc wide' }, url));
 }
 
-// The answer's start, or why there was none.
+// The answer's start; the error (a timeout, a refused connection) when
+// there was none.
 function answer(r) {
   const err = txt(r.error);
-  if (err) return el('span', { class: 'trunc wide err', title: err }, err);
-  return trunc(r.response, 'trunc wide mono');
+  const res = txt(r.response);
+  if (res) return el('span', { class: 'trunc wide mono', title: (err ? err + ': ' : '') + res }, res);
+  return err ? el('span', { class: 'trunc wide err', title: err }, err) : '';
 }
 
 function attempts(r) {
@@ -71,7 +73,7 @@ function retryButton(r, reload) {
 
 const renderOut = logPage({
   prefix: 'pbout', fn: 'postbacks-out', key: 'postbacks', idKey: 'id', title: 'Postbacks',
-  defaults: {}, csv: false, top: () => tabs('out'), prepare: loadSourceNames,
+  defaults: {}, top: () => tabs('out'), prepare: loadSourceNames,
   help: 'What flowtrack told your traffic sources about leads, newest first, as each source\'s postback template says (Sources page). '
     + 'A send that fails on a connection error, a timeout, 408, 429 or 5xx is tried again after 1, 2, 4 … minutes, 11 times at most; '
     + 'any other answer but 2xx fails it at once. Secrets in URLs and bodies are shown as ***.',

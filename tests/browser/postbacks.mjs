@@ -30,6 +30,11 @@ const cell = (row, key) => row.locator(`td[data-key="${key}"]`).textContent();
 const state = (row) => row.locator('td[data-key="state"] .badge').textContent();
 const ids = (page, sel) => page.$$eval(sel, (rows) => rows.map((r) => Number(r.dataset.id)));
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+// The lines of the CSV file the button `sel` downloads.
+async function download(page, sel) {
+  const [file] = await Promise.all([page.waitForEvent('download', { timeout: T }), page.click(sel)]);
+  return fs.readFileSync(await file.path(), 'utf8').trim().split(/\r?\n/);
+}
 
 const browser = await chromium.launch(LAUNCH);
 log('chromium ' + browser.version());
@@ -82,16 +87,19 @@ await step(page, 'postbacks-out-retry', async () => {
 });
 
 await step(page, 'postbacks-out-filters', async () => {
-  await page.selectOption('#pbout-f-state', 'sent');
+  await page.selectOption('#pbout-f-state', { value: 'sent' });
   await page.click('#pbout-go');
   await page.waitForFunction(() => document.querySelectorAll('#pbout-table tbody tr[data-id]').length === 1, null, { timeout: T });
   const sent = (await apiCall('postbacks-out', { state: 'sent' }, token)).postbacks.map((p) => p.id);
   check(same(await ids(page, OUT_ROWS), sent), 'state=sent shows other rows than postbacks-out.json');
-  await page.selectOption('#pbout-f-state', '');
+  await page.selectOption('#pbout-f-state', { value: '' });
   await page.fill('#pbout-f-source', String(goodSource));
   await page.click('#pbout-go');
   await page.waitForFunction(() => document.querySelectorAll('#pbout-table tbody tr[data-id]').length === 1, null, { timeout: T });
   check((await cell(page.locator(OUT_ROWS), 'lead')) === String(goodLead), 'the source filter shows another lead');
+  const csv = await download(page, '#pbout-csv');
+  check(/^id,time,lead,click,source,stage,/.test(csv[0]), 'the CSV header is ' + csv[0]);
+  check(csv.length === 2 && csv[1].includes('good-1'), 'the CSV of the source\'s postbacks is ' + JSON.stringify(csv));
   await page.click('#pbout-clear');
   await page.waitForFunction(() => document.querySelectorAll('#pbout-table tbody tr[data-id]').length === 2, null, { timeout: T });
   await noErrorShown(page);
@@ -117,14 +125,13 @@ await step(page, 'postbacks-in-list', async () => {
   check(!params.includes(token), 'the credential is shown in the parameters');
   await shot(page, 'postbacks-in-1280.png');
 
-  await page.selectOption('#pbin-f-error', 'any');
+  await page.selectOption('#pbin-f-error', { value: 'any' });
   await page.click('#pbin-go');
   const bad = (await apiCall('postbacks-in', { error: 'any' }, token)).postbacks.map((p) => p.id);
   await page.waitForFunction((n) => document.querySelectorAll('#pbin-table tbody tr[data-id]').length === n, bad.length, { timeout: T });
   check(same(await ids(page, IN_ROWS), bad), 'error=any shows other rows than postbacks-in.json');
 
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: T }), page.click('#pbin-csv')]);
-  const csv = fs.readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  const csv = await download(page, '#pbin-csv');
   check(/^id,time,ip,click,flow,params/.test(csv[0]), 'the CSV header is ' + csv[0]);
   check(csv.length === bad.length + 1, 'the CSV has ' + (csv.length - 1) + ' rows, the page ' + bad.length);
   await noErrorShown(page);
@@ -154,7 +161,7 @@ await step(page, 'source-postback-preview', async () => {
   // A stage that does not send, then POST with a JSON body.
   await page.selectOption('#source-pb-stage', 'new');
   await page.waitForSelector('#source-pb-preview[data-send="false"][data-why="stage"]', { timeout: T });
-  await page.selectOption('#source-pb-stage', '');
+  await page.selectOption('#source-pb-stage', { value: '' });
   await page.selectOption('#source-pb-method', 'post');
   check(await page.isVisible('#source-pb-body'), 'no body field for a POST postback');
   await page.fill('#source-pb-body', '{"click":"{clickid}","payout":"{payout}"}');
