@@ -7,7 +7,9 @@
 //! text (no XSS); the
 //! tracker features (tests/browser/features.mjs: formatted money, filter
 //! chips, column chooser, chart axes, drill-down, a losing flow) and every
-//! page at 1280 and 375 px (tests/browser/pages.mjs).
+//! page at 1280 and 375 px (tests/browser/pages.mjs). The Postbacks page
+//! and the source editor's postback template run on an app of their own
+//! (browser/postbacks.rs), the landing-page funnel too (browser/landing.rs).
 //!
 //! The browser side is tests/browser/dashboard.mjs (playwright-core
 //! driving Debian's /usr/bin/chromium; `npm ci --prefix tests/browser`
