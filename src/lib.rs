@@ -19,6 +19,7 @@ pub mod leads;
 pub mod logs;
 pub mod money;
 pub mod proxy;
+pub mod prune;
 pub mod rates;
 pub mod routes;
 pub mod schema;
@@ -153,10 +154,12 @@ impl Application {
         // Outbound postbacks left pending by the last run are sent from
         // now on (docs/ARCHITECTURE.md "Outbound postbacks").
         state.outbox.start(
-            Arc::downgrade(&state.clone().into_inner()),
+            Arc::downgrade(&state),
             config.clock.clone(),
             config.postback_timeout,
         );
+        // Old postback log rows go in the background (src/prune.rs).
+        prune::start(Arc::downgrade(&state), config.postback_log_days);
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (docs/BENCHMARKS.md).
         let refill = state.clone();

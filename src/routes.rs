@@ -25,6 +25,14 @@ pub static ENDPOINTS: &[Endpoint] = &[
         ..ep("leads", leads::list::run)
     },
     Endpoint {
+        csv: Some(Csv {
+            key: "postbacks",
+            fields: || leads::inlog::FIELDS.as_slice(),
+        }),
+        heavy: true,
+        ..ep("postbacks-in", leads::inlog::list)
+    },
+    Endpoint {
         fresh: true,
         csv: Some(Csv {
             key: "stats",

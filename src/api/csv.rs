@@ -1,9 +1,10 @@
-//! `format=csv` for stats, leads and clicks (README "API", CSV): the rows
-//! and fields of the JSON answer, a header row first, shaped for a
-//! spreadsheet: times as `YYYY-MM-DD HH:MM:SS` in the user's timezone,
-//! `os_name` and `browser_name` beside the codes, a stats row's goals as
-//! columns `{goal}_{metric}` instead of nested JSON, and a last stats
-//! row `total`. Other nested values (a lead's meta) are JSON text.
+//! `format=csv` for stats, leads, clicks and the postback log (README
+//! "API", CSV): the rows and fields of the JSON answer, a header row
+//! first, shaped for a spreadsheet: times as `YYYY-MM-DD HH:MM:SS` in the
+//! user's timezone, `os_name` and `browser_name` beside the codes, a stats
+//! row's goals as columns `{goal}_{metric}` instead of nested JSON, and a
+//! last stats row `total`, a logged postback's parameters as a query
+//! string. Other nested values (a lead's meta) are JSON text.
 use super::Csv;
 use crate::user_agent::{browser_name, os_name};
 use actix_web::HttpResponse;
@@ -61,12 +62,15 @@ enum Column<'a> {
     Name(&'a str, fn(i64) -> &'static str),
     /// One metric of one goal of a stats row's `goal` object.
     Goal(&'a str, &'a str),
+    /// An object written as a query string (a logged postback's
+    /// parameters), values that are no text as their JSON.
+    Query(&'a str),
 }
 
 impl Column<'_> {
     fn title(&self) -> String {
         match self {
-            Column::Field(f) | Column::Time(f) => f.to_string(),
+            Column::Field(f) | Column::Time(f) | Column::Query(f) => f.to_string(),
             Column::Name(f, _) => format!("{f}_name"),
             Column::Goal(goal, metric) => format!("{goal}_{metric}"),
         }
@@ -86,6 +90,19 @@ impl Column<'_> {
                 Some(code) => name(code).into(),
                 None => Value::Null,
             },
+            Column::Query(f) => match row.get(*f) {
+                Some(Value::Object(m)) => {
+                    let mut q = form_urlencoded::Serializer::new(String::new());
+                    for (k, v) in m {
+                        match v {
+                            Value::String(s) => q.append_pair(k, s),
+                            other => q.append_pair(k, &other.to_string()),
+                        };
+                    }
+                    q.finish().into()
+                }
+                other => other.cloned().unwrap_or(Value::Null),
+            },
             // A row without leads of this goal has none: 0, not empty.
             Column::Goal(goal, metric) => row
                 .get("goal")
@@ -104,7 +121,8 @@ fn columns<'a>(fields: &[&'a str], key: &str, rows: &[&'a Value]) -> Vec<Column<
     let mut out = Vec::new();
     for &f in fields {
         match (key, f) {
-            ("clicks" | "leads", "time") => out.push(Column::Time(f)),
+            ("clicks" | "leads" | "postbacks", "time") => out.push(Column::Time(f)),
+            ("postbacks", "params") => out.push(Column::Query(f)),
             (_, "os") => out.extend([Column::Field(f), Column::Name(f, os_name)]),
             (_, "browser") => out.extend([Column::Field(f), Column::Name(f, browser_name)]),
             ("stats", "goal") => {

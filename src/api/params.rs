@@ -115,6 +115,12 @@ impl Params {
         }
     }
 
+    /// Every parameter as received, in order (postback.json logs them:
+    /// src/leads/inlog.rs).
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     pub fn raw(&self, name: &str) -> Option<&Value> {
         self.map.get(name).filter(|v| !v.is_null())
     }

@@ -221,13 +221,14 @@ impl Job {
         }
         conn.prepare_cached("RELEASE job")?.execute([])?;
         if let Some(then) = self.then.take() {
-            conn.prepare_cached("SAVEPOINT then")?.execute([])?;
+            // Not `then`: a keyword of SQL, no savepoint's name.
+            conn.prepare_cached("SAVEPOINT follow")?.execute([])?;
             let done = catch_unwind(AssertUnwindSafe(|| then(conn, &answer)));
             if !matches!(done, Ok(Ok(()))) {
                 tracing::error!("what follows a write job failed; it alone is rolled back");
-                conn.prepare_cached("ROLLBACK TO then")?.execute([])?;
+                conn.prepare_cached("ROLLBACK TO follow")?.execute([])?;
             }
-            conn.prepare_cached("RELEASE then")?.execute([])?;
+            conn.prepare_cached("RELEASE follow")?.execute([])?;
         }
         self.answer = Some(answer);
         Ok(())

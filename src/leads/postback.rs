@@ -28,6 +28,7 @@ use crate::api::Call;
 use crate::click_id as id;
 use crate::db::writer::{JobFn, Write};
 use crate::ids::UserId;
+use crate::snapshot::User;
 use rusqlite::types::Value as Sql;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use serde_json::json;
@@ -110,11 +111,23 @@ fn find(
     }
 }
 
-/// Parses and checks the (authenticated) call on its pooled connection,
-/// before anything is queued: a refused call never reaches the writer and
-/// the writer only does the lookup and the write.
+/// The write of an (authenticated) call, followed by its row of the
+/// incoming postback log (src/leads/inlog.rs), which every call of a known
+/// user gets: a call refused by its checks becomes a job that answers
+/// that refusal, so its row is written on the writer like any other.
 pub fn prepare(call: &mut Call) -> ApiResult<Write> {
     let user = call.user()?;
+    let entry = super::inlog::Entry::of(call, user.id);
+    let write = checked(call, &user).unwrap_or_else(|refused| {
+        let answer: JobFn = Box::new(move |_: &Connection| Err(refused));
+        answer.into()
+    });
+    Ok(entry.follow(write))
+}
+
+/// Parses and checks the call on its pooled connection, before anything
+/// is queued: the writer only does the lookup and the write.
+fn checked(call: &mut Call, user: &User) -> ApiResult<Write> {
     let req = PostbackRequest::parse(&call.conn, &call.params, &user.currency)?;
     let user = user.id;
     // A flow is committed before anyone can post to it and never changes

@@ -1,6 +1,7 @@
 //! postback.json's parameters parsed into typed values at the boundary
 //! (docs/ARCHITECTURE.md). Everything malformed is refused here, before the handler
-//! opens its transaction, so a refused call never writes anything (docs/API.md).
+//! opens its transaction, so a refused call writes nothing but its row of
+//! the postback log (docs/API.md, src/leads/inlog.rs).
 use super::row::{LeadRow, Meta, COPIED};
 use super::stage::{Stage, StatusMap};
 use crate::api::error::{ApiError, ApiResult, ErrorCode};

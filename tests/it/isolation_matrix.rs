@@ -18,6 +18,7 @@ fn state(app: &TestApp) -> Vec<Value> {
         "leads",
         "profile",
         "rates",
+        "postbacks-in",
     ]
     .iter()
     .map(|f| app.api(f, ""))
@@ -90,6 +91,11 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
     // (endpoint, query with the first user's ids, what bob must get):
     // Some(code) for an error, None for an answer that holds none of it.
     let calls: Vec<(&str, String, Option<&str>)> = vec![
+        // Before bob posts anything (his own refused calls below are his
+        // log's, as he sent them).
+        ("postbacks-in", String::new(), None),
+        ("postbacks-in", format!("click={click}"), None),
+        ("postbacks-in", "flow=a-flow&error=ok".into(), None),
         ("site", "site=1&name=taken".into(), Some("access")),
         (
             "site",
@@ -197,6 +203,12 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
             }
         }
     }
+    // Bob's log holds his own calls alone: the refused postbacks.
+    let logged = app.api_as(&bob, "postbacks-in", "")["postbacks"].clone();
+    assert_eq!(logged.as_array().map(Vec::len), Some(2), "{logged}");
+    for row in logged.as_array().unwrap() {
+        assert_eq!((&row["error"], &row["lead"]), (&json!("access"), &json!(0)));
+    }
     // Bob's own objects with the first user's names live beside theirs.
     assert_eq!(
         app.api_as(&bob, "goals", "")["goals"],
@@ -204,7 +216,7 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
     );
     assert_eq!(state(&app), before, "the first user's data changed");
     println!(
-        "isolation matrix: {} calls over 20 endpoints and 11 object kinds",
+        "isolation matrix: {} calls over 21 endpoints and 11 object kinds",
         calls.len()
     );
 }

@@ -46,6 +46,7 @@ mod migration_step9;
 mod migrations;
 mod params_prop;
 mod postback;
+mod postback_log;
 mod proxy;
 mod read_fairness;
 mod request_log;

@@ -129,3 +129,60 @@ fn jobs_queued_after_shutdown_answer_db() {
     assert_eq!(got, Err(ApiError::db()));
     assert_eq!(stored(&path), Vec::<i64>::new());
 }
+
+/// `job(x, end)` followed by storing `x + 100` (the job's answer seen:
+/// ok or not), and by a panic after it when `then_ends` is "panic".
+fn followed(x: i64, end: &'static str, then_ends: &'static str) -> Write {
+    Write {
+        run: job(x, end),
+        then: Some(Box::new(move |conn: &Connection, answer: &ApiResult| {
+            let seen = if answer.is_ok() { 100 } else { 200 };
+            conn.execute("INSERT INTO t (x) VALUES (?1)", [x + seen])?;
+            if then_ends == "panic" {
+                panic!("what follows job {x} panics after writing");
+            }
+            Ok(())
+        })),
+    }
+}
+
+#[test]
+fn what_follows_a_job_sees_its_answer_and_outlives_its_rollback() {
+    let (w, _dir, path) = writer();
+    let cases = [
+        ("ok", "ok"),
+        ("no-changes", "ok"),
+        ("ok", "panic"),
+        ("db", "panic"),
+    ];
+    let answers: Vec<Answer> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (end, then_ends))| {
+            let (to, answer) = ticket();
+            w.submit_write(followed(i as i64, end, then_ends), to);
+            answer
+        })
+        .collect();
+    let got: Vec<ApiResult> = actix_web::rt::System::new().block_on(async {
+        let mut got = Vec::new();
+        for a in answers {
+            got.push(a.wait(Duration::from_secs(5)).await);
+        }
+        got
+    });
+    // A follow-up's failure changes no answer.
+    assert_eq!(
+        got,
+        vec![
+            Ok(json!({"x": 0})),
+            Err(ApiError::new(ErrorCode::NoChanges)),
+            Ok(json!({"x": 2})),
+            Err(ApiError::db()),
+        ]
+    );
+    // Job 1's row is rolled back, its follow-up's kept; the panicking
+    // follow-ups of jobs 2 and 3 are rolled back alone.
+    assert_eq!(stored(&path), vec![0, 2, 100, 201]);
+    w.shutdown();
+}
