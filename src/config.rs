@@ -112,6 +112,16 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=3650)
     )]
     pub postback_log_days: u32,
+    /// Milliseconds an outgoing postback may take (docs/API.md "Outbound
+    /// postbacks": 10 s); for tests.
+    #[arg(
+        long,
+        env = "FLOWTRACK_POSTBACK_TIMEOUT_MS",
+        value_name = "MS",
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub postback_timeout_ms: Option<u64>,
 }
 
 /// The server's configuration: a plain struct, so tests and embedders
@@ -175,6 +185,7 @@ impl Config {
             read_timeout_ms,
             click_queue_kib,
             postback_log_days,
+            postback_timeout_ms,
         } = args;
         Config {
             listen,
@@ -186,6 +197,8 @@ impl Config {
             read_timeout_ms,
             click_queue_kib,
             postback_log_days,
+            postback_timeout: postback_timeout_ms
+                .map_or(Config::for_db("").postback_timeout, std::time::Duration::from_millis),
             ..Config::for_db(db)
         }
     }
@@ -295,7 +308,8 @@ impl ServeArgs {
             geoip,
             read_timeout_ms,
             click_queue_kib,
-            postback_log_days
+            postback_log_days,
+            postback_timeout_ms
         );
     }
 }
