@@ -124,6 +124,10 @@ pub struct ServeArgs {
     pub postback_timeout_ms: Option<u64>,
 }
 
+/// How long an outgoing postback may take (docs/API.md "Outbound
+/// postbacks").
+pub const POSTBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The server's configuration: a plain struct, so tests and embedders
 /// build it with [`Config::for_db`] and set what they need.
 #[derive(Debug, Clone)]
@@ -169,7 +173,7 @@ impl Config {
             read_timeout_ms: crate::api::reads::BUDGET_MS,
             click_queue_kib: None,
             postback_log_days: 7,
-            postback_timeout: std::time::Duration::from_secs(10),
+            postback_timeout: POSTBACK_TIMEOUT,
         }
     }
 
@@ -198,7 +202,7 @@ impl Config {
             click_queue_kib,
             postback_log_days,
             postback_timeout: postback_timeout_ms
-                .map_or(Config::for_db("").postback_timeout, std::time::Duration::from_millis),
+                .map_or(POSTBACK_TIMEOUT, std::time::Duration::from_millis),
             ..Config::for_db(db)
         }
     }
