@@ -112,7 +112,21 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=3650)
     )]
     pub postback_log_days: u32,
+    /// Milliseconds an outgoing postback may take (docs/API.md "Outbound
+    /// postbacks": 10 s); for tests.
+    #[arg(
+        long,
+        env = "FLOWTRACK_POSTBACK_TIMEOUT_MS",
+        value_name = "MS",
+        hide = true,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub postback_timeout_ms: Option<u64>,
 }
+
+/// How long an outgoing postback may take (docs/API.md "Outbound
+/// postbacks").
+pub const POSTBACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The server's configuration: a plain struct, so tests and embedders
 /// build it with [`Config::for_db`] and set what they need.
@@ -159,7 +173,7 @@ impl Config {
             read_timeout_ms: crate::api::reads::BUDGET_MS,
             click_queue_kib: None,
             postback_log_days: 7,
-            postback_timeout: std::time::Duration::from_secs(10),
+            postback_timeout: POSTBACK_TIMEOUT,
         }
     }
 
@@ -175,6 +189,7 @@ impl Config {
             read_timeout_ms,
             click_queue_kib,
             postback_log_days,
+            postback_timeout_ms,
         } = args;
         Config {
             listen,
@@ -186,6 +201,8 @@ impl Config {
             read_timeout_ms,
             click_queue_kib,
             postback_log_days,
+            postback_timeout: postback_timeout_ms
+                .map_or(POSTBACK_TIMEOUT, std::time::Duration::from_millis),
             ..Config::for_db(db)
         }
     }
@@ -295,7 +312,8 @@ impl ServeArgs {
             geoip,
             read_timeout_ms,
             click_queue_kib,
-            postback_log_days
+            postback_log_days,
+            postback_timeout_ms
         );
     }
 }

@@ -154,7 +154,7 @@ impl Application {
         // Outbound postbacks left pending by the last run are sent from
         // now on (docs/ARCHITECTURE.md "Outbound postbacks").
         state.outbox.start(
-            Arc::downgrade(&state.clone().into_inner()),
+            Arc::downgrade(&state),
             config.clock.clone(),
             config.postback_timeout,
         );

@@ -183,12 +183,20 @@ pub(super) fn setup(conn: &Connection, user: UserId) -> rusqlite::Result<Vec<Vec
     let mut ways = Vec::new();
     for (i, f) in FLOWS.iter().enumerate() {
         // The flow's network, from its built-in template, priced at the
-        // flow's cpc in USD.
+        // flow's cpc in USD. Its postback goes to a reserved domain, never
+        // to the real network (docs/API.md "Outbound postbacks").
         let source = match crate::sources::templates::find(f.source) {
             Some(t) => {
                 let spec = crate::sources::spec::Spec {
                     cost_model: "cpc".into(),
                     cpc: f.cpc,
+                    postback: crate::leads::outbound::spec::Postback {
+                        url: format!(
+                            "https://{}.example/postback?click_id={{clickid}}&payout={{payout}}&status={{status}}",
+                            t.id
+                        ),
+                        ..Default::default()
+                    },
                     ..crate::sources::spec::Spec::from_template(t, "usd")
                 };
                 Some(crate::sources::store(conn, user, None, &spec)?)
