@@ -3,8 +3,8 @@
 //! Here, at the root, so that the API layer names no handler and the
 //! handlers may use it.
 use crate::api::{self, ep, on_writer, sliced, Csv, Endpoint, Routes};
-use crate::state::AppState;
 use crate::leads::outbound;
+use crate::state::AppState;
 use crate::{accounts, clicks, flows, goals, leads, rates, sites, sources, spend, stats};
 use actix_web::{web, HttpRequest, HttpResponse};
 

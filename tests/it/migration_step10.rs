@@ -61,7 +61,10 @@ fn a_step_9_database_upgrades_with_its_sources() {
         ),
     );
     assert_eq!(r["status"], "ok", "{r}");
-    let r = app.api("postback", &format!("click={click}&status=approved&price=4"));
+    let r = app.api(
+        "postback",
+        &format!("click={click}&status=approved&price=4"),
+    );
     assert_eq!(r["status"], "ok", "{r}");
     let out = app.api("postbacks-out", "");
     let row = &out["postbacks"][0];

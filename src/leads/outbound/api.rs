@@ -138,7 +138,9 @@ pub fn preview(call: &mut Call) -> ApiResult {
     if let Some(id) = p.int("source", 1, i64::MAX, ErrorCode::BadSource)? {
         let owner: Option<crate::ids::UserId> = rusqlite::OptionalExtension::optional(
             call.conn
-                .query_row("SELECT user_id FROM sources WHERE id = ?1", [id], |r| r.get(0)),
+                .query_row("SELECT user_id FROM sources WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                }),
         )?;
         match owner {
             None => return Err(ApiError::field(ErrorCode::BadSource, "source")),
