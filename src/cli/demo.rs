@@ -323,6 +323,7 @@ fn generate(
                         let lead = Lead {
                             click: &m.record,
                             time,
+                            now: now_ms / 1000,
                         };
                         write_lead(conn, &mut rng, user, rates, &lead)?;
                     }

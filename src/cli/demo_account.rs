@@ -262,6 +262,8 @@ pub(super) struct Rates {
 pub(super) struct Lead<'a> {
     pub(super) click: &'a ClickRecord,
     pub(super) time: i64,
+    /// The demo's present (Unix seconds).
+    pub(super) now: i64,
 }
 
 /// A demo lead: its own columns, then the click's dimensions it copies
@@ -330,13 +332,22 @@ pub(super) fn write_lead(
         "INSERT INTO lead_stages (lead_id, time, stage, custom) VALUES (?1, ?2, ?3, ?4)",
     )?;
     st.execute(params![lead_id, lead.time, Stage::New, "Pending"])?;
-    if stage != Stage::New {
-        st.execute(params![
-            lead_id,
-            lead.time + rng.random_range(600..86_400),
-            stage,
-            custom
-        ])?;
-    }
+    let changed = if stage != Stage::New {
+        let time = lead.time + rng.random_range(600..86_400);
+        st.execute(params![lead_id, time, stage, custom])?;
+        Some((time, stage, custom))
+    } else {
+        None
+    };
+    let made = super::demo_postbacks::Made {
+        lead: lead_id,
+        click: &click,
+        goal,
+        price,
+        currency,
+        made: lead.time,
+        changed,
+    };
+    super::demo_postbacks::log(conn, rng, user, &made, lead.now)?;
     Ok(())
 }

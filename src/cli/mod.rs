@@ -2,6 +2,7 @@
 //! rates, store verify/rebuild.
 pub mod demo;
 mod demo_account;
+mod demo_postbacks;
 mod demo_shape;
 mod store;
 
