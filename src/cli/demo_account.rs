@@ -124,7 +124,9 @@ pub(super) fn pick<'a, T>(rng: &mut SmallRng, items: &'a [(T, u32)]) -> &'a T {
 pub(super) fn clear(conn: &Connection, user: UserId) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "DELETE FROM lead_stages WHERE lead_id IN (SELECT id FROM leads WHERE user_id = {user});
-         DELETE FROM leads WHERE user_id = {user};"
+         DELETE FROM leads WHERE user_id = {user};
+         DELETE FROM postbacks_in WHERE user_id = {user};
+         DELETE FROM postbacks_out WHERE user_id = {user};"
     ))?;
     crate::store::remove_user(conn, user)?;
     conn.execute_batch(&format!(
