@@ -43,6 +43,7 @@ mod management_lists;
 mod migration_step8;
 mod migration_step9;
 mod migrations;
+mod outbound;
 mod params_prop;
 mod postback;
 mod proxy;
