@@ -18,6 +18,7 @@ pub mod landings;
 pub mod leads;
 pub mod logs;
 pub mod money;
+pub mod outbound;
 pub mod proxy;
 pub mod rates;
 pub mod routes;
@@ -48,6 +49,10 @@ fn get_or_head() -> actix_web::Route {
 /// tens of microseconds, and 4 (against 8 shared with every call before)
 /// kept bench/postback.sh's rate (docs/BENCHMARKS.md).
 const WRITE_POOL: u32 = 4;
+
+/// How long a stop waits for outgoing postbacks in flight to be recorded
+/// (a stop stays within a few seconds even when a receiver hangs).
+const OUTBOX_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub struct Application {
     server: actix_web::dev::Server,
@@ -144,7 +149,15 @@ impl Application {
             login_throttle: Default::default(),
             keys,
             clock: config.clock.clone(),
+            outbox: Default::default(),
         });
+        // Outbound postbacks left pending by the last run are sent from
+        // now on (docs/ARCHITECTURE.md "Outbound postbacks").
+        state.outbox.start(
+            Arc::downgrade(&state.clone().into_inner()),
+            config.clock.clone(),
+            config.postback_timeout,
+        );
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (docs/BENCHMARKS.md).
         let refill = state.clone();
@@ -256,9 +269,14 @@ impl Application {
         let result = self.server.await;
         let since = stop.since();
         let state = self.state.clone();
-        let drained = actix_web::rt::task::spawn_blocking(move || state.writer.shutdown())
-            .await
-            .unwrap_or(0);
+        let drained = actix_web::rt::task::spawn_blocking(move || {
+            // Calls in flight get a moment to be recorded; the rest stay
+            // pending for the next start.
+            state.outbox.stop(OUTBOX_GRACE);
+            state.writer.shutdown()
+        })
+        .await
+        .unwrap_or(0);
         tracing::info!(
             clicks_drained = drained,
             ms = since.elapsed().as_millis() as u64,

@@ -4,7 +4,7 @@
 //! handlers may use it.
 use crate::api::{self, ep, on_writer, sliced, Csv, Endpoint, Routes};
 use crate::state::AppState;
-use crate::{accounts, clicks, flows, goals, leads, rates, sites, sources, spend, stats};
+use crate::{accounts, clicks, flows, goals, leads, outbound, rates, sites, sources, spend, stats};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Every API function. Reads that must see the latest clicks are `fresh`;
@@ -64,6 +64,16 @@ pub static ENDPOINTS: &[Endpoint] = &[
         ..ep("login", accounts::login::run)
     },
     ep("rates", rates::run),
+    Endpoint {
+        csv: Some(Csv {
+            key: "postbacks",
+            fields: || &outbound::api::FIELDS,
+        }),
+        heavy: true,
+        ..ep("postbacks-out", outbound::api::list)
+    },
+    ep("postback-retry", outbound::api::retry),
+    ep("postback-preview", outbound::api::preview),
 ];
 
 /// The functions and the credential checks `/api/tracker/{fn}.json` answers with.

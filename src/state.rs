@@ -30,6 +30,8 @@ pub struct AppState {
     pub keys: crate::accounts::keys::Keys,
     /// The time sessions and login waits go by (src/clock.rs).
     pub clock: crate::clock::ClockRef,
+    /// The outbound postback sender's handle (src/outbound/sender.rs).
+    pub outbox: crate::outbound::Outbox,
     /// Stops the checkpoint thread when the state goes.
     pub checkpointer: crate::db::checkpoint::Checkpointer,
 }

@@ -137,12 +137,19 @@ pub fn prepare(call: &mut Call) -> ApiResult<Write> {
         }
         Source::Click(text) => Start::Click(text.clone()),
     };
+    let outbox = call.state.outbox.clone();
+    let clock = call.state.clock.clone();
     let job: JobFn = Box::new(move |conn: &Connection| {
         let fresh = match start {
             Start::Lead(row) => *row,
             Start::Click(text) => from_click(conn, user, &text)?,
         };
-        write(conn, user, &req, fresh)
+        let now = clock.now_ms().div_euclid(1000);
+        let (answer, queued) = write_at(conn, user, &req, fresh, now)?;
+        if queued {
+            outbox.kick();
+        }
+        Ok(answer)
     });
     Ok(job.into())
 }
@@ -155,22 +162,20 @@ enum Start {
     Click(String),
 }
 
-/// Finds the lead and creates or changes it; `fresh` is the new lead's
-/// data. Runs on the writer inside a savepoint, so an error anywhere here
-/// leaves nothing behind; it must not open a transaction of its own.
-fn write(conn: &Connection, user: UserId, req: &PostbackRequest, fresh: LeadRow) -> ApiResult {
-    write_at(conn, user, req, fresh, jiff::Timestamp::now().as_second())
-}
-
-/// [`write`] at Unix second `now` (src/store/model_tests drives the store
-/// with leads at chosen times).
+/// Finds the lead and creates or changes it at Unix second `now` (the
+/// app's clock; src/store/model_tests drives the store with leads at
+/// chosen times); `fresh` is the new lead's data. Runs on the writer
+/// inside a savepoint, so an error anywhere here leaves nothing behind;
+/// it must not open a transaction of its own. Also answers whether an
+/// outbound postback was queued.
 pub(crate) fn write_at(
     conn: &Connection,
     user: UserId,
     req: &PostbackRequest,
     fresh: LeadRow,
     now: i64,
-) -> ApiResult {
+) -> ApiResult<(serde_json::Value, bool)> {
+    let mut moved = false;
     let (id, create, row) = match find(conn, user, req, &fresh)? {
         Some((id, old)) => {
             let mut row = old.clone();
@@ -184,6 +189,7 @@ pub(crate) fn write_at(
             if (row.stage, &row.custom) != (old.stage, &old.custom) {
                 record_stage(conn, id, now, row.stage, &row.custom)?;
             }
+            moved = row.stage != old.stage;
             if row.goal != old.goal {
                 crate::goals::ensure(conn, user, &row.goal)?;
             }
@@ -198,9 +204,16 @@ pub(crate) fn write_at(
             (id, true, row)
         }
     };
-    Ok(json!({
+    // The source hears of a new lead or a new stage in the same
+    // transaction (docs/ARCHITECTURE.md "Outbound postbacks").
+    let queued = match create || moved {
+        true => crate::outbound::outbox::queue(conn, user, id, &row, now)?,
+        false => false,
+    };
+    let answer = json!({
         "id": id,
         "create": create,
         "stage": row.stage.name(),
-    }))
+    });
+    Ok((answer, queued))
 }

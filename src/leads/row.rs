@@ -71,6 +71,14 @@ impl Copied {
         }))
     }
 
+    /// The copy of `column`; None for a column not copied.
+    pub fn get(&self, column: &str) -> Option<&Sql> {
+        COPIED
+            .iter()
+            .position(|d| d.column == column)
+            .map(|i| &self.0[i])
+    }
+
     /// Sets the copy of `column`; other columns are not copied.
     pub fn set(&mut self, column: &str, value: Sql) {
         if let Some(i) = COPIED.iter().position(|d| d.column == column) {

@@ -44,7 +44,7 @@ CREATE TABLE postbacks_out (
     error     TEXT NOT NULL DEFAULT '',    -- why it failed, if it did
     UNIQUE (lead_id, stage, source_id)
 ) STRICT;
-CREATE INDEX postbacks_out_due ON postbacks_out(next) WHERE state = 0;
+CREATE INDEX postbacks_out_due ON postbacks_out(user_id, next) WHERE state = 0;
 CREATE INDEX postbacks_out_user ON postbacks_out(user_id, id);
 
 -- Every postback.json call of a known user, as received (its credential

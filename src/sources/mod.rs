@@ -17,6 +17,11 @@ use templates::TEMPLATES;
 const COLUMNS: &str =
     "name, template, click_param, click_macro, params, cost_model, cpc, cost_param, cost_macro, currency";
 
+/// [`COLUMNS`] and the postback template's.
+fn columns() -> String {
+    format!("{COLUMNS}, {}", crate::outbound::spec::COLUMNS)
+}
+
 fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Spec> {
     Ok(Spec {
         name: r.get(at)?,
@@ -29,6 +34,7 @@ fn read(r: &rusqlite::Row, at: usize) -> rusqlite::Result<Spec> {
         cost_param: r.get(at + 7)?,
         cost_macro: r.get(at + 8)?,
         currency: r.get(at + 9)?,
+        postback: crate::outbound::spec::Postback::read(r, at + 10)?,
     })
 }
 
@@ -40,7 +46,10 @@ fn docs(template: &str) -> &'static str {
 /// The user's live source `id`, or `access` (another user's) or
 /// `bad-source` naming `field` (none, or archived).
 pub fn owned(conn: &Connection, user: UserId, id: i64, field: &str) -> ApiResult<Spec> {
-    let sql = format!("SELECT user_id, {COLUMNS} FROM sources WHERE id = ?1 AND archived = 0");
+    let sql = format!(
+        "SELECT user_id, {} FROM sources WHERE id = ?1 AND archived = 0",
+        columns()
+    );
     let found = conn
         .query_row(&sql, [id], |r| Ok((r.get::<_, UserId>(0)?, read(r, 1)?)))
         .optional()?;
@@ -56,7 +65,8 @@ pub fn list(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     call.params.only(&[])?;
     let sql = format!(
-        "SELECT id, {COLUMNS} FROM sources WHERE user_id = ?1 AND archived = 0 ORDER BY id"
+        "SELECT id, {} FROM sources WHERE user_id = ?1 AND archived = 0 ORDER BY id",
+        columns()
     );
     let mut st = call.conn.prepare(&sql)?;
     let sources = st
@@ -94,6 +104,15 @@ pub fn save(call: &mut Call) -> ApiResult {
         "cost_param",
         "cost_macro",
         "currency",
+        "postback_url",
+        "postback_method",
+        "postback_body",
+        "postback_type",
+        "postback_stages",
+        "postback_goals",
+        "postback_share",
+        "postback_currency",
+        "postback_words",
     ])?;
     let p = &call.params;
     let id = p.int("source", 1, i64::MAX, ErrorCode::BadSource)?;
@@ -142,23 +161,34 @@ pub fn store(
         spec.currency,
         user,
     ];
+    let pb = spec.postback.columns();
+    let all = || {
+        values
+            .iter()
+            .copied()
+            .chain(pb.iter().map(|v| v as &dyn rusqlite::ToSql))
+    };
     Ok(match id {
         Some(id) => {
             conn.execute(
                 "UPDATE sources SET name = ?1, template = ?2, click_param = ?3, click_macro = ?4,
                    params = ?5, cost_model = ?6, cpc = ?7, cost_param = ?8, cost_macro = ?9,
-                   currency = ?10 WHERE id = ?12 AND user_id = ?11",
-                rusqlite::params_from_iter(values.iter().copied().chain([&id as _])),
+                   currency = ?10, pb_url = ?12, pb_method = ?13, pb_body = ?14, pb_type = ?15,
+                   pb_stages = ?16, pb_goals = ?17, pb_share = ?18, pb_currency = ?19,
+                   pb_words = ?20 WHERE id = ?21 AND user_id = ?11",
+                rusqlite::params_from_iter(all().chain([&id as _])),
             )?;
             id
         }
         None => {
             conn.execute(
                 &format!(
-                    "INSERT INTO sources ({COLUMNS}, user_id, created)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, unixepoch())"
+                    "INSERT INTO sources ({COLUMNS}, user_id, {}, created)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,
+                       ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, unixepoch())",
+                    crate::outbound::spec::COLUMNS
                 ),
-                values,
+                rusqlite::params_from_iter(all()),
             )?;
             conn.last_insert_rowid()
         }
@@ -223,7 +253,7 @@ pub fn link(
 ) -> rusqlite::Result<String> {
     let mut url = format!("{origin}/{flow}");
     let Some(id) = source else { return Ok(url) };
-    let sql = format!("SELECT {COLUMNS} FROM sources WHERE id = ?1");
+    let sql = format!("SELECT {} FROM sources WHERE id = ?1", columns());
     let Some(s) = conn.query_row(&sql, [id], |r| read(r, 0)).optional()? else {
         return Ok(url);
     };

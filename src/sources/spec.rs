@@ -5,6 +5,7 @@
 use super::templates::Template;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
+use crate::outbound::spec::Postback;
 use crate::store::registry::{self, Dim, Flag};
 use serde_json::{json, Value};
 
@@ -36,6 +37,8 @@ pub struct Spec {
     pub cost_param: String,
     pub cost_macro: String,
     pub currency: String,
+    /// What the source is told when its clicks convert.
+    pub postback: Postback,
 }
 
 /// A query parameter's name: 1 to 64 of letters, digits and `_-.[]`.
@@ -69,6 +72,7 @@ impl Spec {
             cost_param: String::new(),
             cost_macro: String::new(),
             currency: currency.into(),
+            postback: Postback::default(),
         }
     }
 
@@ -91,6 +95,10 @@ impl Spec {
             cost_model: t.cost_model.into(),
             cost_param: t.cost_param.into(),
             cost_macro: t.cost_macro.into(),
+            postback: Postback {
+                url: t.postback.into(),
+                ..Postback::default()
+            },
             ..Spec::blank(currency)
         }
     }
@@ -122,6 +130,7 @@ impl Spec {
             "cost_param": self.cost_param,
             "cost_macro": self.cost_macro,
             "currency": self.currency,
+            "postback": self.postback.to_json(),
             "docs": docs,
         })
     }
@@ -187,6 +196,7 @@ impl Spec {
             }
             self.currency = c;
         }
+        self.postback.apply(p, known)?;
         self.check()
     }
 

@@ -16,6 +16,11 @@ pub struct Template {
     pub cost_model: &'static str,
     pub cost_param: &'static str,
     pub cost_macro: &'static str,
+    /// The network's server-to-server conversion URL (docs/API.md
+    /// "Outbound postbacks"), its account placeholders in capitals for
+    /// the user to fill; empty where the network takes conversions only
+    /// through an API with its own credentials.
+    pub postback: &'static str,
 }
 
 const NONE: Template = Template {
@@ -28,6 +33,7 @@ const NONE: Template = Template {
     cost_model: "none",
     cost_param: "",
     cost_macro: "",
+    postback: "",
 };
 
 pub const TEMPLATES: &[Template] = &[
@@ -111,6 +117,7 @@ pub const TEMPLATES: &[Template] = &[
         cost_model: "param",
         cost_param: "cost",
         cost_macro: "{cost}",
+        postback: "https://ad.propellerads.com/conversion.php?aid=YOUR_AID&tid=YOUR_TID&visitor_id={clickid}&payout={payout}",
     },
     // Native: Taboola passes {click_id} for its S2S postback.
     Template {
@@ -125,6 +132,7 @@ pub const TEMPLATES: &[Template] = &[
             ("campaign_item_id", "utm_content", "{campaign_item_id}"),
             ("platform", "data1", "{platform}"),
         ],
+        postback: "https://trc.taboola.com/actions-handler/log/3/s2s-action?click-id={clickid}&name=YOUR_EVENT&revenue={payout}&currency={currency}",
         ..NONE
     },
     // Native: MGID's teaser macros, {click_price} the price per click.
@@ -142,6 +150,7 @@ pub const TEMPLATES: &[Template] = &[
         cost_model: "param",
         cost_param: "cost",
         cost_macro: "{click_price}",
+        postback: "https://a.mgid.com/postback?c={clickid}&e=YOUR_EVENT&r={payout}",
     },
 ];
 

@@ -1,0 +1,299 @@
+//! The sender (docs/ARCHITECTURE.md "Outbound postbacks"): a dispatcher
+//! thread finds the outbox rows that are due and hands them to a few
+//! worker threads that make the calls; each attempt's outcome is written
+//! through the writer like every other write. Nothing here is reached by
+//! the click path or a postback's answer, and a receiver that hangs holds
+//! one worker for at most the timeout.
+//!
+//! Fairness: one user has at most [`PER_USER`] calls in flight, so one
+//! user's dead receiver never delays another user's postbacks. A row is
+//! in flight from the moment it is handed out until its outcome is
+//! committed, so it is never handed out twice meanwhile.
+use super::outbox::{self, Call, Outcome};
+use crate::clock::ClockRef;
+use crate::ids::UserId;
+use crate::state::AppState;
+use rusqlite::{params, Connection};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// Worker threads, and the calls of one user in flight at most.
+const WORKERS: usize = 16;
+const PER_USER: usize = 4;
+/// The dispatcher looks at the clock this often, and at the outbox at
+/// least this often when nothing told it to.
+const TICK: Duration = Duration::from_millis(100);
+const RESCAN: Duration = Duration::from_secs(1);
+
+/// One row to send.
+struct Work {
+    id: i64,
+    user: UserId,
+    key: String,
+    call: Call,
+}
+
+#[derive(Default)]
+struct Flight {
+    ids: HashSet<i64>,
+    per_user: HashMap<UserId, usize>,
+}
+
+#[derive(Default)]
+struct Shared {
+    flight: Mutex<Flight>,
+    /// Set when something may have become due: a new row, a retry, a
+    /// call finished.
+    kicked: Mutex<bool>,
+    wake: Condvar,
+    /// Told when a call in flight is recorded (with `flight`).
+    settled: Condvar,
+    stop: AtomicBool,
+}
+
+/// The application's handle on the sender (in the app state).
+#[derive(Clone, Default)]
+pub struct Outbox {
+    shared: Arc<Shared>,
+}
+
+impl Outbox {
+    /// Something may be due: look at the outbox now rather than at the
+    /// next rescan.
+    pub fn kick(&self) {
+        *self.shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.shared.wake.notify_all();
+    }
+
+    /// Stops handing out calls and waits up to `grace` for those in
+    /// flight to be recorded. A call still running after that stays
+    /// pending in the outbox and is made again at the next start.
+    pub fn stop(&self, grace: Duration) {
+        self.shared.stop.store(true, Ordering::Release);
+        self.shared.wake.notify_all();
+        let until = Instant::now() + grace;
+        let mut flight = self.shared.flight.lock().unwrap_or_else(|e| e.into_inner());
+        while !flight.ids.is_empty() {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                tracing::info!(in_flight = flight.ids.len(), "postbacks left in flight");
+                return;
+            }
+            flight = self
+                .shared
+                .settled
+                .wait_timeout(flight, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Starts the dispatcher and the workers for the app whose state this
+    /// is; they hold the state only while they use it, and end once it is
+    /// gone or [`Outbox::stop`] was called.
+    pub fn start(&self, state: Weak<AppState>, clock: ClockRef, timeout: Duration) {
+        let (tx, rx) = sync_channel::<Work>(WORKERS);
+        let rx = Arc::new(Mutex::new(rx));
+        let agent = super::send::agent(timeout);
+        for i in 0..WORKERS {
+            let (rx, agent) = (rx.clone(), agent.clone());
+            let (state, clock, shared) = (state.clone(), clock.clone(), self.shared.clone());
+            std::thread::Builder::new()
+                .name(format!("postback-{i}"))
+                .spawn(move || work(&rx, &agent, &state, &clock, &shared))
+                .expect("spawn postback sender");
+        }
+        let shared = self.shared.clone();
+        std::thread::Builder::new()
+            .name("postback-dispatch".into())
+            .spawn(move || dispatch(&tx, &state, &clock, &shared))
+            .expect("spawn postback dispatcher");
+    }
+}
+
+/// The users with pending rows and the earliest `next` of each, by a
+/// seek per user on the outbox's partial index.
+fn pending_users(conn: &Connection) -> rusqlite::Result<Vec<(UserId, i64)>> {
+    let mut out = Vec::new();
+    let mut st = conn.prepare_cached(
+        "SELECT user_id, next FROM postbacks_out INDEXED BY postbacks_out_due
+         WHERE state = 0 AND user_id > ?1 ORDER BY user_id, next LIMIT 1",
+    )?;
+    let mut after = i64::MIN;
+    while let Some(found) = st
+        .query_row([after], |r| {
+            Ok((r.get::<_, UserId>(0)?, r.get::<_, i64>(1)?))
+        })
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?
+    {
+        after = found.0 .0;
+        out.push(found);
+    }
+    Ok(out)
+}
+
+/// Up to `n` of `user`'s rows due at `now`, oldest first.
+fn due(conn: &Connection, user: UserId, now: i64, n: usize) -> rusqlite::Result<Vec<Work>> {
+    let mut st = conn.prepare_cached(
+        "SELECT id, lead_id, stage, source_id, method, url, body, type FROM postbacks_out
+         INDEXED BY postbacks_out_due
+         WHERE state = 0 AND user_id = ?1 AND next <= ?2 ORDER BY next, id LIMIT ?3",
+    )?;
+    let rows = st.query_map(params![user, now, n as i64], |r| {
+        Ok(Work {
+            id: r.get(0)?,
+            user,
+            key: format!(
+                "{}-{}-{}",
+                r.get::<_, i64>(1)?,
+                crate::leads::stage::name(r.get(2)?),
+                r.get::<_, i64>(3)?
+            ),
+            call: Call {
+                method: r.get(4)?,
+                url: r.get(5)?,
+                body: r.get(6)?,
+                ctype: r.get(7)?,
+            },
+        })
+    })?;
+    rows.collect()
+}
+
+/// One look at the outbox: hands out what is due within each user's
+/// room; answers the earliest `next` still waiting (None: none).
+fn scan(
+    conn: &Connection,
+    tx: &SyncSender<Work>,
+    now: i64,
+    shared: &Shared,
+) -> rusqlite::Result<Option<i64>> {
+    let mut earliest: Option<i64> = None;
+    for (user, first) in pending_users(conn)? {
+        if first > now {
+            earliest = Some(earliest.map_or(first, |e| e.min(first)));
+            continue;
+        }
+        let busy = {
+            let flight = shared.flight.lock().unwrap_or_else(|e| e.into_inner());
+            flight.per_user.get(&user).copied().unwrap_or(0)
+        };
+        if busy >= PER_USER {
+            continue;
+        }
+        // Rows in flight are still pending: ask for enough to skip them.
+        for w in due(conn, user, now, PER_USER + busy)? {
+            {
+                let mut flight = shared.flight.lock().unwrap_or_else(|e| e.into_inner());
+                let n = flight.per_user.get(&user).copied().unwrap_or(0);
+                if n >= PER_USER || flight.ids.contains(&w.id) {
+                    continue;
+                }
+                flight.ids.insert(w.id);
+                flight.per_user.insert(user, n + 1);
+            }
+            // Full workers: this row is released and waits for the next scan.
+            if let Err(
+                std::sync::mpsc::TrySendError::Full(w)
+                | std::sync::mpsc::TrySendError::Disconnected(w),
+            ) = tx.try_send(w)
+            {
+                release(shared, w.id, w.user);
+                return Ok(earliest);
+            }
+        }
+    }
+    Ok(earliest)
+}
+
+fn release(shared: &Shared, id: i64, user: UserId) {
+    let mut flight = shared.flight.lock().unwrap_or_else(|e| e.into_inner());
+    flight.ids.remove(&id);
+    if let Some(n) = flight.per_user.get_mut(&user) {
+        *n -= 1;
+        if *n == 0 {
+            flight.per_user.remove(&user);
+        }
+    }
+    shared.settled.notify_all();
+}
+
+fn dispatch(tx: &SyncSender<Work>, state: &Weak<AppState>, clock: &ClockRef, shared: &Shared) {
+    let mut next_due: Option<i64> = None;
+    let mut last_scan: Option<Instant> = None;
+    loop {
+        if shared.stop.load(Ordering::Acquire) {
+            return;
+        }
+        let kicked = std::mem::take(&mut *shared.kicked.lock().unwrap_or_else(|e| e.into_inner()));
+        let now = clock.now_ms().div_euclid(1000);
+        let look = kicked
+            || next_due.is_some_and(|d| d <= now)
+            || last_scan.is_none_or(|t| t.elapsed() >= RESCAN);
+        if look {
+            let Some(st) = state.upgrade() else { return };
+            // A kick may come from a write not yet committed: let the
+            // writer commit what is queued first.
+            if kicked {
+                st.writer.barrier(Duration::from_secs(2));
+            }
+            last_scan = Some(Instant::now());
+            match st.pool.get() {
+                Ok(conn) => match scan(&conn, tx, now, shared) {
+                    Ok(d) => next_due = d,
+                    Err(e) => tracing::error!(error = %e, "reading the postback outbox failed"),
+                },
+                Err(e) => tracing::error!(error = %e, "no connection for the postback outbox"),
+            }
+        }
+        let kicked = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
+        if !*kicked && !shared.stop.load(Ordering::Acquire) {
+            let _ = shared.wake.wait_timeout(kicked, TICK);
+        }
+    }
+}
+
+fn work(
+    rx: &Mutex<Receiver<Work>>,
+    agent: &ureq::Agent,
+    state: &Weak<AppState>,
+    clock: &ClockRef,
+    shared: &Shared,
+) {
+    loop {
+        // The dispatcher's end closes the channel and ends the workers.
+        let Ok(w) = rx.lock().unwrap_or_else(|e| e.into_inner()).recv() else {
+            return;
+        };
+        let outcome = super::send::send(agent, &w.call, &w.key);
+        if let Some(st) = state.upgrade() {
+            save(&st, w.id, outcome, clock.now_ms().div_euclid(1000));
+        }
+        release(shared, w.id, w.user);
+        *shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        shared.wake.notify_all();
+    }
+}
+
+/// Records an attempt through the writer and waits until it is
+/// committed, so the row is not handed out again before.
+fn save(st: &AppState, id: i64, outcome: Outcome, now: i64) {
+    let (to, answer) = crate::db::writer::ticket();
+    st.writer.submit(
+        Box::new(move |conn: &Connection| {
+            outbox::record(conn, id, &outcome, now)?;
+            Ok(serde_json::Value::Null)
+        }),
+        to,
+    );
+    if let Err(e) = answer.wait_blocking(Duration::from_secs(30)) {
+        tracing::error!(error = %e.code, id, "recording a postback attempt failed");
+    }
+}
