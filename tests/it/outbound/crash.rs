@@ -25,7 +25,7 @@ fn events_waiting_for_a_retry_at_kill_9_are_delivered_exactly_once() {
     let rx = Receiver::start(Mode::Status(500));
     let mut server = Server::start(&db);
     let api = Api::admin_of(&server);
-    let leads = queue(&api, &rx, "k", N);
+    let leads = queue(&api, &rx, "kill", N);
     rx.wait_until(LONG, "an attempt of every event", |c| {
         per_lead(c, |_| true).len() == N
     });
@@ -67,7 +67,7 @@ fn events_in_flight_at_kill_9_are_delivered_at_least_once() {
     let rx = Receiver::start(Mode::Hang);
     let mut server = Server::start(&db);
     let api = Api::admin_of(&server);
-    let leads = queue(&api, &rx, "k", N);
+    let leads = queue(&api, &rx, "kill", N);
     // The user's sends in flight (at most 4), held by the receiver.
     rx.wait_hanging(4, LONG);
     let in_flight = rx.count();

@@ -36,7 +36,7 @@ fn a_hanging_receiver_holds_up_no_other_user_no_click_and_no_stop() {
     let app = spawn_with(|c| c.postback_timeout = Duration::from_secs(3600));
     let a = Api::of(&app);
     let rx_a = Receiver::start(Mode::Hang);
-    queue(&a, &rx_a, "k", PENDING);
+    queue(&a, &rx_a, "held", PENDING);
     rx_a.wait_hanging(1, LONG);
 
     let b = a.user(&app.add_user("bob"));
@@ -64,9 +64,9 @@ fn a_hanging_receiver_holds_up_no_other_user_no_click_and_no_stop() {
         assert_eq!(r.status, 200);
     });
     let clicks = burst(BURST, |_| {
-        a.click("/k");
+        a.click("/held");
     });
-    let c = a.click("/k");
+    let c = a.click("/held");
     let postbacks = burst(BURST, |i| {
         a.pb(&format!("click={c}&status=approve&uid=more-{i}"));
     });
@@ -108,7 +108,7 @@ fn sigterm_with_sends_in_flight_exits_and_they_are_sent_after_the_restart() {
     let rx = Receiver::start(Mode::Hang);
     let mut server = Server::start(&db);
     let api = Api::admin_of(&server);
-    let leads = queue(&api, &rx, "k", N);
+    let leads = queue(&api, &rx, "term", N);
     rx.wait_hanging(4, LONG);
     server.signal("TERM");
     // The bound of tests/it/shutdown.rs, below the sends' 10 s timeout.
@@ -129,4 +129,37 @@ fn sigterm_with_sends_in_flight_exits_and_they_are_sent_after_the_restart() {
     });
     let received = per_lead(&rx.calls(), |_| true);
     assert_eq!(received.keys().copied().collect::<Vec<_>>(), leads);
+}
+
+#[test]
+fn four_users_with_hanging_receivers_hold_up_no_fifth() {
+    // As many users whose receivers hang as it takes to hold 16 sends
+    // (4 each): a fifth user's sends still go out, long before the
+    // hour-long timeout frees anything.
+    let app = spawn_with(|c| c.postback_timeout = Duration::from_secs(3600));
+    let admin = Api::of(&app);
+    let rx_dead = Receiver::start(Mode::Hang);
+    for n in 0..4 {
+        let user = if n == 0 {
+            admin.clone()
+        } else {
+            admin.user(&app.add_user(&format!("dead{n}")))
+        };
+        queue(&user, &rx_dead, &format!("dead{n}"), 8);
+    }
+    rx_dead.wait_hanging(16, LONG);
+    let alive = admin.user(&app.add_user("alive"));
+    let rx = Receiver::start(Mode::Ok);
+    let leads = queue(&alive, &rx, "alive", 3);
+    rx.wait_calls(3, LONG);
+    alive.wait_out("", "the fifth user's sends sent", |r| {
+        r.len() == 3 && all_in(r, "sent")
+    });
+    assert_eq!(
+        per_lead(&rx.calls(), |c| c.answered == 200)
+            .into_keys()
+            .collect::<Vec<_>>(),
+        leads
+    );
+    assert_eq!(rx_dead.count(), 16, "more than 4 sends of a user in flight");
 }

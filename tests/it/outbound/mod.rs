@@ -4,9 +4,9 @@
 //! source through its postback template. Macros and their encodings in
 //! `macros`; which events send, once, in `events`; retries on the injected
 //! clock and the retry endpoint in `retries`; secrets masked in `masking`;
-//! kill -9 and delivery in `crash`; a receiver that never answers in
-//! `hang`; other users in `isolation`. The receiver: common/receiver.rs,
-//! checked on its own in `harness`.
+//! the log and bad templates in `log`; kill -9 and delivery in `crash`; a
+//! receiver that never answers in `hang`; other users in `isolation`. The
+//! receiver: common/receiver.rs, checked on its own in `harness`.
 use crate::common::receiver::{Call, Receiver};
 use crate::common::*;
 use serde_json::{json, Value};
@@ -19,6 +19,7 @@ mod events;
 mod hang;
 mod harness;
 mod isolation;
+mod log;
 mod macros;
 mod masking;
 mod retries;

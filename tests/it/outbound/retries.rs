@@ -190,7 +190,7 @@ fn a_client_error_fails_at_once_and_busy_or_unreachable_receivers_are_retried() 
     let mut leads = Vec::new();
     for (n, rx) in receivers.iter().enumerate() {
         let (_, c) = sending_to(&api, rx, &format!("r{n}"));
-        leads.push(approve(&api, &c, "l"));
+        leads.push(approve(&api, &c, &format!("l{n}")));
     }
     for (n, (mode, state, http)) in cases.iter().enumerate() {
         receivers[n].wait_calls(1, LONG);
