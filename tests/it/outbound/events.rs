@@ -103,6 +103,28 @@ fn a_lead_coming_back_to_a_stage_is_sent_once_under_its_idempotency_key() {
 }
 
 #[test]
+fn the_same_postback_arriving_many_times_at_once_queues_one_send() {
+    let app = spawn_app();
+    let api = Api::of(&app);
+    let rx = Receiver::start(Mode::Ok);
+    let s = api.source(json!({"name": "Dup", "postback_url": rx.url("/dup?l={lead}")}));
+    api.flow("dup", s);
+    let c = api.click("/dup");
+    let query = format!("click={c}&status=approve&uid=o-1&price=9");
+    let answers: Vec<Value> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| api.get("postback", &query)))
+            .collect();
+        calls.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let created = answers.iter().filter(|a| a["create"] == true).count();
+    assert_eq!(created, 1, "{answers:#?}");
+    let rows = api.wait_out("", "one send, sent", |r| r.len() == 1 && all_in(r, "sent"));
+    assert_eq!(rows[0]["stage"], "approve");
+    assert_eq!(rx.count(), 1);
+}
+
+#[test]
 fn preview_renders_a_template_for_a_lead_and_says_why_it_would_not_send() {
     let app = spawn_app();
     let api = Api::of(&app);
