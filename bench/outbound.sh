@@ -25,25 +25,33 @@ API="http://127.0.0.1:$PORT/api/tracker"
 AUTH="Authorization: Bearer $TOKEN"
 curl -fs -H "$AUTH" -d name=Bench -d click_param=cid \
   --data-urlencode "postback_url=$RECEIVER/pb?c={clickid}&p={payout}&s={status}&l={lead}" "$API/source.json" >/dev/null
+curl -fs -H "$AUTH" -d name=Quiet "$API/source.json" >/dev/null
 curl -fs -H "$AUTH" -d 'flow=ob&source=1&ways=[{"url":"https://offer.test/?c={click}"}]' "$API/flow.json" >/dev/null
-CLICK=$(curl -s -o /dev/null -w '%{redirect_url}' -A "$UA" "http://127.0.0.1:$PORT/ob?cid=x" | sed 's/.*c=//')
+curl -fs -H "$AUTH" -d 'flow=obq&source=2&ways=[{"url":"https://offer.test/?c={click}"}]' "$API/flow.json" >/dev/null
+# click_of FLOW: the click id of a new click on FLOW.
+click_of() { curl -s -o /dev/null -w '%{redirect_url}' -A "$UA" "http://127.0.0.1:$PORT/$1?cid=x" | sed 's/.*c=//'; }
+CLICK=$(click_of ob)
+# The same postbacks on a click whose source sends nothing: the baseline.
+QUIET=$(click_of obq)
 sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 state() { sql "SELECT count(*) FROM postbacks_out WHERE state = $1"; }
 
 # PENDING approved leads, 16 at a time: each queues a send that waits.
 seq 1 "$PENDING" | awk -v u="$API/postback.json?id=$TOKEN&click=$CLICK&status=approve&price=5&uid=p" \
-  '{print "url = \"" u $1 "\"\noutput = \"/dev/null\""}' | curl -s --parallel --parallel-max 16 -K -
+  '{print "url = \"" u $1 "\"\noutput = \"/dev/null\""}' | curl -s --parallel --parallel-max 16 -K - 2>/dev/null
 echo "queued: $(state 0) sends pending, $(curl -s "$RECEIVER/__count") held by the receiver"
 
 run() { wrk -t2 -c"$CONN" -d"${SECS}s" "$@"; }
 H=$(run "http://127.0.0.1:$PORT/health" | rate)
 C=$(run -H "User-Agent: $UA" "http://127.0.0.1:$PORT/ob?cid=y" | rate)
+Q=$(TOKEN=$TOKEN CLICK=$QUIET run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
 P=$(TOKEN=$TOKEN CLICK=$CLICK run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "beside $(state 0) pending sends held by a hanging receiver:"
-echo "  health:                $H req/s"
-echo "  click:                 $C req/s ($(ratio "$C" "$H") of /health)"
-echo "  postback.json (queues): $P req/s ($(ratio "$P" "$H") of /health)"
+echo "  health:                         $H req/s"
+echo "  click:                          $C req/s ($(ratio "$C" "$H") of /health)"
+echo "  postback.json, nothing to send: $Q req/s ($(ratio "$Q" "$H") of /health)"
+echo "  postback.json, queues a send:   $P req/s ($(ratio "$P" "$H") of /health)"
 
 # The receiver answers 200 from now on: the backlog drains. The rate is
 # taken up to the last sample that made progress (sends whose attempt
