@@ -35,6 +35,8 @@ pub struct Call {
     /// The status answered (0: none, the connection was closed or held
     /// until the receiver went away).
     pub answered: u16,
+    /// When the request had been read.
+    pub at: Instant,
 }
 
 impl Call {
@@ -76,6 +78,18 @@ impl Call {
 
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// One line for a failure message: what, when, how answered.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} (key {:?}) -> {} at {:?}",
+            self.method,
+            self.target,
+            self.key(),
+            self.answered,
+            self.at
+        )
     }
 
     /// The `Idempotency-Key` header, or "".
@@ -180,11 +194,7 @@ impl Receiver {
         while !done(&st.calls) {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                let seen: Vec<String> = st
-                    .calls
-                    .iter()
-                    .map(|c| format!("{} {} -> {}", c.method, c.target, c.answered))
-                    .collect();
+                let seen: Vec<String> = st.calls.iter().map(Call::describe).collect();
                 panic!("receiver: waited {limit:?} for {what}; calls: {seen:#?}");
             }
             st = self
@@ -346,6 +356,7 @@ fn read_request(r: &mut BufReader<TcpStream>) -> Option<(Call, bool)> {
         headers,
         body,
         answered: 0,
+        at: Instant::now(),
     };
     Some((call, keep_alive))
 }

@@ -5,7 +5,7 @@
 //! receiver may have it already, the documented window, which the
 //! Idempotency-Key lets it drop).
 use super::*;
-use crate::common::receiver::{Mode, Receiver};
+use crate::common::receiver::{Call, Mode, Receiver};
 use crate::common::server::Server;
 use std::collections::BTreeMap;
 
@@ -46,7 +46,8 @@ fn events_waiting_for_a_retry_at_kill_9_are_delivered_exactly_once() {
     let calls = rx.calls();
     let delivered = per_lead(&calls, |c| c.answered == 200);
     let want: BTreeMap<i64, usize> = leads.iter().map(|l| (*l, 1)).collect();
-    assert_eq!(delivered, want, "deliveries per lead");
+    let all: Vec<String> = calls.iter().map(Call::describe).collect();
+    assert_eq!(delivered, want, "deliveries per lead; calls: {all:#?}");
     assert_eq!(
         calls.len(),
         failed_attempts + N,

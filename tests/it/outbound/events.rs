@@ -5,7 +5,7 @@
 //! transaction, so postbacks-out.json shows it as soon as postback.json
 //! has answered. postback-preview.json renders the same decision.
 use super::*;
-use crate::common::receiver::{Mode, Receiver};
+use crate::common::receiver::{Call, Mode, Receiver};
 
 #[test]
 fn only_the_selected_stages_and_goals_send_and_flow_leads_never() {
@@ -122,6 +122,63 @@ fn the_same_postback_arriving_many_times_at_once_queues_one_send() {
     let rows = api.wait_out("", "one send, sent", |r| r.len() == 1 && all_in(r, "sent"));
     assert_eq!(rows[0]["stage"], "approve");
     assert_eq!(rx.count(), 1);
+}
+
+#[test]
+fn every_event_of_busy_users_is_sent_exactly_once() {
+    // Sends finish while the sender looks for more that are due: a row
+    // just sent must not be handed out again from a look that began
+    // before its attempt was recorded. Four users keep 16 sends going.
+    const N: usize = 300;
+    let app = spawn_app();
+    let admin = Api::of(&app);
+    let rx = Receiver::start(Mode::Ok);
+    // Set up one after another, then every user's postbacks at once.
+    let users: Vec<(Api, String)> = (0..4)
+        .map(|n| {
+            let u = match n {
+                0 => admin.clone(),
+                _ => admin.user(&app.add_user(&format!("busy{n}"))),
+            };
+            let s = u.source(json!({"name": "Busy", "postback_url": rx.url("/k?l={lead}")}));
+            u.flow(&format!("busy{n}"), s);
+            let c = u.click(&format!("/busy{n}"));
+            (u, c)
+        })
+        .collect();
+    let mut leads: Vec<i64> = std::thread::scope(|scope| {
+        let queued: Vec<_> = users
+            .iter()
+            .map(|(u, c)| {
+                scope.spawn(move || {
+                    (0..N)
+                        .map(|i| u.pb(&format!("click={c}&status=approve&uid=u{i}")))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        queued.into_iter().flat_map(|t| t.join().unwrap()).collect()
+    });
+    for (u, _) in &users {
+        u.wait_out("limit=1000", "every event sent", |r| {
+            r.len() == N && all_in(r, "sent")
+        });
+    }
+    let calls = rx.calls();
+    let sent = per_lead(&calls, |_| true);
+    let twice: Vec<(&i64, &usize)> = sent.iter().filter(|(_, n)| **n > 1).collect();
+    let again: Vec<String> = calls
+        .iter()
+        .filter(|c| {
+            twice
+                .iter()
+                .any(|(l, _)| c.param("l") == Some(l.to_string()))
+        })
+        .map(Call::describe)
+        .collect();
+    assert!(twice.is_empty(), "sent more than once: {again:#?}");
+    leads.sort();
+    assert_eq!(sent.into_keys().collect::<Vec<_>>(), leads);
 }
 
 #[test]
