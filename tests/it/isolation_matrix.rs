@@ -1,10 +1,12 @@
 //! Issue 7 / SPEC 1, the isolation matrix: for every endpoint and every
 //! object kind (site, landing page, flow, way, traffic source, click,
-//! lead, goal, blacklist entry, rates, token), a second user's token on the first user's ids gives `access`
+//! lead, goal, blacklist entry, rates, token, outgoing postback), a second user's token on the first user's ids gives `access`
 //! or an answer without the first user's data — never their data, never a
 //! change. The first user's whole state is compared before and after.
+use crate::common::receiver::{Mode, Receiver};
 use crate::common::*;
 use serde_json::{json, Value};
+use std::time::{Duration, Instant};
 
 /// Everything the first user can see of their account, over the API.
 fn state(app: &TestApp) -> Vec<Value> {
@@ -19,6 +21,7 @@ fn state(app: &TestApp) -> Vec<Value> {
         "profile",
         "rates",
         "postbacks-in",
+        "postbacks-out",
     ]
     .iter()
     .map(|f| app.api(f, ""))
@@ -58,8 +61,17 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
         &json!({"flow": "a-flow", "trafficback": 1, "ways": [{"site": 1}, {"url": "https://a-way.test/"}]}),
     );
     assert_eq!(f["ways"], json!([1, 2]));
-    // A traffic source on the flow, and a landing page in front of site 1.
-    let s = app.api("source", "template=google&name=A%20source");
+    // A traffic source on the flow, told of approved leads by a receiver
+    // that refuses them (the send fails at once and stays failed), and a
+    // landing page in front of site 1.
+    let refuses = Receiver::start(Mode::Status(400));
+    let s = app.api(
+        "source",
+        &format!(
+            "template=google&name=A%20source&postback_url={}",
+            enc(&refuses.url("/a-postback?l={lead}"))
+        ),
+    );
     assert_eq!(s["source"], 1, "{s}");
     assert_eq!(app.api("flow", "flow=a-flow&source=1")["status"], "ok");
     let lp = app.api_json(
@@ -84,7 +96,17 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
         &format!("click={click}&goal=a-goal&uid=a-uid&status=approve&price=7"),
     );
     assert_eq!(lead["create"], true, "{lead}");
+    let lead_id = lead["id"].clone();
     assert_eq!(app.api("spend", "flow=a-flow&cost=3")["ok"], 1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while app.api("postbacks-out", "state=failed")["postbacks"] == json!([]) {
+        assert!(
+            Instant::now() < deadline,
+            "the outgoing postback did not fail"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = app.api("postbacks-out", "")["postbacks"][0]["id"].clone();
     let before = state(&app);
     let bob = app.add_user("bob");
 
@@ -167,9 +189,30 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
         // Way ids are not public: another user's way is no way of yours.
         ("spend", "way=1&cpc=9".into(), Some("bad-way")),
         ("profile", String::new(), None),
+        ("postbacks-out", String::new(), None),
+        ("postbacks-out", "source=1".into(), None),
+        ("postbacks-out", format!("lead={lead_id}"), None),
+        ("postbacks-out", "state=failed".into(), None),
+        ("postback-retry", format!("postback={out}"), Some("access")),
+        (
+            "postback-preview",
+            format!("lead={lead_id}"),
+            Some("access"),
+        ),
+        (
+            "postback-preview",
+            format!("lead={lead_id}&source=1"),
+            Some("access"),
+        ),
+        (
+            "source",
+            "source=1&postback_url=https://evil.test/".into(),
+            Some("access"),
+        ),
         ("token", String::new(), None),
     ];
     let first_users = [
+        "a-postback",
         "a-site.test",
         "a-way.test",
         "a-landing.test",
@@ -216,7 +259,7 @@ fn a_second_user_gets_access_or_nothing_on_every_endpoint_and_object() {
     );
     assert_eq!(state(&app), before, "the first user's data changed");
     println!(
-        "isolation matrix: {} calls over 21 endpoints and 11 object kinds",
+        "isolation matrix: {} calls over 24 endpoints and 12 object kinds",
         calls.len()
     );
 }

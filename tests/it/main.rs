@@ -44,6 +44,7 @@ mod migration_step10;
 mod migration_step8;
 mod migration_step9;
 mod migrations;
+mod outbound;
 mod params_prop;
 mod postback;
 mod postback_log;

@@ -5,6 +5,7 @@
 pub mod alone;
 pub mod fixtures;
 pub mod flood;
+pub mod receiver;
 pub mod server;
 use serde_json::Value;
 use std::io::{Read, Write};
