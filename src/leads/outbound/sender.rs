@@ -1,14 +1,16 @@
 //! The sender (docs/ARCHITECTURE.md "Outbound postbacks"): a dispatcher
-//! thread finds the outbox rows that are due and hands them to a few
-//! worker threads that make the calls; each attempt's outcome is written
-//! through the writer like every other write. Nothing here is reached by
-//! the click path or a postback's answer, and a receiver that hangs holds
-//! one worker for at most the timeout.
+//! thread finds the outbox rows that are due and starts a thread for
+//! each call; each attempt's outcome is written through the writer like
+//! every other write. Nothing here is reached by the click path or a
+//! postback's answer, and a receiver that hangs holds only the threads of
+//! its own calls, each for at most the timeout.
 //!
 //! Fairness: one user has at most [`PER_USER`] calls in flight, so one
-//! user's dead receiver never delays another user's postbacks. A row is
-//! in flight from the moment it is handed out until its outcome is
-//! committed, so it is never handed out twice meanwhile.
+//! user's dead receiver never delays another user's postbacks; a thread
+//! per call (not a shared pool, which a few hanging receivers would fill)
+//! keeps it so however many users' receivers hang, up to [`MAX_FLIGHT`].
+//! A row is in flight from the moment it is handed out until its outcome
+//! is committed, so it is never handed out twice meanwhile.
 use super::outbox::{self, Call, Outcome};
 use crate::clock::ClockRef;
 use crate::ids::UserId;
@@ -16,13 +18,15 @@ use crate::state::AppState;
 use rusqlite::{params, Connection};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-/// Worker threads, and the calls of one user in flight at most.
-const WORKERS: usize = 16;
+/// Calls of one user in flight at most, and of everyone.
 const PER_USER: usize = 4;
+const MAX_FLIGHT: usize = 256;
+/// A call's thread needs little stack: ureq and rustls keep their
+/// buffers on the heap.
+const STACK: usize = 256 << 10;
 /// The dispatcher looks at the clock this often, and at the outbox at
 /// least this often when nothing told it to.
 const TICK: Duration = Duration::from_millis(100);
@@ -40,6 +44,11 @@ struct Work {
 struct Flight {
     ids: HashSet<i64>,
     per_user: HashMap<UserId, usize>,
+    /// Rows released since the running scan began: the scan may have
+    /// read one of them as pending before its outcome was committed, so
+    /// it must not hand it out again. Cleared when a scan begins (a
+    /// release commits first, so a later scan reads the outcome).
+    released: HashSet<i64>,
 }
 
 #[derive(Default)]
@@ -52,6 +61,15 @@ struct Shared {
     /// Told when a call in flight is recorded (with `flight`).
     settled: Condvar,
     stop: AtomicBool,
+}
+
+/// What a call's thread needs.
+#[derive(Clone)]
+struct Ctx {
+    state: Weak<AppState>,
+    clock: ClockRef,
+    agent: ureq::Agent,
+    shared: Arc<Shared>,
 }
 
 /// The application's handle on the sender (in the app state).
@@ -91,25 +109,19 @@ impl Outbox {
         }
     }
 
-    /// Starts the dispatcher and the workers for the app whose state this
-    /// is; they hold the state only while they use it, and end once it is
-    /// gone or [`Outbox::stop`] was called.
+    /// Starts the dispatcher for the app whose state this is; it and the
+    /// calls' threads hold the state only while they use it, and the
+    /// dispatcher ends once it is gone or [`Outbox::stop`] was called.
     pub fn start(&self, state: Weak<AppState>, clock: ClockRef, timeout: Duration) {
-        let (tx, rx) = sync_channel::<Work>(WORKERS);
-        let rx = Arc::new(Mutex::new(rx));
-        let agent = super::send::agent(timeout);
-        for i in 0..WORKERS {
-            let (rx, agent) = (rx.clone(), agent.clone());
-            let (state, clock, shared) = (state.clone(), clock.clone(), self.shared.clone());
-            std::thread::Builder::new()
-                .name(format!("postback-{i}"))
-                .spawn(move || work(&rx, &agent, &state, &clock, &shared))
-                .expect("spawn postback sender");
-        }
-        let shared = self.shared.clone();
+        let ctx = Ctx {
+            state,
+            clock,
+            agent: super::send::agent(timeout),
+            shared: self.shared.clone(),
+        };
         std::thread::Builder::new()
             .name("postback-dispatch".into())
-            .spawn(move || dispatch(&tx, &state, &clock, &shared))
+            .spawn(move || dispatch(&ctx))
             .expect("spawn postback dispatcher");
     }
 }
@@ -169,12 +181,9 @@ fn due(conn: &Connection, user: UserId, now: i64, n: usize) -> rusqlite::Result<
 
 /// One look at the outbox: hands out what is due within each user's
 /// room; answers the earliest `next` still waiting (None: none).
-fn scan(
-    conn: &Connection,
-    tx: &SyncSender<Work>,
-    now: i64,
-    shared: &Shared,
-) -> rusqlite::Result<Option<i64>> {
+fn scan(conn: &Connection, now: i64, ctx: &Ctx) -> rusqlite::Result<Option<i64>> {
+    let shared = &ctx.shared;
+    shared.flight.lock().unwrap_or_else(|e| e.into_inner()).released.clear();
     let mut earliest: Option<i64> = None;
     for (user, first) in pending_users(conn)? {
         if first > now {
@@ -193,19 +202,23 @@ fn scan(
             {
                 let mut flight = shared.flight.lock().unwrap_or_else(|e| e.into_inner());
                 let n = flight.per_user.get(&user).copied().unwrap_or(0);
-                if n >= PER_USER || flight.ids.contains(&w.id) {
+                if flight.ids.len() >= MAX_FLIGHT {
+                    return Ok(earliest);
+                }
+                if n >= PER_USER || flight.ids.contains(&w.id) || flight.released.contains(&w.id) {
                     continue;
                 }
                 flight.ids.insert(w.id);
                 flight.per_user.insert(user, n + 1);
             }
-            // Full workers: this row is released and waits for the next scan.
-            if let Err(
-                std::sync::mpsc::TrySendError::Full(w)
-                | std::sync::mpsc::TrySendError::Disconnected(w),
-            ) = tx.try_send(w)
-            {
-                release(shared, w.id, w.user);
+            let (id, ctx) = (w.id, ctx.clone());
+            let spawned = std::thread::Builder::new()
+                .name("postback".into())
+                .stack_size(STACK)
+                .spawn(move || call(w, &ctx));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "no thread for a postback; it waits for the next look");
+                release(shared, id, user);
                 return Ok(earliest);
             }
         }
@@ -216,6 +229,7 @@ fn scan(
 fn release(shared: &Shared, id: i64, user: UserId) {
     let mut flight = shared.flight.lock().unwrap_or_else(|e| e.into_inner());
     flight.ids.remove(&id);
+    flight.released.insert(id);
     if let Some(n) = flight.per_user.get_mut(&user) {
         *n -= 1;
         if *n == 0 {
@@ -225,7 +239,8 @@ fn release(shared: &Shared, id: i64, user: UserId) {
     shared.settled.notify_all();
 }
 
-fn dispatch(tx: &SyncSender<Work>, state: &Weak<AppState>, clock: &ClockRef, shared: &Shared) {
+fn dispatch(ctx: &Ctx) {
+    let shared = &ctx.shared;
     let mut next_due: Option<i64> = None;
     let mut last_scan: Option<Instant> = None;
     loop {
@@ -233,12 +248,12 @@ fn dispatch(tx: &SyncSender<Work>, state: &Weak<AppState>, clock: &ClockRef, sha
             return;
         }
         let kicked = std::mem::take(&mut *shared.kicked.lock().unwrap_or_else(|e| e.into_inner()));
-        let now = clock.now_ms().div_euclid(1000);
+        let now = ctx.clock.now_ms().div_euclid(1000);
         let look = kicked
             || next_due.is_some_and(|d| d <= now)
             || last_scan.is_none_or(|t| t.elapsed() >= RESCAN);
         if look {
-            let Some(st) = state.upgrade() else { return };
+            let Some(st) = ctx.state.upgrade() else { return };
             // A kick may come from a write not yet committed: let the
             // writer commit what is queued first.
             if kicked {
@@ -246,7 +261,7 @@ fn dispatch(tx: &SyncSender<Work>, state: &Weak<AppState>, clock: &ClockRef, sha
             }
             last_scan = Some(Instant::now());
             match st.pool.get() {
-                Ok(conn) => match scan(&conn, tx, now, shared) {
+                Ok(conn) => match scan(&conn, now, ctx) {
                     Ok(d) => next_due = d,
                     Err(e) => tracing::error!(error = %e, "reading the postback outbox failed"),
                 },
@@ -260,26 +275,16 @@ fn dispatch(tx: &SyncSender<Work>, state: &Weak<AppState>, clock: &ClockRef, sha
     }
 }
 
-fn work(
-    rx: &Mutex<Receiver<Work>>,
-    agent: &ureq::Agent,
-    state: &Weak<AppState>,
-    clock: &ClockRef,
-    shared: &Shared,
-) {
-    loop {
-        // The dispatcher's end closes the channel and ends the workers.
-        let Ok(w) = rx.lock().unwrap_or_else(|e| e.into_inner()).recv() else {
-            return;
-        };
-        let outcome = super::send::send(agent, &w.call, &w.key);
-        if let Some(st) = state.upgrade() {
-            save(&st, w.id, outcome, clock.now_ms().div_euclid(1000));
-        }
-        release(shared, w.id, w.user);
-        *shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        shared.wake.notify_all();
+/// A call's thread: makes it, records the outcome, and tells the
+/// dispatcher that its user has room again.
+fn call(w: Work, ctx: &Ctx) {
+    let outcome = super::send::send(&ctx.agent, &w.call, &w.key);
+    if let Some(st) = ctx.state.upgrade() {
+        save(&st, w.id, outcome, ctx.clock.now_ms().div_euclid(1000));
     }
+    release(&ctx.shared, w.id, w.user);
+    *ctx.shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    ctx.shared.wake.notify_all();
 }
 
 /// Records an attempt through the writer and waits until it is
