@@ -150,6 +150,7 @@ impl Application {
             keys,
             clock: config.clock.clone(),
             outbox: Default::default(),
+            reloading: Default::default(),
         });
         // Outbound postbacks left pending by the last run are sent from
         // now on (docs/ARCHITECTURE.md "Outbound postbacks").

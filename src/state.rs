@@ -32,6 +32,8 @@ pub struct AppState {
     pub clock: crate::clock::ClockRef,
     /// The outbound postback sender's handle (src/leads/outbound/sender.rs).
     pub outbox: crate::leads::outbound::Outbox,
+    /// Held while the snapshot is rebuilt and swapped (see `reload`).
+    pub reloading: std::sync::Mutex<()>,
     /// Stops the checkpoint thread when the state goes.
     pub checkpointer: crate::db::checkpoint::Checkpointer,
 }
@@ -47,7 +49,14 @@ impl AppState {
     /// Rebuilds the snapshot after a management change (flows, sites,
     /// blacklist, users). Configuration is small, so a full reload is
     /// simpler and safer than patching.
+    ///
+    /// One reload at a time: two changes committed at once would
+    /// otherwise race, and the snapshot read before the later commit
+    /// could replace the one read after it (a flow just created would
+    /// then answer 404 until the next change). Each change commits before
+    /// it reloads, so the reload that runs last has read every change.
     pub fn reload(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        let _one = self.reloading.lock().unwrap_or_else(|e| e.into_inner());
         let fresh = Arc::new(Snapshot::load(conn)?);
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         Ok(())

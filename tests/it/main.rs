@@ -50,6 +50,7 @@ mod postback;
 mod postback_log;
 mod proxy;
 mod read_fairness;
+mod reload;
 mod request_log;
 mod rollup;
 mod self_contained;

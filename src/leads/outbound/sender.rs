@@ -183,7 +183,12 @@ fn due(conn: &Connection, user: UserId, now: i64, n: usize) -> rusqlite::Result<
 /// room; answers the earliest `next` still waiting (None: none).
 fn scan(conn: &Connection, now: i64, ctx: &Ctx) -> rusqlite::Result<Option<i64>> {
     let shared = &ctx.shared;
-    shared.flight.lock().unwrap_or_else(|e| e.into_inner()).released.clear();
+    shared
+        .flight
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .released
+        .clear();
     let mut earliest: Option<i64> = None;
     for (user, first) in pending_users(conn)? {
         if first > now {
@@ -253,7 +258,9 @@ fn dispatch(ctx: &Ctx) {
             || next_due.is_some_and(|d| d <= now)
             || last_scan.is_none_or(|t| t.elapsed() >= RESCAN);
         if look {
-            let Some(st) = ctx.state.upgrade() else { return };
+            let Some(st) = ctx.state.upgrade() else {
+                return;
+            };
             // A kick may come from a write not yet committed: let the
             // writer commit what is queued first.
             if kicked {
