@@ -28,25 +28,47 @@ curl -fs -H "$AUTH" -d name=Bench -d click_param=cid \
 curl -fs -H "$AUTH" -d name=Quiet "$API/source.json" >/dev/null
 curl -fs -H "$AUTH" -d 'flow=ob&source=1&ways=[{"url":"https://offer.test/?c={click}"}]' "$API/flow.json" >/dev/null
 curl -fs -H "$AUTH" -d 'flow=obq&source=2&ways=[{"url":"https://offer.test/?c={click}"}]' "$API/flow.json" >/dev/null
-# click_of FLOW: the click id of a new click on FLOW.
-click_of() { curl -s -o /dev/null -w '%{redirect_url}' -A "$UA" "http://127.0.0.1:$PORT/$1?cid=x" | sed 's/.*c=//'; }
-CLICK=$(click_of ob)
-# The same postbacks on a click whose source sends nothing: the baseline.
-QUIET=$(click_of obq)
+curl -fs -H "$AUTH" -d 'flow=obp&source=1&ways=[{"url":"https://offer.test/?c={click}"}]' "$API/flow.json" >/dev/null
 sql() { sqlite3 -cmd ".timeout 5000" "$DB" "$1"; }
 state() { sql "SELECT count(*) FROM postbacks_out WHERE state = $1"; }
-
-# PENDING approved leads, 16 at a time: each queues a send that waits.
-seq 1 "$PENDING" | awk -v u="$API/postback.json?id=$TOKEN&click=$CLICK&status=approve&price=5&uid=p" \
-  '{print "url = \"" u $1 "\"\noutput = \"/dev/null\""}' | curl -s --parallel --parallel-max 16 -K - 2>/dev/null
-echo "queued: $(state 0) sends pending, $(curl -s "$RECEIVER/__count") held by the receiver"
+# clicks_of FLOW FILE: clicks for the postback runs, each call a new lead
+# on a click of its own (a lead looked up among thousands on one click
+# would measure that lookup, not the outbox).
+clicks_of() {
+  wrk -t2 -c"$CONN" -d2s -H "User-Agent: $UA" "http://127.0.0.1:$PORT/$1?cid=z" >/dev/null
+  python3 - "$API" "$TOKEN" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+api, token, flow, out = sys.argv[1:]
+ids = []
+while len(ids) < 60000:
+    url = f"{api}/clicks.json?id={token}&flow={flow}&limit=10000&offset={len(ids)}"
+    page = json.load(urllib.request.urlopen(url))["clicks"]
+    if not page:
+        break
+    ids += [c["click"] for c in page]
+open(out, "w").write("\n".join(ids) + "\n")
+PY
+}
+clicks_of ob "$OUT/outbound-clicks.txt"
+clicks_of obq "$OUT/outbound-quiet.txt"
+clicks_of obp "$OUT/outbound-pending.txt"
 
 run() { wrk -t2 -c"$CONN" -d"${SECS}s" "$@"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+H0=$(run "http://127.0.0.1:$PORT/health" | rate)
+C0=$(run -H "User-Agent: $UA" "http://127.0.0.1:$PORT/ob?cid=y" | rate)
+echo "nothing pending: health $H0 req/s, click $C0 req/s ($(ratio "$C0" "$H0") of /health)"
+
+# PENDING approved leads, 16 at a time: each queues a send that waits.
+head -n "$PENDING" "$OUT/outbound-pending.txt" |
+  awk -v u="$API/postback.json?id=$TOKEN&status=approve&price=5&click=" \
+    '{print "url = \"" u $1 "\"\noutput = \"/dev/null\""}' | curl -s --parallel --parallel-max 16 -K - 2>/dev/null
+echo "queued: $(state 0) sends pending, $(curl -s "$RECEIVER/__count") held by the receiver"
+
 H=$(run "http://127.0.0.1:$PORT/health" | rate)
 C=$(run -H "User-Agent: $UA" "http://127.0.0.1:$PORT/ob?cid=y" | rate)
-Q=$(TOKEN=$TOKEN CLICK=$QUIET run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
-P=$(TOKEN=$TOKEN CLICK=$CLICK run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+Q=$(TOKEN=$TOKEN CLICKS="$OUT/outbound-quiet.txt" run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
+P=$(TOKEN=$TOKEN CLICKS="$OUT/outbound-clicks.txt" run -s "$ROOT/bench/outbound.lua" "http://127.0.0.1:$PORT" | rate)
 echo "beside $(state 0) pending sends held by a hanging receiver:"
 echo "  health:                         $H req/s"
 echo "  click:                          $C req/s ($(ratio "$C" "$H") of /health)"

@@ -31,6 +31,12 @@ const STACK: usize = 256 << 10;
 /// least this often when nothing told it to.
 const TICK: Duration = Duration::from_millis(100);
 const RESCAN: Duration = Duration::from_secs(1);
+/// Least time between two looks for new rows: under a burst of
+/// postbacks every one kicks, and a look per kick (each with a barrier
+/// through the writer) took a fifth of the postbacks' rate; a look every
+/// few milliseconds hands out the same calls (docs/BENCHMARKS.md). A
+/// finished call's kick needs no barrier and waits for no gap.
+const GAP: Duration = Duration::from_millis(5);
 
 /// One row to send.
 struct Work {
@@ -51,16 +57,35 @@ struct Flight {
     released: HashSet<i64>,
 }
 
+#[derive(Default, Clone, Copy)]
+struct Kicks {
+    /// A row was queued or retried by a write that may not be committed
+    /// yet.
+    queued: bool,
+    /// A call's outcome was committed: its user has room again.
+    freed: bool,
+}
+
 #[derive(Default)]
 struct Shared {
     flight: Mutex<Flight>,
-    /// Set when something may have become due: a new row, a retry, a
-    /// call finished.
-    kicked: Mutex<bool>,
+    /// What may have made a row due since the last look.
+    kicked: Mutex<Kicks>,
     wake: Condvar,
     /// Told when a call in flight is recorded (with `flight`).
     settled: Condvar,
     stop: AtomicBool,
+}
+
+impl Shared {
+    fn kick(&self, f: impl FnOnce(&mut Kicks)) {
+        f(&mut self.kicked.lock().unwrap_or_else(|e| e.into_inner()));
+        self.wake.notify_all();
+    }
+
+    fn take_kicks(&self) -> Kicks {
+        std::mem::take(&mut *self.kicked.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// What a call's thread needs.
@@ -82,8 +107,7 @@ impl Outbox {
     /// Something may be due: look at the outbox now rather than at the
     /// next rescan.
     pub fn kick(&self) {
-        *self.shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.shared.wake.notify_all();
+        self.shared.kick(|k| k.queued = true);
     }
 
     /// Stops handing out calls and waits up to `grace` for those in
@@ -252,18 +276,26 @@ fn dispatch(ctx: &Ctx) {
         if shared.stop.load(Ordering::Acquire) {
             return;
         }
-        let kicked = std::mem::take(&mut *shared.kicked.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut kicks = shared.take_kicks();
+        if kicks.queued && !kicks.freed {
+            if let Some(wait) = last_scan.and_then(|t| GAP.checked_sub(t.elapsed())) {
+                std::thread::sleep(wait);
+                let more = shared.take_kicks();
+                kicks.freed |= more.freed;
+            }
+        }
         let now = ctx.clock.now_ms().div_euclid(1000);
-        let look = kicked
+        let look = kicks.queued
+            || kicks.freed
             || next_due.is_some_and(|d| d <= now)
             || last_scan.is_none_or(|t| t.elapsed() >= RESCAN);
         if look {
             let Some(st) = ctx.state.upgrade() else {
                 return;
             };
-            // A kick may come from a write not yet committed: let the
-            // writer commit what is queued first.
-            if kicked {
+            // A new row's write may not be committed yet: let the writer
+            // commit what is queued first.
+            if kicks.queued {
                 st.writer.barrier(Duration::from_secs(2));
             }
             last_scan = Some(Instant::now());
@@ -276,7 +308,7 @@ fn dispatch(ctx: &Ctx) {
             }
         }
         let kicked = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
-        if !*kicked && !shared.stop.load(Ordering::Acquire) {
+        if !(kicked.queued || kicked.freed) && !shared.stop.load(Ordering::Acquire) {
             let _ = shared.wake.wait_timeout(kicked, TICK);
         }
     }
@@ -290,8 +322,7 @@ fn call(w: Work, ctx: &Ctx) {
         save(&st, w.id, outcome, ctx.clock.now_ms().div_euclid(1000));
     }
     release(&ctx.shared, w.id, w.user);
-    *ctx.shared.kicked.lock().unwrap_or_else(|e| e.into_inner()) = true;
-    ctx.shared.wake.notify_all();
+    ctx.shared.kick(|k| k.freed = true);
 }
 
 /// Records an attempt through the writer and waits until it is
