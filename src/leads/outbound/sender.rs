@@ -308,7 +308,7 @@ fn dispatch(ctx: &Ctx) {
             }
         }
         let kicked = shared.kicked.lock().unwrap_or_else(|e| e.into_inner());
-        if !(kicked.queued || kicked.freed) && !shared.stop.load(Ordering::Acquire) {
+        if !(kicked.queued || kicked.freed || shared.stop.load(Ordering::Acquire)) {
             let _ = shared.wake.wait_timeout(kicked, TICK);
         }
     }
