@@ -19,6 +19,25 @@ pub const FIELDS: [&str; 18] = [
     "attempts", "next", "last", "http", "latency", "response", "error",
 ];
 
+/// Row `id` of `table` is the user's: `access` when it is another
+/// user's, `missing()` when there is none.
+fn mine(
+    conn: &rusqlite::Connection,
+    table: &str,
+    id: i64,
+    user: crate::ids::UserId,
+    missing: impl Fn() -> ApiError,
+) -> ApiResult<()> {
+    let sql = format!("SELECT user_id FROM {table} WHERE id = ?1");
+    let owner: Option<crate::ids::UserId> =
+        rusqlite::OptionalExtension::optional(conn.query_row(&sql, [id], |r| r.get(0)))?;
+    match owner {
+        None => Err(missing()),
+        Some(u) if u != user => Err(ApiError::access()),
+        Some(_) => Ok(()),
+    }
+}
+
 /// postbacks-out.json: the user's outgoing calls, newest first.
 pub fn list(call: &mut Call) -> ApiResult {
     let user = call.user()?;
@@ -94,19 +113,14 @@ pub fn retry(call: &mut Call) -> ApiResult {
         .params
         .int("postback", 1, i64::MAX, ErrorCode::BadPostback)?
         .ok_or_else(bad)?;
-    let found: Option<(crate::ids::UserId, i64)> =
-        rusqlite::OptionalExtension::optional(call.conn.query_row(
-            "SELECT user_id, state FROM postbacks_out WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        ))?;
-    match found {
-        None => return Err(bad()),
-        Some((u, _)) if u != user.id => return Err(ApiError::access()),
-        Some((_, s)) if s != outbox::FAILED => {
-            return Err(ApiError::field(ErrorCode::BadState, "postback"))
-        }
-        Some(_) => {}
+    mine(&call.conn, "postbacks_out", id, user.id, bad)?;
+    let state: i64 =
+        call.conn
+            .query_row("SELECT state FROM postbacks_out WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
+    if state != outbox::FAILED {
+        return Err(ApiError::field(ErrorCode::BadState, "postback"));
     }
     let now = call.state.clock.now_ms().div_euclid(1000);
     let owner = user.id;
@@ -136,17 +150,9 @@ pub fn preview(call: &mut Call) -> ApiResult {
     let mut pb = Postback::default();
     let mut own = user.currency.clone();
     if let Some(id) = p.int("source", 1, i64::MAX, ErrorCode::BadSource)? {
-        let owner: Option<crate::ids::UserId> = rusqlite::OptionalExtension::optional(
-            call.conn
-                .query_row("SELECT user_id FROM sources WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                }),
-        )?;
-        match owner {
-            None => return Err(ApiError::field(ErrorCode::BadSource, "source")),
-            Some(u) if u != user.id => return Err(ApiError::access()),
-            Some(_) => {}
-        }
+        mine(&call.conn, "sources", id, user.id, || {
+            ApiError::field(ErrorCode::BadSource, "source")
+        })?;
         if let Some((saved, currency)) = outbox::source(&call.conn, user.id, id)? {
             (pb, own) = (saved, currency);
         }
@@ -157,17 +163,7 @@ pub fn preview(call: &mut Call) -> ApiResult {
     let lead = p
         .int("lead", 1, i64::MAX, ErrorCode::BadLead)?
         .ok_or_else(bad)?;
-    let owner: Option<crate::ids::UserId> = rusqlite::OptionalExtension::optional(
-        call.conn
-            .query_row("SELECT user_id FROM leads WHERE id = ?1", [lead], |r| {
-                r.get(0)
-            }),
-    )?;
-    match owner {
-        None => return Err(bad()),
-        Some(u) if u != user.id => return Err(ApiError::access()),
-        Some(_) => {}
-    }
+    mine(&call.conn, "leads", lead, user.id, bad)?;
     let Some((_, mut row)) = LeadRow::load(&call.conn, user.id, "id = ?", &[&lead])? else {
         return Err(bad());
     };
