@@ -15,7 +15,7 @@ use super::outbox::{self, Call, Outcome};
 use crate::clock::ClockRef;
 use crate::ids::UserId;
 use crate::state::AppState;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -163,11 +163,7 @@ fn pending_users(conn: &Connection) -> rusqlite::Result<Vec<(UserId, i64)>> {
         .query_row([after], |r| {
             Ok((r.get::<_, UserId>(0)?, r.get::<_, i64>(1)?))
         })
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?
+        .optional()?
     {
         after = found.0 .0;
         out.push(found);
