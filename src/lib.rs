@@ -17,6 +17,7 @@ pub mod ids;
 pub mod landings;
 pub mod leads;
 pub mod logs;
+pub mod memory;
 pub mod money;
 pub mod proxy;
 pub mod prune;

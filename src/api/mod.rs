@@ -338,6 +338,9 @@ async fn report(
         let result = with_call(&st, &st.reports, ep, input, Some(found), handler);
         let rendered = render(result, csv.map(|c| (c, &tz)));
         drop(slot);
+        // A report may have held tens of MiB: give them back now rather
+        // than keep them for this thread (src/memory.rs).
+        crate::memory::release();
         rendered
     })
     .await
@@ -433,6 +436,8 @@ pub async fn dispatch(
                     Ok(Sliced::Done(v)) => to.answer(Ok(v)),
                     Err(e) => to.answer(Err(e)),
                 }
+                // Reading a big write's clicks held their ids and prices.
+                crate::memory::release();
             });
             render(answer.wait(SLICED_TIMEOUT).await, None)
         }

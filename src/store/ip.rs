@@ -130,6 +130,10 @@ impl Visit for Keys {
 
 fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
     let mut keys = Keys::default();
+    // Room for every click the plan may hand out, reserved at once: pages
+    // never written are never resident, while growing by doubling held
+    // the old and the new buffer at once (1.5-3x the keys at the peak).
+    keys.v4.reserve_exact(plan.most(conn)?);
     let need = Need {
         ip: true,
         ..Need::default()

@@ -76,7 +76,8 @@ fn assert_none(rule: &str, breaches: Vec<String>) {
 
 /// The vocabulary below every feature: click ids, user ids, the coded
 /// vocabularies (stages, OS, browser, filter), user agents, countries,
-/// currencies, the in-memory configuration, text and time. It uses
+/// currencies, the in-memory configuration, text, time and giving memory
+/// back. It uses
 /// nothing above it.
 const BASE: &[&str] = &[
     "click_id",
@@ -84,6 +85,7 @@ const BASE: &[&str] = &[
     "codes",
     "geo",
     "ids",
+    "memory",
     "money",
     "snapshot",
     "text",

@@ -222,6 +222,17 @@ impl<'a> Plan<'a> {
         Ok(())
     }
 
+    /// How many clicks the chunks that may hold the plan's clicks hold:
+    /// an upper bound of what [`Plan::each`] hands out.
+    pub fn most(&self, conn: &Connection) -> rusqlite::Result<usize> {
+        let n: i64 = conn
+            .prepare_cached(
+                "SELECT coalesce(sum(n), 0) FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
+            )?
+            .query_row(params![self.user, self.from, self.to], |r| r.get(0))?;
+        Ok(n.max(0) as usize)
+    }
+
     /// The chunks that may hold the plan's clicks: (id, last click id).
     pub fn chunks(&self, conn: &Connection) -> rusqlite::Result<Vec<(i64, i64)>> {
         let mut st = conn.prepare_cached(
