@@ -61,24 +61,26 @@ pub fn prepare(call: &mut Call) -> ApiResult<Sliced> {
     let mut all = Vec::new();
     let mut clicks = 0;
     for r in &good {
-        let matched = reprice::collect(
+        let shares = reprice::collect(
             &call.conn,
             &r.columns_where(),
             (r.from, r.to),
             Some(&call.state.pool),
         )?;
-        let n = matched.ids.len();
+        let n: usize = shares.iter().map(|m| m.ids.len()).sum();
         clicks += n;
         let price = match r.price {
             // An equal share of the total.
             Price::Cost(total) => total / n.max(1) as f64,
             Price::Cpc(cpc) => cpc,
         };
-        all.extend(
-            pieces::cut(&matched)
-                .into_iter()
-                .map(|ids| Piece { price, ids }),
-        );
+        for matched in shares {
+            all.extend(
+                pieces::cut(&matched)
+                    .into_iter()
+                    .map(|ids| Piece { price, ids }),
+            );
+        }
     }
     let answer = match errors {
         None => json!({ "ok": 1, "bad": 0, "clicks": clicks }),

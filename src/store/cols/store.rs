@@ -235,12 +235,6 @@ impl Matched {
         }
     }
 
-    /// Adds `o`'s clicks (another share of the period).
-    pub fn extend(&mut self, o: Matched) {
-        self.ids.extend(o.ids);
-        self.chunks.extend(o.chunks);
-    }
-
     /// The ids kept in each chunk, chunk after chunk as read.
     pub fn runs(&self) -> impl Iterator<Item = &[i64]> {
         let mut at = 0;

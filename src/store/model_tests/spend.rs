@@ -50,14 +50,14 @@ impl World {
             return Ok(());
         };
         let w = r.columns_where();
-        let matched = reprice::collect(&self.conn, &w, (r.from, r.to), Some(&self.pool)).unwrap();
-        let n = matched.ids.len();
+        let shares = reprice::collect(&self.conn, &w, (r.from, r.to), Some(&self.pool)).unwrap();
+        let n: usize = shares.iter().map(|m| m.ids.len()).sum();
         let price = match r.price {
             Price::Cost(total) => total / n.max(1) as f64,
             Price::Cpc(cpc) => cpc,
         };
         // The same clicks from the click rows.
-        let mut ids = matched.ids.clone();
+        let mut ids: Vec<i64> = shares.iter().flat_map(|m| m.ids.iter().copied()).collect();
         ids.sort_unstable();
         let at = |t: Option<i64>, open: i64| t.map_or(open, |t| t * 1000);
         let sql = format!(
@@ -85,8 +85,9 @@ impl World {
                 false => self.prices.insert(id, price),
             };
         }
-        let all: Vec<Piece> = pieces::cut(&matched)
-            .into_iter()
+        let all: Vec<Piece> = shares
+            .iter()
+            .flat_map(pieces::cut)
             .map(|ids| Piece { price, ids })
             .collect();
         if !all.is_empty() {
