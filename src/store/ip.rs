@@ -133,7 +133,8 @@ fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
     // Room for every click the plan may hand out, reserved at once: pages
     // never written are never resident, while growing by doubling held
     // the old and the new buffer at once (1.5-3x the keys at the peak).
-    keys.v4.reserve_exact(plan.most(conn)?);
+    // Refused (a small machine's overcommit check), it grows as it goes.
+    let _ = keys.v4.try_reserve_exact(plan.room(conn)?);
     let need = Need {
         ip: true,
         ..Need::default()

@@ -16,6 +16,10 @@ use std::collections::HashSet;
 const ROW: &str = "SELECT c.id, c.last, c.data, k.data FROM click_cols c
                    LEFT JOIN click_cols_cost k USING (id)";
 
+/// Most clicks [`Plan::room`] reserves for: 16M (64 MiB of IPv4 keys,
+/// 128 MiB of click ids, reserved, not resident).
+pub const MAX_ROOM: usize = 1 << 24;
+
 /// The 15-minute buckets (Unix seconds / 900) a request keeps, from
 /// `first` on: the `hour` filter's local hour in the user's timezone.
 pub struct Hours {
@@ -222,15 +226,18 @@ impl<'a> Plan<'a> {
         Ok(())
     }
 
-    /// How many clicks the chunks that may hold the plan's clicks hold:
-    /// an upper bound of what [`Plan::each`] hands out.
-    pub fn most(&self, conn: &Connection) -> rusqlite::Result<usize> {
+    /// Room to reserve for what [`Plan::each`] hands out: every click of
+    /// the chunks that may hold the plan's, up to [`MAX_ROOM`]. Pages
+    /// reserved but never written are not resident; the cap keeps a
+    /// reservation far beyond what matches (a narrow filter over a huge
+    /// period) from being refused by a small machine's overcommit check.
+    pub fn room(&self, conn: &Connection) -> rusqlite::Result<usize> {
         let n: i64 = conn
             .prepare_cached(
                 "SELECT coalesce(sum(n), 0) FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
             )?
             .query_row(params![self.user, self.from, self.to], |r| r.get(0))?;
-        Ok(n.max(0) as usize)
+        Ok((n.max(0) as usize).min(MAX_ROOM))
     }
 
     /// The chunks that may hold the plan's clicks: (id, last click id).

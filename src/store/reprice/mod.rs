@@ -69,7 +69,8 @@ pub fn collect(
         // Room for every click the half may match, at once: pages never
         // written are never resident, while growing by doubling held
         // the old buffer and the new one together (src/store/ip.rs).
-        matched.ids.reserve_exact(half.most(c)?);
+        // Refused (a small machine's overcommit check), it grows as it goes.
+        let _ = matched.ids.try_reserve_exact(half.room(c)?);
         let need = Need {
             ids: true,
             ..Need::default()
