@@ -54,6 +54,8 @@ struct Generated {
     password: String,
     token: String,
     rate: f64,
+    /// The clicks made: fewer than asked when Ctrl-C stopped it.
+    made: u64,
 }
 
 /// A User-Agent of the demo's traffic, its classification and its share.
@@ -178,6 +180,9 @@ fn generate(
             let mut made = 0u64;
             let mut n = 0;
             while made < clicks {
+                if super::interrupt::asked() {
+                    break;
+                }
                 n += 1;
                 let end = (made + per_batch).min(clicks);
                 let mut batch = Vec::with_capacity((end - made) as usize);
@@ -346,13 +351,18 @@ fn generate(
     if tty {
         eprintln!();
     }
+    // Stopped between two commits: what was made is kept.
+    if !conn.is_autocommit() {
+        conn.execute_batch("COMMIT")?;
+    }
     let tx = conn.transaction()?;
     crate::store::leads::recount(&tx, user)?;
     tx.commit()?;
     Ok(Generated {
         password,
         token,
-        rate: clicks as f64 / elapsed.max(1e-9),
+        rate: done as f64 / elapsed.max(1e-9),
+        made: done,
     })
 }
 
@@ -370,23 +380,37 @@ pub fn run(db: &std::path::Path, clicks: u64, days: u32) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let started = Instant::now();
+    // Ctrl-C stops at the next batch, commits what was made and recounts
+    // the leads' rollups: the database left is whole.
+    super::interrupt::catch();
     match generate(&mut conn, clicks, days, BATCH) {
         Ok(Generated {
             password,
             token,
             rate,
+            made,
         }) => {
-            eprintln!(
-                "demo: {clicks} clicks over {days} days in {:.1} s ({rate:.0} clicks/s)",
-                started.elapsed().as_secs_f64()
-            );
+            let secs = started.elapsed().as_secs_f64();
+            if made < clicks {
+                eprintln!(
+                    "demo: interrupted after {made} of {clicks} clicks ({secs:.1} s); the \
+                     database is whole; run `flowtrack demo` again to start over"
+                );
+            } else {
+                eprintln!(
+                    "demo: {clicks} clicks over {days} days in {secs:.1} s ({rate:.0} clicks/s)"
+                );
+            }
             // The server's address is its own option (`serve --listen`).
             println!(
                 "user: demo\npassword: {password}\nlog in at the server's /app/ \
                  (http://127.0.0.1:8080/app/ by default)"
             );
             println!("{token}");
-            ExitCode::SUCCESS
+            match made < clicks {
+                true => ExitCode::from(130),
+                false => ExitCode::SUCCESS,
+            }
         }
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,6 +4,7 @@ pub mod demo;
 mod demo_account;
 mod demo_postbacks;
 mod demo_shape;
+mod interrupt;
 mod store;
 
 use crate::config::{Cli, Command, Config, UserAction};

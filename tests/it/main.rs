@@ -26,6 +26,7 @@ mod crash;
 mod credentials;
 mod currency_slices;
 mod demo;
+mod demo_interrupt;
 mod demo_traffic;
 mod fuzz_http;
 mod hardening;
