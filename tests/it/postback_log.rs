@@ -29,6 +29,20 @@ fn click(app: &TestApp) -> String {
     click_as(app, &app.token.clone(), "f1")
 }
 
+/// A second user `bob` with his own flow `bobf`: his token and a click
+/// of his.
+fn bob_with_click(app: &TestApp) -> (String, String) {
+    let bob = app.add_user("bob");
+    let r = app.api_json_as(
+        &bob,
+        "flow",
+        &json!({"flow": "bobf", "ways": [{"url": "https://b.test/"}]}),
+    );
+    assert_eq!(r["status"], "ok", "{r}");
+    let click = click_as(app, &bob, "bobf");
+    (bob, click)
+}
+
 /// The log rows `token` sees for `query`, newest first.
 fn log_as(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let r = app.api_as(token, "postbacks-in", query);
@@ -114,14 +128,7 @@ fn ok_calls_are_logged_with_their_lead_stage_and_creation() {
 fn refused_calls_are_logged_with_their_error_and_field() {
     let app = app_with_flow();
     let c = click(&app);
-    let bob = app.add_user("bob");
-    let r = app.api_json_as(
-        &bob,
-        "flow",
-        &json!({"flow": "bobf", "ways": [{"url": "https://b.test/"}]}),
-    );
-    assert_eq!(r["status"], "ok", "{r}");
-    let bobs_click = click_as(&app, &bob, "bobf");
+    let (bob, bobs_click) = bob_with_click(&app);
     let cases: Vec<(String, Value)> = vec![
         (
             format!("click={c}&price=abc"),

@@ -38,6 +38,17 @@ fn writer() -> (Writer<NoRecords>, tempfile::TempDir, std::path::PathBuf) {
 }
 
 /// A job that stores `x`, then ends as `end` says.
+/// Every answer, in order.
+fn wait_all(answers: Vec<Answer>) -> Vec<ApiResult> {
+    actix_web::rt::System::new().block_on(async {
+        let mut got = Vec::new();
+        for a in answers {
+            got.push(a.wait(Duration::from_secs(5)).await);
+        }
+        got
+    })
+}
+
 fn job(x: i64, end: &'static str) -> JobFn {
     Box::new(move |conn: &Connection| {
         conn.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
@@ -71,13 +82,7 @@ fn a_failing_or_panicking_job_rolls_back_only_itself() {
             answer
         })
         .collect();
-    let got: Vec<ApiResult> = actix_web::rt::System::new().block_on(async {
-        let mut got = Vec::new();
-        for a in answers {
-            got.push(a.wait(Duration::from_secs(5)).await);
-        }
-        got
-    });
+    let got = wait_all(answers);
     assert_eq!(
         got,
         vec![
@@ -164,13 +169,7 @@ fn what_follows_a_job_sees_its_answer_and_outlives_its_rollback() {
             answer
         })
         .collect();
-    let got: Vec<ApiResult> = actix_web::rt::System::new().block_on(async {
-        let mut got = Vec::new();
-        for a in answers {
-            got.push(a.wait(Duration::from_secs(5)).await);
-        }
-        got
-    });
+    let got = wait_all(answers);
     // A follow-up's failure changes no answer.
     assert_eq!(
         got,

@@ -188,14 +188,7 @@ fn csv_has_the_fields_and_values_of_the_json_rows() {
 fn a_user_never_sees_another_users_calls() {
     let app = app_with_flow();
     let mine = click(&app);
-    let bob = app.add_user("bob");
-    let r = app.api_json_as(
-        &bob,
-        "flow",
-        &json!({"flow": "bobf", "ways": [{"url": "https://b.test/"}]}),
-    );
-    assert_eq!(r["status"], "ok", "{r}");
-    let bobs = click_as(&app, &bob, "bobf");
+    let (bob, bobs) = bob_with_click(&app);
     assert_eq!(
         app.api("postback", &format!("click={mine}&status=sale"))["create"],
         true
