@@ -164,28 +164,42 @@ pub fn run(call: &mut Call) -> ApiResult {
         fold.clicks(a)
     })?;
     let truncated = fold.groups.len() > MAX_GROUPS;
-    // A cut answer reads the leads of its groups only (src/store/lead_agg.rs).
-    let mut kept = Vec::new();
+    // A spare from the report pool, which holds one for each report slot
+    // (src/api/reads.rs), reads the later half of the period's leads when
+    // the leads table answers (src/store/grouped.rs).
+    let mut spare = call.state.reports.try_get();
+    // A cut answer reads the leads and landing clicks of its groups only
+    // (src/store/grouped.rs).
     if truncated {
         let keep = fold.groups.keys().filter_map(|k| match k {
             Key::Text(t) => Some(t.as_str()),
             Key::Int(_) => None,
         });
         let keep: std::collections::HashSet<&str> = keep.collect();
-        // A spare from the report pool, which holds one for each report
-        // slot (src/api/reads.rs).
-        let mut spare = call.state.reports.try_get();
+        let (mut leads, mut lps) = (Vec::new(), Vec::new());
         source::kept_leads(&call.conn, spare.as_deref_mut(), g, f, p, &keep, |a| {
-            kept.push(a)
+            leads.push(a)
+        })?;
+        let kept = Some(&keep);
+        source::lpclicks(&call.conn, spare.as_deref_mut(), g, f, p, kept, |a| {
+            lps.push(a)
         })?;
         fold.cut = true;
-        kept.into_iter().for_each(|a| fold.leads(a));
+        leads.into_iter().for_each(|a| fold.leads(a));
+        lps.into_iter().for_each(|a| fold.lpclicks(a));
     } else {
-        source::leads(&call.conn, g, f, p, |a| fold.leads(a))?;
+        source::leads(&call.conn, spare.as_deref_mut(), g, f, p, |a| fold.leads(a))?;
+        source::lpclicks(&call.conn, spare.as_deref_mut(), g, f, p, None, |a| {
+            fold.lpclicks(a)
+        })?;
     }
-    source::lpclicks(&call.conn, g, f, p, |a| fold.lpclicks(a))?;
     let total = if truncated {
-        Some(total_row(call, &req, &mut fold.folder)?)
+        Some(total_row(
+            call,
+            spare.as_deref_mut(),
+            &req,
+            &mut fold.folder,
+        )?)
     } else {
         None
     };
@@ -209,7 +223,12 @@ fn hours_of(period: Period, hour: i8, tz: &TimeZone) -> Hours {
 
 /// The total of every click and lead of the request, for answers whose
 /// groups were cut to [`MAX_GROUPS`].
-fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<Row> {
+fn total_row(
+    call: &Call,
+    mut spare: Option<&mut rusqlite::Connection>,
+    req: &StatsRequest,
+    folder: &mut Folder,
+) -> ApiResult<Row> {
     let g = Grouping {
         buckets: req.hour.is_some(),
         column: None,
@@ -221,12 +240,19 @@ fn total_row(call: &Call, req: &StatsRequest, folder: &mut Folder) -> ApiResult<
             total.add_clicks(a.click, a.unique, a.spend);
         }
     })?;
-    source::leads(&call.conn, g, &req.filters, req.period, |a| {
-        if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
-            total.add_leads(&a.goal, &a.leads);
-        }
-    })?;
-    source::lpclicks(&call.conn, g, &req.filters, req.period, |a| {
+    source::leads(
+        &call.conn,
+        spare.as_deref_mut(),
+        g,
+        &req.filters,
+        req.period,
+        |a| {
+            if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
+                total.add_leads(&a.goal, &a.leads);
+            }
+        },
+    )?;
+    source::lpclicks(&call.conn, spare, g, &req.filters, req.period, None, |a| {
         if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
             total.lpclick += a.lpclick;
         }

@@ -4,11 +4,10 @@
 //! rollups serve leads; else from the partial index `clicks_lp`: only
 //! clicks with a landing click are in it, with every column a report
 //! filters or groups by, so the count reads neither the period's other
-//! clicks nor any click row.
-use super::aggregate::{group_exprs, group_values, select, Grouping, Key};
+//! clicks nor any click row (summed in memory: grouped.rs).
+use super::aggregate::{group_values, Grouping, Key};
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
 /// Landing clicks of one (bucket, value).
@@ -22,25 +21,35 @@ pub struct LpAgg {
 
 /// The landing clicks of `period` (by their own time) matching
 /// `filters`, grouped by `g` (its `top` is not applied: there are at
-/// most as many groups as landing clicks).
+/// most as many groups as landing clicks). `spare`, when given, reads
+/// the later half of the period when the index answers. With `keep`, an
+/// answer cut to its busiest groups, the index's landing clicks of other
+/// text values are skipped (the rollups hand out every group).
 pub fn lpclicks(
     conn: &Connection,
+    spare: Option<&mut Connection>,
     g: Grouping,
     filters: &Where,
     period: Period,
+    keep: Option<&std::collections::HashSet<&str>>,
     mut each: impl FnMut(LpAgg),
 ) -> rusqlite::Result<()> {
     let (b, c) = (g.buckets, g.column);
     let rolled = super::rollup::query(&super::lp_roll::LPS, b, c, filters, period)
         .or_else(|| super::wide::query_of(&super::lp_roll::LP_WIDE, b, c, filters, period));
-    let (sql, args) = match rolled {
-        // Rows one by one (grouped by a value) or summed: the caller adds
-        // groups up either way.
-        Some(q) => (q.sql, q.args),
-        None => rows_query(g, filters, period),
+    let Some(q) = rolled else {
+        let r = super::aggregate::Request {
+            g,
+            filters,
+            period,
+            hours: None,
+        };
+        return super::grouped::lpclicks(conn, spare, &r, keep, each);
     };
-    let mut st = conn.prepare(&sql)?;
-    let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
+    // Rows one by one (grouped by a value) or summed: the caller adds
+    // groups up either way.
+    let mut st = conn.prepare(&q.sql)?;
+    let mut rows = st.query(rusqlite::params_from_iter(q.args.iter()))?;
     while let Some(r) = rows.next()? {
         let (bucket, value, i) = group_values(g, r)?;
         each(LpAgg {
@@ -50,20 +59,4 @@ pub fn lpclicks(
         });
     }
     Ok(())
-}
-
-/// The click-rows query of [`lpclicks`] when no rollup serves it.
-fn rows_query(g: Grouping, filters: &Where, period: Period) -> (String, Vec<Sql>) {
-    let mut w = filters.clone();
-    // `lp > 0` as a literal: SQLite uses a partial index only for a
-    // condition it can see implies the index's own.
-    w.push(
-        "lp > 0 AND lp >= ? AND lp < ?",
-        [Sql::Integer(period.start), Sql::Integer(period.end)],
-    );
-    let exprs = group_exprs(g, "lp / 900");
-    // Named, so that no filter's index (a flow's clicks of all time) is
-    // ever taken instead of the landing clicks of the period.
-    let sql = select(&exprs, "count(*)", "clicks INDEXED BY clicks_lp", &w, "");
-    (sql, w.args)
 }

@@ -24,6 +24,7 @@ pub mod aggregate;
 pub mod append;
 mod cols;
 pub mod filters;
+mod grouped;
 pub mod ip;
 mod landing;
 pub mod lead_agg;

@@ -20,15 +20,28 @@ fn an_item_with_too_many_values_keeps_the_busiest_groups_and_the_whole_total() {
             ..Click::default()
         })
         .collect();
-    for _ in 0..5 {
+    for i in 0..5 {
         clicks.push(Click {
             t: utc("2024-05-10 13:00"),
             flow: "cap",
             subid: "busiest",
             ip: "9.9.9.9",
+            // Three of them went on from a landing page.
+            landing: 5,
+            lp: if i < 3 { utc("2024-05-10 13:05") } else { 0 },
             ..Click::default()
         });
     }
+    // A lead of a kept group and one of a group the answer leaves out
+    // (one click, the greatest value: ties go by value); the groups left
+    // out have a landing click too.
+    let last = |f: fn(&Click) -> &str| (0..10_050).max_by_key(|&i| f(&clicks[i])).unwrap();
+    let cut = [last(|c| c.subid), last(|c| c.ip)];
+    for i in cut {
+        clicks[i].landing = 5;
+        clicks[i].lp = utc("2024-05-10 12:30");
+    }
+    let landing_clicks = 3 + if cut[0] == cut[1] { 1 } else { 2 };
     let ids = insert_clicks(&db, &clicks);
     let app = restart(db);
     // Leads count at their own time: now.
@@ -38,10 +51,6 @@ fn an_item_with_too_many_values_keeps_the_busiest_groups_and_the_whole_total() {
         utc("2024-05-10 00:00"),
         now.unwrap().as_secs() + 60
     );
-    // A lead of a kept group and one of a group the answer leaves out
-    // (one click, the greatest value: ties go by value).
-    let last = |f: fn(&Click) -> &str| (0..10_050).max_by_key(|&i| f(&clicks[i])).unwrap();
-    let cut = [last(|c| c.subid), last(|c| c.ip)];
     for i in [10_050, cut[0], cut[1]] {
         let r = app.api(
             "postback",
@@ -64,8 +73,12 @@ fn an_item_with_too_many_values_keeps_the_busiest_groups_and_the_whole_total() {
             (&stats[busiest]["total"], &stats[busiest]["ma"]),
             (&1.into(), &7.0.into())
         );
+        // Landing clicks are counted for the kept groups and the total
+        // alike (the rows read for a cut answer skip the other groups).
+        assert_eq!(stats[busiest]["lpclick"], 3, "{item}");
         assert!(!stats.contains_key(cut), "{item} {cut}");
         assert_eq!(r["total"]["click"], 10_055);
+        assert_eq!(r["total"]["lpclick"], landing_clicks, "{item}");
         assert_eq!(
             (&r["total"]["total"], &r["total"]["ma"]),
             (&3.into(), &21.0.into())

@@ -168,7 +168,9 @@ fn item(
                     .or_default()
                     .add(&a.leads)
             };
-            let served = aggregate::leads_by(&w.conn, path, &r, &mut add).unwrap();
+            let mut spare = pool.map(|p| p.get().unwrap());
+            let served =
+                aggregate::leads_by(&w.conn, spare.as_deref_mut(), path, &r, &mut add).unwrap();
             lead_answer(
                 &format!("{path:?}, by bucket {buckets}"),
                 served,
@@ -282,7 +284,10 @@ fn folded(
     let want_leads = with(|r| !no_leads(&r.leads));
     for path in LeadPath::ALL {
         let mut fold = Fold::new(req, tz);
-        if !aggregate::leads_by(&w.conn, path, &r, |a| fold.leads(a)).unwrap() {
+        let mut spare = pool.map(|p| p.get().unwrap());
+        let served =
+            aggregate::leads_by(&w.conn, spare.as_deref_mut(), path, &r, |a| fold.leads(a));
+        if !served.unwrap() {
             continue;
         }
         let mut got: BTreeMap<Key, Row> = fold.groups.into_iter().collect();
