@@ -2,25 +2,26 @@
 //! 10M clicks has ~10M addresses; SQLite's GROUP BY over the click table
 //! took 6-8 s for it, and summing them in a hash map would take ~200 MB.
 //!
-//! Two passes over the period's chunks, each share of the period in one
-//! snapshot: the first sorts the matching IPv4 addresses as 4-byte keys
-//! (4 bytes of memory per click), and the sorted shares give the `n`
-//! groups with the most clicks (ties by text, as stats.json orders them);
-//! the second sums those groups' clicks, unique clicks and prices. With
-//! a second pooled connection the two halves of the period are read at
-//! once (src/store/scan.rs).
+//! Passes over the period's chunks, each share of the period in one
+//! snapshot: the first counts the matching IPv4 addresses per prefix,
+//! the next hold them as sorted keys (2 bytes of memory per click), a
+//! range of prefixes at a time when there are too many for one
+//! (ip_keys.rs), which give the `n` groups with the most clicks (ties by
+//! text, as stats.json orders them); the last sums those groups' clicks,
+//! unique clicks and prices. With a second pooled connection the two
+//! halves of the period are read at once (src/store/scan.rs).
 use super::aggregate::Key;
 use super::cols::format::Ip;
 use super::cols::read::{At, Hours, Need, Plan, Visit};
-use super::scan::{halfway, keep_smallest};
+use super::ip_keys::{address, collect, count, ranges, sum, Best, Counts, Keys, Range, RANGE_KEYS};
+use super::scan::halfway;
 use super::sums::Sums;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
 use crate::click_id::key_at;
 use rusqlite::Connection;
-use std::collections::BinaryHeap;
 use std::sync::mpsc::sync_channel;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 /// The `n` groups of item ip with the most clicks (ties by address
 /// text), with their sums; None when a filter is on a column the click
@@ -34,6 +35,17 @@ pub fn top(
     hours: Option<&Hours>,
     n: usize,
 ) -> rusqlite::Result<Option<Vec<(Key, Sums)>>> {
+    top_within(conn, spare, (filters, period, hours), n, RANGE_KEYS)
+}
+
+/// [`top`] holding about `budget` keys at most at once.
+pub(super) fn top_within(
+    conn: &Connection,
+    spare: Option<&mut Connection>,
+    (filters, period, hours): (&Where, Period, Option<&Hours>),
+    n: usize,
+    budget: usize,
+) -> rusqlite::Result<Option<Vec<(Key, Sums)>>> {
     let Some(plan) = Plan::new(filters, period, hours, None) else {
         return Ok(None);
     };
@@ -42,10 +54,15 @@ pub fn top(
         None => None,
     };
     let (top, sums) = match (spare, mid) {
-        (Some(second), Some(mid)) => in_halves(conn, second, &plan, mid, n)?,
+        (Some(second), Some(mid)) => in_halves(conn, second, &plan, mid, n, budget)?,
         _ => {
             let _snapshot = conn.unchecked_transaction()?;
-            let top = Top::of(&[first_pass(conn, &plan)?], n);
+            let counts = count(conn, &plan)?;
+            let mut best = Best::new(n);
+            for (i, &r) in ranges(&counts, budget).iter().enumerate() {
+                best.add(collect(conn, &plan, r, i == 0, &counts)?, None);
+            }
+            let top = Top::of(best, n);
             let sums = second_pass(conn, &plan, &top)?;
             (Arc::new(top), sums)
         }
@@ -58,15 +75,16 @@ pub fn top(
     ))
 }
 
-/// Both passes over `[start, mid)` on `conn` while another thread reads
-/// `[mid, end)` on `second`, each in its own snapshot; the kept groups
-/// come from both halves' keys.
+/// The passes over `[start, mid)` on `conn` while another thread reads
+/// `[mid, end)` on `second`, each in its own snapshot; the ranges and the
+/// kept groups come from both halves' keys.
 fn in_halves(
     conn: &Connection,
     second: &mut Connection,
     plan: &Plan,
     mid: i64,
     n: usize,
+    budget: usize,
 ) -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
     let (early, late) = (
         plan.between(plan.from, key_at(mid)),
@@ -74,32 +92,55 @@ fn in_halves(
     );
     let late = &late;
     std::thread::scope(|s| {
-        let (keys_tx, keys_rx) = sync_channel::<Keys>(1);
+        let (counts_tx, counts_rx) = sync_channel::<Counts>(1);
+        let (ranges_tx, ranges_rx) = sync_channel::<Vec<Range>>(1);
+        // No buffer: the other thread is at most one range ahead.
+        let (keys_tx, keys_rx) = sync_channel::<Keys>(0);
         let (top_tx, top_rx) = sync_channel::<Arc<Top>>(1);
-        // The other half works within this one's time budget.
+        // The other half works within this one's time budget. A send
+        // fails, or a channel closes, only when the other side failed:
+        // its error is the one answered.
         let deadline = crate::db::budget::deadline();
         let other = s.spawn(move || -> rusqlite::Result<Vec<Sums>> {
             let _budget = crate::db::budget::Entered::new(deadline);
             let _snapshot = second.unchecked_transaction()?;
-            // A send fails only when this side already failed.
-            let _ = keys_tx.send(first_pass(second, late)?);
+            let counts = count(second, late)?;
+            let _ = counts_tx.send(counts.clone());
+            let Ok(ranges) = ranges_rx.recv() else {
+                return Ok(Vec::new());
+            };
+            for (i, &r) in ranges.iter().enumerate() {
+                if keys_tx
+                    .send(collect(second, late, r, i == 0, &counts)?)
+                    .is_err()
+                {
+                    return Ok(Vec::new());
+                }
+            }
             let Ok(top) = top_rx.recv() else {
                 return Ok(Vec::new());
             };
             second_pass(second, late, &top)
         });
+        let closed = || rusqlite::Error::InvalidQuery;
         let mine = (|| -> rusqlite::Result<(Arc<Top>, Vec<Sums>)> {
             let _snapshot = conn.unchecked_transaction()?;
-            let keys = first_pass(conn, &early)?;
-            // No keys: the other thread failed, and its error is the one
-            // answered below.
-            let theirs = keys_rx.recv().map_err(|_| rusqlite::Error::InvalidQuery)?;
-            let top = Arc::new(Top::of(&[keys, theirs], n));
+            let counts = count(conn, &early)?;
+            let theirs = counts_rx.recv().map_err(|_| closed())?;
+            let ranges = ranges(&sum(&counts, &theirs), budget);
+            drop(theirs);
+            let _ = ranges_tx.send(ranges.clone());
+            let mut best = Best::new(n);
+            for (i, &r) in ranges.iter().enumerate() {
+                let keys = collect(conn, &early, r, i == 0, &counts)?;
+                best.add(keys, Some(keys_rx.recv().map_err(|_| closed())?));
+            }
+            let top = Arc::new(Top::of(best, n));
             let _ = top_tx.send(top.clone());
             let sums = second_pass(conn, &early, &top)?;
             Ok((top, sums))
         })();
-        drop(top_tx);
+        drop((top_tx, ranges_tx, keys_rx));
         let theirs = other
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p))?;
@@ -109,40 +150,6 @@ fn in_halves(
         }
         Ok((top, sums))
     })
-}
-
-/// The matching addresses of a share of the period, sorted: IPv4 as
-/// [`text_key`]s, the rest as text.
-#[derive(Default)]
-struct Keys {
-    v4: Vec<u32>,
-    other: Vec<String>,
-}
-
-impl Visit for Keys {
-    fn click(&mut self, at: &mut At) {
-        match at.ip() {
-            Ip::V4(a) => self.v4.push(text_key(a)),
-            ip => self.other.push(ip.text().into_owned()),
-        }
-    }
-}
-
-fn first_pass(conn: &Connection, plan: &Plan) -> rusqlite::Result<Keys> {
-    let mut keys = Keys::default();
-    // Room for every click the plan may hand out, reserved at once: pages
-    // never written are never resident, while growing by doubling held
-    // the old and the new buffer at once (1.5-3x the keys at the peak).
-    // Refused (a small machine's overcommit check), it grows as it goes.
-    let _ = keys.v4.try_reserve_exact(plan.room(conn)?);
-    let need = Need {
-        ip: true,
-        ..Need::default()
-    };
-    plan.each(conn, need, &mut keys)?;
-    keys.v4.sort_unstable();
-    keys.other.sort_unstable();
-    Ok(keys)
 }
 
 /// The second pass's sums.
@@ -192,33 +199,13 @@ struct Top {
 }
 
 impl Top {
-    /// The `n` best groups of the shares' keys together.
-    fn of(shares: &[Keys], n: usize) -> Top {
-        let none = Keys::default();
-        let (a, b) = (&shares[0], shares.get(1).unwrap_or(&none));
-        // The keys below a pivot and those above it on two threads: ten
-        // million keys took one 67 ms.
-        let pivot = a.v4.get(a.v4.len() / 2).or(b.v4.get(b.v4.len() / 2));
-        let below = |v: &[u32]| v.partition_point(|k| Some(k) < pivot);
-        let (a_lo, a_hi) = a.v4.split_at(below(&a.v4));
-        let (b_lo, b_hi) = b.v4.split_at(below(&b.v4));
-        let (lo, hi) = std::thread::scope(|s| {
-            let hi = s.spawn(|| best(runs(a_hi, b_hi), n));
-            let lo = best(runs(a_lo, b_lo), n);
-            (
-                lo,
-                hi.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
-            )
-        });
-        let mut groups: Vec<(String, i64, Option<u32>)> = lo
+    /// The `n` best of the ranges' best groups.
+    fn of(best: Best, n: usize) -> Top {
+        let (v4, other) = best.take();
+        let mut groups: Vec<(String, i64, Option<u32>)> = v4
             .into_iter()
-            .chain(hi)
             .map(|(k, c)| (Ip::V4(address(k)).text().into_owned(), c, Some(address(k))))
-            .chain(
-                best(runs(&a.other, &b.other), n)
-                    .into_iter()
-                    .map(|(t, c)| (t, c, None)),
-            )
+            .chain(other.into_iter().map(|(t, c)| (t, c, None)))
             .collect();
         groups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         groups.truncate(n);
@@ -262,75 +249,6 @@ impl Top {
 #[inline]
 fn filter_bit(a: u32) -> usize {
     (a.wrapping_mul(0x9E37_79B1) >> (32 - FILTER_BITS)) as usize
-}
-
-/// Octet → its place among the 256 octets ordered as text ("0" < "1" <
-/// "10" < "100" < ... < "99"), and back: a dotted quad's text order is
-/// its octets' text order, one after the other.
-static TEXT_ORDER: LazyLock<([u8; 256], [u8; 256])> = LazyLock::new(|| {
-    let mut octets: Vec<u8> = (0..=255).collect();
-    octets.sort_by_key(|o| o.to_string());
-    let (mut rank, mut back) = ([0u8; 256], [0u8; 256]);
-    for (r, &o) in octets.iter().enumerate() {
-        rank[o as usize] = r as u8;
-        back[r] = o;
-    }
-    (rank, back)
-});
-
-/// Each octet of `a` through `table`.
-#[inline]
-fn octets_through(table: &[u8; 256], a: u32) -> u32 {
-    let t = |shift: u32| (table[(a >> shift & 0xFF) as usize] as u32) << shift;
-    t(24) | t(16) | t(8) | t(0)
-}
-
-/// An IPv4 address as a key that sorts as its text does.
-fn text_key(a: u32) -> u32 {
-    octets_through(&TEXT_ORDER.0, a)
-}
-
-fn address(key: u32) -> u32 {
-    octets_through(&TEXT_ORDER.1, key)
-}
-
-/// Each distinct value of two sorted lists, with how often it occurs in
-/// both, in order.
-fn runs<'a, T: Ord>(a: &'a [T], b: &'a [T]) -> impl Iterator<Item = (&'a T, i64)> + 'a {
-    let (mut i, mut j) = (0, 0);
-    std::iter::from_fn(move || {
-        let v = match (a.get(i), b.get(j)) {
-            (Some(x), Some(y)) => x.min(y),
-            (x, y) => x.or(y)?,
-        };
-        let mut count = 0;
-        while a.get(i) == Some(v) {
-            i += 1;
-            count += 1;
-        }
-        while b.get(j) == Some(v) {
-            j += 1;
-            count += 1;
-        }
-        Some((v, count))
-    })
-}
-
-/// A group in the running for the top: more clicks first, then the
-/// smaller value; the heap's top is the worst one kept.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Worst<K>(std::cmp::Reverse<i64>, K);
-
-/// The `n` best (value, clicks) of `runs`.
-fn best<'a, K: Ord + Clone + 'a>(
-    runs: impl Iterator<Item = (&'a K, i64)>,
-    n: usize,
-) -> Vec<(K, i64)> {
-    let mut heap: BinaryHeap<Worst<&K>> = BinaryHeap::with_capacity(n + 1);
-    for (value, clicks) in runs {
-        keep_smallest(&mut heap, n, Worst(std::cmp::Reverse(clicks), value));
-    }
-    heap.into_iter().map(|w| (w.1.clone(), w.0 .0)).collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 use super::*;
 use crate::click_id::key_at;
 use crate::store::cols::fixture::{filters, fixture, periods, texts, utc_hour};
+use crate::store::ip_keys::{address, ranges, text_key};
 use rusqlite::types::Value as Sql;
 
 type Answer = Vec<(String, i64, i64, i64)>;
@@ -74,6 +75,22 @@ fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
                     .unwrap()
                     .unwrap();
                 assert_eq!(got(two), want, "{cond} {n} in halves");
+                // Keys sorted a range at a time: 3 and 10 ranges or so.
+                let most: i64 = conn
+                    .query_row("SELECT count(*) FROM clicks", [], |r| r.get(0))
+                    .unwrap();
+                for budget in [most as usize / 3, most as usize / 10] {
+                    let f = (&w, p, None);
+                    let one = top_within(&conn, None, f, n, budget).unwrap().unwrap();
+                    assert_eq!(got(one), want, "{cond} {n} by ranges of {budget}");
+                    let two = top_within(&conn, Some(&mut second), f, n, budget);
+                    let two = two.unwrap().unwrap();
+                    assert_eq!(
+                        got(two),
+                        want,
+                        "{cond} {n} by ranges of {budget}, in halves"
+                    );
+                }
             }
         }
     }
@@ -83,6 +100,9 @@ fn the_top_addresses_are_those_of_the_click_table_with_any_filter() {
     assert!(!want.is_empty());
     let w = Where::owner(crate::ids::UserId(1));
     let two = top(&conn, Some(&mut second), &w, whole, Some(&hours), 40);
+    assert_eq!(got(two.unwrap().unwrap()), want);
+    let f = (&w, whole, Some(&hours));
+    let two = top_within(&conn, Some(&mut second), f, 40, 100);
     assert_eq!(got(two.unwrap().unwrap()), want);
 }
 
@@ -96,6 +116,51 @@ fn every_click_is_in_exactly_one_chunk_after_merges() {
     assert!(count("SELECT max(n) FROM click_cols") > 60);
     let most = "SELECT max(c) FROM (SELECT count(*) AS c FROM click_cols WHERE n < 16384 GROUP BY user_id)";
     assert!(count(most) < crate::store::cols::store::MAX_OPEN);
+}
+
+#[test]
+fn ranges_hold_at_most_the_budget_unless_one_prefix_has_more() {
+    let mut counts = vec![0u32; 1 << 16];
+    counts[3] = 5;
+    counts[4] = 5;
+    counts[9] = 30;
+    counts[70] = 1;
+    counts[65_535] = 2;
+    let all = (0, 1 << 16);
+    assert_eq!(ranges(&counts, 10), vec![(0, 9), (9, 10), (10, 1 << 16)]);
+    assert_eq!(ranges(&counts, 1000), vec![all]);
+    assert_eq!(ranges(&vec![0; 1 << 16], 1), vec![all]);
+}
+
+#[test]
+fn keys_past_their_slots_are_counted_all_the_same() {
+    use crate::store::ip_keys::{collect, count, Best};
+    let (_dir, conn, _) = fixture();
+    let w = Where::owner(crate::ids::UserId(1));
+    let plan = Plan::new(&w, Period::ALL, None, None).unwrap();
+    let right = count(&conn, &plan).unwrap();
+    let mut short = right.clone();
+    // Half the slots too small, a few with no room at all.
+    short.iter_mut().enumerate().for_each(|(i, c)| match i % 3 {
+        0 => *c /= 2,
+        1 => *c = 0,
+        _ => {}
+    });
+    let best = |counts: &Vec<u32>| {
+        let mut b = Best::new(30);
+        let all = (0, 1 << 16);
+        let keys = collect(&conn, &plan, all, true, counts).unwrap();
+        b.add(keys, None);
+        let (mut v4, other) = b.take();
+        v4.sort();
+        (v4, other)
+    };
+    let want = best(&right);
+    assert!(
+        want.0.len() == 30 && want.0.iter().any(|g| g.1 > 1),
+        "{want:?}"
+    );
+    assert_eq!(best(&short), want);
 }
 
 #[test]

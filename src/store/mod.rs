@@ -26,6 +26,7 @@ mod cols;
 pub mod filters;
 mod grouped;
 pub mod ip;
+mod ip_keys;
 mod landing;
 pub mod lead_agg;
 mod lead_roll;

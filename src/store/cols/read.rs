@@ -232,12 +232,18 @@ impl<'a> Plan<'a> {
     /// reservation far beyond what matches (a narrow filter over a huge
     /// period) from being refused by a small machine's overcommit check.
     pub fn room(&self, conn: &Connection) -> rusqlite::Result<usize> {
+        Ok(self.most(conn)?.min(MAX_ROOM))
+    }
+
+    /// The most clicks [`Plan::each`] may hand out: every click of the
+    /// chunks that may hold the plan's.
+    pub fn most(&self, conn: &Connection) -> rusqlite::Result<usize> {
         let n: i64 = conn
             .prepare_cached(
                 "SELECT coalesce(sum(n), 0) FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
             )?
             .query_row(params![self.user, self.from, self.to], |r| r.get(0))?;
-        Ok((n.max(0) as usize).min(MAX_ROOM))
+        Ok(n.max(0) as usize)
     }
 
     /// The chunks that may hold the plan's clicks: (id, last click id).
