@@ -170,6 +170,9 @@ impl Keys {
     }
 }
 
+/// Groups with their clicks.
+pub type Groups<K> = Vec<(K, i64)>;
+
 /// The best groups of the ranges seen so far.
 pub struct Best {
     n: usize,
@@ -218,7 +221,7 @@ impl Best {
     }
 
     /// The kept IPv4 keys and other addresses, with their clicks.
-    pub fn take(self) -> (Vec<(u32, i64)>, Vec<(String, i64)>) {
+    pub fn take(self) -> (Groups<u32>, Groups<String>) {
         let v4 = self.v4.into_iter().map(|w| (w.1, w.0 .0)).collect();
         (v4, self.other)
     }
