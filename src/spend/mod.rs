@@ -19,7 +19,7 @@ use crate::api::error::{ApiError, ApiResult, ErrorCode};
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::db::writer::Sliced;
-use crate::store::reprice::{self, pieces};
+use crate::store::reprice;
 use request::{Price, SpendRequest};
 use serde_json::{json, Value};
 use task::{Piece, SpendTask};
@@ -67,19 +67,15 @@ pub fn prepare(call: &mut Call) -> ApiResult<Sliced> {
             (r.from, r.to),
             Some(&call.state.pool),
         )?;
-        let n: usize = shares.iter().map(|m| m.ids.len()).sum();
+        let n: usize = shares.iter().map(|c| c.clicks).sum();
         clicks += n;
         let price = match r.price {
             // An equal share of the total.
             Price::Cost(total) => total / n.max(1) as f64,
             Price::Cpc(cpc) => cpc,
         };
-        for matched in shares {
-            all.extend(
-                pieces::cut(&matched)
-                    .into_iter()
-                    .map(|ids| Piece { price, ids }),
-            );
+        for cut in shares {
+            all.extend(cut.pieces.into_iter().map(|ids| Piece { price, ids }));
         }
     }
     let answer = match errors {

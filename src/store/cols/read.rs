@@ -16,10 +16,6 @@ use std::collections::HashSet;
 const ROW: &str = "SELECT c.id, c.last, c.data, k.data FROM click_cols c
                    LEFT JOIN click_cols_cost k USING (id)";
 
-/// Most clicks [`Plan::room`] reserves for: 16M (64 MiB of IPv4 keys,
-/// 128 MiB of click ids, reserved, not resident).
-pub const MAX_ROOM: usize = 1 << 24;
-
 /// The 15-minute buckets (Unix seconds / 900) a request keeps, from
 /// `first` on: the `hour` filter's local hour in the user's timezone.
 pub struct Hours {
@@ -107,11 +103,6 @@ impl<'a> At<'_, 'a> {
     /// The price (0 unless asked for).
     pub fn cost(&self) -> f64 {
         self.costs.map_or(0.0, |c| c.get(self.k))
-    }
-
-    /// The click's place in its chunk.
-    pub fn position(&self) -> usize {
-        self.k
     }
 
     /// The grouped column's code, into the dictionary of [`Visit::chunk`].
@@ -224,26 +215,6 @@ impl<'a> Plan<'a> {
             self.one(r, need, v)?;
         }
         Ok(())
-    }
-
-    /// Room to reserve for what [`Plan::each`] hands out: every click of
-    /// the chunks that may hold the plan's, up to [`MAX_ROOM`]. Pages
-    /// reserved but never written are not resident; the cap keeps a
-    /// reservation far beyond what matches (a narrow filter over a huge
-    /// period) from being refused by a small machine's overcommit check.
-    pub fn room(&self, conn: &Connection) -> rusqlite::Result<usize> {
-        Ok(self.most(conn)?.min(MAX_ROOM))
-    }
-
-    /// The most clicks [`Plan::each`] may hand out: every click of the
-    /// chunks that may hold the plan's.
-    pub fn most(&self, conn: &Connection) -> rusqlite::Result<usize> {
-        let n: i64 = conn
-            .prepare_cached(
-                "SELECT coalesce(sum(n), 0) FROM click_cols WHERE user_id = ?1 AND id < ?3 AND last >= ?2",
-            )?
-            .query_row(params![self.user, self.from, self.to], |r| r.get(0))?;
-        Ok(n.max(0) as usize)
     }
 
     /// The chunks that may hold the plan's clicks: (id, last click id).

@@ -6,7 +6,6 @@
 //! or [`CHUNK`] clicks in them: per-chunk dictionaries and row overhead
 //! cost little only in big chunks.
 use super::format::{encode_prices, Builder, Chunk, Costs, Ip};
-use super::read::{At, Values, Visit};
 use super::{Row, CHUNK, INTS, TEXTS};
 use crate::store::record::ClickRecord;
 use rusqlite::{params, Connection};
@@ -207,9 +206,10 @@ pub fn fill_from_clicks(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// The clicks a plan keeps, as spend.json needs them: their ids (for
-/// click_cost), and per chunk (chunk id, clicks, one bit each) for
-/// [`set_prices`], gathered in the pass that finds them.
+/// The clicks of a piece of spend.json as the writer prices them: their
+/// ids (for click_cost), and per chunk (chunk id, clicks, one bit each)
+/// for [`set_prices`], gathered as the piece's chunks are read
+/// (src/store/reprice/deltas.rs).
 #[derive(Default)]
 pub struct Matched {
     pub ids: Vec<i64>,
@@ -222,38 +222,12 @@ impl Matched {
         self.chunks.push((c.first, c.n, vec![0; c.n.div_ceil(64)]));
     }
 
-    /// A kept click of the last chunk begun; needs its id ([`Need::ids`]).
-    pub fn keep(&mut self, at: &At) {
-        self.keep_at(at.id(), at.position());
-    }
-
     /// The click `id`, at place `k` of the last chunk begun, is kept.
     pub fn keep_at(&mut self, id: i64, k: usize) {
         self.ids.push(id);
         if let Some((_, _, bits)) = self.chunks.last_mut() {
             bits[k / 64] |= 1 << (k % 64);
         }
-    }
-
-    /// The ids kept in each chunk, chunk after chunk as read.
-    pub fn runs(&self) -> impl Iterator<Item = &[i64]> {
-        let mut at = 0;
-        self.chunks.iter().map(move |(_, _, bits)| {
-            let n = bits.iter().map(|b| b.count_ones() as usize).sum::<usize>();
-            let run = self.ids.get(at..at + n).unwrap_or(&[]);
-            at += n;
-            run
-        })
-    }
-}
-
-impl Visit for Matched {
-    fn chunk(&mut self, c: &Chunk, _group: Option<Values>) {
-        self.begin(c);
-    }
-
-    fn click(&mut self, at: &mut At) {
-        self.keep(at);
     }
 }
 

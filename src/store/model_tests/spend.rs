@@ -51,13 +51,17 @@ impl World {
         };
         let w = r.columns_where();
         let shares = reprice::collect(&self.conn, &w, (r.from, r.to), Some(&self.pool)).unwrap();
-        let n: usize = shares.iter().map(|m| m.ids.len()).sum();
+        let n: usize = shares.iter().map(|c| c.clicks).sum();
         let price = match r.price {
             Price::Cost(total) => total / n.max(1) as f64,
             Price::Cpc(cpc) => cpc,
         };
         // The same clicks from the click rows.
-        let mut ids: Vec<i64> = shares.iter().flat_map(|m| m.ids.iter().copied()).collect();
+        let decoded = shares
+            .iter()
+            .flat_map(|c| &c.pieces)
+            .map(|p| pieces::decode(p));
+        let mut ids: Vec<i64> = decoded.flat_map(Option::unwrap).collect();
         ids.sort_unstable();
         let at = |t: Option<i64>, open: i64| t.map_or(open, |t| t * 1000);
         let sql = format!(
@@ -86,8 +90,8 @@ impl World {
             };
         }
         let all: Vec<Piece> = shares
-            .iter()
-            .flat_map(pieces::cut)
+            .into_iter()
+            .flat_map(|c| c.pieces)
             .map(|ids| Piece { price, ids })
             .collect();
         if !all.is_empty() {

@@ -19,9 +19,10 @@ use crate::api::filters::Where;
 use crate::click_id::key_at;
 use crate::db::Pool;
 use crate::store::cols::read::{Need, Plan};
-use crate::store::cols::store::{set_prices, Matched};
+use crate::store::cols::store::set_prices;
 use crate::store::scan::in_halves;
 use deltas::Deltas;
+use pieces::{Cut, Cutter};
 use rusqlite::types::Value as Sql;
 use rusqlite::vtab::array::Array;
 use rusqlite::Connection;
@@ -48,39 +49,33 @@ pub fn price_piece(
 }
 
 /// Reads the matching clicks from the click columns (src/store/cols):
-/// their ids, chunk by chunk, one [`Matched`] per share of the period
-/// read (joined, their ids would be copied once more: 40 MiB for 5M
-/// clicks). These hold every spend condition: reading
-/// the click rows was most of a spend on a condition the indexes lack
-/// (geo: 2.5 s of 3.9 s for the 1.4M clicks of one country among 10M). A
-/// second pooled reader, when one is free, reads the later half of the
-/// period at the same time (src/store/scan.rs).
+/// their ids, chunk by chunk, cut into pieces as they come, one [`Cut`]
+/// per share of the period read. These hold every spend condition:
+/// reading the click rows was most of a spend on a condition the indexes
+/// lack (geo: 2.5 s of 3.9 s for the 1.4M clicks of one country among
+/// 10M). A second pooled reader, when one is free, reads the later half
+/// of the period at the same time (src/store/scan.rs).
 pub fn collect(
     conn: &Connection,
     w: &Where,
     (from, to): (Option<i64>, Option<i64>),
     pool: Option<&Pool>,
-) -> rusqlite::Result<Vec<Matched>> {
+) -> rusqlite::Result<Vec<Cut>> {
     let plan = columns_plan(w, (from, to))?;
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
         let key = |t: Option<i64>, open| t.map_or(open, key_at);
         let half = plan.between(key(from, 0), key(to, i64::MAX));
-        let mut matched = Matched::default();
-        // Room for every click the half may match, at once: pages never
-        // written are never resident, while growing by doubling held
-        // the old buffer and the new one together (src/store/ip.rs).
-        // Refused (a small machine's overcommit check), it grows as it goes.
-        let _ = matched.ids.try_reserve_exact(half.room(c)?);
+        let mut cutter = Cutter::default();
         let need = Need {
             ids: true,
             ..Need::default()
         };
-        half.each(c, need, &mut matched)?;
-        Ok(matched)
+        half.each(c, need, &mut cutter)?;
+        Ok(cutter.done())
     };
     let mut spare = pool.and_then(|p| p.try_get());
-    let (matched, later) = in_halves(conn, spare.as_deref_mut(), (from, to), read)?;
-    Ok([Some(matched), later].into_iter().flatten().collect())
+    let (cut, later) = in_halves(conn, spare.as_deref_mut(), (from, to), read)?;
+    Ok([Some(cut), later].into_iter().flatten().collect())
 }
 
 /// Ids priced by one statement.

@@ -4,7 +4,11 @@
 //! most, since the writer reads the chunks of a piece whole. Kept in the
 //! database until priced (table spend_piece), as sorted ids: the first,
 //! then each gap, as LEB128 varints (2-5 bytes a click instead of 8).
-use crate::store::cols::store::Matched;
+//! The pass that finds an import's clicks cuts them into pieces as it
+//! goes ([`Cutter`]), so it never holds their ids as 8-byte numbers: 45M
+//! clicks of a 100M-click month held 753 MiB so.
+use crate::store::cols::format::Chunk;
+use crate::store::cols::read::{At, Values, Visit};
 
 /// Most clicks in a piece: a chunk of the click columns, so that a dense
 /// import reads each chunk once and rewrites its prices once. Pieces of
@@ -60,42 +64,109 @@ pub fn decode(blob: &[u8]) -> Option<Vec<i64>> {
     (shift == 0).then_some(ids)
 }
 
-/// The matched clicks as encoded pieces, in the order the chunks were
-/// read: at most [`PIECE`] clicks from at most [`CHUNKS`] chunks each.
-pub fn cut(matched: &Matched) -> Vec<Vec<u8>> {
-    let mut pieces = Vec::new();
-    let mut piece: Vec<i64> = Vec::with_capacity(PIECE);
-    let mut chunks = 0;
-    let mut flush = |piece: &mut Vec<i64>| {
-        piece.sort_unstable();
-        pieces.push(encode(piece));
-        piece.clear();
-    };
-    for mut run in matched.runs().filter(|r| !r.is_empty()) {
-        if chunks == CHUNKS {
-            flush(&mut piece);
-            chunks = 0;
-        }
-        chunks += 1;
-        while !run.is_empty() {
-            let (now, rest) = run.split_at((PIECE - piece.len()).min(run.len()));
-            piece.extend_from_slice(now);
-            run = rest;
-            if piece.len() == PIECE {
-                flush(&mut piece);
-                chunks = usize::from(!run.is_empty());
+/// Cuts the clicks a pass keeps into encoded pieces as they come, in the
+/// order the chunks are read: at most [`PIECE`] clicks from at most
+/// [`CHUNKS`] chunks each.
+#[derive(Default)]
+pub struct Cutter {
+    pieces: Vec<Vec<u8>>,
+    piece: Vec<i64>,
+    /// Chunks with a click in the piece being cut.
+    chunks: usize,
+    /// Whether the chunk being read counts in `chunks` yet.
+    counted: bool,
+    clicks: usize,
+}
+
+/// A share of an import's clicks, cut into pieces.
+#[derive(Debug, Default)]
+pub struct Cut {
+    pub pieces: Vec<Vec<u8>>,
+    /// Clicks in them.
+    pub clicks: usize,
+}
+
+impl Cutter {
+    fn flush(&mut self) {
+        self.piece.sort_unstable();
+        let mut blob = encode(&self.piece);
+        blob.shrink_to_fit();
+        self.pieces.push(blob);
+        self.piece.clear();
+        (self.chunks, self.counted) = (0, false);
+    }
+
+    /// Keeps click `id` of the chunk being read.
+    pub fn keep(&mut self, id: i64) {
+        if !self.counted {
+            if self.chunks == CHUNKS {
+                self.flush();
             }
+            (self.chunks, self.counted) = (self.chunks + 1, true);
+        }
+        if self.piece.capacity() == 0 {
+            self.piece.reserve_exact(PIECE);
+        }
+        self.piece.push(id);
+        self.clicks += 1;
+        if self.piece.len() == PIECE {
+            self.flush();
         }
     }
-    if !piece.is_empty() {
-        flush(&mut piece);
+
+    pub fn done(mut self) -> Cut {
+        if !self.piece.is_empty() {
+            self.flush();
+        }
+        Cut {
+            pieces: self.pieces,
+            clicks: self.clicks,
+        }
     }
-    pieces
+}
+
+impl Visit for Cutter {
+    fn chunk(&mut self, _: &Chunk, _: Option<Values>) {
+        self.counted = false;
+    }
+
+    fn click(&mut self, at: &mut At) {
+        self.keep(at.id());
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chunks of `sizes` clicks (ids 1, 2, ...), every click kept.
+    fn cut(sizes: &[usize]) -> Vec<Vec<i64>> {
+        let mut c = Cutter::default();
+        let mut id = 0;
+        for &n in sizes {
+            c.counted = false;
+            for _ in 0..n {
+                id += 1;
+                c.keep(id);
+            }
+        }
+        let cut = c.done();
+        let pieces: Vec<Vec<i64>> = cut.pieces.iter().map(|p| decode(p).unwrap()).collect();
+        assert_eq!(cut.clicks, id as usize);
+        pieces
+    }
+
+    #[test]
+    fn a_piece_holds_at_most_its_clicks_from_at_most_its_chunks() {
+        let lens = |p: Vec<Vec<i64>>| p.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(lens(cut(&[3; 9])), [24, 3]);
+        assert_eq!(lens(cut(&[PIECE + 5, 2])), [PIECE, 7]);
+        assert_eq!(lens(cut(&[PIECE - 1, 1, 4])), [PIECE, 4]);
+        assert_eq!(lens(cut(&[0, 0, 2])), [2]);
+        assert!(cut(&[]).is_empty());
+        let all: Vec<i64> = cut(&[5, PIECE, 40, 3, 3, 3, 3, 3, 3, 3, 1]).concat();
+        assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>());
+    }
 
     #[test]
     fn ids_come_back_as_they_went() {
