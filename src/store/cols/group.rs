@@ -111,7 +111,7 @@ impl Summed {
 }
 
 /// A value of the grouped column.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone)]
 enum Value {
     Int(i64),
     Text(Box<str>),
@@ -123,32 +123,45 @@ struct Summer {
     by_value: bool,
     /// Per slot: the value (by value) or bucket, and the sums.
     slots: Vec<(Value, Sums)>,
-    index: foldhash::HashMap<Value, usize>,
+    /// Slots by value: a text is looked up as it is in the chunk's
+    /// dictionary, allocated only when new.
+    ints: foldhash::HashMap<i64, usize>,
+    texts: foldhash::HashMap<Box<str>, usize>,
     /// This chunk's codes → slots.
     remap: Vec<usize>,
 }
 
 impl Summer {
-    fn slot(&mut self, v: Value) -> usize {
-        if let Some(&s) = self.index.get(&v) {
+    fn int_slot(&mut self, v: i64) -> usize {
+        if let Some(&s) = self.ints.get(&v) {
             return s;
         }
-        self.slots.push((v.clone(), Sums::default()));
-        self.index.insert(v, self.slots.len() - 1);
+        self.slots.push((Value::Int(v), Sums::default()));
+        self.ints.insert(v, self.slots.len() - 1);
+        self.slots.len() - 1
+    }
+
+    fn text_slot(&mut self, v: &str) -> usize {
+        if let Some(&s) = self.texts.get(v) {
+            return s;
+        }
+        self.slots.push((Value::Text(v.into()), Sums::default()));
+        self.texts.insert(v.into(), self.slots.len() - 1);
         self.slots.len() - 1
     }
 }
 
 impl Visit for Summer {
     fn chunk(&mut self, _chunk: &Chunk, group: Option<Values>) {
-        self.remap = match group {
-            None => Vec::new(),
-            Some(Values::Ints(v)) => v.iter().map(|&i| self.slot(Value::Int(i))).collect(),
-            Some(Values::Texts(v)) => v
-                .iter()
-                .map(|&t| self.slot(Value::Text(t.into())))
-                .collect(),
-        };
+        // The last chunk's map, refilled.
+        let mut remap = std::mem::take(&mut self.remap);
+        remap.clear();
+        match group {
+            None => {}
+            Some(Values::Ints(v)) => remap.extend(v.iter().map(|&i| self.int_slot(i))),
+            Some(Values::Texts(v)) => remap.extend(v.iter().map(|&t| self.text_slot(t))),
+        }
+        self.remap = remap;
     }
 
     fn click(&mut self, at: &mut At) {
@@ -161,7 +174,7 @@ impl Visit for Summer {
                 Some(&slot) => slot,
                 None => return,
             },
-            false => self.slot(Value::Int(key_bucket(at.id()))),
+            false => self.int_slot(key_bucket(at.id())),
         };
         let Some((_, s)) = self.slots.get_mut(slot) else {
             return;
