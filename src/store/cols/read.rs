@@ -10,7 +10,6 @@ use crate::api::filters::Where;
 use crate::click_id::key_at;
 use rusqlite::types::Value as Sql;
 use rusqlite::{params, Connection};
-use std::collections::HashSet;
 
 /// A chunk with its prices, as [`Plan`] reads it.
 const ROW: &str = "SELECT c.id, c.last, c.data, k.data FROM click_cols c
@@ -33,8 +32,10 @@ pub struct Plan<'a> {
     hours: Option<&'a Hours>,
     ints: Vec<(usize, Vec<i64>)>,
     texts: Vec<(usize, Vec<&'a str>)>,
-    /// The `ip` filter: IPv4 addresses and other texts.
-    ips: Option<(HashSet<u32>, HashSet<&'a str>)>,
+    /// The `ip` filter: IPv4 addresses and other texts, sorted: a binary
+    /// search over the few a filter names is several times cheaper per
+    /// click than hashing the address.
+    ips: Option<(Vec<u32>, Vec<&'a str>)>,
     group: Option<Group>,
 }
 
@@ -163,13 +164,15 @@ impl<'a> Plan<'a> {
             } else if let Some(i) = TEXTS.iter().position(|c| c == column) {
                 plan.texts.push((i, texts.collect::<Option<_>>()?));
             } else if column == "ip" {
-                let (mut v4, mut other) = (HashSet::new(), HashSet::new());
+                let (mut v4, mut other) = (Vec::new(), Vec::new());
                 for t in texts.collect::<Option<Vec<_>>>()? {
                     match Ip::of_text(t) {
-                        Ip::V4(a) => v4.insert(a),
-                        _ => other.insert(t),
+                        Ip::V4(a) => v4.push(a),
+                        _ => other.push(t),
                     };
                 }
+                v4.sort_unstable();
+                other.sort_unstable();
                 plan.ips = Some((v4, other));
             } else {
                 return None;
@@ -337,8 +340,8 @@ impl<'a> Plan<'a> {
             if let Some((v4, other)) = &self.ips {
                 let ip = at.ip();
                 let keep = match ip {
-                    Ip::V4(a) => v4.contains(&a),
-                    _ => other.contains(&*ip.text()),
+                    Ip::V4(a) => v4.binary_search(&a).is_ok(),
+                    _ => other.binary_search(&&*ip.text()).is_ok(),
                 };
                 if !keep {
                     continue;
