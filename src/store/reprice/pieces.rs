@@ -19,14 +19,26 @@ pub const PIECE: usize = 16384;
 /// Most chunks a piece's clicks come from.
 const CHUNKS: usize = 8;
 
-/// Sorted, distinct ids as a blob.
-pub fn encode(ids: &[i64]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(ids.len() * 3 + 8);
+/// The first id, then each gap.
+fn deltas(ids: &[i64]) -> impl Iterator<Item = u64> + '_ {
     let mut last = 0u64;
-    for (i, &id) in ids.iter().enumerate() {
+    ids.iter().enumerate().map(move |(i, &id)| {
         let v = id as u64;
         let delta = if i == 0 { v } else { v.wrapping_sub(last) };
         last = v;
+        delta
+    })
+}
+
+/// Sorted, distinct ids as a blob, allocated at its exact size: an
+/// import's pieces are held until the writer has stored them all, and
+/// blobs grown then shrunk left the allocator holding twice their bytes.
+pub fn encode(ids: &[i64]) -> Vec<u8> {
+    let size = deltas(ids)
+        .map(|d| (64 - d.leading_zeros()).div_ceil(7).max(1) as usize)
+        .sum();
+    let mut out = Vec::with_capacity(size);
+    for delta in deltas(ids) {
         let mut d = delta;
         loop {
             let byte = (d & 0x7f) as u8;
@@ -89,9 +101,7 @@ pub struct Cut {
 impl Cutter {
     fn flush(&mut self) {
         self.piece.sort_unstable();
-        let mut blob = encode(&self.piece);
-        blob.shrink_to_fit();
-        self.pieces.push(blob);
+        self.pieces.push(encode(&self.piece));
         self.piece.clear();
         (self.chunks, self.counted) = (0, false);
     }
@@ -172,6 +182,9 @@ mod tests {
     fn ids_come_back_as_they_went() {
         let ids = [1i64, 2, 300, 70_000, 1 << 40, (1 << 62) + 5, i64::MAX];
         assert_eq!(decode(&encode(&ids)).unwrap(), ids);
+        // Allocated at its exact size.
+        let blob = encode(&ids);
+        assert_eq!(blob.capacity(), blob.len());
         assert_eq!(decode(&encode(&[])).unwrap(), Vec::<i64>::new());
         // A varint cut short is no list.
         let mut blob = encode(&[5, 1 << 40]);
