@@ -10,7 +10,6 @@
 use super::aggregate::{Key, Request, BUCKET};
 use super::lead_agg::{LeadAgg, Leads};
 use super::lp_agg::LpAgg;
-use crate::api::filters::Where;
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::{Connection, Row};
 use std::collections::{HashMap, HashSet};
@@ -48,6 +47,16 @@ impl Tally for Count {
     }
 }
 
+/// Where [`summed`] reads its rows: the table, its time column (Unix
+/// seconds), a condition the index needs, and what follows the bucket
+/// and the value in the SELECT (the goal, then what [`Tally::of`] reads).
+struct Rows {
+    table: &'static str,
+    time: &'static str,
+    need: &'static str,
+    tail: &'static str,
+}
+
 /// The leads of `r` summed per (bucket, value, goal) and handed to `each`,
 /// one aggregate per group. With `keep`, text values outside it are
 /// skipped (an answer cut to its busiest groups). `spare`, when given,
@@ -59,29 +68,21 @@ pub(super) fn leads(
     keep: Option<&HashSet<&str>>,
     mut each: impl FnMut(LeadAgg),
 ) -> rusqlite::Result<()> {
-    let sql = |w: &Where, value: &str| {
-        format!(
-            "SELECT time / 900, {value}, goal, stage, base FROM leads WHERE {}",
-            w.sql()
-        )
+    // By the `leads_user_time` index.
+    let rows = Rows {
+        table: "leads",
+        time: "time",
+        need: "",
+        tail: "goal, stage, base",
     };
-    let between = |from, to| between(r.filters, from, to);
-    summed(
-        conn,
-        spare,
-        r,
-        keep,
-        between,
-        sql,
-        |bucket, value, goal, leads| {
-            each(LeadAgg {
-                bucket,
-                value,
-                goal,
-                leads,
-            })
-        },
-    )
+    summed(conn, spare, r, keep, rows, |bucket, value, goal, leads| {
+        each(LeadAgg {
+            bucket,
+            value,
+            goal,
+            leads,
+        })
+    })
 }
 
 /// The landing clicks of `r` (by their own time) summed per (bucket,
@@ -97,53 +98,53 @@ pub(super) fn lpclicks(
     // condition it can see implies the index's own. Named, so that no
     // filter's index (a flow's clicks of all time) is ever taken instead
     // of the landing clicks of the period.
-    let between = |from, to| {
-        let mut w = r.filters.clone();
-        w.push(
-            "lp > 0 AND lp >= ? AND lp < ?",
-            [Sql::Integer(from), Sql::Integer(to)],
-        );
-        w
+    let rows = Rows {
+        table: "clicks INDEXED BY clicks_lp",
+        time: "lp",
+        need: "lp > 0 AND ",
+        tail: "''",
     };
-    let sql = |w: &Where, value: &str| {
-        format!(
-            "SELECT lp / 900, {value}, '' FROM clicks INDEXED BY clicks_lp WHERE {}",
-            w.sql()
-        )
-    };
-    summed(
-        conn,
-        spare,
-        r,
-        keep,
-        between,
-        sql,
-        |bucket, value, _, n: Count| {
-            each(LpAgg {
-                bucket,
-                value,
-                lpclick: n.0,
-            })
-        },
-    )
+    summed(conn, spare, r, keep, rows, |bucket, value, _, n: Count| {
+        each(LpAgg {
+            bucket,
+            value,
+            lpclick: n.0,
+        })
+    })
 }
 
-/// Rows of `sql(where, value column)` over `r`'s period, summed per
-/// group, each group handed to `each` with its bucket (grouped by time)
-/// and value (grouped by one).
+/// `rows` of `r`'s period, summed per group, each group handed to
+/// `each` with its bucket (grouped by time) and value (grouped by one).
 fn summed<T: Tally>(
     conn: &Connection,
     spare: Option<&mut Connection>,
     r: &Request,
     keep: Option<&HashSet<&str>>,
-    between: impl Fn(i64, i64) -> Where + Sync,
-    sql: impl Fn(&Where, &str) -> String + Sync,
+    rows: Rows,
     mut each: impl FnMut(Option<i64>, Option<Key>, String, T),
 ) -> rusqlite::Result<()> {
     let g = r.g;
     let read = |c: &Connection, from: Option<i64>, to: Option<i64>| {
-        let w = between(from.unwrap_or_default(), to.unwrap_or_default());
-        let mut st = c.prepare(&sql(&w, g.column.unwrap_or("NULL")))?;
+        let Rows {
+            table,
+            time,
+            need,
+            tail,
+        } = rows;
+        let mut w = r.filters.clone();
+        w.push(
+            format!("{need}{time} >= ? AND {time} < ?"),
+            [
+                Sql::Integer(from.unwrap_or_default()),
+                Sql::Integer(to.unwrap_or_default()),
+            ],
+        );
+        let value = g.column.unwrap_or("NULL");
+        let sql = format!(
+            "SELECT {time} / 900, {value}, {tail} FROM {table} WHERE {}",
+            w.sql()
+        );
+        let mut st = c.prepare(&sql)?;
         let mut rows = st.query(rusqlite::params_from_iter(&w.args))?;
         let (mut sums, mut key) = (Sums::<T>::default(), Vec::new());
         while let Some(row) = rows.next()? {
@@ -176,17 +177,6 @@ fn summed<T: Tally>(
         each(bucket, g.column.map(|_| value), goal, t);
     }
     Ok(())
-}
-
-/// `filters` and the leads of `[from, to)` (Unix seconds, `leads.time`,
-/// which the `leads_user_time` index holds).
-fn between(filters: &Where, from: i64, to: i64) -> Where {
-    let mut w = filters.clone();
-    w.push(
-        "time >= ? AND time < ?",
-        [Sql::Integer(from), Sql::Integer(to)],
-    );
-    w
 }
 
 /// One lead's contribution.
