@@ -196,23 +196,23 @@ impl Best {
         let mut offer = |k: u32, clicks: i64| {
             keep_smallest(heap, n, Worst(std::cmp::Reverse(clicks), k));
         };
-        for i in 0..a.next.len() {
-            let p = ((a.range.0 + i) as u32) << PREFIX;
-            for (&low, clicks) in runs(a.slot(i), b.slot(i)) {
-                offer(p | low as u32, clicks);
+        if a.spill.is_empty() && b.spill.is_empty() {
+            for i in 0..a.next.len() {
+                let p = ((a.range.0 + i) as u32) << PREFIX;
+                for (&low, clicks) in runs(a.slot(i), b.slot(i)) {
+                    offer(p | low as u32, clicks);
+                }
             }
-        }
-        // Keys past their slots: each key of the range is offered again
-        // with all its clicks.
-        if !a.spill.is_empty() || !b.spill.is_empty() {
+        } else {
+            // Keys past their slots: every key of the range, sorted
+            // together, so that each is offered once with all its clicks.
             let mut all: Vec<u32> = a.spill.iter().chain(&b.spill).copied().collect();
             for i in 0..a.next.len() {
                 all.extend(a.of(i).chain(b.of(i)));
             }
             all.sort_unstable();
-            self.v4.retain(|w| all.binary_search(&w.1).is_err());
             for (&k, clicks) in runs(&all, &[]) {
-                keep_smallest(&mut self.v4, n, Worst(std::cmp::Reverse(clicks), k));
+                offer(k, clicks);
             }
         }
         if a.others || b.others {
