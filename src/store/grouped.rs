@@ -4,9 +4,8 @@
 //! landing clicks of the period by the partial index `clicks_lp`, row by
 //! row, the two halves of the period at once on two pooled connections,
 //! summed per bucket, value and goal. SQLite's own GROUP BY sorted every
-//! row of the period by its texts first: on a month of 100M clicks
-//! (2.2M leads, 10M landing clicks) those sorts were most of a subid
-//! report (docs/BENCHMARKS.md).
+//! row of the period by its texts first, which on a big month was most
+//! of a subid report (docs/BENCHMARKS.md, the 100M-click row).
 use super::aggregate::{Key, Request, BUCKET};
 use super::lead_agg::{LeadAgg, Leads};
 use super::lp_agg::LpAgg;

@@ -3,8 +3,8 @@
 //! of prefixes at a time as the low 16 bits of each key in its prefix's
 //! slot (2 bytes per click), each prefix's keys sorted, and every range's
 //! busiest groups kept as they go. A period whose keys fit in
-//! [`RANGE_KEYS`] is one range; a month of 100M clicks is a few (one
-//! range of 4-byte keys held 2 x 380 MiB there).
+//! [`RANGE_KEYS`] is one range; a month of 100M clicks is a few, so its
+//! memory stays bounded (docs/ARCHITECTURE.md "Memory").
 use super::cols::format::Ip;
 use super::cols::read::{At, Need, Plan, Visit};
 use super::scan::keep_smallest;

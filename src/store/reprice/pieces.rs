@@ -5,8 +5,9 @@
 //! database until priced (table spend_piece), as sorted ids: the first,
 //! then each gap, as LEB128 varints (2-5 bytes a click instead of 8).
 //! The pass that finds an import's clicks cuts them into pieces as it
-//! goes ([`Cutter`]), so it never holds their ids as 8-byte numbers: 45M
-//! clicks of a 100M-click month held 753 MiB so.
+//! goes ([`Cutter`]), so it never holds their ids as 8-byte numbers,
+//! which over a big month took far more than the pieces
+//! (docs/ARCHITECTURE.md "Memory").
 use crate::store::cols::format::Chunk;
 use crate::store::cols::read::{At, Values, Visit};
 
@@ -31,8 +32,8 @@ fn deltas(ids: &[i64]) -> impl Iterator<Item = u64> + '_ {
 }
 
 /// Sorted, distinct ids as a blob, allocated at its exact size: an
-/// import's pieces are held until the writer has stored them all, and
-/// blobs grown then shrunk left the allocator holding twice their bytes.
+/// import's pieces are held until the writer has stored them all, and a
+/// blob grown then shrunk leaves the allocator holding more than it.
 pub fn encode(ids: &[i64]) -> Vec<u8> {
     let size = deltas(ids)
         .map(|d| (64 - d.leading_zeros()).div_ceil(7).max(1) as usize)
