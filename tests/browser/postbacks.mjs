@@ -177,8 +177,11 @@ await step(page, 'source-postback-preview', async () => {
   check(saved.url === url && saved.method === 'post' && saved.body === '{"click":"{clickid}","payout":"{payout}"}'
     && saved.share === 50 && same(saved.stages, ['approve']) && saved.words.approve === 'sale',
   'the saved template is not the form: ' + JSON.stringify(saved));
-  check((await page.textContent(`#sources-table tbody tr[data-id="${goodSource}"] td[data-key="postback"]`)).startsWith('POST'),
-    'the sources list does not show the postback');
+  // Closing the editor reloads the list, so the row is awaited, not read at once.
+  const pbCell = `#sources-table tbody tr[data-id="${goodSource}"] td[data-key="postback"]`;
+  const shown = await page.waitForFunction((sel) => document.querySelector(sel)?.textContent.startsWith('POST'), pbCell, { timeout: T })
+    .then(() => true, () => false);
+  check(shown, 'the sources list does not show the postback: ' + await page.textContent(pbCell).catch(() => '(no row)'));
 });
 
 await step(page, 'source-postback-template', async () => {
