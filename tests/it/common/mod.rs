@@ -3,6 +3,7 @@
 //! malformed bodies, bad UTF-8, odd headers) with no extra dependencies.
 #![allow(dead_code)]
 pub mod alone;
+pub mod clickhouse;
 pub mod fixtures;
 pub mod flood;
 pub mod receiver;
