@@ -142,14 +142,6 @@ impl ClickHouse {
         }
     }
 
-    /// The server's resident memory in KiB (for the record; Linux only).
-    pub fn rss_kib(&self) -> Option<u64> {
-        let pid = self.child.as_ref()?.id();
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-
     fn base(&self) -> String {
         format!("http://{USER}:{PASSWORD}@127.0.0.1:{}", self.http_port)
     }
@@ -284,12 +276,8 @@ impl ClickHouse {
         let config = format!(
             r#"<?xml version="1.0"?>
 <yandex>
-    <logger>
-        <level>warning</level>
-        <log>{log}</log>
-        <errorlog>{errorlog}</errorlog>
-        <console>0</console>
-    </logger>
+    <logger><level>warning</level><console>0</console>
+        <log>{log}</log><errorlog>{errorlog}</errorlog></logger>
     <http_port>{http}</http_port>
     <tcp_port>{tcp}</tcp_port>
     <listen_host>127.0.0.1</listen_host>
@@ -322,12 +310,10 @@ impl ClickHouse {
         let users = format!(
             r#"<?xml version="1.0"?>
 <yandex>
-    <profiles>
-        <default>
-            <max_memory_usage>2000000000</max_memory_usage>
-            <background_pool_size>{BACKGROUND_POOL}</background_pool_size>
-        </default>
-    </profiles>
+    <profiles><default>
+        <max_memory_usage>2000000000</max_memory_usage>
+        <background_pool_size>{BACKGROUND_POOL}</background_pool_size>
+    </default></profiles>
     <users>
         <default>
             <password></password>
@@ -342,18 +328,10 @@ impl ClickHouse {
             <quota>default</quota>
         </{USER}>
     </users>
-    <quotas>
-        <default>
-            <interval>
-                <duration>3600</duration>
-                <queries>0</queries>
-                <errors>0</errors>
-                <result_rows>0</result_rows>
-                <read_rows>0</read_rows>
-                <execution_time>0</execution_time>
-            </interval>
-        </default>
-    </quotas>
+    <quotas><default><interval><duration>3600</duration>
+        <queries>0</queries><errors>0</errors><result_rows>0</result_rows>
+        <read_rows>0</read_rows><execution_time>0</execution_time>
+    </interval></default></quotas>
 </yandex>
 "#
         );
