@@ -122,6 +122,20 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     pub postback_timeout_ms: Option<u64>,
+    /// Copy every click and lead to this ClickHouse database
+    /// (docs/SCALING.md), e.g. http://user:password@host:8123/flowtrack.
+    #[arg(long, env = "FLOWTRACK_CLICKHOUSE", value_name = "URL",
+        value_parser = crate::clickhouse::Target::parse)]
+    pub clickhouse: Option<crate::clickhouse::Target>,
+    /// This node's id in ClickHouse (1-65535; default: chosen at random
+    /// once and kept in the database).
+    #[arg(long, env = "FLOWTRACK_NODE", value_name = "ID",
+        value_parser = clap::value_parser!(u16).range(1..))]
+    pub node: Option<u16>,
+    /// With --clickhouse, how often new rows are sent, in milliseconds.
+    #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub ship_interval_ms: u64,
 }
 
 /// How long an outgoing postback may take (docs/API.md "Outbound
@@ -155,6 +169,11 @@ pub struct Config {
     /// How long an outgoing postback may take before it counts as failed
     /// (docs/API.md "Outbound postbacks"); tests shorten it.
     pub postback_timeout: std::time::Duration,
+    /// Where clicks and leads are copied (docs/SCALING.md), this node's
+    /// id there, and how often.
+    pub clickhouse: Option<crate::clickhouse::Target>,
+    pub node: Option<u16>,
+    pub ship_interval: std::time::Duration,
 }
 
 impl Config {
@@ -174,6 +193,9 @@ impl Config {
             click_queue_kib: None,
             postback_log_days: 7,
             postback_timeout: POSTBACK_TIMEOUT,
+            clickhouse: None,
+            node: None,
+            ship_interval: std::time::Duration::from_secs(1),
         }
     }
 
@@ -190,6 +212,9 @@ impl Config {
             click_queue_kib,
             postback_log_days,
             postback_timeout_ms,
+            clickhouse,
+            node,
+            ship_interval_ms,
         } = args;
         Config {
             listen,
@@ -203,11 +228,16 @@ impl Config {
             postback_log_days,
             postback_timeout: postback_timeout_ms
                 .map_or(POSTBACK_TIMEOUT, std::time::Duration::from_millis),
+            clickhouse,
+            node,
+            ship_interval: std::time::Duration::from_millis(ship_interval_ms),
             ..Config::for_db(db)
         }
     }
 }
 
+// Parsed once at start: the size of a variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve redirects, the API and the dashboard (the default).
@@ -313,7 +343,10 @@ impl ServeArgs {
             read_timeout_ms,
             click_queue_kib,
             postback_log_days,
-            postback_timeout_ms
+            postback_timeout_ms,
+            clickhouse,
+            node,
+            ship_interval_ms
         );
     }
 }

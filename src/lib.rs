@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api;
 pub mod cli;
 pub mod click_id;
+pub mod clickhouse;
 pub mod clicks;
 pub mod clock;
 pub mod codes;
@@ -122,6 +123,13 @@ impl Application {
         let reports = db::pool(&config.db, 2 * api::reads::TOTAL as u32).map_err(pool_err)?;
         let writes = db::pool(&config.db, WRITE_POOL).map_err(pool_err)?;
         let budget = std::time::Duration::from_millis(config.read_timeout_ms);
+        let ship = clickhouse::ship::prepare(
+            &conn,
+            config.clickhouse.as_ref(),
+            config.node,
+            config.ship_interval,
+        )
+        .map_err(std::io::Error::other)?;
         db::serving(&conn).map_err(io)?;
         // Sliced writes a crash interrupted, finished before any other
         // write of their users (src/db/writer/tasks.rs).
@@ -151,8 +159,16 @@ impl Application {
             keys,
             clock: config.clock.clone(),
             outbox: Default::default(),
+            shipper: Default::default(),
             reloading: Default::default(),
         });
+        // Clicks and leads to ClickHouse, when configured (docs/SCALING.md).
+        if let Some(options) = ship {
+            let _ = state.shipper.set(clickhouse::ship::Shipper::start(
+                Arc::downgrade(&state),
+                options,
+            ));
+        }
         // Outbound postbacks left pending by the last run are sent from
         // now on (docs/ARCHITECTURE.md "Outbound postbacks").
         state.outbox.start(
@@ -277,6 +293,9 @@ impl Application {
             // Calls in flight get a moment to be recorded; the rest stay
             // pending for the next start.
             state.outbox.stop(OUTBOX_GRACE);
+            if let Some(s) = state.shipper.get() {
+                s.stop();
+            }
             state.writer.shutdown()
         })
         .await

@@ -32,6 +32,9 @@ pub struct AppState {
     pub clock: crate::clock::ClockRef,
     /// The outbound postback sender's handle (src/leads/outbound/sender.rs).
     pub outbox: crate::leads::outbound::Outbox,
+    /// Copies clicks and leads to ClickHouse when configured
+    /// (src/clickhouse/ship.rs).
+    pub shipper: std::sync::OnceLock<crate::clickhouse::ship::Shipper>,
     /// Held while the snapshot is rebuilt and swapped (see `reload`).
     pub reloading: std::sync::Mutex<()>,
     /// Stops the checkpoint thread when the state goes.

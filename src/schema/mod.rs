@@ -48,6 +48,8 @@ pub const STEPS: &[Step] = &[
     // 10: sources' postback templates, the outbox of outgoing postbacks
     // and the log of incoming ones.
     (include_str!("step10_postbacks.sql"), None),
+    // 11: what is left to copy to ClickHouse, and the node's id there.
+    (include_str!("step11_ship.sql"), None),
 ];
 
 /// The version a fully migrated database has.

@@ -62,13 +62,20 @@ impl Appender {
     ) -> rusqlite::Result<()> {
         let mut st = tx.prepare_cached(&INSERT_SQL)?;
         let mut ids = [0; DICT.len()];
+        let mut range: Option<(i64, i64)> = None;
         for c in clicks {
             for (id, d) in ids.iter_mut().zip(&DICT) {
                 *id = self.dict.id(tx, d.get(c).as_text())?;
             }
             c.insert(tx, &mut st, &ids)?;
+            range = Some(range.map_or((c.key, c.key), |(lo, hi)| (lo.min(c.key), hi.max(c.key))));
         }
-        Ok(())
+        // To ClickHouse, when shipping is on: the range may take in a
+        // click of another batch, which is then sent once more.
+        match range {
+            Some(range) => super::ship::log(tx, super::ship::Kind::Clicks, 0, range),
+            None => Ok(()),
+        }
     }
 
     /// Stores `clicks` with their share of the derived copies (written at

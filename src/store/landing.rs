@@ -62,6 +62,7 @@ impl LandingClick {
         ])?;
         if changed > 0 {
             super::lp_roll::count(tx, self.key)?;
+            super::ship::log(tx, super::ship::Kind::Clicks, 0, (self.key, self.key))?;
         }
         Ok(())
     }

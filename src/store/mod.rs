@@ -11,6 +11,7 @@
 //! - [`rescale`]: a change of the base currency (profile.json);
 //! - [`leads`]: a lead written or moved (postback.json);
 //! - [`remove_user`]: a user's clicks gone (`flowtrack demo` refreshes);
+//! - [`ship`]: what each of these logs for ClickHouse, and reading it;
 //!
 //! and every read of them too: [`aggregate`], [`lp_agg`] and [`ip`] (stats.json),
 //! [`page`] (clicks.json), [`click`] (the click a postback names),
@@ -41,6 +42,7 @@ pub mod registry;
 pub mod reprice;
 pub mod rescale;
 mod scan;
+pub mod ship;
 mod sums;
 mod texts;
 pub mod upgrade;
@@ -83,5 +85,7 @@ pub fn remove_user(conn: &rusqlite::Connection, user: crate::ids::UserId) -> rus
          DELETE FROM lead_roll WHERE user_id = {user};
          DELETE FROM lp_roll WHERE user_id = {user};
          DELETE FROM lp_wide WHERE user_id = {user};"
-    ))
+    ))?;
+    // ClickHouse deletes them too, before anything logged later is sent.
+    ship::log(conn, ship::Kind::Removed, user, ship::ALL)
 }

@@ -218,6 +218,10 @@ impl Task for Rescale {
                 "DELETE FROM rescale_pending WHERE user_id = ?1",
                 [self.user],
             )?;
+            // ClickHouse gets the converted prices once they all are.
+            for kind in [super::ship::Kind::Clicks, super::ship::Kind::Leads] {
+                super::ship::log(conn, kind, self.user, super::ship::ALL)?;
+            }
             return Ok(Some(json!({})));
         }
         conn.execute(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 /// The admin's landing page (site 1) with offers 2 (weight 1) and 3
 /// (weight 0, reached only by its place on the page) on flow `fl`.
-fn funnel(app: &TestApp) {
+pub fn funnel(app: &TestApp) {
     sites(app);
     let r = app.api_json(
         "flow",

@@ -178,6 +178,8 @@ const STORE_TABLES: &[&str] = &[
     "click_cost",
     "lead_roll",
     "dict",
+    "ship_log",
+    "ship_state",
 ];
 
 fn names_word(text: &str, word: &str) -> bool {
@@ -220,6 +222,7 @@ const STORE_INTERFACE: &[&str] = &[
     "store::reprice",
     "store::reprice::pieces",
     "store::rescale",
+    "store::ship",
     "store::upgrade",
     "store::verify",
 ];

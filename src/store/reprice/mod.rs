@@ -40,6 +40,7 @@ pub fn price_piece(
     let (deltas, mut matched) = Deltas::of_chunks(conn, user.0, ids)?;
     let n = deltas.clicks();
     if n > 0 {
+        crate::store::ship::log_ids(conn, crate::store::ship::Kind::Clicks, user.0, ids)?;
         deltas.write(conn, price, true)?;
         write_prices(conn, std::mem::take(&mut matched.ids), price)?;
         // The same clicks' prices in their click columns.

@@ -212,6 +212,7 @@ pub fn undo_step_9(conn: &rusqlite::Connection, clicks_too: bool) {
 /// src/schema/step10_postbacks.sql): no outbox, no incoming log, no
 /// postback templates on sources.
 pub fn undo_step_10(conn: &rusqlite::Connection) {
+    undo_step_11(conn);
     conn.execute_batch(
         "DROP TABLE postbacks_out;
          DROP TABLE postbacks_in;
@@ -224,6 +225,16 @@ pub fn undo_step_10(conn: &rusqlite::Connection) {
          ALTER TABLE sources DROP COLUMN pb_share;
          ALTER TABLE sources DROP COLUMN pb_currency;
          ALTER TABLE sources DROP COLUMN pb_words;",
+    )
+    .unwrap();
+}
+
+/// Takes a database back to before step 11 (the ship log).
+pub fn undo_step_11(conn: &rusqlite::Connection) {
+    conn.execute_batch(
+        "DROP TABLE ship_log;
+         DROP TABLE ship_state;
+         DELETE FROM sqlite_sequence WHERE name = 'ship_log';",
     )
     .unwrap();
 }

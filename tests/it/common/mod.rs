@@ -222,8 +222,16 @@ impl Drop for TestApp {
 
 /// Restarts an app on an existing database file (after `stop`).
 pub fn restart(db: PathBuf) -> TestApp {
+    restart_with(db, |_| {})
+}
+
+/// The same with the configuration changed by `tweak`.
+pub fn restart_with(
+    db: PathBuf,
+    tweak: impl FnOnce(&mut flowtrack::config::Config) + Send + 'static,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    start(db, dir, |_| {})
+    start(db, dir, tweak)
 }
 
 fn futures_lite_block<F: std::future::Future>(f: F) -> F::Output {
