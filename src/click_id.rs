@@ -29,6 +29,27 @@ pub fn random_secret() -> i64 {
     rand::rng().next_u64() as i64
 }
 
+/// Where a node's id sits in a secret: the 12 bits that are the 20th and
+/// 21st characters of the public id, so that a reverse proxy in front of
+/// several nodes can route a postback to the node that issued its click
+/// by those two characters (docs/SCALING.md "Postbacks to the right node").
+const NODE_SHIFT: u32 = 2;
+const NODE_BITS: i64 = 0xFFF;
+/// The largest node id a click id can carry.
+pub const MAX_NODE: u16 = NODE_BITS as u16;
+
+/// A random secret that carries `node` (1..=[`MAX_NODE`]); the other 52
+/// bits stay random.
+pub fn node_secret(node: u16) -> i64 {
+    let node = i64::from(node) & NODE_BITS;
+    (random_secret() & !(NODE_BITS << NODE_SHIFT)) | (node << NODE_SHIFT)
+}
+
+/// The node a secret was made on (0 for a click made before nodes).
+pub fn node_of(secret: i64) -> u16 {
+    ((secret >> NODE_SHIFT) & NODE_BITS) as u16
+}
+
 /// Unix seconds of a row key.
 pub fn key_time(key: i64) -> i64 {
     (key >> 16) / 1000
@@ -113,5 +134,26 @@ mod tests {
         assert_eq!(key_time(b), 1_700_000_000);
         assert!(decode("short").is_none());
         assert!(decode("!!!!!!!!!!!!!!!!!!!!!!").is_none());
+    }
+
+    /// The node's id is the 20th and 21st characters of a public id, and
+    /// only those: a proxy can route by them.
+    #[test]
+    fn a_node_is_two_characters_of_the_public_id() {
+        let key = next_key(1_700_000_000_000);
+        for node in [1, 2, 63, 64, 777, MAX_NODE] {
+            let a = encode(key, node_secret(node));
+            let b = encode(key, node_secret(node));
+            assert_eq!(node_of(decode(&a).unwrap().1), node);
+            assert_eq!(a[19..21], b[19..21], "node {node}");
+            let other = encode(key, node_secret(node ^ 1));
+            assert_ne!(a[19..21], other[19..21], "node {node}");
+            assert_eq!(a[..10], other[..10]);
+        }
+        let chars = |n: u16| encode(key, node_secret(n))[19..21].to_string();
+        // The node in base64url digits: 64 × the first + the second.
+        assert_eq!(chars(1), "AB");
+        assert_eq!(chars(64 + 2), "BC");
+        assert_eq!(chars(MAX_NODE), "__");
     }
 }

@@ -127,10 +127,10 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWTRACK_CLICKHOUSE", value_name = "URL",
         value_parser = crate::clickhouse::Target::parse)]
     pub clickhouse: Option<crate::clickhouse::Target>,
-    /// This node's id in ClickHouse (1-65535; default: chosen at random
-    /// once and kept in the database).
+    /// This node's id in ClickHouse and in its click ids (1-4095;
+    /// default: chosen at random once and kept in the database).
     #[arg(long, env = "FLOWTRACK_NODE", value_name = "ID",
-        value_parser = clap::value_parser!(u16).range(1..))]
+        value_parser = clap::value_parser!(u16).range(1..=4095))]
     pub node: Option<u16>,
     /// With --clickhouse, how often new rows are sent, in milliseconds.
     #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,

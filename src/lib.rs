@@ -130,6 +130,7 @@ impl Application {
             config.ship_interval,
         )
         .map_err(std::io::Error::other)?;
+        let node = store::ship::node(&conn).map_err(io)?;
         db::serving(&conn).map_err(io)?;
         // Sliced writes a crash interrupted, finished before any other
         // write of their users (src/db/writer/tasks.rs).
@@ -160,6 +161,7 @@ impl Application {
             clock: config.clock.clone(),
             outbox: Default::default(),
             shipper: Default::default(),
+            node,
             reloading: Default::default(),
         });
         // Clicks and leads to ClickHouse, when configured (docs/SCALING.md).

@@ -35,6 +35,8 @@ pub struct AppState {
     /// Copies clicks and leads to ClickHouse when configured
     /// (src/clickhouse/ship.rs).
     pub shipper: std::sync::OnceLock<crate::clickhouse::ship::Shipper>,
+    /// This node's id, carried by its click ids (src/click_id.rs).
+    pub node: u16,
     /// Held while the snapshot is rebuilt and swapped (see `reload`).
     pub reloading: std::sync::Mutex<()>,
     /// Stops the checkpoint thread when the state goes.

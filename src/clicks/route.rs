@@ -89,7 +89,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     };
     let mut record = ClickRecord {
         key: id::next_key(now_ms),
-        secret: id::random_secret(),
+        secret: id::node_secret(state.node),
         user_id: flow.user_id,
         flow: flow.id.clone(),
         way: way.map_or(0, |w| w.id),

@@ -20,4 +20,5 @@ CREATE TABLE ship_state (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 ) STRICT;
-INSERT INTO ship_state (key, value) VALUES ('node', CAST(abs(random() % 65535) + 1 AS TEXT));
+-- 1..4095: a click id carries it in 12 bits (src/click_id.rs).
+INSERT INTO ship_state (key, value) VALUES ('node', CAST(abs(random() % 4095) + 1 AS TEXT));

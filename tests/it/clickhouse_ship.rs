@@ -210,6 +210,7 @@ fn two_nodes_ship_into_one_clickhouse_each_under_its_own_id() {
     let ch = ClickHouse::start();
     let a = spawn_with(shipping(&ch, "shared"));
     let b = spawn_with(shipping(&ch, "shared"));
+    let mut firsts = Vec::new();
     for (app, n) in [(&a, 30), (&b, 17)] {
         app.flow_with_urls("ship", &["https://o.test/?c={click}"]);
         let ids = clicks(app, "ship", 0..n);
@@ -218,8 +219,16 @@ fn two_nodes_ship_into_one_clickhouse_each_under_its_own_id() {
             &format!("click={}&status=approve&price=1", ids[0]),
         );
         assert_eq!(r["status"], "ok", "{r}");
+        // The 20th and 21st characters of a click id name its node: a
+        // proxy routes postbacks by them (docs/SCALING.md).
+        assert!(ids.iter().all(|id| id[19..21] == ids[0][19..21]), "{ids:?}");
+        firsts.push(ids[0].clone());
     }
     assert_ne!(node_of(&a.db), node_of(&b.db));
+    assert_ne!(firsts[0][19..21], firsts[1][19..21]);
+    // A postback sent to the node that did not issue the click.
+    let r = b.api("postback", &format!("click={}&status=approve", firsts[0]));
+    assert_eq!(r["error"], "bad-click", "{r}");
     caught_up(&ch, "shared", &a.db);
     caught_up(&ch, "shared", &b.db);
     let all = ch.query("SELECT count(), uniqExact(node) FROM shared.clicks FINAL");
