@@ -132,6 +132,11 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWTRACK_NODE", value_name = "ID",
         value_parser = clap::value_parser!(u16).range(1..=4095))]
     pub node: Option<u16>,
+    /// Where stats.json reads: this node's own file (sqlite) or, with
+    /// --clickhouse, the ClickHouse every node ships to (clickhouse).
+    #[arg(long, env = "FLOWTRACK_REPORTS", value_name = "FROM", default_value = "sqlite",
+        value_parser = ["sqlite", "clickhouse"], requires = "clickhouse")]
+    pub reports: String,
     /// With --clickhouse, how often new rows are sent, in milliseconds.
     #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -174,6 +179,8 @@ pub struct Config {
     pub clickhouse: Option<crate::clickhouse::Target>,
     pub node: Option<u16>,
     pub ship_interval: std::time::Duration,
+    /// Reports read ClickHouse (`--reports clickhouse`).
+    pub reports_from_clickhouse: bool,
 }
 
 impl Config {
@@ -196,6 +203,7 @@ impl Config {
             clickhouse: None,
             node: None,
             ship_interval: std::time::Duration::from_secs(1),
+            reports_from_clickhouse: false,
         }
     }
 
@@ -214,6 +222,7 @@ impl Config {
             postback_timeout_ms,
             clickhouse,
             node,
+            reports,
             ship_interval_ms,
         } = args;
         Config {
@@ -231,6 +240,7 @@ impl Config {
             clickhouse,
             node,
             ship_interval: std::time::Duration::from_millis(ship_interval_ms),
+            reports_from_clickhouse: reports == "clickhouse",
             ..Config::for_db(db)
         }
     }
@@ -346,6 +356,7 @@ impl ServeArgs {
             postback_timeout_ms,
             clickhouse,
             node,
+            reports,
             ship_interval_ms
         );
     }

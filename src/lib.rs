@@ -131,6 +131,15 @@ impl Application {
         )
         .map_err(std::io::Error::other)?;
         let node = store::ship::node(&conn).map_err(io)?;
+        let reports_from = match (&config.clickhouse, config.reports_from_clickhouse) {
+            (Some(t), true) => Some(clickhouse::reports::Reports::new(t.clone(), budget)),
+            (None, true) => {
+                return Err(std::io::Error::other(
+                    "--reports clickhouse needs --clickhouse URL",
+                ))
+            }
+            (_, false) => None,
+        };
         db::serving(&conn).map_err(io)?;
         // Sliced writes a crash interrupted, finished before any other
         // write of their users (src/db/writer/tasks.rs).
@@ -161,6 +170,7 @@ impl Application {
             clock: config.clock.clone(),
             outbox: Default::default(),
             shipper: Default::default(),
+            clickhouse: reports_from,
             node,
             reloading: Default::default(),
         });

@@ -35,6 +35,9 @@ pub struct AppState {
     /// Copies clicks and leads to ClickHouse when configured
     /// (src/clickhouse/ship.rs).
     pub shipper: std::sync::OnceLock<crate::clickhouse::ship::Shipper>,
+    /// Reports from ClickHouse (`--reports clickhouse`,
+    /// src/clickhouse/reports.rs); None: from this node's file.
+    pub clickhouse: Option<crate::clickhouse::reports::Reports>,
     /// This node's id, carried by its click ids (src/click_id.rs).
     pub node: u16,
     /// Held while the snapshot is rebuilt and swapped (see `reload`).

@@ -3,6 +3,7 @@
 //! made to it over its HTTP interface ([`Client`]), its tables
 //! ([`schema`]) and the shipper that copies every committed click and
 //! lead there ([`ship`]).
+pub mod reports;
 pub mod schema;
 pub mod ship;
 
@@ -98,6 +99,8 @@ pub struct Client {
     agent: ureq::Agent,
     target: Target,
     auth: String,
+    /// Settings sent with every call (`name=value&...`).
+    settings: String,
 }
 
 /// Bytes of an error answer kept in a message.
@@ -122,7 +125,14 @@ impl Client {
             agent,
             target,
             auth: format!("Basic {auth}"),
+            settings: String::new(),
         }
+    }
+
+    /// The same client sending `settings` (`name=value&...`) with each call.
+    pub fn with_settings(mut self, settings: &str) -> Client {
+        self.settings = settings.to_string();
+        self
     }
 
     pub fn target(&self) -> &Target {
@@ -141,6 +151,10 @@ impl Client {
         if in_db {
             url.push_str("&database=");
             url.push_str(&self.target.database);
+        }
+        if !self.settings.is_empty() {
+            url.push('&');
+            url.push_str(&self.settings);
         }
         let sent = self
             .agent

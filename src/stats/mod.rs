@@ -15,6 +15,7 @@ use crate::api::filters::Where;
 use crate::api::params::Params;
 use crate::api::Call;
 use crate::store::aggregate::{self as source, Grouping};
+use crate::store::reports::{Aggregates, Local};
 use crate::store::Hours;
 use items::{Item, Key, Names};
 use jiff::tz::TimeZone;
@@ -153,21 +154,33 @@ pub const MAX_GROUPS: usize = 10_000;
 pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let req = StatsRequest::parse(&call.params, user.id, &user.tz)?;
+    let names = Names::load(&call.conn, user.id, req.item)?;
+    // The numbers come from ClickHouse with `--reports clickhouse`
+    // (docs/SCALING.md), else from this node's own file.
+    match &call.state.clickhouse {
+        Some(ch) => answer(&req, &user.tz, &names, &mut ch.aggregates()),
+        None => {
+            let mut local = Local::new(&call.conn, &call.state.reports);
+            answer(&req, &user.tz, &names, &mut local)
+        }
+    }
+}
+
+/// The answer to `req` from `source`.
+pub fn answer(
+    req: &StatsRequest,
+    tz: &TimeZone,
+    names: &Names,
+    source: &mut dyn Aggregates,
+) -> ApiResult {
     let g = req.grouping();
-    let mut fold = Fold::new(&req, &user.tz);
+    let mut fold = Fold::new(req, tz);
     // The click columns keep the clicks of the `hour` filter themselves
     // when grouping by a value (src/store/cols).
-    let hours = req.hours(&user.tz);
+    let hours = req.hours(tz);
     let (f, p) = (&req.filters, req.period);
-    let pool = Some(&call.state.reports);
-    source::clicks(&call.conn, pool, g, f, p, hours.as_ref(), |a| {
-        fold.clicks(a)
-    })?;
+    source.clicks(g, f, p, hours.as_ref(), &mut |a| fold.clicks(a))?;
     let truncated = fold.groups.len() > MAX_GROUPS;
-    // A spare from the report pool, which holds one for each report slot
-    // (src/api/reads.rs), reads the later half of the period's leads when
-    // the leads table answers (src/store/grouped.rs).
-    let mut spare = call.state.reports.try_get();
     // A cut answer reads the leads and landing clicks of its groups only
     // (src/store/grouped.rs).
     if truncated {
@@ -177,34 +190,20 @@ pub fn run(call: &mut Call) -> ApiResult {
         });
         let keep: std::collections::HashSet<&str> = keep.collect();
         let (mut leads, mut lps) = (Vec::new(), Vec::new());
-        source::kept_leads(&call.conn, spare.as_deref_mut(), g, f, p, &keep, |a| {
-            leads.push(a)
-        })?;
-        let kept = Some(&keep);
-        source::lpclicks(&call.conn, spare.as_deref_mut(), g, f, p, kept, |a| {
-            lps.push(a)
-        })?;
+        source.leads(g, f, p, Some(&keep), &mut |a| leads.push(a))?;
+        source.lpclicks(g, f, p, Some(&keep), &mut |a| lps.push(a))?;
         fold.cut = true;
         leads.into_iter().for_each(|a| fold.leads(a));
         lps.into_iter().for_each(|a| fold.lpclicks(a));
     } else {
-        source::leads(&call.conn, spare.as_deref_mut(), g, f, p, |a| fold.leads(a))?;
-        source::lpclicks(&call.conn, spare.as_deref_mut(), g, f, p, None, |a| {
-            fold.lpclicks(a)
-        })?;
+        source.leads(g, f, p, None, &mut |a| fold.leads(a))?;
+        source.lpclicks(g, f, p, None, &mut |a| fold.lpclicks(a))?;
     }
-    let total = if truncated {
-        Some(total_row(
-            call,
-            spare.as_deref_mut(),
-            &req,
-            &mut fold.folder,
-        )?)
-    } else {
-        None
+    let total = match truncated {
+        true => Some(total_row(source, req, &mut fold.folder)?),
+        false => None,
     };
-    let names = Names::load(&call.conn, user.id, req.item)?;
-    let mut answer = render(req.item, &names, fold.groups, total);
+    let mut answer = render(req.item, names, fold.groups, total);
     if truncated {
         answer["truncated"] = Value::Bool(true);
     }
@@ -224,8 +223,7 @@ fn hours_of(period: Period, hour: i8, tz: &TimeZone) -> Hours {
 /// The total of every click and lead of the request, for answers whose
 /// groups were cut to [`MAX_GROUPS`].
 fn total_row(
-    call: &Call,
-    mut spare: Option<&mut rusqlite::Connection>,
+    source: &mut dyn Aggregates,
     req: &StatsRequest,
     folder: &mut Folder,
 ) -> ApiResult<Row> {
@@ -234,25 +232,19 @@ fn total_row(
         column: None,
         top: None,
     };
+    let (f, p) = (&req.filters, req.period);
     let mut total = Row::default();
-    source::clicks(&call.conn, None, g, &req.filters, req.period, None, |a| {
+    source.clicks(g, f, p, None, &mut |a| {
         if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
             total.add_clicks(a.click, a.unique, a.spend);
         }
     })?;
-    source::leads(
-        &call.conn,
-        spare.as_deref_mut(),
-        g,
-        &req.filters,
-        req.period,
-        |a| {
-            if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
-                total.add_leads(&a.goal, &a.leads);
-            }
-        },
-    )?;
-    source::lpclicks(&call.conn, spare, g, &req.filters, req.period, None, |a| {
+    source.leads(g, f, p, None, &mut |a| {
+        if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
+            total.add_leads(&a.goal, &a.leads);
+        }
+    })?;
+    source.lpclicks(g, f, p, None, &mut |a| {
         if folder.group(a.bucket, None).is_some() || a.bucket.is_none() {
             total.lpclick += a.lpclick;
         }

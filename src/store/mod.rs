@@ -39,6 +39,7 @@ mod model_tests;
 pub mod page;
 pub mod record;
 pub mod registry;
+pub mod reports;
 pub mod reprice;
 pub mod rescale;
 mod scan;

@@ -64,11 +64,11 @@ fn sqlite_rows(db: &Path) -> (String, String, i64) {
 fn clickhouse_rows(ch: &ClickHouse, db: &str, node: i64) -> Result<(String, String, i64), String> {
     let clicks = ch.try_query(&format!(
         "SELECT id, toInt64(round(cost * 10000)), subid, offer, lp FROM {db}.clicks FINAL
-         WHERE node = {node} ORDER BY id FORMAT TabSeparated"
+         WHERE node = {node} ORDER BY id FORMAT TabSeparatedRaw"
     ))?;
     let leads = ch.try_query(&format!(
         "SELECT id, stage, toInt64(round(base * 10000)), goal FROM {db}.leads FINAL
-         WHERE node = {node} ORDER BY id FORMAT TabSeparated"
+         WHERE node = {node} ORDER BY id FORMAT TabSeparatedRaw"
     ))?;
     let stages = ch.try_query(&format!(
         "SELECT count() FROM {db}.lead_stages FINAL WHERE node = {node}"

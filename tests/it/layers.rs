@@ -219,6 +219,7 @@ const STORE_INTERFACE: &[&str] = &[
     "store::page",
     "store::record",
     "store::registry",
+    "store::reports",
     "store::reprice",
     "store::reprice::pieces",
     "store::rescale",

@@ -68,7 +68,7 @@ fn expect_rows(r: &Value, rows: &[(&str, Value, Value, &Value)], what: &str) {
 
 mod filters;
 mod items;
-mod scenario;
+pub mod scenario;
 
 #[test]
 fn stats_requires_from_to_and_a_known_item() {

@@ -1,0 +1,233 @@
+//! stats.json from ClickHouse (`--reports clickhouse`, docs/SCALING.md)
+//! answers exactly what the node's own file answers for the same data:
+//! the scripted stats scenario and a random history (clicks at random
+//! times and dimensions, postbacks through every stage and goal, spends,
+//! landing clicks) in a half-hour timezone, every item, random filters,
+//! the `hour` filter, CSV. A ClickHouse that cannot be reached answers
+//! `db`.
+use crate::clickhouse_ship::{caught_up, shipping};
+use crate::common::clickhouse::ClickHouse;
+use crate::common::fixtures::*;
+use crate::common::*;
+use flowtrack::stats::items::ITEM_NAMES;
+use std::path::PathBuf;
+
+/// Every answer to `queries`, JSON or CSV text.
+fn answers(app: &TestApp, queries: &[String]) -> Vec<String> {
+    queries
+        .iter()
+        .map(|q| {
+            let r = app.get(&format!("/api/tracker/stats.json?id={}&{q}", app.token));
+            assert_eq!(r.status, 200, "{q}");
+            r.text()
+        })
+        .collect()
+}
+
+/// Asks `queries` of the node's own file, then ships everything and asks
+/// them of ClickHouse through the same node started with
+/// `--reports clickhouse`; every answer must be the same text.
+fn same_from_clickhouse(app: TestApp, db_name: &str, queries: &[String]) -> (ClickHouse, PathBuf) {
+    let ch = ClickHouse::start();
+    let db = app.stop();
+    let app = restart_with(db, shipping(&ch, db_name));
+    let want = answers(&app, queries);
+    caught_up(&ch, db_name, &app.db);
+    let db = app.stop();
+    let ship = shipping(&ch, db_name);
+    let app = restart_with(db, move |c| {
+        ship(c);
+        c.reports_from_clickhouse = true;
+    });
+    let got = answers(&app, queries);
+    let mut ok = 0;
+    for ((q, w), g) in queries.iter().zip(&want).zip(&got) {
+        assert!(
+            w.contains("\"status\":\"ok\"") || q.contains("format=csv"),
+            "{q}: {w}"
+        );
+        assert_eq!(g, w, "{q}: ClickHouse's answer differs");
+        ok += 1;
+    }
+    assert_eq!(ok, queries.len());
+    (ch, app.stop())
+}
+
+#[test]
+fn the_scripted_scenario_answers_the_same_from_clickhouse() {
+    let (app, _) = crate::stats::scenario::setup();
+    let mut queries = Vec::new();
+    for item in ITEM_NAMES {
+        for period in [
+            "from=2024-05-10&to=2024-05-11",
+            "from=2024-05-11&to=2024-05-11",
+        ] {
+            queries.push(format!("item={item}&{period}"));
+        }
+        queries.push(format!("item={item}&from=2024-05-10&to=2024-05-11&hour=9"));
+        queries.push(format!(
+            "item={item}&from=2024-05-01&to=2024-05-31&geo=de,us"
+        ));
+        queries.push(format!(
+            "item={item}&from=2024-05-10&to=2024-05-11&subid=s1&format=csv"
+        ));
+    }
+    same_from_clickhouse(app, "scripted", &queries);
+}
+
+/// A small random generator (the seed is printed, to replay a failure).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+        from[self.next(from.len() as u64) as usize]
+    }
+}
+
+const GEOS: [&str; 4] = ["de", "us", "in", ""];
+const IPS: [&str; 5] = ["1.1.1.1", "1.1.1.2", "2.2.2.2", "10.0.0.9", "::1"];
+const SUBIDS: [&str; 5] = ["s1", "s2", "s3", "o'brien", ""];
+const UTMS: [&str; 3] = ["fb", "tt", "ggl"];
+const CAMPAIGNS: [&str; 4] = ["c1", "c2", "c\\3", ""];
+const DOMAINS: [&str; 3] = ["a.example", "b.example", ""];
+
+#[test]
+fn a_random_history_answers_the_same_from_clickhouse_for_every_item_and_filter() {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("seed {seed}");
+    let mut rng = Lcg(seed);
+    let app = spawn_app();
+    let r = app.api_json(
+        "rates",
+        &serde_json::json!({"rates": {"usd": 1, "eur": 0.5}}),
+    );
+    assert_eq!(r["status"], "ok", "{r}");
+    let r = app.api("profile", "timezone=Asia/Kolkata");
+    assert_eq!(r["status"], "ok", "{r}");
+    let ways: Vec<Vec<i64>> = ["f0", "f1"]
+        .iter()
+        .map(|f| {
+            app.flow_with_urls(
+                f,
+                &["https://o.test/a?c={click}", "https://o.test/b?c={click}"],
+            )
+        })
+        .collect();
+    let db = app.stop();
+    let user = user_id(&db, "admin");
+    let start = utc("2024-05-09 18:00:00");
+    let clicks: Vec<Click> = (0..400)
+        .map(|_| {
+            let f = rng.next(2) as usize;
+            let t = start + rng.next(3 * 86_400) as i64;
+            Click {
+                t,
+                user,
+                flow: ["f0", "f1"][f],
+                way: ways[f][rng.next(2) as usize],
+                filter: [0, 0, 0, 1, 3][rng.next(5) as usize],
+                uniq: rng.next(3) > 0,
+                geo: rng.pick(&GEOS),
+                ip: rng.pick(&IPS),
+                os: rng.next(6) as i64,
+                browser: rng.next(5) as i64,
+                mobile: rng.next(2) == 1,
+                domain: rng.pick(&DOMAINS),
+                utm: [rng.pick(&UTMS), rng.pick(&CAMPAIGNS), "n", "t", "cpc"],
+                subid: rng.pick(&SUBIDS),
+                offer: rng.next(3) as i64,
+                lp: match rng.next(4) {
+                    0 => t + rng.next(7200) as i64,
+                    _ => 0,
+                },
+                ..Click::default()
+            }
+        })
+        .collect();
+    let ids = insert_clicks(&db, &clicks);
+    let app = restart(db);
+    for _ in 0..80 {
+        let id = &ids[rng.next(ids.len() as u64) as usize];
+        let status = rng.pick(&["lead", "hold", "approve", "cancel", "trash"]);
+        let goal = rng.pick(&["lead", "dep"]);
+        let price = rng.next(50);
+        let cur = rng.pick(&["usd", "eur"]);
+        let q = format!("click={id}&goal={goal}&status={status}&price={price}&currency={cur}");
+        let r = app.api("postback", &q);
+        assert_eq!(r["status"], "ok", "{q}: {r}");
+    }
+    for q in [
+        "cost=12.5&flow=f0&from=2024-05-10&to=2024-05-10",
+        "cpc=0.3&flow=f1&geo=us",
+        "cost=7&flow=f0&geo=de&from=2024-05-11&to=2024-05-12",
+    ] {
+        let r = app.api("spend", q);
+        assert_eq!(r["status"], "ok", "{q}: {r}");
+    }
+    let filters = [
+        "geo=de".to_string(),
+        "geo=us,in".into(),
+        "subid=s1".into(),
+        format!("subid={}", enc("o'brien")),
+        "utm_source=fb".into(),
+        format!("utm_campaign={}", enc("c\\3")),
+        "ip=1.1.1.1".into(),
+        "os=1,2".into(),
+        "mobile=1".into(),
+        "filter=0".into(),
+        format!("way={}", ways[0][1]),
+        "flow=f1".into(),
+        "offer=2".into(),
+        "domain=a.example".into(),
+    ];
+    let periods = [
+        "from=2024-05-10&to=2024-05-12",
+        "from=2024-05-11&to=2024-05-11",
+        "from=2024-05-09&to=2024-05-13",
+    ];
+    let mut queries = Vec::new();
+    for item in ITEM_NAMES {
+        for period in periods {
+            queries.push(format!("item={item}&{period}"));
+        }
+        for _ in 0..3 {
+            let period = rng.pick(&periods);
+            let a = &filters[rng.next(filters.len() as u64) as usize];
+            let b = &filters[rng.next(filters.len() as u64) as usize];
+            queries.push(format!("item={item}&{period}&{a}"));
+            queries.push(format!("item={item}&{period}&{a}&{b}"));
+        }
+        queries.push(format!("item={item}&{}&hour={}", periods[0], rng.next(24)));
+        queries.push(format!("item={item}&{}&format=csv", periods[2]));
+    }
+    same_from_clickhouse(app, "random", &queries);
+}
+
+#[test]
+fn a_clickhouse_that_cannot_be_reached_answers_db() {
+    let app = spawn_app();
+    let db = app.stop();
+    let port = crate::common::server::free_port();
+    let target =
+        flowtrack::clickhouse::Target::parse(&format!("http://u:p@127.0.0.1:{port}/x")).unwrap();
+    let app = restart_with(db, move |c| {
+        c.clickhouse = Some(target);
+        c.reports_from_clickhouse = true;
+    });
+    let r = app.api("stats", "item=date&from=2024-05-10&to=2024-05-11");
+    assert_eq!(r["status"], "error", "{r}");
+    assert_eq!(r["error"], "db", "{r}");
+    // Clicks go on: the click path never waits on ClickHouse.
+    app.flow_with_urls("away", &["https://o.test/?c={click}"]);
+    assert_eq!(app.click("/away", &[]).status, 302);
+}
