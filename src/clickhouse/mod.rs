@@ -3,6 +3,7 @@
 //! made to it over its HTTP interface ([`Client`]), its tables
 //! ([`schema`]) and the shipper that copies every committed click and
 //! lead there ([`ship`]).
+pub mod lists;
 pub mod reports;
 pub mod schema;
 pub mod ship;

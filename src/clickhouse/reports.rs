@@ -246,7 +246,7 @@ impl Aggregates for Remote<'_> {
         // (src/click_id.rs).
         let gr = groups(g, "intDiv(intDiv(id, 65536), 900000)", &[]);
         let mut sql = format!(
-            "SELECT {}count(), sum(uniq), sum(cost) FROM clicks FINAL WHERE {} \
+            "SELECT {}count(), sum(uniq), sumKahan(cost) FROM clicks FINAL WHERE {} \
              AND id >= {} AND id < {}{}",
             gr.select,
             condition(f),
@@ -288,8 +288,8 @@ impl Aggregates for Remote<'_> {
         let gr = groups(g, "intDiv(time, 900)", &["goal"]);
         let sql = format!(
             "SELECT {}countIf(stage = 0), countIf(stage = 1), countIf(stage = 2), \
-             countIf(stage = 3), countIf(stage = 4), sumIf(base, stage = 1), \
-             sumIf(base, stage = 2) FROM leads FINAL WHERE {} AND time >= {} AND time < {}{}{}",
+             countIf(stage = 3), countIf(stage = 4), sumKahan(if(stage = 1, base, 0)), \
+             sumKahan(if(stage = 2, base, 0)) FROM leads FINAL WHERE {} AND time >= {} AND time < {}{}{}",
             gr.select,
             condition(f),
             p.start,

@@ -58,16 +58,18 @@ pub fn run(call: &mut Call) -> ApiResult {
         None => None,
     };
     let (offset, limit) = page(p)?;
-    let records = crate::store::page::page(
-        &call.conn,
-        PageQuery {
-            filters: dims,
-            period: range,
-            click,
-            offset,
-            limit,
-        },
-    )?;
+    let q = PageQuery {
+        filters: dims,
+        period: range,
+        click,
+        offset,
+        limit,
+    };
+    // From ClickHouse with `--reports clickhouse` (docs/SCALING.md).
+    let records = match &call.state.clickhouse {
+        Some(ch) => crate::clickhouse::lists::page(ch, q)?,
+        None => crate::store::page::page(&call.conn, q)?,
+    };
     let clicks = records.iter().map(|c| {
         let mut values = vec![
             json!(id::encode(c.key, c.secret)),

@@ -15,7 +15,7 @@ use crate::api::Call;
 use crate::click_id as id;
 use crate::ids::UserId;
 use crate::store::registry::{Lead, Ty};
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{FromSql, Value as Sql, ValueRef};
 use serde_json::{json, Value};
 use std::sync::LazyLock;
 
@@ -177,6 +177,10 @@ pub fn run(call: &mut Call) -> ApiResult {
     let user = call.user()?;
     let w = conditions(call, &user.tz, user.id)?;
     let (offset, limit) = page(&call.params)?;
+    // From ClickHouse with `--reports clickhouse` (docs/SCALING.md).
+    if let Some(ch) = &call.state.clickhouse {
+        return from_clickhouse(call, ch, &w, user.id, (offset, limit));
+    }
     let columns: Vec<&str> = LAYOUT.iter().map(|(_, sql, _)| *sql).collect();
     let sql = format!(
         "SELECT {} FROM leads WHERE {} ORDER BY time DESC, id DESC LIMIT {limit} OFFSET {offset}",
@@ -186,20 +190,87 @@ pub fn run(call: &mut Call) -> ApiResult {
     let mut st = call.conn.prepare(&sql)?;
     let leads = st
         .query_map(rusqlite::params_from_iter(w.args.iter()), |r| {
-            let mut values = Vec::with_capacity(LAYOUT.len());
-            for (i, (_, _, out)) in LAYOUT.iter().enumerate() {
-                values.push(match out {
-                    Out::Int => json!(r.get::<_, i64>(i)?),
-                    Out::Real => json!(r.get::<_, f64>(i)?),
-                    Out::Text => text(r.get(i)?),
-                    Out::Stage => json!(stage::name(r.get(i)?)),
-                    Out::Url => text(r.get::<_, Option<String>>(i)?.unwrap_or_default()),
-                    Out::Meta => Value::Object(r.get::<_, Meta>(i)?.0),
-                });
-            }
-            Ok(fields_row(&FIELDS, values))
+            lead(|i| r.get_ref(i))
         })?
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({ "leads": leads }))
+}
+
+/// A leads.json row from the cells of a row laid out as [`LAYOUT`].
+fn lead<'a>(cell: impl Fn(usize) -> rusqlite::Result<ValueRef<'a>>) -> rusqlite::Result<Value> {
+    fn get<T: FromSql>(at: usize, v: ValueRef) -> rusqlite::Result<T> {
+        T::column_result(v)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(at, v.data_type(), Box::new(e)))
+    }
+    let mut values = Vec::with_capacity(LAYOUT.len());
+    for (i, (_, _, out)) in LAYOUT.iter().enumerate() {
+        let v = cell(i)?;
+        values.push(match out {
+            Out::Int => json!(get::<i64>(i, v)?),
+            Out::Real => json!(get::<f64>(i, v)?),
+            Out::Text => text(get(i, v)?),
+            Out::Stage => json!(stage::name(get(i, v)?)),
+            Out::Url => text(get::<Option<String>>(i, v)?.unwrap_or_default()),
+            Out::Meta => Value::Object(get::<Meta>(i, v)?.0),
+        });
+    }
+    Ok(fields_row(&FIELDS, values))
+}
+
+/// The page of leads from ClickHouse: the same columns (the site's URL
+/// looked up here: the sites are this node's configuration), the same
+/// order, ties of two nodes' leads by node.
+fn from_clickhouse(
+    call: &Call,
+    ch: &crate::clickhouse::reports::Reports,
+    w: &Where,
+    user: UserId,
+    (offset, limit): (i64, i64),
+) -> ApiResult {
+    use crate::clickhouse::lists::{rows, typed};
+    let columns: Vec<&str> = LAYOUT
+        .iter()
+        .map(|(_, sql, out)| match out {
+            Out::Url => "site",
+            _ => sql,
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM leads FINAL WHERE {} ORDER BY time DESC, id DESC, node DESC \
+         LIMIT {limit} OFFSET {offset}",
+        columns.join(", "),
+        crate::clickhouse::reports::condition(w)
+    );
+    let mut urls = call
+        .conn
+        .prepare_cached("SELECT id, url FROM sites WHERE user_id = ?1")?;
+    let urls: std::collections::HashMap<i64, String> = urls
+        .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut leads = Vec::new();
+    for fields in rows(ch, &sql)? {
+        let cells: Vec<Sql> = LAYOUT
+            .iter()
+            .zip(&fields)
+            .map(|((_, _, out), f)| match out {
+                Out::Int | Out::Stage => typed(f, true),
+                Out::Real => f.parse().map_or(Sql::Null, Sql::Real),
+                Out::Text | Out::Meta => typed(f, false),
+                Out::Url => f
+                    .parse()
+                    .ok()
+                    .and_then(|site: i64| urls.get(&site))
+                    .map_or(Sql::Null, |u| Sql::Text(u.clone())),
+            })
+            .collect();
+        let cell = |i: usize| -> rusqlite::Result<ValueRef<'_>> {
+            cells
+                .get(i)
+                .map(ValueRef::from)
+                .ok_or(rusqlite::Error::InvalidColumnIndex(i))
+        };
+        leads.push(lead(cell)?);
+    }
     Ok(json!({ "leads": leads }))
 }
 

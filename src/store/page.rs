@@ -8,7 +8,7 @@ use super::registry::{tag_mut, Dim, Get, DIMS};
 use super::scan::keep_smallest;
 use crate::api::dates::Period;
 use crate::api::filters::Where;
-use rusqlite::types::Value as Sql;
+use rusqlite::types::{FromSql, FromSqlError, Value as Sql, ValueRef};
 use rusqlite::vtab::array::Array;
 use rusqlite::{Connection, OptionalExtension, ToSql};
 use std::cmp::Reverse;
@@ -101,40 +101,60 @@ pub(super) static RECORD_FROM: LazyLock<String> = LazyLock::new(|| {
 /// A click read back from a row of [`RECORD`] (by position: looking
 /// each column up by name was most of reading every click).
 pub(super) fn record(r: &rusqlite::Row) -> rusqlite::Result<ClickRecord> {
+    record_of(|i| r.get_ref(i))
+}
+
+/// A click from the cells of a row laid out as [`RECORD`]'s: its key,
+/// secret and owner, every dimension of the registry in its order
+/// (`dict` ones as their text), its price. ClickHouse's rows
+/// (src/clickhouse/lists.rs) are read with it too.
+pub fn record_of<'a>(
+    cell: impl Fn(usize) -> rusqlite::Result<ValueRef<'a>>,
+) -> rusqlite::Result<ClickRecord> {
+    fn get<T: FromSql>(at: usize, v: ValueRef) -> rusqlite::Result<T> {
+        T::column_result(v).map_err(|e| match e {
+            FromSqlError::InvalidType => {
+                rusqlite::Error::InvalidColumnType(at, String::new(), v.data_type())
+            }
+            e => rusqlite::Error::FromSqlConversionFailure(at, v.data_type(), Box::new(e)),
+        })
+    }
+    let at = |i: usize| -> rusqlite::Result<ValueRef<'a>> { cell(i) };
     let mut c = ClickRecord {
-        key: r.get(0)?,
-        secret: r.get(1)?,
-        user_id: r.get(2)?,
-        cost: r.get(3 + DIMS.len())?,
+        key: get(0, at(0)?)?,
+        secret: get(1, at(1)?)?,
+        user_id: get(2, at(2)?)?,
+        cost: get(3 + DIMS.len(), at(3 + DIMS.len())?)?,
         ..ClickRecord::default()
     };
     for (k, d) in DIMS.iter().enumerate() {
-        let at = 3 + k;
+        let i = 3 + k;
+        let v = at(i)?;
         match d.read {
-            Get::Flow => c.flow = r.get(at)?,
-            Get::Way => c.way = r.get(at)?,
-            Get::Site => c.site = r.get(at)?,
-            Get::Filter => c.filter = r.get(at)?,
-            Get::Unique => c.unique = r.get::<_, i64>(at)? != 0,
-            Get::Vid => c.vid = r.get(at)?,
-            Get::Ip => c.ip = r.get(at)?,
-            Get::Geo => c.geo = r.get(at)?,
-            Get::Lang => c.lang = r.get(at)?,
-            Get::Os => c.os = r.get(at)?,
-            Get::Browser => c.browser = r.get(at)?,
-            Get::Mobile => c.mobile = r.get::<_, i64>(at)? != 0,
-            Get::Ua => c.ua = r.get(at)?,
-            Get::Referer => c.referer = r.get(at)?,
-            Get::Domain => c.domain = r.get(at)?,
+            Get::Flow => c.flow = get(i, v)?,
+            Get::Way => c.way = get(i, v)?,
+            Get::Site => c.site = get(i, v)?,
+            Get::Filter => c.filter = get(i, v)?,
+            Get::Unique => c.unique = get::<i64>(i, v)? != 0,
+            Get::Vid => c.vid = get(i, v)?,
+            Get::Ip => c.ip = get(i, v)?,
+            Get::Geo => c.geo = get(i, v)?,
+            Get::Lang => c.lang = get(i, v)?,
+            Get::Os => c.os = get(i, v)?,
+            Get::Browser => c.browser = get(i, v)?,
+            Get::Mobile => c.mobile = get::<i64>(i, v)? != 0,
+            Get::Ua => c.ua = get(i, v)?,
+            Get::Referer => c.referer = get(i, v)?,
+            Get::Domain => c.domain = get(i, v)?,
             Get::Tag(_) => {
                 if let Some(tag) = tag_mut(d, &mut c.tags) {
-                    *tag = r.get(at)?;
+                    *tag = get(i, v)?;
                 }
             }
-            Get::Source => c.source = r.get(at)?,
-            Get::Landing => c.landing = r.get(at)?,
-            Get::Offer => c.offer = r.get(at)?,
-            Get::Lp => c.lp = r.get(at)?,
+            Get::Source => c.source = get(i, v)?,
+            Get::Landing => c.landing = get(i, v)?,
+            Get::Offer => c.offer = get(i, v)?,
+            Get::Lp => c.lp = get(i, v)?,
         }
     }
     Ok(c)
