@@ -268,3 +268,58 @@ fn a_clickhouse_that_cannot_be_reached_answers_db() {
     app.flow_with_urls("away", &["https://o.test/?c={click}"]);
     assert_eq!(app.click("/away", &[]).status, 302);
 }
+
+#[test]
+fn a_third_node_reports_the_sum_of_two_and_each_node_its_own_part() {
+    let ch = ClickHouse::start();
+    let query = "item=flow&from=2020-01-01&to=2030-12-31";
+    let mut nodes = Vec::new();
+    for (n, clicks) in [(1u16, 12), (2, 7)] {
+        let ship = shipping(&ch, "sum");
+        let app = spawn_with(move |c| {
+            ship(c);
+            c.node = Some(n);
+        });
+        app.flow_with_urls("ship", &["https://o.test/?c={click}"]);
+        for i in 0..clicks {
+            let r = app.click(&format!("/ship?subid=n{n}s{i}"), &[]);
+            assert_eq!(r.status, 302);
+            let id = r
+                .header("Location")
+                .unwrap()
+                .rsplit("c=")
+                .next()
+                .unwrap()
+                .to_string();
+            if i % 3 == 0 {
+                let r = app.api("postback", &format!("click={id}&status=approve&price=4"));
+                assert_eq!(r["status"], "ok", "{r}");
+            }
+        }
+        caught_up(&ch, "sum", &app.db);
+        nodes.push(app);
+    }
+    // Each node's own file shows its part.
+    let part = |app: &TestApp| app.api("stats", query)["stats"]["ship"].clone();
+    assert_eq!(part(&nodes[0])["click"], 12);
+    assert_eq!(part(&nodes[1])["click"], 7);
+    // The reporting node: the same user and flow, reports from ClickHouse.
+    let ship = shipping(&ch, "sum");
+    let third = spawn_with(move |c| {
+        ship(c);
+        c.node = Some(3);
+        c.reports_from_clickhouse = true;
+    });
+    third.flow_with_urls("ship", &["https://o.test/?c={click}"]);
+    let sum = third.api("stats", query)["stats"]["ship"].clone();
+    assert_eq!(sum["click"], 19, "{sum}");
+    assert_eq!(sum["ca"], 4 + 3, "{sum}");
+    assert_eq!(sum["name"], part(&nodes[0])["name"]);
+    let clicks = third.api("clicks", "limit=100")["clicks"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(clicks, 19);
+    let leads = third.api("leads", "")["leads"].as_array().unwrap().len();
+    assert_eq!(leads, 7);
+}
