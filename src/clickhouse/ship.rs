@@ -18,8 +18,12 @@ use std::time::{Duration, Instant};
 pub const BATCH_ROWS: usize = 20_000;
 /// How long one call to ClickHouse may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
-/// The longest wait between two tries while ClickHouse fails.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// The longest wait between two tries while ClickHouse fails: a try
+/// costs one refused connection, and a shipper asleep for longer would
+/// start catching up that much later after an outage.
+const MAX_BACKOFF: Duration = Duration::from_secs(4);
+/// The wait after ClickHouse refused a batch itself.
+const REFUSED_WAIT: Duration = Duration::from_secs(30);
 /// How often a continuing failure is logged again.
 const WARN_EVERY: Duration = Duration::from_secs(60);
 
@@ -139,7 +143,9 @@ impl Outage {
         self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
         match e.retry {
             true => wait,
-            false => MAX_BACKOFF,
+            // A refusal of the SQL or the credentials: no sooner than
+            // half a minute.
+            false => REFUSED_WAIT,
         }
     }
 
@@ -193,6 +199,9 @@ fn run(state: Weak<AppState>, o: Options, signal: &Signal) {
             continue;
         }
         if let Err(e) = send(&client, o.node, &batch) {
+            // Its tables are made again first (a ClickHouse replaced by
+            // an empty one has none).
+            ready = false;
             let wait = outage.failed("ClickHouse refused a batch", &e);
             signal.sleep(wait);
             continue;

@@ -132,7 +132,9 @@ fn span(
         let array: Array = Rc::new(ids.into_iter().map(Sql::Integer).collect());
         args.push(Box::new(array));
     }
-    let _ = write!(sql, " ORDER BY {id} LIMIT {room}");
+    // The room is bound, so that a few statements serve every log row.
+    let _ = write!(sql, " ORDER BY {id} LIMIT ?{}", args.len() + 1);
+    args.push(Box::new(room as i64));
     (sql, args)
 }
 
@@ -148,7 +150,7 @@ fn clicks(
 ) -> rusqlite::Result<(usize, Option<i64>)> {
     let (cond, args) = span("c.id", row, ids, room);
     let sql = format!("{} {} WHERE {cond}", *RECORD, *RECORD_FROM);
-    let mut st = conn.prepare(&sql)?;
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     let (mut n, mut last) = (0, None);
     while let Some(r) = rows.next()? {
@@ -185,7 +187,7 @@ fn leads(
     room: usize,
 ) -> rusqlite::Result<(usize, Option<i64>)> {
     let (cond, args) = span("id", row, ids, room);
-    let mut st = conn.prepare(&format!("SELECT * FROM leads WHERE {cond}"))?;
+    let mut st = conn.prepare_cached(&format!("SELECT * FROM leads WHERE {cond}"))?;
     let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
     let mut sent = Vec::new();
