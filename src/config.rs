@@ -136,6 +136,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub ship_interval_ms: u64,
+    /// With --clickhouse, days a click row is kept once ClickHouse has it
+    /// (README "Running it"); older ones are deleted hourly. Default: all
+    /// kept.
+    #[arg(long, env = "FLOWTRACK_KEEP_DAYS", value_name = "DAYS",
+        value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub keep_days: Option<u32>,
 }
 
 /// How long an outgoing postback may take (docs/API.md "Outbound
@@ -174,6 +180,9 @@ pub struct Config {
     pub clickhouse: Option<crate::clickhouse::Target>,
     pub node: Option<u16>,
     pub ship_interval: std::time::Duration,
+    /// Days a click row is kept once in ClickHouse (src/keep.rs); None:
+    /// every row is kept. Requires `clickhouse`.
+    pub keep_days: Option<u32>,
 }
 
 impl Config {
@@ -196,6 +205,7 @@ impl Config {
             clickhouse: None,
             node: None,
             ship_interval: std::time::Duration::from_secs(1),
+            keep_days: None,
         }
     }
 
@@ -215,6 +225,7 @@ impl Config {
             clickhouse,
             node,
             ship_interval_ms,
+            keep_days,
         } = args;
         Config {
             listen,
@@ -231,6 +242,7 @@ impl Config {
             clickhouse,
             node,
             ship_interval: std::time::Duration::from_millis(ship_interval_ms),
+            keep_days,
             ..Config::for_db(db)
         }
     }
@@ -346,7 +358,8 @@ impl ServeArgs {
             postback_timeout_ms,
             clickhouse,
             node,
-            ship_interval_ms
+            ship_interval_ms,
+            keep_days
         );
     }
 }
