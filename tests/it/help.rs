@@ -62,13 +62,17 @@ fn assert_described(what: &[&str], text: &str) {
     }
 }
 
-const SERVER: [&str; 8] = [
+const SERVER: [&str; 12] = [
+    "clickhouse",
     "geoip",
     "ip-header",
+    "keep-days",
     "listen",
+    "node",
     "postback-log-days",
     "public-url",
     "read-timeout-ms",
+    "ship-interval-ms",
     "trust-proxy",
     "trusted-proxies",
 ];
