@@ -309,7 +309,8 @@ pub enum StoreAction {
     /// be stopped (its writer keeps part of the click columns in memory):
     /// this refuses to run while a server holds the database, and a server
     /// does not start during it. It also refuses while a change of base
-    /// currency is unfinished.
+    /// currency is unfinished, and on a node whose old click rows
+    /// --keep-days deleted (their copies would be lost).
     Rebuild,
 }
 

@@ -202,6 +202,29 @@ fn rows_younger_than_the_kept_days_stay() {
     assert_eq!(rows(&app.db, "hour"), 2);
     assert_eq!(in_clickhouse(&ch, "young", node), Ok(all));
     verify(&app.db);
+
+    // From the command line: verify says from when rows are kept; a
+    // rebuild, which would lose the copies of the deleted ones, refuses.
+    let db = app.stop();
+    let store = |action: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flowtrack"))
+            .arg("--db")
+            .arg(&db)
+            .args(["store", action])
+            .output()
+            .unwrap()
+    };
+    let out = store("verify");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("the click rows before 2027-01-14 09:00:00 UTC are gone"),
+        "{text}"
+    );
+    let out = store("rebuild");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("a rebuild would lose"), "{err}");
 }
 
 #[test]
