@@ -135,12 +135,18 @@ pub struct ServeArgs {
     /// Where stats.json reads: this node's own file (sqlite) or, with
     /// --clickhouse, the ClickHouse every node ships to (clickhouse).
     #[arg(long, env = "FLOWTRACK_REPORTS", value_name = "FROM", default_value = "sqlite",
-        value_parser = ["sqlite", "clickhouse"], requires = "clickhouse")]
+        value_parser = ["sqlite", "clickhouse"])]
     pub reports: String,
     /// With --clickhouse, how often new rows are sent, in milliseconds.
     #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub ship_interval_ms: u64,
+    /// With --clickhouse, days a click row is kept once ClickHouse has it
+    /// (README "Running it"); older ones are deleted hourly. Default: all
+    /// kept.
+    #[arg(long, env = "FLOWTRACK_KEEP_DAYS", value_name = "DAYS",
+        value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub keep_days: Option<u32>,
 }
 
 /// How long an outgoing postback may take (docs/API.md "Outbound
@@ -181,6 +187,9 @@ pub struct Config {
     pub ship_interval: std::time::Duration,
     /// Reports read ClickHouse (`--reports clickhouse`).
     pub reports_from_clickhouse: bool,
+    /// Days a click row is kept once in ClickHouse (src/keep.rs); None:
+    /// every row is kept. Requires `clickhouse`.
+    pub keep_days: Option<u32>,
 }
 
 impl Config {
@@ -204,6 +213,7 @@ impl Config {
             node: None,
             ship_interval: std::time::Duration::from_secs(1),
             reports_from_clickhouse: false,
+            keep_days: None,
         }
     }
 
@@ -224,6 +234,7 @@ impl Config {
             node,
             reports,
             ship_interval_ms,
+            keep_days,
         } = args;
         Config {
             listen,
@@ -241,6 +252,7 @@ impl Config {
             node,
             ship_interval: std::time::Duration::from_millis(ship_interval_ms),
             reports_from_clickhouse: reports == "clickhouse",
+            keep_days,
             ..Config::for_db(db)
         }
     }
@@ -307,7 +319,8 @@ pub enum StoreAction {
     /// be stopped (its writer keeps part of the click columns in memory):
     /// this refuses to run while a server holds the database, and a server
     /// does not start during it. It also refuses while a change of base
-    /// currency is unfinished.
+    /// currency is unfinished, and on a node whose old click rows
+    /// --keep-days deleted (their copies would be lost).
     Rebuild,
 }
 
@@ -357,7 +370,8 @@ impl ServeArgs {
             clickhouse,
             node,
             reports,
-            ship_interval_ms
+            ship_interval_ms,
+            keep_days
         );
     }
 }

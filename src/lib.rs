@@ -15,6 +15,7 @@ pub mod flows;
 pub mod geo;
 pub mod goals;
 pub mod ids;
+pub mod keep;
 pub mod landings;
 pub mod leads;
 pub mod logs;
@@ -86,6 +87,14 @@ impl Application {
     /// Opens the database, starts the writer and binds the server.
     pub fn build(config: Config) -> std::io::Result<Application> {
         let io = |e: rusqlite::Error| std::io::Error::other(e.to_string());
+        // Only ClickHouse's copy makes an old click row safe to delete
+        // (src/store/retention.rs).
+        if config.keep_days.is_some() && config.clickhouse.is_none() {
+            return Err(std::io::Error::other(
+                "--keep-days needs --clickhouse: click rows are deleted only once \
+                 ClickHouse holds them",
+            ));
+        }
         let (conn, created) = prepare_database(&config.db).map_err(io)?;
         let lock = db::lock::exclusive(&config.db).map_err(|e| match e {
             db::lock::LockError::Io(e) => e,
@@ -190,6 +199,10 @@ impl Application {
         );
         // Old postback log rows go in the background (src/prune.rs).
         prune::start(Arc::downgrade(&state), config.postback_log_days);
+        // Old click rows go once ClickHouse has them (src/keep.rs).
+        if let Some(days) = config.keep_days {
+            keep::start(Arc::downgrade(&state), days);
+        }
         // Refill the visitor memory beside live traffic: a large database
         // must not delay the first redirect (docs/BENCHMARKS.md).
         let refill = state.clone();

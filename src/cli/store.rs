@@ -121,6 +121,10 @@ fn run_rebuild(db: &Path) -> ExitCode {
             "a change of base currency is under way for users {users:?}: start the server \
              to let it finish, stop it, then rebuild"
         )),
+        Err(RebuildError::Trimmed(h)) => trouble(format!(
+            "{h}: a rebuild would lose the rollups and click columns of the older clicks \
+             (ClickHouse holds their rows); store verify checks the kept ones"
+        )),
         Err(RebuildError::Db(e)) => trouble(e),
     }
 }

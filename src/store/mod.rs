@@ -12,6 +12,8 @@
 //! - [`leads`]: a lead written or moved (postback.json);
 //! - [`remove_user`]: a user's clicks gone (`flowtrack demo` refreshes);
 //! - [`ship`]: what each of these logs for ClickHouse, and reading it;
+//! - [`retention`]: the oldest click rows gone once ClickHouse has them
+//!   (`--keep-days`);
 //!
 //! and every read of them too: [`aggregate`], [`lp_agg`] and [`ip`] (stats.json),
 //! [`page`] (clicks.json), [`click`] (the click a postback names),
@@ -42,6 +44,7 @@ pub mod registry;
 pub mod reports;
 pub mod reprice;
 pub mod rescale;
+pub mod retention;
 mod scan;
 pub mod ship;
 mod sums;

@@ -62,13 +62,18 @@ fn assert_described(what: &[&str], text: &str) {
     }
 }
 
-const SERVER: [&str; 8] = [
+const SERVER: [&str; 13] = [
+    "clickhouse",
     "geoip",
     "ip-header",
+    "keep-days",
     "listen",
+    "node",
     "postback-log-days",
     "public-url",
     "read-timeout-ms",
+    "reports",
+    "ship-interval-ms",
     "trust-proxy",
     "trusted-proxies",
 ];

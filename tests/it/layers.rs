@@ -223,6 +223,7 @@ const STORE_INTERFACE: &[&str] = &[
     "store::reprice",
     "store::reprice::pieces",
     "store::rescale",
+    "store::retention",
     "store::ship",
     "store::upgrade",
     "store::verify",

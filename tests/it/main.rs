@@ -22,6 +22,7 @@ mod click_answers;
 mod click_log;
 mod click_path;
 mod click_queue;
+mod clickhouse_keep;
 mod clickhouse_reports;
 mod clickhouse_ship;
 mod clickhouse_sql;

@@ -10,7 +10,9 @@
 //! lands in a later, overlapping chunk) keep their ids, to find a click
 //! held twice. Each user's clicks in chunks are counted against the rows
 //! counted when they were read back; only for a user whose counts differ
-//! are the rows that no chunk holds looked for.
+//! are the rows that no chunk holds looked for. On a node that keeps
+//! only recent click rows (src/store/retention.rs) a chunk's clicks
+//! below the kept ones have no row: they are not counted nor compared.
 use super::compare::close;
 use super::Copy;
 use crate::store::cols::format::{Chunk, Costs, Ip};
@@ -35,11 +37,12 @@ fn text(r: &rusqlite::Row, i: usize) -> rusqlite::Result<String> {
     Ok(String::from_utf8_lossy(r.get_ref(i)?.as_bytes()?).into_owned())
 }
 
-/// Checks every chunk; `rows` is each user's click rows, counted as they
-/// were read back.
+/// Checks every chunk; `rows` is each user's click rows from `kept_from`
+/// on, counted as they were read back.
 pub fn check(
     conn: &Connection,
     rows: &BTreeMap<i64, u64>,
+    kept_from: i64,
     cols: &mut Copy,
     prices: &mut Copy,
 ) -> rusqlite::Result<()> {
@@ -84,7 +87,8 @@ pub fn check(
                 )
             });
         }
-        *held.entry(user).or_default() += ids.len() as u64;
+        let kept = ids.iter().filter(|&&i| i >= kept_from).count();
+        *held.entry(user).or_default() += kept as u64;
         // Held twice: in an earlier chunk of the user that reaches here.
         open.retain(|(end, _)| *end >= id);
         for (_, earlier) in &open {
@@ -109,7 +113,9 @@ pub fn check(
         for (k, c) in clicks.iter().enumerate() {
             let mut found = row_st.query(params![c.id])?;
             let Some(row) = found.next()? else {
-                cols.differ(|| format!("{at}: click {} has no row", c.id));
+                if c.id >= kept_from {
+                    cols.differ(|| format!("{at}: click {} has no row", c.id));
+                }
                 continue;
             };
             let mut differ = Vec::new();
@@ -164,7 +170,7 @@ pub fn check(
             held.get(&user).copied().unwrap_or(0),
         );
         if want != got {
-            missing(conn, user, cols)?;
+            missing(conn, user, kept_from, cols)?;
             if got > want {
                 cols.differ(|| format!("user {user}: {want} click rows, {got} clicks in chunks"));
             }
@@ -189,7 +195,7 @@ fn orphan_prices(conn: &Connection, prices: &mut Copy) -> rusqlite::Result<()> {
 /// The click rows of `user` that none of its chunks holds, found with
 /// the ids of its chunks in a temporary table (on disk, like SQLite's
 /// sorts: a user may have millions of clicks).
-fn missing(conn: &Connection, user: i64, cols: &mut Copy) -> rusqlite::Result<()> {
+fn missing(conn: &Connection, user: i64, kept_from: i64, cols: &mut Copy) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS verify_held (id INTEGER PRIMARY KEY);
          DELETE FROM temp.verify_held;",
@@ -207,10 +213,10 @@ fn missing(conn: &Connection, user: i64, cols: &mut Copy) -> rusqlite::Result<()
         }
     }
     let mut st = conn.prepare(
-        "SELECT id FROM main.clicks WHERE user_id = ?1
+        "SELECT id FROM main.clicks WHERE user_id = ?1 AND id >= ?2
          AND id NOT IN (SELECT id FROM temp.verify_held) ORDER BY id",
     )?;
-    let mut rows = st.query([user])?;
+    let mut rows = st.query([user, kept_from])?;
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0)?;
         cols.differ(|| format!("user {user}: click {id} is in none of its chunks"));

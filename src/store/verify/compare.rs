@@ -113,7 +113,9 @@ fn agree(a: &Value, b: &Value, real: bool) -> bool {
     }
 }
 
-/// Compares `main.{table}` with `temp.{table}`, into `copy`. The REAL
+/// Compares `main.{table}` with `temp.{table}`, into `copy`: only the
+/// rows of buckets from `since` on when given (a node that keeps only
+/// recent click rows: src/store/retention.rs). The REAL
 /// columns of the users in `loose` are not compared (their change of base
 /// currency is under way: src/store/rescale.rs). A row on one side only
 /// agrees when the other's would be all zeros (a lead moved out of a
@@ -123,14 +125,16 @@ pub fn tables(
     table: &str,
     copy: &mut Copy,
     loose: &HashSet<i64>,
+    since: Option<i64>,
 ) -> rusqlite::Result<()> {
     let cols = Columns::of(conn, table)?;
     let key = cols.key();
     let order: Vec<&str> = key.iter().map(|&i| cols.0[i].0.as_str()).collect();
     let user = cols.0.iter().position(|c| c.0 == "user_id");
+    let since = since.map_or(String::new(), |b| format!(" WHERE bucket >= {b}"));
     let sql = |schema: &str| {
         format!(
-            "SELECT * FROM {schema}.{table} ORDER BY {}",
+            "SELECT * FROM {schema}.{table}{since} ORDER BY {}",
             order.join(", ")
         )
     };

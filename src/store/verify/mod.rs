@@ -16,6 +16,11 @@
 //! columns click by click ([`cols`]). All of it reads one snapshot (one
 //! read transaction): every copy is written in the same transactions as
 //! the rows, so a running server never shows a difference.
+//!
+//! On a node that keeps only recent click rows (`--keep-days`,
+//! src/store/retention.rs) the copies of the deleted clicks stay: only
+//! what no deleted click counted in is compared ([`Horizon`]), and a
+//! rebuild, which would lose those copies, is refused.
 mod cols;
 mod compare;
 
@@ -23,6 +28,7 @@ use super::append::Sums;
 use super::lead_roll;
 use super::page::{record, RECORD, RECORD_FROM};
 use super::registry::{Dim, DIMS};
+use super::retention::{horizon, Horizon};
 use rusqlite::{Connection, TransactionBehavior};
 use std::collections::{BTreeMap, HashSet};
 
@@ -85,6 +91,8 @@ pub struct Report {
     /// base currency is under way (src/store/rescale.rs converts the
     /// prices first, then the rollups, a slice at a time).
     pub rescaling: Vec<i64>,
+    /// How far the click rows were trimmed (`--keep-days`).
+    pub trimmed: Option<Horizon>,
 }
 
 impl Report {
@@ -102,6 +110,10 @@ impl std::fmt::Display for Report {
                 "note: users {:?} are changing base currency; their rollups' spend is not compared",
                 self.rescaling
             )?;
+        }
+        if let Some(h) = self.trimmed {
+            let older = "the rollups and click columns of older clicks are not compared";
+            writeln!(f, "note: {h}; {older}")?;
         }
         if self.agrees() {
             let checked: Vec<String> = self
@@ -151,12 +163,13 @@ impl std::fmt::Display for Report {
 /// Reads every click row back in id order into `sums`, flushed on `conn`
 /// every [`BATCH`] clicks (`after` runs after each flush); notes in `dict`
 /// a user agent or referer id the dictionary lacks. Answers each user's
-/// click rows.
+/// click rows from `kept_from` on, and all of them.
 fn replay(
     conn: &Connection,
     mut dict: Option<&mut Copy>,
+    kept_from: i64,
     mut after: impl FnMut(&mut Sums) -> rusqlite::Result<()>,
-) -> rusqlite::Result<BTreeMap<i64, u64>> {
+) -> rusqlite::Result<(BTreeMap<i64, u64>, u64)> {
     // Each `dict` dimension's id, then whether the dictionary lacks it.
     let dicts: Vec<(usize, &Dim)> = DIMS.iter().enumerate().filter(|(_, d)| d.dict).collect();
     let checks: String = dicts
@@ -184,7 +197,9 @@ fn replay(
             }
         }
         sums.add(&c);
-        *users.entry(c.user_id.0).or_default() += 1;
+        if c.key >= kept_from {
+            *users.entry(c.user_id.0).or_default() += 1;
+        }
         n += 1;
         if n.is_multiple_of(BATCH) {
             sums.flush(conn)?;
@@ -193,7 +208,7 @@ fn replay(
     }
     sums.flush(conn)?;
     after(&mut sums)?;
-    Ok(users)
+    Ok((users, n))
 }
 
 /// The users with leads.
@@ -237,8 +252,10 @@ pub fn verify(conn: &mut Connection) -> rusqlite::Result<Report> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
     let mut report = Report {
         rescaling: rescaling(&tx)?,
+        trimmed: horizon(&tx)?,
         ..Report::default()
     };
+    let h = report.trimmed;
     for table in CLICK_COPIES.iter().chain(&["lead_roll"]) {
         shadow(&tx, table)?;
     }
@@ -246,15 +263,20 @@ pub fn verify(conn: &mut Connection) -> rusqlite::Result<Report> {
     // The click columns are checked click by click, not as recomputed:
     // each batch's are thrown away, and a new accumulator (which would
     // merge them with the next batch's) takes the next.
-    let users = replay(&tx, Some(&mut dict), |sums| {
+    let kept_from = h.map_or(i64::MIN, |h| h.kept_from);
+    let (users, clicks) = replay(&tx, Some(&mut dict), kept_from, |sums| {
         *sums = Sums::default();
         tx.execute_batch("DELETE FROM temp.click_cols; DELETE FROM temp.click_cols_cost;")
     })?;
-    report.clicks = users.values().sum();
+    report.clicks = clicks;
     let loose: HashSet<i64> = report.rescaling.iter().copied().collect();
     for table in ROLLUPS {
         let mut copy = Copy::new(table, "rows");
-        compare::tables(&tx, table, &mut copy, &loose)?;
+        let since = h.map(|h| match table.starts_with("lp_") {
+            true => h.lp_bucket,
+            false => h.bucket,
+        });
+        compare::tables(&tx, table, &mut copy, &loose, since)?;
         report.copies.push(copy);
     }
     for user in lead_users(&tx)? {
@@ -262,13 +284,13 @@ pub fn verify(conn: &mut Connection) -> rusqlite::Result<Report> {
     }
     report.leads = leads_count(&tx)?;
     let mut leads = Copy::new("lead_roll", "rows");
-    compare::tables(&tx, "lead_roll", &mut leads, &HashSet::new())?;
+    compare::tables(&tx, "lead_roll", &mut leads, &HashSet::new(), None)?;
     report.copies.push(leads);
     let (mut chunks, mut prices) = (
         Copy::new("click_cols", "chunks"),
         Copy::new("click_cols_cost", "chunks"),
     );
-    cols::check(&tx, &users, &mut chunks, &mut prices)?;
+    cols::check(&tx, &users, kept_from, &mut chunks, &mut prices)?;
     report.copies.extend([chunks, prices, dict]);
     // Nothing of the database was written: the TEMP tables go with it.
     tx.rollback()?;
@@ -281,6 +303,9 @@ pub enum RebuildError {
     /// A change of base currency is under way for these users: its
     /// resumed slices would convert rebuilt rollups a second time.
     Rescaling(Vec<i64>),
+    /// The oldest click rows are gone (`--keep-days`): their rollups and
+    /// click columns cannot be recomputed.
+    Trimmed(Horizon),
     Db(rusqlite::Error),
 }
 
@@ -312,13 +337,16 @@ pub fn rebuild(conn: &mut Connection) -> Result<Rebuilt, RebuildError> {
     if !pending.is_empty() {
         return Err(RebuildError::Rescaling(pending));
     }
+    if let Some(h) = horizon(&tx)? {
+        return Err(RebuildError::Trimmed(h));
+    }
     for table in CLICK_COPIES.iter().chain(&["lead_roll"]) {
         tx.execute(&format!("DELETE FROM main.{table}"), [])?;
     }
     // One accumulator throughout, as the writer's: it knows each user's
     // small chunks of click columns, to merge them.
     let mut dict = Copy::new("dict", "clicks");
-    let users = replay(&tx, Some(&mut dict), |_| Ok(()))?;
+    let (_, clicks) = replay(&tx, Some(&mut dict), i64::MIN, |_| Ok(()))?;
     let leads = lead_users(&tx)?;
     for &user in &leads {
         lead_roll::rebuild(&tx, crate::ids::UserId(user))?;
@@ -333,7 +361,7 @@ pub fn rebuild(conn: &mut Connection) -> Result<Rebuilt, RebuildError> {
     let leads = leads_count(&tx)?;
     tx.commit()?;
     Ok(Rebuilt {
-        clicks: users.values().sum(),
+        clicks,
         dangling: dict.differences,
         leads,
         rows,
