@@ -176,7 +176,15 @@ fn run(state: Weak<AppState>, o: Options, signal: &Signal) {
                     if found < schema::LATEST {
                         tracing::info!(from = found, to = schema::LATEST, "ClickHouse tables made");
                     }
-                    ready = true;
+                    // A ClickHouse at a URL this node already shipped to
+                    // that holds none of its rows (replaced, or its data
+                    // lost) gets everything again.
+                    let empty = holds_nothing(&client, o.node);
+                    if empty.as_ref().is_ok_and(|e| *e) && !resend_all(&state) {
+                        signal.sleep(o.interval);
+                        continue;
+                    }
+                    ready = empty.is_ok();
                 }
                 Err(e) => {
                     let wait = outage.failed("ClickHouse cannot be prepared", &e);
@@ -252,26 +260,54 @@ fn send(client: &Client, node: u16, b: &Batch) -> Result<(), Failed> {
     Ok(())
 }
 
+/// Whether ClickHouse holds no click and no lead of `node`.
+fn holds_nothing(client: &Client, node: u16) -> Result<bool, Failed> {
+    for table in ["clicks", "leads"] {
+        let sql = format!("SELECT count() FROM {table} WHERE node = {node}");
+        if client.run(&sql, b"", true)?.trim() != "0" {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Logs everything to be sent again, when this node shipped before;
+/// answers whether that is done (or not needed).
+fn resend_all(state: &Weak<AppState>) -> bool {
+    write(
+        state,
+        Box::new(|conn: &rusqlite::Connection| {
+            ship::resend_all(conn)?;
+            Ok(serde_json::Value::Null)
+        }),
+    )
+}
+
 /// Moves past a sent batch through the writer and waits for the commit;
 /// answers whether it was committed.
 fn advance(state: &Weak<AppState>, b: &Batch) -> bool {
-    let Some(st) = state.upgrade() else {
-        return false;
-    };
     let progress = b.progress;
-    let (to, answer) = crate::db::writer::ticket();
-    st.writer.submit(
+    write(
+        state,
         Box::new(move |conn: &rusqlite::Connection| {
             ship::advance(conn, progress)?;
             Ok(serde_json::Value::Null)
         }),
-        to,
-    );
+    )
+}
+
+/// Runs `job` through the writer and waits for its commit.
+fn write(state: &Weak<AppState>, job: crate::db::writer::JobFn) -> bool {
+    let Some(st) = state.upgrade() else {
+        return false;
+    };
+    let (to, answer) = crate::db::writer::ticket();
+    st.writer.submit(job, to);
     drop(st);
     match answer.wait_blocking(CALL_TIMEOUT) {
         Ok(_) => true,
         Err(e) => {
-            tracing::warn!(error = %e.code, "moving past a shipped batch failed; it is sent again");
+            tracing::warn!(error = %e.code, "writing the ship log's progress failed; tried again");
             false
         }
     }

@@ -324,3 +324,29 @@ fn a_demo_started_over_leaves_only_its_new_clicks_in_clickhouse() {
     let app = restart_with(db, shipping(&ch, "demo"));
     caught_up(&ch, "demo", &app.db);
 }
+
+#[test]
+fn a_clickhouse_that_lost_its_data_gets_everything_again() {
+    let ch = ClickHouse::start();
+    let app = spawn_with(shipping(&ch, "lost"));
+    app.flow_with_urls("ship", &["https://o.test/?c={click}"]);
+    let ids = clicks(&app, "ship", 0..9);
+    let r = app.api(
+        "postback",
+        &format!("click={}&status=approve&price=2", ids[0]),
+    );
+    assert_eq!(r["status"], "ok", "{r}");
+    caught_up(&ch, "lost", &app.db);
+    let db = app.stop();
+    // The same URL, an empty database (a ClickHouse replaced or restored
+    // without this node's rows).
+    ch.query("DROP DATABASE lost");
+    let app = restart_with(db, shipping(&ch, "lost"));
+    caught_up(&ch, "lost", &app.db);
+    let n: i64 = ch
+        .query("SELECT count() FROM lost.clicks FINAL")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(n, 9);
+}

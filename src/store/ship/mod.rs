@@ -138,6 +138,24 @@ pub fn switch(conn: &Connection, target: Option<&str>) -> rusqlite::Result<Switc
     }
 }
 
+/// Logs every click and lead to be sent again when this node has shipped
+/// before: its ClickHouse turned out empty (src/clickhouse/ship.rs).
+pub fn resend_all(conn: &Connection) -> rusqlite::Result<()> {
+    // Once: a resend already waiting covers it.
+    let waiting: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM ship_log WHERE kind = ?1 AND user_id = 0 AND ids IS NULL
+           AND lo = ?2 AND hi = ?3)",
+        params![Kind::Clicks as i64, ALL.0, ALL.1],
+        |r| r.get(0),
+    )?;
+    if get(conn, "shipped")?.is_some() && !waiting {
+        tracing::warn!("ClickHouse has none of this node's tables: everything is sent again");
+        log(conn, Kind::Clicks, 0, ALL)?;
+        log(conn, Kind::Leads, 0, ALL)?;
+    }
+    Ok(())
+}
+
 /// How many log rows are waiting (the start line reports it).
 pub fn waiting(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM ship_log", [], |r| r.get(0))
