@@ -35,19 +35,29 @@ use serde_json::json;
 
 /// Reads the click a postback names into a fresh lead row. Unknown,
 /// undecodable or secret-mismatching ids are `bad-click`; a click of
-/// another user is `access` (docs/API.md).
+/// another user is `access` (docs/API.md). A click whose row a node that
+/// keeps only recent clicks deleted (`--keep-days`, docs/SCALING.md) is
+/// read from a lead of it: the lead copied its dimensions, and its
+/// `click` text holds the whole id, secret included.
 pub(crate) fn from_click(conn: &Connection, user: UserId, text: &str) -> ApiResult<LeadRow> {
     let (key, secret) = id::decode(text).ok_or_else(|| ApiError::new(ErrorCode::BadClick))?;
+    let fresh = |dims| LeadRow {
+        click: text.to_string(),
+        click_id: Some(key),
+        dims,
+        ..LeadRow::default()
+    };
     match crate::store::click(conn, key)? {
         Some(c) if c.secret != secret => Err(ApiError::new(ErrorCode::BadClick)),
         Some(c) if c.user_id != user => Err(ApiError::access()),
-        Some(c) => Ok(LeadRow {
-            click: text.to_string(),
-            click_id: Some(key),
-            dims: Copied::of(&c),
-            ..LeadRow::default()
-        }),
-        None => Err(ApiError::new(ErrorCode::BadClick)),
+        Some(c) => Ok(fresh(Copied::of(&c))),
+        None => {
+            let by_click = "click_id = ? AND click = ?";
+            match LeadRow::load(conn, user, by_click, &[&key as &dyn ToSql, &text])? {
+                Some((_, lead)) => Ok(fresh(lead.dims)),
+                None => Err(ApiError::new(ErrorCode::BadClick)),
+            }
+        }
     }
 }
 

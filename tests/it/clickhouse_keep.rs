@@ -173,6 +173,14 @@ fn rows_younger_than_the_kept_days_stay() {
     let app = spawn_with(keeping(&ch, "young", &clock, 2));
     let db = app.stop();
     let old_ids = public(&db, "old", T0 - 3 * DAY, 3);
+    // A lead of an old click, before its row goes.
+    let app = restart(db);
+    let r = app.api(
+        "postback",
+        &format!("click={}&status=hold&price=3", old_ids[1]),
+    );
+    assert_eq!(r["status"], "ok", "{r}");
+    let db = app.stop();
     let old = keys(&old_ids);
     let day = insert(&db, "day", T0 - DAY, 2);
     let hour = insert(&db, "hour", T0 - 3600, 2);
@@ -191,9 +199,21 @@ fn rows_younger_than_the_kept_days_stay() {
     wait_for("old rows", 0, || rows(&app.db, "old"));
     // Younger than 2 days: kept.
     assert_eq!((rows(&app.db, "day"), rows(&app.db, "hour")), (2, 2));
-    // A postback naming a deleted click finds none.
+    // A postback naming a deleted click without a lead finds none; one
+    // with a lead moves it (an approval after the click row is gone).
     let r = app.api("postback", &format!("click={}&status=lead", old_ids[0]));
     assert_eq!(r["error"], "bad-click", "{r}");
+    let r = app.api(
+        "postback",
+        &format!("click={}&status=approve&price=3", old_ids[1]),
+    );
+    assert_eq!(r["status"], "ok", "{r}");
+    let lead = &app.api("leads", &format!("click={}", old_ids[1]))["leads"][0];
+    assert_eq!(
+        (lead["status"].as_str(), lead["flow"].as_str()),
+        (Some("approve"), Some("old")),
+        "{lead}"
+    );
 
     // A day on, the day-old clicks are past 2 days: they go, the
     // hour-old ones stay.
