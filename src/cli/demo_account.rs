@@ -274,10 +274,11 @@ static LEAD_SQL: LazyLock<String> = LazyLock::new(|| {
     let copied: Vec<&str> = COPIED.iter().map(|d| d.column).collect();
     let marks: String = (12..12 + copied.len()).map(|i| format!(", ?{i}")).collect();
     format!(
-        "INSERT INTO leads (user_id, time, updated, click, click_id, uid, stage, custom, goal,
+        "INSERT INTO leads (id, user_id, time, updated, click, click_id, uid, stage, custom, goal,
            price, currency, base, {})
-         VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11{marks})",
-        copied.join(", ")
+         VALUES ({}, ?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11{marks})",
+        copied.join(", "),
+        crate::store::ship::NEW_LEAD_ID
     )
 });
 

@@ -2,7 +2,7 @@
 //! node that sends the ship log's rows to ClickHouse in batches, in log
 //! order, and moves past a batch through the writer only once ClickHouse
 //! has acknowledged all of it. While ClickHouse is down it tries again,
-//! waiting twice as long each time up to half a minute; nothing else
+//! waiting twice as long each time up to 4 s; nothing else
 //! waits on it: the click path, the API and the writer never call
 //! ClickHouse, and a stop does not wait for a call in flight (its batch
 //! is sent again at the next start, which the versions make harmless).

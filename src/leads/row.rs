@@ -184,8 +184,9 @@ impl LeadRow {
         // Built once: the writer runs this for every new lead (docs/BENCHMARKS.md).
         static SQL: LazyLock<String> = LazyLock::new(|| {
             format!(
-                "INSERT INTO leads (user_id, time, updated, {}) VALUES (?, ?, ?{})",
+                "INSERT INTO leads (id, user_id, time, updated, {}) VALUES ({}, ?, ?, ?{})",
                 COLUMNS.join(", "),
+                crate::store::ship::NEW_LEAD_ID,
                 ", ?".repeat(COLUMNS.len())
             )
         });

@@ -233,9 +233,20 @@ fn two_nodes_ship_into_one_clickhouse_each_under_its_own_id() {
     caught_up(&ch, "shared", &b.db);
     let all = ch.query("SELECT count(), uniqExact(node) FROM shared.clicks FINAL");
     assert_eq!(all.trim(), "47\t2");
-    // Both nodes' first lead may have the same id: the node tells them apart.
-    let leads = ch.query("SELECT count() FROM shared.leads FINAL");
-    assert_eq!(leads.trim(), "2");
+    // A shipping node's leads are numbered from node << 32: two nodes'
+    // leads never share an id in ClickHouse's reports.
+    let leads = ch.query("SELECT node, id FROM shared.leads FINAL ORDER BY node");
+    let leads: Vec<(i64, i64)> = leads
+        .lines()
+        .map(|l| {
+            let (n, id) = l.split_once('\t').unwrap();
+            (n.parse().unwrap(), id.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(leads.len(), 2, "{leads:?}");
+    for (node, id) in &leads {
+        assert_eq!(*id, (node << 32) + 1, "{leads:?}");
+    }
 }
 
 #[test]

@@ -59,6 +59,16 @@ pub fn log_ids(conn: &Connection, kind: Kind, user: i64, ids: &[i64]) -> rusqlit
     insert(conn, params![kind as i64, user, lo, hi, blob])
 }
 
+/// The id a new lead takes, as SQL for an INSERT's `id`: the next one
+/// above the leads there are and, while shipping is on, above node
+/// << 32, so that the leads of two nodes never share an id in ClickHouse
+/// and in its reports (2^32 leads per node; leads made before shipping
+/// started keep theirs, docs/SCALING.md "Node ids").
+pub const NEW_LEAD_ID: &str = "(SELECT max(coalesce(max(id), 0) + 1,
+       (SELECT coalesce(max((CAST(n.value AS INTEGER) << 32) + 1), 0) FROM ship_state n
+          JOIN ship_state l ON l.key = 'logging' AND l.value = '1' WHERE n.key = 'node'))
+     FROM leads)";
+
 fn get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM ship_state WHERE key = ?1", [key], |r| {
         r.get(0)
