@@ -5,22 +5,36 @@
 use rand::RngCore;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-static LAST: AtomicI64 = AtomicI64::new(0);
-
-/// Makes sure new keys sort after every key already stored.
-pub fn seed(max_existing: i64) {
-    LAST.fetch_max(max_existing, Ordering::SeqCst);
+/// The row keys one server hands out: never smaller than its clock,
+/// always increasing. One per server, not one per process: a process
+/// that runs several (the tests, an embedder) must not let one server's
+/// clock date another's clicks.
+#[derive(Debug, Default)]
+pub struct Keys {
+    last: AtomicI64,
 }
 
-/// The next row key: never smaller than the clock, always increasing.
-pub fn next_key(now_ms: i64) -> i64 {
-    let floor = now_ms << 16;
-    let mut prev = LAST.load(Ordering::Relaxed);
-    loop {
-        let next = if prev >= floor { prev + 1 } else { floor };
-        match LAST.compare_exchange_weak(prev, next, Ordering::SeqCst, Ordering::Relaxed) {
-            Ok(_) => return next,
-            Err(actual) => prev = actual,
+impl Keys {
+    /// Keys that sort after every key already stored.
+    pub fn after(max_existing: i64) -> Keys {
+        Keys {
+            last: AtomicI64::new(max_existing),
+        }
+    }
+
+    /// The next row key.
+    pub fn next(&self, now_ms: i64) -> i64 {
+        let floor = now_ms << 16;
+        let mut prev = self.last.load(Ordering::Relaxed);
+        loop {
+            let next = if prev >= floor { prev + 1 } else { floor };
+            match self
+                .last
+                .compare_exchange_weak(prev, next, Ordering::SeqCst, Ordering::Relaxed)
+            {
+                Ok(_) => return next,
+                Err(actual) => prev = actual,
+            }
         }
     }
 }
@@ -124,9 +138,12 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_increase() {
-        let a = next_key(1_700_000_000_000);
-        let b = next_key(1_700_000_000_000);
+        let keys = Keys::after(0);
+        let a = keys.next(1_700_000_000_000);
+        let b = keys.next(1_700_000_000_000);
         assert!(b > a);
+        // Never below a key already stored, whatever the clock says.
+        assert_eq!(Keys::after(b).next(1_600_000_000_000), b + 1);
         let s = random_secret();
         let text = encode(b, s);
         assert_eq!(text.len(), 22);
@@ -140,7 +157,7 @@ mod tests {
     /// only those: a proxy can route by them.
     #[test]
     fn a_node_is_two_characters_of_the_public_id() {
-        let key = next_key(1_700_000_000_000);
+        let key = Keys::default().next(1_700_000_000_000);
         for node in [1, 2, 63, 64, 777, MAX_NODE] {
             let a = encode(key, node_secret(node));
             let b = encode(key, node_secret(node));

@@ -114,7 +114,7 @@ impl Application {
         let max: Option<i64> = conn
             .query_row("SELECT max(id) FROM clicks", [], |r| r.get(0))
             .map_err(io)?;
-        click_id::seed(max.unwrap_or(0));
+        let click_keys = click_id::Keys::after(max.unwrap_or(0));
         let snapshot = snapshot::Snapshot::load(&conn).map_err(io)?;
         let keys = accounts::keys::Keys::load(&conn).map_err(io)?;
         let window = snapshot
@@ -181,6 +181,7 @@ impl Application {
             shipper: Default::default(),
             clickhouse: reports_from,
             node,
+            click_keys,
             reloading: Default::default(),
         });
         // Clicks and leads to ClickHouse, when configured (docs/SCALING.md).

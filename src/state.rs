@@ -40,6 +40,8 @@ pub struct AppState {
     pub clickhouse: Option<crate::clickhouse::reports::Reports>,
     /// This node's id, carried by its click ids (src/click_id.rs).
     pub node: u16,
+    /// The click row keys this server hands out (src/click_id.rs).
+    pub click_keys: crate::click_id::Keys,
     /// Held while the snapshot is rebuilt and swapped (see `reload`).
     pub reloading: std::sync::Mutex<()>,
     /// Stops the checkpoint thread when the state goes.

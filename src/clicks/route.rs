@@ -88,7 +88,7 @@ pub async fn click(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         None => (0, 0.0),
     };
     let mut record = ClickRecord {
-        key: id::next_key(now_ms),
+        key: state.click_keys.next(now_ms),
         secret: id::node_secret(state.node),
         user_id: flow.user_id,
         flow: flow.id.clone(),

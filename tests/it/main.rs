@@ -19,6 +19,7 @@ mod api_doc;
 mod browser;
 mod cli;
 mod click_answers;
+mod click_keys;
 mod click_log;
 mod click_path;
 mod click_queue;
