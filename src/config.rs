@@ -141,6 +141,12 @@ pub struct ServeArgs {
     #[arg(long, env = "FLOWTRACK_SHIP_INTERVAL_MS", value_name = "MS", default_value_t = 1000,
         value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub ship_interval_ms: u64,
+    /// With --clickhouse, seconds a day of ClickHouse rows must go without
+    /// new ones before it is merged into one part, which reports read
+    /// several times faster (docs/SCALING.md "Reports").
+    #[arg(long, env = "FLOWTRACK_MERGE_AFTER_SECS", value_name = "SECS", default_value_t = 300,
+        value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub merge_after_secs: u64,
     /// With --clickhouse, days a click row is kept once ClickHouse has it
     /// (README "Running it"); older ones are deleted hourly. Default: all
     /// kept.
@@ -185,6 +191,11 @@ pub struct Config {
     pub clickhouse: Option<crate::clickhouse::Target>,
     pub node: Option<u16>,
     pub ship_interval: std::time::Duration,
+    /// How long a day in ClickHouse stays quiet before it is merged, and
+    /// whether this node merges them at all (tests turn it off to keep
+    /// days in several parts).
+    pub merge_after: std::time::Duration,
+    pub merge_days: bool,
     /// Reports read ClickHouse (`--reports clickhouse`).
     pub reports_from_clickhouse: bool,
     /// Days a click row is kept once in ClickHouse (src/keep.rs); None:
@@ -212,6 +223,8 @@ impl Config {
             clickhouse: None,
             node: None,
             ship_interval: std::time::Duration::from_secs(1),
+            merge_after: std::time::Duration::from_secs(300),
+            merge_days: true,
             reports_from_clickhouse: false,
             keep_days: None,
         }
@@ -234,6 +247,7 @@ impl Config {
             node,
             reports,
             ship_interval_ms,
+            merge_after_secs,
             keep_days,
         } = args;
         Config {
@@ -251,6 +265,7 @@ impl Config {
             clickhouse,
             node,
             ship_interval: std::time::Duration::from_millis(ship_interval_ms),
+            merge_after: std::time::Duration::from_secs(merge_after_secs),
             reports_from_clickhouse: reports == "clickhouse",
             keep_days,
             ..Config::for_db(db)
@@ -371,6 +386,7 @@ impl ServeArgs {
             node,
             reports,
             ship_interval_ms,
+            merge_after_secs,
             keep_days
         );
     }

@@ -137,11 +137,16 @@ impl Application {
             config.clickhouse.as_ref(),
             config.node,
             config.ship_interval,
+            config.merge_days.then_some(config.merge_after),
         )
         .map_err(std::io::Error::other)?;
         let node = store::ship::node(&conn).map_err(io)?;
         let reports_from = match (&config.clickhouse, config.reports_from_clickhouse) {
-            (Some(t), true) => Some(clickhouse::reports::Reports::new(t.clone(), budget)),
+            (Some(t), true) => Some(clickhouse::reports::Reports::new(
+                t.clone(),
+                budget,
+                config.merge_after,
+            )),
             (None, true) => {
                 return Err(std::io::Error::other(
                     "--reports clickhouse needs --clickhouse URL",

@@ -1,8 +1,9 @@
 //! clicks.json and leads.json from ClickHouse (`--reports clickhouse`,
 //! docs/SCALING.md): the same rows, in the same order, as the node's own
-//! file gives, read from what every node shipped (`FINAL`: each row once,
-//! as last sent). The rows are turned into the same values the SQLite
+//! file gives, read from what every node shipped (each row once, as last
+//! sent: src/clickhouse/parts.rs). The rows are turned into the same values the SQLite
 //! rows are, so the JSON and CSV come out of the same code.
+use super::parts::{self, Span, Table};
 use super::reports::{api_error, condition, unescape, Reports};
 use crate::api::error::ApiResult;
 use crate::click_id::key_at;
@@ -11,12 +12,26 @@ use crate::store::record::ClickRecord;
 use crate::store::registry::{is_text, DIMS};
 use rusqlite::types::{Value as Sql, ValueRef};
 
-/// Runs a SELECT; answers its rows' fields, unescaped.
-pub fn rows(reports: &Reports, sql: &str) -> ApiResult<Vec<Vec<String>>> {
-    let text = reports
-        .client()
-        .run(&format!("{sql} FORMAT TabSeparated"), b"", true)
-        .map_err(api_error)?;
+/// Runs `SELECT columns FROM source order` over the rows of `t` in `s`
+/// meeting `cond`, each once (`order` may name the table's key, `id`
+/// and `node` besides `columns`); answers its rows' fields, unescaped.
+pub fn rows(
+    reports: &Reports,
+    t: &Table,
+    columns: &str,
+    cond: &str,
+    s: Span,
+    order: &str,
+) -> ApiResult<Vec<Vec<String>>> {
+    let mut inner: Vec<&str> = Vec::new();
+    for c in columns.split(", ").chain([t.key, "id", "node"]) {
+        if !inner.contains(&c) {
+            inner.push(c);
+        }
+    }
+    let inner = inner.join(", ");
+    let sql = |src: &str| format!("SELECT {columns} FROM {src} {order} FORMAT TabSeparated");
+    let text = parts::select(reports, t, &inner, cond, s, sql).map_err(api_error)?;
     Ok(text
         .lines()
         .map(|line| line.split('\t').map(unescape).collect())
@@ -36,23 +51,20 @@ pub fn typed(field: &str, int: bool) -> Sql {
 pub fn page(reports: &Reports, q: PageQuery) -> ApiResult<Vec<ClickRecord>> {
     let columns: Vec<&str> = DIMS.iter().map(|d| d.column).collect();
     let mut cond = condition(&q.filters);
-    cond += &format!(
-        " AND id >= {} AND id < {}",
-        key_at(q.period.start),
-        key_at(q.period.end)
-    );
     if let Some((key, secret)) = q.click {
         cond += &format!(" AND id = {key} AND secret = {secret}");
     }
-    let sql = format!(
-        "SELECT id, secret, user_id, {}, cost FROM clicks FINAL WHERE {cond} \
-         ORDER BY id DESC, node DESC LIMIT {} OFFSET {}",
-        columns.join(", "),
-        q.limit,
-        q.offset
+    let s = Span {
+        lo: key_at(q.period.start),
+        hi: key_at(q.period.end),
+    };
+    let columns = format!("id, secret, user_id, {}, cost", columns.join(", "));
+    let order = format!(
+        "ORDER BY id DESC, node DESC LIMIT {} OFFSET {}",
+        q.limit, q.offset
     );
     let mut out = Vec::new();
-    for fields in rows(reports, &sql)? {
+    for fields in rows(reports, &parts::CLICKS, &columns, &cond, s, &order)? {
         // The cells as SQLite would hand them: integers and texts by the
         // registry's types, the price a real.
         let mut cells: Vec<Sql> = Vec::with_capacity(fields.len());

@@ -4,8 +4,10 @@
 //! ([`schema`]) and the shipper that copies every committed click and
 //! lead there ([`ship`]).
 pub mod lists;
+pub mod parts;
 pub mod reports;
 pub mod schema;
+pub mod settle;
 pub mod ship;
 
 use base64::Engine;

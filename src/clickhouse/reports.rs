@@ -1,8 +1,10 @@
 //! stats.json from ClickHouse (`--reports clickhouse`, docs/SCALING.md):
 //! the same aggregates per 15-minute bucket and value as the node's own
 //! file hands out (src/store/reports.rs), read from the rows every node
-//! shipped, each counted once (`FINAL`). stats.json folds and renders
-//! them as it does its own, so the JSON is the same for the same data.
+//! shipped, each counted once (src/clickhouse/parts.rs). stats.json folds
+//! and renders them as it does its own, so the JSON is the same for the
+//! same data.
+use super::parts::{self, Span, Table};
 use super::{Client, Failed, Target};
 use crate::api::dates::Period;
 use crate::api::error::{ApiError, ApiResult, ErrorCode};
@@ -26,31 +28,38 @@ const KEEP_BYTES: usize = 128 << 10;
 /// report budget.
 pub struct Reports {
     client: Client,
+    /// Days with a part younger than this are read with `FINAL`
+    /// (src/clickhouse/parts.rs).
+    busy: Duration,
 }
 
 impl Reports {
-    pub fn new(target: Target, budget: Duration) -> Reports {
+    /// `merge_after`: how long days wait to be merged (`--merge-after-secs`).
+    pub fn new(target: Target, budget: Duration, merge_after: Duration) -> Reports {
         let secs = budget.as_secs().max(1);
         Reports {
             client: Client::new(target, budget + Duration::from_secs(1))
                 .with_settings(&format!("max_execution_time={secs}")),
+            busy: merge_after.min(parts::BUSY),
         }
     }
 
     pub fn aggregates(&self) -> Remote<'_> {
-        Remote {
-            client: &self.client,
-        }
+        Remote { reports: self }
     }
 
     pub fn client(&self) -> &Client {
         &self.client
     }
+
+    pub fn busy(&self) -> Duration {
+        self.busy
+    }
 }
 
 /// [`Aggregates`] from ClickHouse.
 pub struct Remote<'a> {
-    client: &'a Client,
+    reports: &'a Reports,
 }
 
 /// A report's failure as the API answers it: `timeout` past the budget,
@@ -226,10 +235,23 @@ fn real(f: Option<&&str>) -> ApiResult<f64> {
 }
 
 impl Remote<'_> {
-    fn select(&self, sql: &str) -> ApiResult<String> {
-        self.client
-            .run(&format!("{sql} FORMAT TabSeparated"), b"", true)
-            .map_err(api_error)
+    /// `sql(source)` over the rows of `t` in `s` meeting `cond`, each
+    /// once; `columns` are the ones `sql` reads, the grouped one added.
+    fn select(
+        &self,
+        t: &Table,
+        columns: &str,
+        g: Grouping,
+        cond: &str,
+        s: Span,
+        sql: impl Fn(&str) -> String,
+    ) -> ApiResult<String> {
+        let mut cols = columns.to_string();
+        if let Some(c) = g.column.filter(|c| !columns.split(", ").any(|x| x == *c)) {
+            let _ = write!(cols, ", {c}");
+        }
+        let sql = |src: &str| format!("{} FORMAT TabSeparated", sql(src));
+        parts::select(self.reports, t, &cols, cond, s, sql).map_err(api_error)
     }
 }
 
@@ -245,21 +267,29 @@ impl Aggregates for Remote<'_> {
         // The bucket of a click id: its Unix millisecond is id >> 16
         // (src/click_id.rs).
         let gr = groups(g, "intDiv(intDiv(id, 65536), 900000)", &[]);
-        let mut sql = format!(
-            "SELECT {}count(), sum(uniq), sumKahan(cost) FROM clicks FINAL WHERE {} \
-             AND id >= {} AND id < {}{}",
-            gr.select,
-            condition(f),
-            key_at(p.start),
-            key_at(p.end),
-            gr.by
-        );
         // The groups stats.json keeps: most clicks, ties by value, as the
         // node's own file cuts them.
-        if let (Some(n), Some(_), false) = (g.top, g.column, g.buckets) {
-            let _ = write!(sql, " ORDER BY count() DESC, v LIMIT {n}");
-        }
-        let text = self.select(&sql)?;
+        let top = match (g.top, g.column, g.buckets) {
+            (Some(n), Some(_), false) => format!(" ORDER BY count() DESC, v LIMIT {n}"),
+            _ => String::new(),
+        };
+        let s = Span {
+            lo: key_at(p.start),
+            hi: key_at(p.end),
+        };
+        let text = self.select(
+            &parts::CLICKS,
+            "id, uniq, cost",
+            g,
+            &condition(f),
+            s,
+            |src| {
+                format!(
+                    "SELECT {}count(), sum(uniq), sumKahan(cost) FROM {src}{}{top}",
+                    gr.select, gr.by
+                )
+            },
+        )?;
         each_row(&text, g, |bucket, value, rest| {
             let click = int(rest.first())?;
             // A group without clicks is no group (an aggregate without
@@ -286,18 +316,20 @@ impl Aggregates for Remote<'_> {
         each: &mut dyn FnMut(LeadAgg),
     ) -> ApiResult<()> {
         let gr = groups(g, "intDiv(time, 900)", &["goal"]);
-        let sql = format!(
-            "SELECT {}countIf(stage = 0), countIf(stage = 1), countIf(stage = 2), \
-             countIf(stage = 3), countIf(stage = 4), sumKahan(if(stage = 1, base, 0)), \
-             sumKahan(if(stage = 2, base, 0)) FROM leads FINAL WHERE {} AND time >= {} AND time < {}{}{}",
-            gr.select,
-            condition(f),
-            p.start,
-            p.end,
-            kept(g, keep),
-            gr.by
-        );
-        let text = self.select(&sql)?;
+        let cond = format!("{}{}", condition(f), kept(g, keep));
+        let s = Span {
+            lo: p.start,
+            hi: p.end,
+        };
+        let columns = "time, stage, base, goal";
+        let text = self.select(&parts::LEADS, columns, g, &cond, s, |src| {
+            format!(
+                "SELECT {}countIf(stage = 0), countIf(stage = 1), countIf(stage = 2), \
+                 countIf(stage = 3), countIf(stage = 4), sumKahan(if(stage = 1, base, 0)), \
+                 sumKahan(if(stage = 2, base, 0)) FROM {src}{}",
+                gr.select, gr.by
+            )
+        })?;
         each_row(&text, g, |bucket, value, rest| {
             let mut stages = [0i64; 5];
             for (i, s) in stages.iter_mut().enumerate() {
@@ -326,16 +358,17 @@ impl Aggregates for Remote<'_> {
         each: &mut dyn FnMut(LpAgg),
     ) -> ApiResult<()> {
         let gr = groups(g, "intDiv(lp, 900)", &[]);
-        let sql = format!(
-            "SELECT {}count() FROM clicks FINAL WHERE lp > 0 AND {} AND lp >= {} AND lp < {}{}{}",
-            gr.select,
+        let cond = format!(
+            "lp > 0 AND {} AND lp >= {} AND lp < {}{}",
             condition(f),
             p.start,
             p.end,
-            kept(g, keep),
-            gr.by
+            kept(g, keep)
         );
-        let text = self.select(&sql)?;
+        // Landing clicks are by their own time: clicks of any day.
+        let text = self.select(&parts::CLICKS, "lp", g, &cond, Span::ALL, |src| {
+            format!("SELECT {}count() FROM {src}{}", gr.select, gr.by)
+        })?;
         each_row(&text, g, |bucket, value, rest| {
             let lpclick = int(rest.first())?;
             if lpclick != 0 {

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 pub const BATCH_ROWS: usize = 20_000;
 /// How long one call to ClickHouse may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long an upgrade of the tables may take: a step may copy every row
+/// ClickHouse holds (ClickHouse goes on with a call whose client left, so
+/// a shorter wait would start the copy again beside the first).
+const UPGRADE_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 /// The longest wait between two tries while ClickHouse fails: a try
 /// costs one refused connection, and a shipper asleep for longer would
 /// start catching up that much later after an outage.
@@ -34,6 +38,9 @@ pub struct Options {
     pub node: u16,
     /// How often the log is looked at when it was empty.
     pub interval: Duration,
+    /// How long a day goes without new rows before it is merged
+    /// (src/clickhouse/settle.rs); None: this node merges none.
+    pub merge_after: Option<Duration>,
 }
 
 /// Sets the node's id (`--node`) and turns the logging of writes on or
@@ -44,6 +51,7 @@ pub fn prepare(
     clickhouse: Option<&Target>,
     node: Option<u16>,
     interval: Duration,
+    merge_after: Option<Duration>,
 ) -> Result<Option<Options>, String> {
     let db = |e: rusqlite::Error| e.to_string();
     if let Some(node) = node {
@@ -74,6 +82,7 @@ pub fn prepare(
         target,
         node,
         interval,
+        merge_after,
     }))
 }
 
@@ -106,11 +115,21 @@ impl Shipper {
     pub fn start(state: Weak<AppState>, options: Options) -> Shipper {
         let signal = Arc::new(Signal::default());
         let s = signal.clone();
+        let (target, quiet) = (options.target.clone(), options.merge_after);
         let spawned = std::thread::Builder::new()
             .name("clickhouse-ship".into())
             .spawn(move || run(state, options, &s));
         if let Err(e) = spawned {
             tracing::error!(error = %e, "no shipper thread: nothing reaches ClickHouse");
+        }
+        if let Some(quiet) = quiet {
+            let s = signal.clone();
+            let spawned = std::thread::Builder::new()
+                .name("clickhouse-merge".into())
+                .spawn(move || super::settle::run(target, quiet, |d| s.sleep(d)));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "no thread merges quiet days: reports stay slower");
+            }
         }
         Shipper { signal }
     }
@@ -163,6 +182,7 @@ impl Outage {
 
 fn run(state: Weak<AppState>, o: Options, signal: &Signal) {
     let client = Client::new(o.target.clone(), CALL_TIMEOUT);
+    let upgrading = Client::new(o.target.clone(), UPGRADE_TIMEOUT);
     let mut outage = Outage {
         since: None,
         warned: None,
@@ -171,7 +191,7 @@ fn run(state: Weak<AppState>, o: Options, signal: &Signal) {
     let mut ready = false;
     while !signal.stop.load(Ordering::Acquire) {
         if !ready {
-            match schema::upgrade(&client) {
+            match schema::upgrade(&upgrading) {
                 Ok(found) => {
                     if found < schema::LATEST {
                         tracing::info!(from = found, to = schema::LATEST, "ClickHouse tables made");
@@ -236,7 +256,7 @@ fn read(state: &Weak<AppState>, node: u16) -> Option<rusqlite::Result<Batch>> {
 /// Sends a batch: a user's deletion, or the rows of each table.
 fn send(client: &Client, node: u16, b: &Batch) -> Result<(), Failed> {
     if let Some(user) = b.removed {
-        for table in ["lead_stages", "leads", "clicks"] {
+        for table in ["lead_stages", schema::LEADS, schema::CLICKS] {
             client.run(
                 &format!("ALTER TABLE {table} DELETE WHERE node = {node} AND user_id = {user}"),
                 b"",
@@ -245,8 +265,8 @@ fn send(client: &Client, node: u16, b: &Batch) -> Result<(), Failed> {
         }
     }
     for (table, rows) in [
-        ("clicks", &b.clicks),
-        ("leads", &b.leads),
+        (schema::CLICKS, &b.clicks),
+        (schema::LEADS, &b.leads),
         ("lead_stages", &b.stages),
     ] {
         if !rows.is_empty() {
@@ -262,7 +282,7 @@ fn send(client: &Client, node: u16, b: &Batch) -> Result<(), Failed> {
 
 /// Whether ClickHouse holds no click and no lead of `node`.
 fn holds_nothing(client: &Client, node: u16) -> Result<bool, Failed> {
-    for table in ["clicks", "leads"] {
+    for table in [schema::CLICKS, schema::LEADS] {
         let sql = format!("SELECT count() FROM {table} WHERE node = {node}");
         if client.run(&sql, b"", true)?.trim() != "0" {
             return Ok(false);

@@ -235,12 +235,13 @@ fn from_clickhouse(
             _ => sql,
         })
         .collect();
-    let sql = format!(
-        "SELECT {} FROM leads FINAL WHERE {} ORDER BY time DESC, id DESC, node DESC \
-         LIMIT {limit} OFFSET {offset}",
-        columns.join(", "),
-        crate::clickhouse::reports::condition(w)
+    let cond = crate::clickhouse::reports::condition(w);
+    let order = format!("ORDER BY time DESC, id DESC, node DESC LIMIT {limit} OFFSET {offset}");
+    let (t, all) = (
+        &crate::clickhouse::parts::LEADS,
+        crate::clickhouse::parts::Span::ALL,
     );
+    let fields = rows(ch, t, &columns.join(", "), &cond, all, &order)?;
     let mut urls = call
         .conn
         .prepare_cached("SELECT id, url FROM sites WHERE user_id = ?1")?;
@@ -248,7 +249,7 @@ fn from_clickhouse(
         .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     let mut leads = Vec::new();
-    for fields in rows(ch, &sql)? {
+    for fields in fields {
         let cells: Vec<Sql> = LAYOUT
             .iter()
             .zip(&fields)

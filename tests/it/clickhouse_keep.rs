@@ -90,7 +90,7 @@ fn wait_for<T: PartialEq + std::fmt::Debug>(what: &str, want: T, mut f: impl FnM
 /// the shipper made the tables).
 fn in_clickhouse(ch: &ClickHouse, db: &str, node: i64) -> Result<Vec<i64>, String> {
     let text = ch.try_query(&format!(
-        "SELECT id FROM {db}.clicks FINAL WHERE node = {node} ORDER BY id FORMAT TabSeparated"
+        "SELECT id FROM {db}.clicks_by_day FINAL WHERE node = {node} ORDER BY id FORMAT TabSeparated"
     ))?;
     Ok(text.lines().map(|l| l.parse().unwrap()).collect())
 }

@@ -5,12 +5,14 @@
 //! landing clicks) in a half-hour timezone, every item, random filters,
 //! the `hour` filter, CSV. A ClickHouse that cannot be reached answers
 //! `db`.
+use crate::clickhouse_days::{merged, split_days, stale_copies};
 use crate::clickhouse_ship::{caught_up, shipping};
 use crate::common::clickhouse::ClickHouse;
 use crate::common::fixtures::*;
 use crate::common::*;
 use flowtrack::stats::items::ITEM_NAMES;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Every answer to `queries` (`endpoint?query`), JSON or CSV text.
 fn answers(app: &TestApp, queries: &[String]) -> Vec<String> {
@@ -42,33 +44,65 @@ fn lists(period: &str, filter: &str) -> Vec<String> {
 
 /// Asks `queries` of the node's own file, then ships everything and asks
 /// them of ClickHouse through the same node started with
-/// `--reports clickhouse`; every answer must be the same text.
+/// `--reports clickhouse`; every answer must be the same text: with the
+/// days as shipped (read with `FINAL`), merged into one part each (read
+/// without), and with every other day holding stale copies of its rows
+/// in a second part (read with `FINAL` beside days read without).
 fn same_from_clickhouse(app: TestApp, db_name: &str, queries: &[String]) -> (ClickHouse, PathBuf) {
     let ch = ClickHouse::start();
     let db = app.stop();
     let app = restart_with(db, shipping(&ch, db_name));
     let want = answers(&app, queries);
     caught_up(&ch, db_name, &app.db);
-    let db = app.stop();
-    let ship = shipping(&ch, db_name);
-    let app = restart_with(db, move |c| {
-        ship(c);
-        c.reports_from_clickhouse = true;
-    });
-    let got = answers(&app, queries);
+    let mut db = app.stop();
+    for phase in ["as shipped", "merged", "stale copies"] {
+        if phase == "stale copies" {
+            // ClickHouse would merge them away on its own.
+            for table in ["clicks_by_day", "leads_by_day"] {
+                ch.query(&format!("SYSTEM STOP MERGES {db_name}.{table}"));
+            }
+            stale_copies(&ch, db_name);
+        }
+        let ship = shipping(&ch, db_name);
+        let app = restart_with(db, move |c| {
+            ship(c);
+            c.reports_from_clickhouse = true;
+            if phase != "as shipped" {
+                c.merge_after = Duration::ZERO;
+                c.merge_days = phase == "merged";
+            }
+        });
+        if phase == "merged" {
+            merged(&ch, db_name);
+        }
+        let split = || split_days(&ch, db_name, "clicks_by_day");
+        if phase == "stale copies" {
+            assert!(split() > 0, "no day in two parts");
+        }
+        let got = answers(&app, queries);
+        same(queries, &want, &got, phase);
+        if phase == "stale copies" {
+            assert!(split() > 0, "the days were merged meanwhile");
+        }
+        db = app.stop();
+    }
+    (ch, db)
+}
+
+/// Every answer the same text; at least one listed a click.
+fn same(queries: &[String], want: &[String], got: &[String], phase: &str) {
     let (mut ok, mut rows) = (0, 0);
-    for ((q, w), g) in queries.iter().zip(&want).zip(&got) {
+    for ((q, w), g) in queries.iter().zip(want).zip(got) {
         assert!(
             w.contains("\"status\":\"ok\"") || q.contains("format=csv"),
             "{q}: {w}"
         );
-        assert_eq!(g, w, "{q}: ClickHouse's answer differs");
+        assert_eq!(g, w, "{q}: ClickHouse's answer differs ({phase})");
         rows += w.matches("\"click\"").count();
         ok += 1;
     }
     assert_eq!(ok, queries.len());
     assert!(rows > 0, "no answer listed a click");
-    (ch, app.stop())
 }
 
 #[test]

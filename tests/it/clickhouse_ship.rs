@@ -63,11 +63,11 @@ fn sqlite_rows(db: &Path) -> (String, String, i64) {
 /// shipper made the tables).
 fn clickhouse_rows(ch: &ClickHouse, db: &str, node: i64) -> Result<(String, String, i64), String> {
     let clicks = ch.try_query(&format!(
-        "SELECT id, toInt64(round(cost * 10000)), subid, offer, lp FROM {db}.clicks FINAL
+        "SELECT id, toInt64(round(cost * 10000)), subid, offer, lp FROM {db}.clicks_by_day FINAL
          WHERE node = {node} ORDER BY id FORMAT TabSeparatedRaw"
     ))?;
     let leads = ch.try_query(&format!(
-        "SELECT id, stage, toInt64(round(base * 10000)), goal FROM {db}.leads FINAL
+        "SELECT id, stage, toInt64(round(base * 10000)), goal FROM {db}.leads_by_day FINAL
          WHERE node = {node} ORDER BY id FORMAT TabSeparatedRaw"
     ))?;
     let stages = ch.try_query(&format!(
@@ -98,6 +98,7 @@ pub fn caught_up(ch: &ClickHouse, db: &str, file: &Path) {
         let want = sqlite_rows(file);
         let got = clickhouse_rows(ch, db, node);
         if got.as_ref() == Ok(&want) {
+            crate::clickhouse_days::each_row_once_per_part(ch, db);
             return;
         }
         if Instant::now() > deadline {
@@ -168,7 +169,7 @@ fn every_click_lead_stage_and_price_reaches_clickhouse_once() {
     let app = restart_with(db, shipping(&ch, "one"));
     caught_up(&ch, "one", &app.db);
     let n: i64 = ch
-        .query("SELECT count() FROM one.clicks FINAL")
+        .query("SELECT count() FROM one.clicks_by_day FINAL")
         .trim()
         .parse()
         .unwrap();
@@ -198,7 +199,7 @@ fn an_outage_of_clickhouse_loses_nothing_and_doubles_nothing() {
     ch.restart();
     caught_up(&ch, "out", &app.db);
     let n: i64 = ch
-        .query("SELECT count() FROM out.clicks FINAL")
+        .query("SELECT count() FROM out.clicks_by_day FINAL")
         .trim()
         .parse()
         .unwrap();
@@ -231,11 +232,11 @@ fn two_nodes_ship_into_one_clickhouse_each_under_its_own_id() {
     assert_eq!(r["error"], "bad-click", "{r}");
     caught_up(&ch, "shared", &a.db);
     caught_up(&ch, "shared", &b.db);
-    let all = ch.query("SELECT count(), uniqExact(node) FROM shared.clicks FINAL");
+    let all = ch.query("SELECT count(), uniqExact(node) FROM shared.clicks_by_day FINAL");
     assert_eq!(all.trim(), "47\t2");
     // A shipping node's leads are numbered from node << 32: two nodes'
     // leads never share an id in ClickHouse's reports.
-    let leads = ch.query("SELECT node, id FROM shared.leads FINAL ORDER BY node");
+    let leads = ch.query("SELECT node, id FROM shared.leads_by_day FINAL ORDER BY node");
     let leads: Vec<(i64, i64)> = leads
         .lines()
         .map(|l| {
@@ -262,7 +263,11 @@ fn a_nodes_id_is_kept_and_cannot_change_once_it_shipped() {
     app.flow_with_urls("ship", &["https://o.test/?c={click}"]);
     clicks(&app, "ship", 0..3);
     caught_up(&ch, "ids", &app.db);
-    assert_eq!(ch.query("SELECT DISTINCT node FROM ids.clicks").trim(), "7");
+    assert_eq!(
+        ch.query("SELECT DISTINCT node FROM ids.clicks_by_day")
+            .trim(),
+        "7"
+    );
     let db = app.stop();
 
     let mut config = flowtrack::config::Config::for_db(&db);
@@ -306,7 +311,7 @@ fn a_node_killed_while_shipping_counts_each_click_once() {
     let deadline = Instant::now() + CATCH_UP;
     loop {
         let n: i64 = ch
-            .try_query("SELECT count() FROM kill.clicks")
+            .try_query("SELECT count() FROM kill.clicks_by_day")
             .map(|t| t.trim().parse().unwrap_or(0))
             .unwrap_or(0);
         if n > 0 {
@@ -355,7 +360,7 @@ fn a_clickhouse_that_lost_its_data_gets_everything_again() {
     let app = restart_with(db, shipping(&ch, "lost"));
     caught_up(&ch, "lost", &app.db);
     let n: i64 = ch
-        .query("SELECT count() FROM lost.clicks FINAL")
+        .query("SELECT count() FROM lost.clicks_by_day FINAL")
         .trim()
         .parse()
         .unwrap();

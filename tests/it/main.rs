@@ -23,6 +23,7 @@ mod click_keys;
 mod click_log;
 mod click_path;
 mod click_queue;
+mod clickhouse_days;
 mod clickhouse_keep;
 mod clickhouse_reports;
 mod clickhouse_ship;

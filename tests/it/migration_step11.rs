@@ -31,6 +31,13 @@ fn a_step_10_database_upgrades_and_ships_what_it_held() {
     assert_eq!(user_version(&db), flowtrack::schema::LATEST);
     assert!((1..=4095).contains(&node_of(&db)));
     caught_up(&ch, "up", &app.db);
-    assert_eq!(ch.query("SELECT count() FROM up.clicks FINAL").trim(), "5");
-    assert_eq!(ch.query("SELECT count() FROM up.leads FINAL").trim(), "1");
+    assert_eq!(
+        ch.query("SELECT count() FROM up.clicks_by_day FINAL")
+            .trim(),
+        "5"
+    );
+    assert_eq!(
+        ch.query("SELECT count() FROM up.leads_by_day FINAL").trim(),
+        "1"
+    );
 }

@@ -6,6 +6,7 @@ use crate::store::registry::{Val, DIMS};
 use rusqlite::types::{Value as Sql, ValueRef};
 use rusqlite::vtab::array::Array;
 use rusqlite::{params, Connection, ToSql};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::rc::Rc;
 
@@ -25,6 +26,13 @@ pub struct Batch {
     /// Clicks, leads and stage changes in the batch.
     pub rows: usize,
     pub progress: Progress,
+    /// The clicks and leads already in it: two log rows of one batch may
+    /// name the same row (a click and its landing click), and a part
+    /// ClickHouse writes must hold each key once, so that a day merged
+    /// into one part counts each row once without `FINAL`
+    /// (src/clickhouse/parts.rs).
+    in_clicks: HashSet<i64>,
+    in_leads: HashSet<i64>,
 }
 
 /// How far through the log a batch goes.
@@ -155,6 +163,12 @@ fn clicks(
     let (mut n, mut last) = (0, None);
     while let Some(r) = rows.next()? {
         let c = record(r)?;
+        n += 1;
+        last = Some(c.key);
+        // Read as it is now, so the same as the copy already in.
+        if !b.in_clicks.insert(c.key) {
+            continue;
+        }
         let mut line = Line::new(&mut b.clicks);
         line.int("node", node.into());
         line.int("id", c.key);
@@ -169,8 +183,6 @@ fn clicks(
         line.real("cost", c.cost);
         line.int("ver", row.seq);
         line.end();
-        n += 1;
-        last = Some(c.key);
     }
     b.rows += n;
     Ok((n, last))
@@ -190,8 +202,14 @@ fn leads(
     let mut st = conn.prepare_cached(&format!("SELECT * FROM leads WHERE {cond}"))?;
     let names: Vec<String> = st.column_names().into_iter().map(String::from).collect();
     let mut rows = st.query(rusqlite::params_from_iter(args.iter()))?;
-    let mut sent = Vec::new();
+    let (mut n, mut last, mut sent) = (0, None, Vec::new());
     while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        n += 1;
+        last = Some(id);
+        if !b.in_leads.insert(id) {
+            continue;
+        }
         let mut line = Line::new(&mut b.leads);
         line.int("node", node.into());
         for (i, name) in names.iter().enumerate() {
@@ -199,10 +217,8 @@ fn leads(
         }
         line.int("ver", row.seq);
         line.end();
-        sent.push(r.get::<_, i64>(0)?);
+        sent.push(id);
     }
-    let n = sent.len();
-    let last = sent.last().copied();
     let array: Array = Rc::new(sent.into_iter().map(Sql::Integer).collect());
     let mut st = conn.prepare_cached(
         "SELECT s.rowid, s.lead_id, s.time, s.stage, s.custom, l.user_id
