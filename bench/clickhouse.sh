@@ -7,9 +7,10 @@
 #     OUTAGE seconds under clicks paced at RATE/s, then the time the
 #     shipper takes to catch up once it is back;
 #  3. stats.json from ClickHouse against the node's own file on the
-#     shipped database (items date, geo, subid, ip; 30 days).
+#     shipped database (items date, geo, subid, ip; 30 days), with the
+#     days as shipped and merged into one part each; clicks.json pages.
 # Usage: bench/clickhouse.sh [clicks]   (default 1000000; BENCH_DB=FILE
-# reuses a demo database; OUTAGE=30 RATE=20000 SECS=10)
+# reuses a demo database; OUTAGE=30 RATE=20000 SECS=10 ROUNDS=3)
 source "$(dirname "$0")/lib.sh"
 need wrk; need sqlite3; need clickhouse-server
 N=${1:-1000000}; PORT=${PORT:-18185}; CHPORT=${CHPORT:-18190}
@@ -69,7 +70,7 @@ serve "$DB"
 until [ "$(waiting "$DB")" = 0 ]; do sleep 0.2; done
 s=$(since "$start")
 echo "shipping: $HELD clicks (and their leads) in $s s: $(awk -v n="$HELD" -v s="$s" 'BEGIN {printf "%.0f", n / s}') clicks/s; VmHWM $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$SERVER_PID/status)"
-echo "ClickHouse holds $(chq 'SELECT count() FROM bench.clicks FINAL') clicks; on disk $(du -sh "$CH/data" | cut -f1)"
+echo "ClickHouse holds $(chq 'SELECT count() FROM bench.clicks_by_day FINAL') clicks; on disk $(du -sh "$CH/data" | cut -f1)"
 
 # 3. Reports from ClickHouse against the node's own file.
 TOKEN=$(token_of "$DB" demo); FROM=$(date -u -d '29 days ago' +%F); TO=$(date -u +%F)
@@ -78,30 +79,49 @@ ms() { awk -v x="$1" 'BEGIN{printf "%.0f", x*1000}'; }
 declare -A OWN
 for item in date geo subid ip; do OWN[$item]=$(ms "$(t3 "$item")"); done
 stop_server
-serve "$DB" --reports clickhouse
+# As shipped (every day still in several parts: read with FINAL), then
+# with every day merged into one part (read without).
+serve "$DB" --reports clickhouse --merge-after-secs 3600
+declare -A SHIPPED
+for item in date geo subid ip; do SHIPPED[$item]=$(ms "$(t3 "$item")"); done
+stop_server
+serve "$DB" --reports clickhouse --merge-after-secs 0
+start=$(now)
+until [ "$(chq "SELECT count() FROM (SELECT partition FROM system.parts WHERE database = 'bench' AND active GROUP BY table, partition HAVING count() > 1)")" = 0 ]; do sleep 1; done
+echo "days merged into one part each in $(since "$start") s"
 for item in date geo subid ip; do
-  echo "stats.json item=$item, 30 days: own file ${OWN[$item]} ms, ClickHouse $(ms "$(t3 "$item")") ms"
+  echo "stats.json item=$item, 30 days: own file ${OWN[$item]} ms, ClickHouse as shipped ${SHIPPED[$item]} ms, days merged $(ms "$(t3 "$item")") ms"
 done
+tl() { for _ in 1 2 3; do curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT/api/tracker/clicks.json?from=$FROM&to=$TO&limit=100&$1&id=$TOKEN"; done | sort -n | head -1; }
+echo "clicks.json 100 newest of 30 days from ClickHouse: $(ms "$(tl "")") ms; from the 5,000th: $(ms "$(tl offset=5000)") ms"
 stop_server
 
-# 2. An outage under clicks, against the same node without ClickHouse.
+# 2. An outage under clicks, against the same node without ClickHouse,
+# on a fresh ClickHouse (not beside the merges of the shipment above),
+# in ROUNDS alternating rounds (the machine drifts within a minute).
+ch_stop; rm -rf "$CH/data"; ch_start
 run() { wrk -t2 -c64 -d"$1s" -H "User-Agent: $UA" "$2" | rate; }
+ratio() { awk -v c="$1" -v h="$2" 'BEGIN {printf "%.2f", c/h}'; }
 HEALTH="http://127.0.0.1:$PORT/health"; CLICK="http://127.0.0.1:$PORT/bench?utm_source=fb&subid=42"
-FRESH="$OUT/ch-outage.db"; rm -f "$FRESH" "$FRESH-wal" "$FRESH-shm"
-start_server "$FRESH" "$PORT"
-bench_flow "$FRESH" "$PORT"
-H0=$(run "$SECS" "$HEALTH"); C0=$(run "$SECS" "$CLICK")
-echo "no ClickHouse:   click $(printf '%.0f' "$C0")/s ÷ /health $(printf '%.0f' "$H0")/s = $(awk -v c="$C0" -v h="$H0" 'BEGIN {printf "%.2f", c/h}')"
-stop_server
-rm -f "$FRESH" "$FRESH-wal" "$FRESH-shm"
-CHDB=outage
-serve "$FRESH"
-bench_flow "$FRESH" "$PORT"
-H=$(run "$SECS" "$HEALTH"); C=$(run "$SECS" "$CLICK")
-echo "ClickHouse up:   click $(printf '%.0f' "$C")/s ÷ /health $(printf '%.0f' "$H")/s = $(awk -v c="$C" -v h="$H" 'BEGIN {printf "%.2f", c/h}')"
-ch_stop
-H2=$(run "$SECS" "$HEALTH"); C2=$(run "$SECS" "$CLICK")
-echo "ClickHouse down: click $(printf '%.0f' "$C2")/s ÷ /health $(printf '%.0f' "$H2")/s = $(awk -v c="$C2" -v h="$H2" 'BEGIN {printf "%.2f", c/h}')"
+FRESH="$OUT/ch-outage.db"; CHDB=outage
+for round in $(seq "${ROUNDS:-3}"); do
+  rm -f "$FRESH" "$FRESH-wal" "$FRESH-shm"
+  start_server "$FRESH" "$PORT"
+  bench_flow "$FRESH" "$PORT"
+  H0=$(run "$SECS" "$HEALTH"); C0=$(run "$SECS" "$CLICK")
+  stop_server
+  rm -f "$FRESH" "$FRESH-wal" "$FRESH-shm"
+  serve "$FRESH"
+  bench_flow "$FRESH" "$PORT"
+  H=$(run "$SECS" "$HEALTH"); C=$(run "$SECS" "$CLICK")
+  ch_stop
+  H2=$(run "$SECS" "$HEALTH"); C2=$(run "$SECS" "$CLICK")
+  echo "round $round: click ÷ /health without ClickHouse $(ratio "$C0" "$H0"), ClickHouse up $(ratio "$C" "$H"), ClickHouse down $(ratio "$C2" "$H2") (/health $(printf '%.0f' "$H0")/$(printf '%.0f' "$H")/$(printf '%.0f' "$H2")/s)"
+  [ "$round" = "${ROUNDS:-3}" ] && break
+  ch_start
+  until [ "$(waiting "$FRESH")" = 0 ]; do sleep 0.1; done
+  stop_server
+done
 LEFT=$(( OUTAGE - 2 * SECS )); [ "$LEFT" -gt 0 ] || LEFT=1
 CONNS=$(awk -v r="$RATE" 'BEGIN {n = int(r / 900 + 0.5); print (n < 2 ? 2 : n)}')
 wrk -t2 -c"$CONNS" -d"${LEFT}s" -s "$ROOT/bench/paced.lua" -H "User-Agent: $UA" "$CLICK" >"$OUT/ch-paced.txt"
@@ -109,4 +129,4 @@ echo "paced for ${LEFT} s more at $(rate <"$OUT/ch-paced.txt")/s (of $RATE); cli
 start=$(now)
 ch_start
 until [ "$(waiting "$FRESH")" = 0 ]; do sleep 0.1; done
-echo "caught up $(sqlite3 "$FRESH" 'SELECT count(*) FROM clicks') clicks $(since "$start") s after ClickHouse came back (its start included); ClickHouse holds $(chq 'SELECT count() FROM outage.clicks FINAL')"
+echo "caught up $(sqlite3 "$FRESH" 'SELECT count(*) FROM clicks') clicks $(since "$start") s after ClickHouse came back (its start included); ClickHouse holds $(chq 'SELECT count() FROM outage.clicks_by_day FINAL')"

@@ -54,15 +54,23 @@ pub fn page(reports: &Reports, q: PageQuery) -> ApiResult<Vec<ClickRecord>> {
     if let Some((key, secret)) = q.click {
         cond += &format!(" AND id = {key} AND secret = {secret}");
     }
-    let s = Span {
+    let mut s = Span {
         lo: key_at(q.period.start),
         hi: key_at(q.period.end),
     };
+    let order = "ORDER BY id DESC, node DESC";
+    // The page's oldest key first, from the keys alone: the rows of every
+    // column are then read from the page's keys on, not the period's.
+    let n = q.offset.saturating_add(q.limit);
+    if n > 0 {
+        let last = format!("{order} LIMIT 1 OFFSET {}", n - 1);
+        let found = rows(reports, &parts::CLICKS, "id", &cond, s, &last)?;
+        if let Some(key) = found.first().and_then(|f| f.first()?.parse::<i64>().ok()) {
+            s.lo = s.lo.max(key);
+        }
+    }
     let columns = format!("id, secret, user_id, {}, cost", columns.join(", "));
-    let order = format!(
-        "ORDER BY id DESC, node DESC LIMIT {} OFFSET {}",
-        q.limit, q.offset
-    );
+    let order = format!("{order} LIMIT {} OFFSET {}", q.limit, q.offset);
     let mut out = Vec::new();
     for fields in rows(reports, &parts::CLICKS, &columns, &cond, s, &order)? {
         // The cells as SQLite would hand them: integers and texts by the

@@ -13,7 +13,9 @@
 //!
 //! Which days are one part is read before the query and checked again
 //! after it: a day read plainly whose parts changed meanwhile may have
-//! had two at the query's start, and the query is run again.
+//! had two at the query's start, and the query is run again. A day
+//! ClickHouse lists no part of is read with `FINAL` (on a cluster, the
+//! `Distributed` tables list none: every day is).
 use super::reports::Reports;
 use super::{Client, Failed};
 use std::collections::BTreeMap;
@@ -116,12 +118,14 @@ impl Parts {
         self.0.range(first..end)
     }
 
-    /// The key ranges within `s` to read with `FINAL`: days of more than
-    /// one part, or busy, adjacent ones joined.
-    pub fn merging(&self, t: &Table, s: Span) -> Vec<Span> {
+    /// The key ranges within `s` to read plainly: days of one part that
+    /// is not busy, adjacent ones joined. Every other day, one that
+    /// ClickHouse lists no part of included (a `Distributed` table lists
+    /// none), is read with `FINAL`.
+    pub fn plain(&self, t: &Table, s: Span) -> Vec<Span> {
         let mut out: Vec<Span> = Vec::new();
         for (&day, d) in self.days(t, s) {
-            if d.parts.len() < 2 && !d.busy {
+            if !d.plain() {
                 continue;
             }
             let lo = day.saturating_mul(t.day).max(s.lo);
@@ -139,7 +143,7 @@ impl Parts {
     pub fn held(&self, after: &Parts, t: &Table, s: Span) -> bool {
         let plain = |p: &Parts| -> Vec<(i64, Vec<String>)> {
             p.days(t, s)
-                .filter(|(day, _)| self.0.get(day).is_none_or(|d| d.parts.len() < 2 && !d.busy))
+                .filter(|(day, _)| self.0.get(day).is_some_and(Day::plain))
                 .map(|(day, d)| (*day, d.parts.clone()))
                 .collect()
         };
@@ -147,11 +151,17 @@ impl Parts {
     }
 }
 
-/// `s` less the `merging` ranges (sorted, within `s`).
-fn rest(s: Span, merging: &[Span]) -> Vec<Span> {
+impl Day {
+    fn plain(&self) -> bool {
+        self.parts.len() == 1 && !self.busy
+    }
+}
+
+/// `s` less the `plain` ranges (sorted, within `s`).
+fn rest(s: Span, plain: &[Span]) -> Vec<Span> {
     let mut out = Vec::new();
     let mut from = s.lo;
-    for m in merging {
+    for m in plain {
         if m.lo > from {
             out.push(Span { lo: from, hi: m.lo });
         }
@@ -183,12 +193,11 @@ fn within(key: &str, spans: &[Span]) -> String {
 }
 
 /// A subquery of `columns` of the rows of `t` in `s` that meet `cond`,
-/// each once: plainly from the days in one part, with `FINAL` from the
-/// `merging` ones.
-pub fn source(t: &Table, columns: &str, cond: &str, s: Span, merging: &[Span]) -> String {
-    let plain = rest(s, merging);
+/// each once: plainly from the `plain` ranges, with `FINAL` from the rest.
+pub fn source(t: &Table, columns: &str, cond: &str, s: Span, plain: &[Span]) -> String {
+    let merging = rest(s, plain);
     let mut out = String::from("(");
-    for (spans, fin) in [(&plain, ""), (&merging.to_vec(), " FINAL")] {
+    for (spans, fin) in [(plain, ""), (&merging[..], " FINAL")] {
         if spans.is_empty() {
             continue;
         }
@@ -223,15 +232,15 @@ pub fn select(
     let (client, busy) = (reports.client(), reports.busy());
     let mut before = Parts::read(client, t, busy)?;
     for _ in 0..TRIES {
-        let merging = before.merging(t, s);
-        let text = client.run(&sql(&source(t, columns, cond, s, &merging)), b"", true)?;
+        let plain = before.plain(t, s);
+        let text = client.run(&sql(&source(t, columns, cond, s, &plain)), b"", true)?;
         let after = Parts::read(client, t, busy)?;
         if before.held(&after, t, s) {
             return Ok(text);
         }
         before = after;
     }
-    client.run(&sql(&source(t, columns, cond, s, &[s])), b"", true)
+    client.run(&sql(&source(t, columns, cond, s, &[])), b"", true)
 }
 
 #[cfg(test)]
@@ -249,35 +258,43 @@ mod tests {
     }
 
     #[test]
-    fn days_of_several_parts_or_busy_are_read_with_final_adjacent_ones_joined() {
+    fn days_of_one_quiet_part_are_read_plainly_the_rest_with_final() {
         let p = parts(&[
-            "1\ta\t0", "2\tb\t0", "2\tc\t0", "3\td\t1", "5\te\t0", "5\tf\t0", "7\tg\t0",
+            "1\ta\t0", "2\tb\t0", "2\tc\t0", "3\td\t1", "4\th\t0", "5\te\t0", "5\tf\t0", "7\tg\t0",
         ]);
         let s = Span { lo: 15, hi: 58 };
-        let m = p.merging(&T, s);
-        let got: Vec<(i64, i64)> = m.iter().map(|s| (s.lo, s.hi)).collect();
-        assert_eq!(got, [(20, 40), (50, 58)]);
-        let r: Vec<(i64, i64)> = rest(s, &m).iter().map(|s| (s.lo, s.hi)).collect();
-        assert_eq!(r, [(15, 20), (40, 50)]);
+        let plain = p.plain(&T, s);
+        let got: Vec<(i64, i64)> = plain.iter().map(|s| (s.lo, s.hi)).collect();
+        assert_eq!(got, [(15, 20), (40, 50)]);
+        let r: Vec<(i64, i64)> = rest(s, &plain).iter().map(|s| (s.lo, s.hi)).collect();
+        assert_eq!(r, [(20, 40), (50, 58)]);
         assert_eq!(
-            source(&T, "k", "u = 1", s, &m),
+            source(&T, "k", "u = 1", s, &plain),
             "(SELECT k FROM t WHERE u = 1 AND ((k >= 15 AND k < 20) OR (k >= 40 AND k < 50)) \
              UNION ALL SELECT k FROM t FINAL WHERE u = 1 AND ((k >= 20 AND k < 40) OR (k >= 50 AND k < 58)))"
         );
     }
 
     #[test]
-    fn open_ends_and_negative_days_are_written_without_overflow() {
-        let p = parts(&["-1\ta\t0", "-1\tb\t0"]);
-        let m = p.merging(&T, Span::ALL);
-        assert_eq!(
-            source(&T, "k", "1", Span::ALL, &m),
-            "(SELECT k FROM t WHERE 1 AND ((k < -10) OR (k >= 0)) \
-             UNION ALL SELECT k FROM t FINAL WHERE 1 AND ((k >= -10 AND k < 0)))"
-        );
+    fn a_table_without_parts_listed_is_read_with_final_open_ends_without_overflow() {
+        // A Distributed table lists no parts.
+        let none = parts(&[]);
+        assert!(none.plain(&T, Span::ALL).is_empty());
         assert_eq!(
             source(&T, "k", "1", Span::ALL, &[]),
-            "(SELECT k FROM t WHERE 1 AND ((1)))"
+            "(SELECT k FROM t FINAL WHERE 1 AND ((1)))"
+        );
+        let p = parts(&["-1\ta\t0"]);
+        let plain = p.plain(&T, Span::ALL);
+        assert_eq!(
+            source(&T, "k", "1", Span::ALL, &plain),
+            "(SELECT k FROM t WHERE 1 AND ((k >= -10 AND k < 0)) \
+             UNION ALL SELECT k FROM t FINAL WHERE 1 AND ((k < -10) OR (k >= 0)))"
+        );
+        let empty = Span { lo: 5, hi: 5 };
+        assert_eq!(
+            source(&T, "k", "1", empty, &p.plain(&T, empty)),
+            "(SELECT k FROM t WHERE 0)"
         );
     }
 
@@ -285,17 +302,15 @@ mod tests {
     fn a_plain_day_whose_parts_changed_fails_the_check_a_final_one_does_not() {
         let before = parts(&["1\ta\t0", "2\tb\t0", "2\tc\t0"]);
         let s = Span { lo: 0, hi: 30 };
-        // Day 2 was read with FINAL: its parts may change.
-        let after = parts(&["1\ta\t0", "2\td\t0"]);
+        // Day 2 was read with FINAL: its parts may change; so may a day
+        // that had none.
+        let after = parts(&["0\tz\t0", "1\ta\t0", "2\td\t0"]);
         assert!(before.held(&after, &T, s));
         // Day 1 was read plainly: a part came and was merged in.
         let after = parts(&["1\te\t0", "2\tb\t0", "2\tc\t0"]);
         assert!(!before.held(&after, &T, s));
-        // A new day appeared within the span.
-        let after = parts(&["0\tz\t0", "1\ta\t0", "2\tb\t0", "2\tc\t0"]);
+        // ... or came and is still there.
+        let after = parts(&["1\ta\t0", "1\tf\t0", "2\tb\t0", "2\tc\t0"]);
         assert!(!before.held(&after, &T, s));
-        // Outside the span, nothing matters.
-        let after = parts(&["1\ta\t0", "2\tb\t0", "2\tc\t0", "9\ty\t0"]);
-        assert!(before.held(&after, &T, s));
     }
 }
