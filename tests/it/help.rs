@@ -62,12 +62,13 @@ fn assert_described(what: &[&str], text: &str) {
     }
 }
 
-const SERVER: [&str; 13] = [
+const SERVER: [&str; 14] = [
     "clickhouse",
     "geoip",
     "ip-header",
     "keep-days",
     "listen",
+    "merge-after-secs",
     "node",
     "postback-log-days",
     "public-url",
