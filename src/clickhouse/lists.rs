@@ -1,8 +1,9 @@
 //! clicks.json and leads.json from ClickHouse (`--reports clickhouse`,
 //! docs/SCALING.md): the same rows, in the same order, as the node's own
 //! file gives, read from what every node shipped (each row once, as last
-//! sent: src/clickhouse/parts.rs). The rows are turned into the same values the SQLite
-//! rows are, so the JSON and CSV come out of the same code.
+//! sent: src/clickhouse/parts.rs). The rows are turned into the same
+//! values the SQLite rows are, so the JSON and CSV come out of the same
+//! code.
 use super::parts::{self, Span, Table};
 use super::reports::{api_error, condition, unescape, Reports};
 use crate::api::error::ApiResult;
@@ -59,15 +60,29 @@ pub fn page(reports: &Reports, q: PageQuery) -> ApiResult<Vec<ClickRecord>> {
         hi: key_at(q.period.end),
     };
     let order = "ORDER BY id DESC, node DESC";
-    // The page's oldest key first, from the keys alone: the rows of every
-    // column are then read from the page's keys on, not the period's.
+    // The keys of the rows up to the page's end first, from the keys
+    // alone: the rows of every column are then read between the oldest
+    // and the newest of them, not over the whole period, and the clicks
+    // that arrive meanwhile do not move the page.
     let n = q.offset.saturating_add(q.limit);
-    if n > 0 {
-        let last = format!("{order} LIMIT 1 OFFSET {}", n - 1);
-        let found = rows(reports, &parts::CLICKS, "id", &cond, s, &last)?;
-        if let Some(key) = found.first().and_then(|f| f.first()?.parse::<i64>().ok()) {
-            s.lo = s.lo.max(key);
+    let keys = |src: &str| {
+        format!("SELECT min(id), max(id), count() FROM (SELECT id FROM {src} {order} LIMIT {n}) FORMAT TabSeparated")
+    };
+    let found =
+        parts::select(reports, &parts::CLICKS, "id, node", &cond, s, keys).map_err(api_error)?;
+    let found: Vec<i64> = found
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    match found[..] {
+        [_, _, 0] => return Ok(Vec::new()),
+        [oldest, newest, count] => {
+            if count >= n {
+                s.lo = s.lo.max(oldest);
+            }
+            s.hi = s.hi.min(newest.saturating_add(1));
         }
+        _ => return Err(crate::api::error::ApiError::db()),
     }
     let columns = format!("id, secret, user_id, {}, cost", columns.join(", "));
     let order = format!("{order} LIMIT {} OFFSET {}", q.limit, q.offset);

@@ -235,13 +235,10 @@ fn from_clickhouse(
             _ => sql,
         })
         .collect();
+    use crate::clickhouse::parts::{Span, LEADS};
     let cond = crate::clickhouse::reports::condition(w);
     let order = format!("ORDER BY time DESC, id DESC, node DESC LIMIT {limit} OFFSET {offset}");
-    let (t, all) = (
-        &crate::clickhouse::parts::LEADS,
-        crate::clickhouse::parts::Span::ALL,
-    );
-    let fields = rows(ch, t, &columns.join(", "), &cond, all, &order)?;
+    let fields = rows(ch, &LEADS, &columns.join(", "), &cond, Span::ALL, &order)?;
     let mut urls = call
         .conn
         .prepare_cached("SELECT id, url FROM sites WHERE user_id = ?1")?;
