@@ -1,4 +1,4 @@
--- Step 2 (issue 6): the same two click indexes, smaller. An index entry
+-- Step 2 (docs/ARCHITECTURE.md "Storage"): the same two click indexes, smaller. An index entry
 -- already ends with the rowid (clicks.id), so naming id as a column stored
 -- it twice; (user_id) alone is ordered by id within a user just the same,
 -- and SQLite still searches `user_id = ? AND id` ranges on it. user_id

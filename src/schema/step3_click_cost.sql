@@ -1,4 +1,4 @@
--- Step 3 (issue 6): click prices move out of the click rows. spend.json
+-- Step 3 (docs/ARCHITECTURE.md "Storage"): click prices move out of the click rows. spend.json
 -- used to UPDATE clicks.cost, which rewrote every matching ~250-byte click
 -- row (a 2 GB rewrite, and as much WAL, for a month of a busy flow). A
 -- price now lives in this narrow table, one row per click that has one

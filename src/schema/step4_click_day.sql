@@ -1,4 +1,4 @@
--- Step 4 (issue 6): daily sums of the high-cardinality text dimensions
+-- Step 4 (docs/ARCHITECTURE.md "Storage"): daily sums of the high-cardinality text dimensions
 -- (subid, utm_campaign, utm_content, utm_term), per user, UTC day, flow
 -- and value. A month of them is a few hundred thousand rows at most, where
 -- the same report read every click of the month (10M clicks: 4-10 s). Days

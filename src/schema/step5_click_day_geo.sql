@@ -1,4 +1,4 @@
--- Step 5 (issue 6): the daily rollup gains the country. A report of
+-- Step 5 (docs/ARCHITECTURE.md "Storage"): the daily rollup gains the country. A report of
 -- subids or utm_campaign/content/term in one country (the filter an
 -- affiliate uses most) read every click of the period (10M clicks:
 -- 1.5-1.8 s); with geo in the key it reads that country's rows of

@@ -1,4 +1,4 @@
--- Step 6 (issue 6): the click columns, a narrow copy of each click's id,
+-- Step 6 (docs/ARCHITECTURE.md "Storage"): the click columns, a narrow copy of each click's id,
 -- address and every dimension a report groups or filters by, packed into
 -- chunks of up to 16,384 clicks of one user (src/stats/cols): ~13 bytes
 -- a click where the click row takes 158. Item ip (about one value per
