@@ -24,13 +24,7 @@ pub fn rows(
     s: Span,
     order: &str,
 ) -> ApiResult<Vec<Vec<String>>> {
-    let mut inner: Vec<&str> = Vec::new();
-    for c in columns.split(", ").chain([t.key, "id", "node"]) {
-        if !inner.contains(&c) {
-            inner.push(c);
-        }
-    }
-    let inner = inner.join(", ");
+    let inner = parts::columns(columns.split(", ").chain([t.key, "id", "node"]));
     let sql = |src: &str| format!("SELECT {columns} FROM {src} {order} FORMAT TabSeparated");
     let text = parts::select(reports, t, &inner, cond, s, sql).map_err(api_error)?;
     Ok(text

@@ -157,6 +157,17 @@ impl Day {
     }
 }
 
+/// `names` once each, in order, for a subquery's SELECT list.
+pub fn columns<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for n in names {
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    out.join(", ")
+}
+
 /// `s` less the `plain` ranges (sorted, within `s`).
 fn rest(s: Span, plain: &[Span]) -> Vec<Span> {
     let mut out = Vec::new();

@@ -16,7 +16,6 @@ use crate::store::reports::Aggregates;
 use crate::store::Hours;
 use rusqlite::types::Value as Sql;
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Most bytes of `IN (...)` a query carries for the groups an answer
@@ -246,10 +245,7 @@ impl Remote<'_> {
         s: Span,
         sql: impl Fn(&str) -> String,
     ) -> ApiResult<String> {
-        let mut cols = columns.to_string();
-        if let Some(c) = g.column.filter(|c| !columns.split(", ").any(|x| x == *c)) {
-            let _ = write!(cols, ", {c}");
-        }
+        let cols = parts::columns(columns.split(", ").chain(g.column));
         let sql = |src: &str| format!("{} FORMAT TabSeparated", sql(src));
         parts::select(self.reports, t, &cols, cond, s, sql).map_err(api_error)
     }
